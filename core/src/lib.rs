@@ -1,0 +1,19 @@
+//! schemata-core: the pure heart of schemata. Schema model, canonical and normalized forms,
+//! compatibility engines for Avro and JSON Schema, the Confluent wire format, the Confluent REST
+//! API bodies and the `_schemas` storage records.
+//!
+//! Architecture invariant: nothing here does I/O or pulls an async runtime. Functions go from data
+//! to data and return every finding they make, never only the first.
+
+pub mod api;
+pub mod avro;
+pub mod compat;
+pub mod ids;
+pub mod json_schema;
+pub mod records;
+pub mod schema;
+pub mod wire;
+
+pub use compat::{CompatibilityLevel, Direction, Finding, Incompatibility, JsonPolicy, Report};
+pub use ids::{SchemaId, Subject, Version};
+pub use schema::{ParseError, ReferencedSchema, Schema, SchemaReference, SchemaType};

@@ -1,0 +1,298 @@
+//! One `Schema` type for every schema language, tagged with its `SchemaType`, plus reference
+//! resolution. The caller supplies the lookup for referenced schemas: core does no I/O.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use sha2::Digest as _;
+
+use crate::{avro, json_schema};
+
+/// The schema languages of the Confluent API. Protobuf is reserved: it parses to an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SchemaType {
+    #[default]
+    Avro,
+    Json,
+    Protobuf,
+}
+
+impl SchemaType {
+    /// The name used in the REST API and in `_schemas` records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemaType::Avro => "AVRO",
+            SchemaType::Json => "JSON",
+            SchemaType::Protobuf => "PROTOBUF",
+        }
+    }
+
+    /// Parses the REST/record spelling. Confluent compares case-insensitively.
+    pub fn parse(name: &str) -> Option<SchemaType> {
+        match name.to_ascii_uppercase().as_str() {
+            "AVRO" => Some(SchemaType::Avro),
+            "JSON" => Some(SchemaType::Json),
+            "PROTOBUF" => Some(SchemaType::Protobuf),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SchemaType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A reference from one schema to another registered schema: `name` is how the referencing schema
+/// spells it (an Avro full name, a JSON Schema `$ref` URL), `subject`/`version` where it lives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SchemaReference {
+    pub name: String,
+    pub subject: String,
+    pub version: i32,
+}
+
+/// What the caller's lookup returns for a reference: the referenced schema's own text, type and
+/// references (which are resolved in turn).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferencedSchema {
+    pub schema_type: SchemaType,
+    pub text: String,
+    pub references: Vec<SchemaReference>,
+}
+
+/// A referenced schema after resolution, in dependency order (a schema comes after everything it
+/// references), as handed to the language engines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedReference {
+    pub name: String,
+    pub schema_type: SchemaType,
+    pub text: String,
+}
+
+/// How deep references may nest before parsing gives up (Confluent has no limit; a cycle or a very
+/// deep chain is a request we refuse rather than a stack we overflow).
+pub const DEFAULT_MAX_REFERENCE_DEPTH: usize = 32;
+
+/// Why a schema could not be parsed. Every variant says what and, where the text allows, where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    #[error("invalid JSON at line {line} column {column}: {message}")]
+    Json { line: usize, column: usize, message: String },
+    #[error("invalid {schema_type} schema at '{pointer}': {message}")]
+    Invalid { schema_type: SchemaType, pointer: String, message: String },
+    #[error("reference '{name}' to subject '{subject}' version {version} was not found")]
+    ReferenceNotFound { name: String, subject: String, version: i32 },
+    #[error("reference '{name}' has schema type {found} but {expected} was expected")]
+    ReferenceTypeMismatch { name: String, expected: SchemaType, found: SchemaType },
+    #[error("references form a cycle through subject '{subject}' version {version}")]
+    ReferenceCycle { subject: String, version: i32 },
+    #[error("references nest deeper than {max_depth} levels")]
+    ReferenceTooDeep { max_depth: usize },
+    #[error("schema type {0} is not supported")]
+    Unsupported(SchemaType),
+}
+
+impl ParseError {
+    /// Turns a serde_json error into a located parse error.
+    pub(crate) fn from_json(err: &serde_json::Error) -> ParseError {
+        ParseError::Json { line: err.line(), column: err.column(), message: err.to_string() }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Parsed {
+    Avro(avro::AvroSchema),
+    Json(json_schema::JsonSchema),
+}
+
+/// A parsed, valid schema of any supported language, with its references resolved.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    schema_type: SchemaType,
+    text: String,
+    references: Vec<SchemaReference>,
+    parsed: Parsed,
+    normalized: String,
+}
+
+impl Schema {
+    /// Parses a schema that has no references.
+    pub fn parse(schema_type: SchemaType, text: &str) -> Result<Schema, ParseError> {
+        Schema::parse_with_references(schema_type, text, &[], &mut |_| None)
+    }
+
+    /// Parses a schema, resolving its references (transitively) through `lookup`.
+    pub fn parse_with_references(
+        schema_type: SchemaType,
+        text: &str,
+        references: &[SchemaReference],
+        lookup: &mut dyn FnMut(&SchemaReference) -> Option<ReferencedSchema>,
+    ) -> Result<Schema, ParseError> {
+        Schema::parse_with_limits(
+            schema_type,
+            text,
+            references,
+            lookup,
+            DEFAULT_MAX_REFERENCE_DEPTH,
+        )
+    }
+
+    /// As [`Schema::parse_with_references`] with an explicit reference depth limit.
+    pub fn parse_with_limits(
+        schema_type: SchemaType,
+        text: &str,
+        references: &[SchemaReference],
+        lookup: &mut dyn FnMut(&SchemaReference) -> Option<ReferencedSchema>,
+        max_reference_depth: usize,
+    ) -> Result<Schema, ParseError> {
+        let mut resolved = Vec::new();
+        let mut resolver = Resolver {
+            lookup,
+            max_depth: max_reference_depth,
+            on_path: HashSet::new(),
+            done: HashSet::new(),
+            out: &mut resolved,
+        };
+        resolver.resolve_all(schema_type, references, 1)?;
+        let parsed = match schema_type {
+            SchemaType::Avro => Parsed::Avro(avro::AvroSchema::parse(text, &resolved)?),
+            SchemaType::Json => Parsed::Json(json_schema::JsonSchema::parse(text, &resolved)?),
+            SchemaType::Protobuf => return Err(ParseError::Unsupported(schema_type)),
+        };
+        let normalized = match &parsed {
+            Parsed::Avro(s) => s.normalized(),
+            Parsed::Json(s) => s.normalized(),
+        };
+        Ok(Schema {
+            schema_type,
+            text: text.to_owned(),
+            references: references.to_vec(),
+            parsed,
+            normalized,
+        })
+    }
+
+    pub fn schema_type(&self) -> SchemaType {
+        self.schema_type
+    }
+
+    /// The text exactly as it was given.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn references(&self) -> &[SchemaReference] {
+        &self.references
+    }
+
+    /// The normalized form used for lookup and de-duplication: schemas that differ only in the way
+    /// they are written (whitespace, key order, `{"type":"string"}` vs `"string"`, short vs full
+    /// names) normalize to the same text. Unlike the Avro Parsing Canonical Form it keeps what
+    /// readers see: docs, defaults, aliases, logical types and custom properties.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+
+    /// MD5 of the normalized form and the references: a stable content hash.
+    pub fn md5(&self) -> [u8; 16] {
+        let mut hasher = md5::Md5::new();
+        self.hash_into(&mut hasher);
+        hasher.finalize().into()
+    }
+
+    /// SHA-256 of the normalized form and the references: a stable content hash.
+    pub fn sha256(&self) -> [u8; 32] {
+        let mut hasher = sha2::Sha256::new();
+        self.hash_into(&mut hasher);
+        hasher.finalize().into()
+    }
+
+    fn hash_into(&self, hasher: &mut impl sha2::Digest) {
+        hasher.update(self.schema_type.as_str().as_bytes());
+        hasher.update([0]);
+        hasher.update(self.normalized.as_bytes());
+        for reference in &self.references {
+            hasher.update([0]);
+            hasher.update(reference.name.as_bytes());
+            hasher.update([0]);
+            hasher.update(reference.subject.as_bytes());
+            hasher.update([0]);
+            hasher.update(reference.version.to_be_bytes());
+        }
+    }
+
+    pub fn as_avro(&self) -> Option<&avro::AvroSchema> {
+        match &self.parsed {
+            Parsed::Avro(s) => Some(s),
+            Parsed::Json(_) => None,
+        }
+    }
+
+    pub fn as_json(&self) -> Option<&json_schema::JsonSchema> {
+        match &self.parsed {
+            Parsed::Json(s) => Some(s),
+            Parsed::Avro(_) => None,
+        }
+    }
+}
+
+/// Depth-first resolution of references into dependency order, refusing cycles and deep chains.
+struct Resolver<'a> {
+    lookup: &'a mut dyn FnMut(&SchemaReference) -> Option<ReferencedSchema>,
+    max_depth: usize,
+    on_path: HashSet<(String, i32)>,
+    done: HashSet<(String, i32)>,
+    out: &'a mut Vec<ResolvedReference>,
+}
+
+impl Resolver<'_> {
+    fn resolve_all(
+        &mut self,
+        expected: SchemaType,
+        references: &[SchemaReference],
+        depth: usize,
+    ) -> Result<(), ParseError> {
+        if references.is_empty() {
+            return Ok(());
+        }
+        if depth > self.max_depth {
+            return Err(ParseError::ReferenceTooDeep { max_depth: self.max_depth });
+        }
+        for reference in references {
+            let key = (reference.subject.clone(), reference.version);
+            if self.done.contains(&key) {
+                continue;
+            }
+            if !self.on_path.insert(key.clone()) {
+                return Err(ParseError::ReferenceCycle {
+                    subject: reference.subject.clone(),
+                    version: reference.version,
+                });
+            }
+            let found = (self.lookup)(reference).ok_or_else(|| ParseError::ReferenceNotFound {
+                name: reference.name.clone(),
+                subject: reference.subject.clone(),
+                version: reference.version,
+            })?;
+            if found.schema_type != expected {
+                return Err(ParseError::ReferenceTypeMismatch {
+                    name: reference.name.clone(),
+                    expected,
+                    found: found.schema_type,
+                });
+            }
+            self.resolve_all(expected, &found.references, depth + 1)?;
+            self.on_path.remove(&key);
+            self.done.insert(key);
+            self.out.push(ResolvedReference {
+                name: reference.name.clone(),
+                schema_type: found.schema_type,
+                text: found.text,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! schemata-derive: `#[derive(Schema)]` (not built yet; see issue 5).

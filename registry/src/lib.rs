@@ -1,0 +1,1 @@
+//! schemata-registry: the Confluent-compatible schema registry server (see ARCHITECTURE.md).

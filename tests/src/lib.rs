@@ -1,0 +1,1 @@
+//! schemata-tests: the integration-test crate; its harness starts real services on loopback.
