@@ -53,6 +53,7 @@ use std::mem;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use format::{COUNT_BYTES, FRAME_HEADER_BYTES};
 
@@ -82,6 +83,11 @@ pub struct LogOptions {
     pub compact_min_dead_entries: u64,
     /// ... and only once dead entries are at least this percentage of all entries.
     pub compact_dead_percent: u8,
+    /// How long [`Log::open`] retries a held data dir lock before failing with
+    /// [`LogError::Locked`]. A lock can be held for a moment by nobody who uses the log: a child
+    /// process forked by this one shares the lock file's descriptor until it execs, and a previous
+    /// owner may still be exiting.
+    pub lock_wait_ms: u64,
 }
 
 impl Default for LogOptions {
@@ -91,6 +97,7 @@ impl Default for LogOptions {
             max_frame_bytes: 64 << 20,
             compact_min_dead_entries: 1000,
             compact_dead_percent: 50,
+            lock_wait_ms: 500,
         }
     }
 }
@@ -184,7 +191,7 @@ pub struct Log {
     fsyncs: AtomicU64,
     /// Widens the window between write and fsync so tests can make group commits form reliably.
     #[cfg(test)]
-    sync_delay: Mutex<std::time::Duration>,
+    sync_delay: Mutex<Duration>,
 }
 
 /// Appends waiting for an fsync, and where the group commit stands.
@@ -276,11 +283,17 @@ impl Log {
             .truncate(false)
             .open(&lock_path)
             .map_err(io_error("opening lock file", &lock_path))?;
-        match lock_file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(LogError::Locked { path: lock_path }),
-            Err(TryLockError::Error(source)) => {
-                return Err(LogError::Io { op: "locking", path: lock_path, source });
+        let lock_deadline = Instant::now() + Duration::from_millis(options.lock_wait_ms);
+        loop {
+            match lock_file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if Instant::now() < lock_deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(TryLockError::WouldBlock) => return Err(LogError::Locked { path: lock_path }),
+                Err(TryLockError::Error(source)) => {
+                    return Err(LogError::Io { op: "locking", path: lock_path, source });
+                }
             }
         }
 
@@ -370,7 +383,7 @@ impl Log {
             fsyncs: AtomicU64::new(0),
             io: Mutex::new(io),
             #[cfg(test)]
-            sync_delay: Mutex::new(std::time::Duration::ZERO),
+            sync_delay: Mutex::new(Duration::ZERO),
         };
         Ok((log, replay.entries))
     }
@@ -699,7 +712,7 @@ impl Log {
     }
 
     #[cfg(test)]
-    fn set_sync_delay(&self, delay: std::time::Duration) {
+    fn set_sync_delay(&self, delay: Duration) {
         if let Ok(mut guard) = self.sync_delay.lock() {
             *guard = delay;
         }
