@@ -40,7 +40,12 @@
 //! One frame holds the entries of one group commit, i.e. of one or more whole `append` calls, and
 //! a frame is written only after every earlier frame was fsync'd. That is what makes the torn-tail
 //! rule sound: a crash can damage only the last frame, so a bad frame followed by valid data is
-//! never a torn write (see `format::replay_frames`).
+//! never a torn write (see `format::replay_frames`). The price: damage to the last frame from
+//! anything but a crash (bit rot, a stray write) looks exactly like a torn write, so that frame
+//! is truncated with a warning even if it had been acknowledged.
+//!
+//! Every fsync error poisons the log: after one, the kernel may have dropped the dirty pages, so
+//! neither a retry nor further appends could be trusted; reopening replays what is really there.
 
 mod format;
 #[cfg(test)]
@@ -264,7 +269,8 @@ fn sync_dir(dir: &Path) -> Result<(), LogError> {
 
 impl Log {
     /// Creates the data dir if needed, takes an exclusive lock (lock file in the dir; a second
-    /// process or a second open in the same process gets [`LogError::Locked`]), replays the log and
+    /// process or a second open in the same process gets [`LogError::Locked`] once
+    /// [`LogOptions::lock_wait_ms`] has passed), replays the log and
     /// returns every entry in append order. A torn tail (incomplete or checksum-failing last
     /// frame, as left by a crash mid-write) is truncated away with a `tracing::warn!`; a bad frame
     /// followed by valid data is [`LogError::Corrupt`] naming file and byte offset (never skipped),
@@ -319,6 +325,11 @@ impl Log {
             drop(temp);
             std::fs::rename(&temp_path, &path).map_err(io_error("renaming into place", &path))?;
             sync_dir(dir)?;
+            // The data dir may have just been created too; without this its own entry could be
+            // lost in a crash together with everything acknowledged inside it. (Only the nearest
+            // parent: a data dir several new levels deep is the operator's choice.)
+            let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+            sync_dir(parent.unwrap_or(Path::new(".")))?;
         }
 
         let mut file = OpenOptions::new()
@@ -512,7 +523,9 @@ impl Log {
         #[cfg(test)]
         std::thread::sleep(*lock(&self.sync_delay)?);
         // fdatasync is enough: it also persists the file size, which is all the metadata an
-        // append changes.
+        // append changes. A failed fsync is never retried: the kernel may already have dropped
+        // the dirty pages and a second fsync could report success without the data; the caller
+        // poisons the log instead.
         io.file.sync_data().map_err(io_error("fsyncing", &self.path))?;
         self.fsyncs.fetch_add(1, Ordering::Relaxed);
         io.size += buf.len() as u64;
