@@ -685,15 +685,13 @@ fn acknowledged_batches_survive_sigkill() {
         seed ^= seed << 17;
         seed % below
     };
+    // The harness names tests by module path without the crate name.
+    let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
+    let child_test = format!("{module}::crash_child");
     let mut total_acked = 0;
     for cycle in 0..10 {
         let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "storage::log::tests::crash_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(["--exact", &child_test, "--nocapture", "--test-threads=1"])
             .env(CRASH_CHILD_DIR_ENV, dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
