@@ -1,1 +1,198 @@
 //! schemata-registry: the Confluent-compatible schema registry server (see ARCHITECTURE.md).
+//!
+//! `Server::start` runs it in-process (tests do this); `main` is the binary's whole life:
+//! configuration, logs, the server, and a graceful stop on SIGTERM or SIGINT.
+
+pub mod config;
+mod core;
+mod error;
+mod metrics;
+mod routes;
+mod state;
+pub mod storage;
+mod writer;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use schemata_core::records::Record;
+use tokio::sync::oneshot;
+
+pub use crate::config::{Args, Config, ConfigError, StorageKind};
+pub use crate::core::Limits;
+pub use crate::error::ApiError;
+use crate::storage::embedded::EmbeddedStorage;
+use crate::storage::{MemoryStorage, Storage, StorageError};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("cannot listen on {address}: {message}")]
+    Listen { address: String, message: String },
+    #[error("server failed: {0}")]
+    Io(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// A running registry.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), ServeError>>,
+}
+
+impl Server {
+    /// Opens the configured storage, replays it, binds the listener and serves in a task of the
+    /// current runtime.
+    pub async fn start(config: Config) -> Result<Server, ServeError> {
+        let (storage, records) = open_storage(&config).await?;
+        Server::start_with_storage(config, storage, records).await
+    }
+
+    /// As `start`, with a storage backend the caller opened and the records it replayed.
+    pub async fn start_with_storage(
+        config: Config,
+        storage: Box<dyn Storage>,
+        records: Vec<Record>,
+    ) -> Result<Server, ServeError> {
+        let started = std::time::Instant::now();
+        let count = records.len();
+        let state = tokio::task::spawn_blocking(move || state::State::replay(records))
+            .await
+            .map_err(|e| ServeError::Io(e.to_string()))?;
+        tracing::info!(records = count, schemas = state.schemas.len(), elapsed = ?started.elapsed(), "replayed");
+        let core = Arc::new(core::Core::new(state, config.limits.clone()));
+        let (writer, writer_thread) =
+            writer::Writer::start(Arc::clone(&core), storage, config.limits.write_queue_len)
+                .map_err(|e| ServeError::Io(e.to_string()))?;
+        let listener = tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| {
+            ServeError::Listen { address: config.listen.clone(), message: e.to_string() }
+        })?;
+        let addr = listener.local_addr().map_err(|e| ServeError::Io(e.to_string()))?;
+        let router = routes::router(routes::App { core, writer });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let result = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .map_err(|e| ServeError::Io(e.to_string()));
+            // The router (and with it every writer handle) is gone: the writer drains its queue
+            // and ends, releasing storage (and the data dir lock).
+            let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+            result
+        });
+        tracing::info!(%addr, "schemata registry listening");
+        Ok(Server { addr, stop: Some(stop), task })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, finishes requests in flight, lets the writer finish, releases storage.
+    pub async fn stop(mut self) -> Result<(), ServeError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.map_err(|e| ServeError::Io(e.to_string()))?
+    }
+
+    /// Waits until the server ends by itself (it does not, unless it fails) or `signal` fires.
+    pub async fn run_until(
+        mut self,
+        signal: impl std::future::Future<Output = ()>,
+    ) -> Result<(), ServeError> {
+        tokio::select! {
+            result = &mut self.task => result.map_err(|e| ServeError::Io(e.to_string()))?,
+            () = signal => self.stop().await,
+        }
+    }
+}
+
+async fn open_storage(config: &Config) -> Result<(Box<dyn Storage>, Vec<Record>), ServeError> {
+    match config.storage {
+        StorageKind::Memory => Ok((Box::new(MemoryStorage::new()), Vec::new())),
+        StorageKind::Embedded => {
+            let dir = config.data_dir.clone();
+            let (storage, records) = tokio::task::spawn_blocking(move || {
+                EmbeddedStorage::open(&dir, storage::log::LogOptions::default())
+            })
+            .await
+            .map_err(|e| ServeError::Io(e.to_string()))??;
+            Ok((Box::new(storage), records))
+        }
+    }
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+/// The binary: parse the configuration, start logging, serve until a signal.
+pub fn main() -> ExitCode {
+    use clap::Parser as _;
+    let args = Args::parse();
+    let config = match Config::from_args(args) {
+        Ok(config) => config,
+        Err(error) => {
+            // Logging is not set up yet: the error goes to stderr as the CLI's usage errors do.
+            #[allow(clippy::print_stderr, reason = "no logger exists before the config is read")]
+            {
+                eprintln!("schemata-registry: {error}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the async runtime");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        let server = Server::start(config).await?;
+        server.run_until(shutdown_signal()).await
+    });
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            tracing::error!(%error, "registry failed");
+            ExitCode::from(1)
+        }
+    }
+}

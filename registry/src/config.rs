@@ -1,0 +1,212 @@
+//! The server's configuration: command-line flags, `SCHEMATA_*` environment variables and a TOML
+//! file, with the same names everywhere (`--max-body-bytes`, `SCHEMATA_MAX_BODY_BYTES`,
+//! `max_body_bytes`). Precedence: flag > environment > file > default.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::core::Limits;
+
+/// Where the registry keeps its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageKind {
+    /// The embedded log in `data_dir` (the default).
+    Embedded,
+    /// Nothing on disk: every record is lost at exit. For tests and demos.
+    Memory,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub storage: StorageKind,
+    pub limits: Limits,
+    /// `tracing` filter directives, e.g. `info` or `schemata_registry=debug`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:8081".into(),
+            data_dir: PathBuf::from("./data"),
+            storage: StorageKind::Embedded,
+            limits: Limits::default(),
+            log: "info".into(),
+        }
+    }
+}
+
+/// The command line; every flag also reads its `SCHEMATA_*` environment variable.
+#[derive(Debug, Default, clap::Parser)]
+#[command(name = "schemata-registry", version, about = "Confluent-compatible schema registry")]
+pub struct Args {
+    /// TOML file with any of the settings below (snake_case names).
+    #[arg(long, env = "SCHEMATA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8081].
+    #[arg(long, env = "SCHEMATA_LISTEN")]
+    pub listen: Option<String>,
+    /// Directory of the embedded log [default: ./data].
+    #[arg(long, env = "SCHEMATA_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `embedded` (default) or `memory`.
+    #[arg(long, env = "SCHEMATA_STORAGE")]
+    pub storage: Option<String>,
+    #[arg(long, env = "SCHEMATA_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    #[arg(long, env = "SCHEMATA_MAX_SCHEMA_BYTES")]
+    pub max_schema_bytes: Option<usize>,
+    #[arg(long, env = "SCHEMATA_MAX_REFERENCE_DEPTH")]
+    pub max_reference_depth: Option<usize>,
+    #[arg(long, env = "SCHEMATA_MAX_LIST_LEN")]
+    pub max_list_len: Option<usize>,
+    #[arg(long, env = "SCHEMATA_MAX_SUBJECT_BYTES")]
+    pub max_subject_bytes: Option<usize>,
+    #[arg(long, env = "SCHEMATA_PARSED_CACHE_LEN")]
+    pub parsed_cache_len: Option<usize>,
+    #[arg(long, env = "SCHEMATA_WRITE_QUEUE_LEN")]
+    pub write_queue_len: Option<usize>,
+    #[arg(long, env = "SCHEMATA_REQUEST_TIMEOUT_MS")]
+    pub request_timeout_ms: Option<u64>,
+    /// `tracing` filter [default: info; RUST_LOG also works].
+    #[arg(long, env = "SCHEMATA_LOG")]
+    pub log: Option<String>,
+}
+
+/// The TOML file: the same settings as the flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    storage: Option<String>,
+    max_body_bytes: Option<usize>,
+    max_schema_bytes: Option<usize>,
+    max_reference_depth: Option<usize>,
+    max_list_len: Option<usize>,
+    max_subject_bytes: Option<usize>,
+    parsed_cache_len: Option<usize>,
+    write_queue_len: Option<usize>,
+    request_timeout_ms: Option<u64>,
+    log: Option<String>,
+}
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("unknown storage '{0}': expected 'embedded' or 'memory'")]
+    Storage(String),
+}
+
+impl Config {
+    /// Resolves flags/environment (already merged by clap) over the file over the defaults.
+    pub fn from_args(args: Args) -> Result<Config, ConfigError> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let defaults = Config::default();
+        let d = &defaults.limits;
+        let storage = match args.storage.or(file.storage).as_deref() {
+            None | Some("embedded") => StorageKind::Embedded,
+            Some("memory") => StorageKind::Memory,
+            Some(other) => return Err(ConfigError::Storage(other.to_owned())),
+        };
+        Ok(Config {
+            listen: args.listen.or(file.listen).unwrap_or(defaults.listen),
+            data_dir: args.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir),
+            storage,
+            limits: Limits {
+                max_body_bytes: args
+                    .max_body_bytes
+                    .or(file.max_body_bytes)
+                    .unwrap_or(d.max_body_bytes),
+                max_schema_bytes: args
+                    .max_schema_bytes
+                    .or(file.max_schema_bytes)
+                    .unwrap_or(d.max_schema_bytes),
+                max_reference_depth: args
+                    .max_reference_depth
+                    .or(file.max_reference_depth)
+                    .unwrap_or(d.max_reference_depth),
+                max_list_len: args.max_list_len.or(file.max_list_len).unwrap_or(d.max_list_len),
+                max_subject_bytes: args
+                    .max_subject_bytes
+                    .or(file.max_subject_bytes)
+                    .unwrap_or(d.max_subject_bytes),
+                parsed_cache_len: args
+                    .parsed_cache_len
+                    .or(file.parsed_cache_len)
+                    .unwrap_or(d.parsed_cache_len),
+                write_queue_len: args
+                    .write_queue_len
+                    .or(file.write_queue_len)
+                    .unwrap_or(d.write_queue_len),
+                request_timeout_ms: args
+                    .request_timeout_ms
+                    .or(file.request_timeout_ms)
+                    .unwrap_or(d.request_timeout_ms),
+            },
+            log: args.log.or(file.log).unwrap_or(defaults.log),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Read { path: path.to_path_buf(), message: e.to_string() })?;
+    toml::from_str(&text)
+        .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nmax_body_bytes = 10\nmax_list_len = 7\n",
+        )
+        .unwrap();
+        let args = Args::try_parse_from([
+            "schemata-registry",
+            "--config",
+            path.to_str().unwrap(),
+            "--max-body-bytes",
+            "20",
+        ])
+        .unwrap();
+        let config = Config::from_args(args).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:9000");
+        assert_eq!(config.limits.max_body_bytes, 20);
+        assert_eq!(config.limits.max_list_len, 7);
+        assert_eq!(config.limits.max_schema_bytes, Limits::default().max_schema_bytes);
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+    }
+
+    #[test]
+    fn bad_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "lisen = 1\n").unwrap();
+        let args = Args { config: Some(path), ..Args::default() };
+        assert!(matches!(Config::from_args(args), Err(ConfigError::Parse { .. })));
+        let args = Args { storage: Some("tape".into()), ..Args::default() };
+        assert!(matches!(Config::from_args(args), Err(ConfigError::Storage(_))));
+    }
+}

@@ -1,0 +1,272 @@
+//! What every request shares: the state behind its lock, the bounded cache of parsed schemas, the
+//! limits and the metrics; plus the schema logic handlers and writer jobs both need (parsing a
+//! request's schema, the content-hash index, compatibility checks and their messages).
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use axum::body::Bytes;
+use schemata_core::api::RegisterSchemaRequest;
+use schemata_core::compat::{self, Direction};
+use schemata_core::{
+    CompatibilityLevel, JsonPolicy, ParseError, Schema, SchemaId, SchemaReference, SchemaType,
+    Version,
+};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::state::{ContentHash, State};
+
+/// Every limit the registry enforces, with units in the names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body; larger answers HTTP 413.
+    pub max_body_bytes: usize,
+    /// Largest schema text; larger answers 42209.
+    pub max_schema_bytes: usize,
+    /// Deepest reference chain; deeper answers 42201.
+    pub max_reference_depth: usize,
+    /// Most items in any list answered or accepted (references per schema included): a request
+    /// over it answers 42201 (references) or is clamped (list answers).
+    pub max_list_len: usize,
+    /// Longest subject name in bytes; longer answers 42208.
+    pub max_subject_bytes: usize,
+    /// Parsed schemas kept for compatibility checks.
+    pub parsed_cache_len: usize,
+    /// Writes waiting for the writer before senders wait.
+    pub write_queue_len: usize,
+    /// Longest a request may take before it answers 50002.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 4 * 1024 * 1024,
+            max_schema_bytes: 1024 * 1024,
+            max_reference_depth: schemata_core::schema::DEFAULT_MAX_REFERENCE_DEPTH,
+            max_list_len: 100_000,
+            max_subject_bytes: 1024,
+            parsed_cache_len: 1024,
+            write_queue_len: 4096,
+            request_timeout_ms: 30_000,
+        }
+    }
+}
+
+/// A bounded map from id to parsed schema. The stored body is kept next to each entry and
+/// compared on hit, so an id that was deleted and re-imported with other text never hits a stale
+/// parse.
+#[derive(Debug)]
+pub(crate) struct SchemaCache {
+    entries: Mutex<HashMap<SchemaId, (Bytes, Arc<Schema>)>>,
+    capacity: usize,
+}
+
+impl SchemaCache {
+    fn new(capacity: usize) -> SchemaCache {
+        SchemaCache { entries: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
+    }
+
+    fn get(&self, id: SchemaId, body: &Bytes) -> Option<Arc<Schema>> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (cached_body, schema) = entries.get(&id)?;
+        (cached_body == body).then(|| Arc::clone(schema))
+    }
+
+    fn put(&self, id: SchemaId, body: Bytes, schema: Arc<Schema>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= self.capacity {
+            // Evicting an arbitrary entry keeps the bound without bookkeeping; a miss costs
+            // only a parse.
+            if let Some(victim) = entries.keys().next().copied() {
+                entries.remove(&victim);
+            }
+        }
+        entries.insert(id, (body, schema));
+    }
+
+    pub(crate) fn clear(&self) {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+}
+
+/// Shared by handlers and the writer.
+#[derive(Debug)]
+pub(crate) struct Core {
+    state: RwLock<State>,
+    pub(crate) cache: SchemaCache,
+    pub(crate) limits: Limits,
+    pub(crate) metrics: Metrics,
+    /// Set when storage failed and could not be re-read: writes are refused, readiness fails.
+    pub(crate) write_failed: AtomicBool,
+}
+
+impl Core {
+    pub(crate) fn new(state: State, limits: Limits) -> Core {
+        Core {
+            state: RwLock::new(state),
+            cache: SchemaCache::new(limits.parsed_cache_len),
+            limits,
+            metrics: Metrics::default(),
+            write_failed: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn state_mut(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Parses a stored schema (through the cache), resolving its references from `state`.
+    pub(crate) fn parsed(&self, state: &State, id: SchemaId) -> Result<Arc<Schema>, ParseError> {
+        let Some(stored) = state.schemas.get(&id) else {
+            return Err(ParseError::ReferenceNotFound {
+                name: id.to_string(),
+                subject: String::new(),
+                version: 0,
+            });
+        };
+        if let Some(schema) = self.cache.get(id, &stored.body) {
+            return Ok(schema);
+        }
+        let schema = Arc::new(Schema::parse_with_limits(
+            stored.schema_type,
+            &stored.text(),
+            &stored.references,
+            &mut |r| state.referenced(r),
+            // Stored schemas were checked when registered; a lower limit since then must not
+            // make them unreadable.
+            usize::MAX,
+        )?);
+        self.cache.put(id, stored.body.clone(), Arc::clone(&schema));
+        Ok(schema)
+    }
+
+    /// Validates and parses the schema of a register, lookup or compatibility request.
+    pub(crate) fn parse_request(
+        &self,
+        state: &State,
+        request: &RegisterSchemaRequest,
+    ) -> Result<Schema, ApiError> {
+        let schema_type = match request.schema_type.as_deref() {
+            None => SchemaType::Avro,
+            Some(name) => SchemaType::parse(name)
+                .ok_or_else(|| ApiError::InvalidSchema(format!("Invalid schema type {name}")))?,
+        };
+        if request.schema.len() > self.limits.max_schema_bytes {
+            return Err(ApiError::SchemaTooLarge(format!(
+                "Schema of {} bytes is larger than the limit of {} bytes",
+                request.schema.len(),
+                self.limits.max_schema_bytes
+            )));
+        }
+        if request.schema.trim().is_empty() {
+            return Err(ApiError::InvalidSchema("Empty schema".into()));
+        }
+        if request.references.len() > self.limits.max_list_len {
+            return Err(ApiError::InvalidSchema(format!(
+                "Schema has {} references, more than the limit of {}",
+                request.references.len(),
+                self.limits.max_list_len
+            )));
+        }
+        let references: Vec<SchemaReference> = request
+            .references
+            .iter()
+            .map(|r| SchemaReference {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                version: r.version,
+            })
+            .collect();
+        Schema::parse_with_limits(
+            schema_type,
+            &request.schema,
+            &references,
+            &mut |r| state.referenced(r),
+            self.limits.max_reference_depth,
+        )
+        .map_err(|e| {
+            ApiError::InvalidSchema(format!(
+                "Invalid schema of type {schema_type}: {e}; either the input schema or one of its references is invalid"
+            ))
+        })
+    }
+
+    /// The content-hash index, built on first use by parsing every stored schema.
+    pub(crate) fn dedup<'s>(&self, state: &'s State) -> &'s HashMap<ContentHash, SchemaId> {
+        state.dedup(|state| {
+            let started = std::time::Instant::now();
+            let mut index = HashMap::with_capacity(state.schemas.len());
+            // Ascending ids, so that if two stored ids have the same content the first wins.
+            let mut ids: Vec<SchemaId> = state.schemas.keys().copied().collect();
+            ids.sort_unstable();
+            for id in ids {
+                match self.parsed(state, id) {
+                    Ok(schema) => {
+                        index.entry(schema.sha256()).or_insert(id);
+                    }
+                    Err(error) => tracing::warn!(%id, %error, "stored schema does not parse"),
+                }
+            }
+            tracing::info!(schemas = index.len(), elapsed = ?started.elapsed(), "dedup index built");
+            index
+        })
+    }
+
+    /// Checks `new` against `against` (version, id; newest first) at `level`, and returns
+    /// Confluent-style messages: for each incompatible old version, one entry per finding, then
+    /// its version and text; at the end the level. Empty when compatible.
+    pub(crate) fn compatibility_messages(
+        &self,
+        state: &State,
+        level: CompatibilityLevel,
+        policy: JsonPolicy,
+        new: &Schema,
+        against: &[(Version, SchemaId)],
+    ) -> Vec<String> {
+        let mut messages = Vec::new();
+        if level == CompatibilityLevel::None {
+            return messages;
+        }
+        let against =
+            if level.is_transitive() { against } else { &against[..against.len().min(1)] };
+        for (version, id) in against {
+            let old = match self.parsed(state, *id) {
+                Ok(old) => old,
+                Err(error) => {
+                    tracing::warn!(%id, %error, "stored schema does not parse; skipped in check");
+                    continue;
+                }
+            };
+            let mut findings = Vec::new();
+            for &direction in level.directions() {
+                let (reader, writer) = match direction {
+                    Direction::Backward => (new, old.as_ref()),
+                    Direction::Forward => (old.as_ref(), new),
+                };
+                findings.extend(compat::can_read(reader, writer, policy));
+            }
+            if findings.is_empty() {
+                continue;
+            }
+            for finding in findings {
+                messages.push(format!(
+                    "{{errorType:'{}', description:'{}', additionalInfo:'{}'}}",
+                    finding.rule, finding.message, finding.path
+                ));
+            }
+            messages.push(format!("{{oldSchemaVersion: {version}}}"));
+            messages.push(format!("{{oldSchema: '{}'}}", old.text()));
+        }
+        if !messages.is_empty() {
+            messages.push(format!("{{compatibility: '{level}'}}"));
+        }
+        messages
+    }
+}

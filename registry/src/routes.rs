@@ -1,0 +1,343 @@
+//! The HTTP surface: the routing table of DESIGN §6, the middleware that times, counts, logs and
+//! bounds every request, and the small parsers every handler shares (query parameters, JSON
+//! bodies, subjects, versions, pagination). Handlers live in the submodules, one per resource.
+
+mod compat;
+mod config;
+mod schemas;
+mod subjects;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use schemata_core::api::CONTENT_TYPE;
+use schemata_core::{Subject, Version};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::core::Core;
+use crate::error::ApiError;
+use crate::writer::Writer;
+
+/// What every handler gets.
+#[derive(Debug, Clone)]
+pub(crate) struct App {
+    pub(crate) core: Arc<Core>,
+    pub(crate) writer: Writer,
+}
+
+/// The whole routing table.
+pub(crate) fn router(app: App) -> Router {
+    Router::new()
+        .route("/", get(root))
+        .route("/subjects", get(subjects::list_subjects))
+        .route("/subjects/{subject}", post(subjects::lookup).delete(subjects::delete_subject))
+        .route(
+            "/subjects/{subject}/versions",
+            get(subjects::list_versions).post(subjects::register),
+        )
+        .route(
+            "/subjects/{subject}/versions/{version}",
+            get(subjects::get_version).delete(subjects::delete_version),
+        )
+        .route("/subjects/{subject}/versions/{version}/schema", get(subjects::get_version_text))
+        .route("/subjects/{subject}/versions/{version}/referencedby", get(subjects::referenced_by))
+        .route("/schemas", get(schemas::list_schemas))
+        .route("/schemas/types", get(schemas::types))
+        .route("/schemas/ids/{id}", get(schemas::by_id))
+        .route("/schemas/ids/{id}/schema", get(schemas::text_by_id))
+        .route("/schemas/ids/{id}/subjects", get(schemas::subjects_by_id))
+        .route("/schemas/ids/{id}/versions", get(schemas::versions_by_id))
+        .route("/compatibility/subjects/{subject}/versions", post(compat::against_level))
+        .route(
+            "/compatibility/subjects/{subject}/versions/{version}",
+            post(compat::against_version),
+        )
+        .route(
+            "/config",
+            get(config::get_global_config)
+                .put(config::put_global_config)
+                .delete(config::delete_global_config),
+        )
+        .route(
+            "/config/{subject}",
+            get(config::get_subject_config)
+                .put(config::put_subject_config)
+                .delete(config::delete_subject_config),
+        )
+        .route(
+            "/mode",
+            get(config::get_global_mode)
+                .put(config::put_global_mode)
+                .delete(config::delete_global_mode),
+        )
+        .route(
+            "/mode/{subject}",
+            get(config::get_subject_mode)
+                .put(config::put_subject_mode)
+                .delete(config::delete_subject_mode),
+        )
+        .route("/v1/metadata/id", get(metadata_id))
+        .route("/v1/metadata/version", get(metadata_version))
+        .route("/metrics", get(metrics))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .with_state(app)
+}
+
+/// Times, counts and logs every request, and bounds how long it may take.
+async fn observe(State(app): State<App>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let path = request.uri().path().to_owned();
+    let limit = Duration::from_millis(app.core.limits.request_timeout_ms);
+    let response = match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout.into_response(),
+    };
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    app.core.metrics.observe_request(method.as_str(), &route, status, took);
+    tracing::debug!(%method, %path, status, latency_us = took.as_micros() as u64, "request");
+    response
+}
+
+async fn root() -> Response {
+    json_bytes(Bytes::from_static(b"{}"))
+}
+
+async fn metadata_id() -> Response {
+    json(
+        &serde_json::json!({"scope": {"path": [], "clusters": {"schema-registry-cluster": "schemata"}}}),
+    )
+}
+
+async fn metadata_version() -> Response {
+    json(&serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "commitId": ""}))
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    let (schemas, subjects) = {
+        let state = app.core.read();
+        (state.schemas.len(), state.live_subject_count())
+    };
+    let mut response = app.core.metrics.render(schemas, subjects).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+async fn live() -> Response {
+    json(&serde_json::json!({"status": "live"}))
+}
+
+/// Ready while the writer runs and storage has not failed beyond repair.
+async fn ready(State(app): State<App>) -> Response {
+    let failed = app.core.write_failed.load(std::sync::atomic::Ordering::SeqCst);
+    if failed || app.writer.is_closed() {
+        let mut response = json(&serde_json::json!({"status": "not ready"}));
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        return response;
+    }
+    json(&serde_json::json!({"status": "ready"}))
+}
+
+/// A JSON answer with Confluent's content type.
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Response {
+    // Serializing our DTOs cannot fail: every map key is a string.
+    json_bytes(Bytes::from(serde_json::to_vec(value).unwrap_or_default()))
+}
+
+pub(crate) fn json_bytes(bytes: Bytes) -> Response {
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
+}
+
+/// Query parameters, parsed leniently as Jersey does: unknown ones are ignored, a boolean that
+/// is not `true` is false. Only malformed numbers are refused.
+#[derive(Debug, Default)]
+pub(crate) struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub(crate) fn parse(query: Option<&str>) -> Params {
+        let Some(query) = query else { return Params::default() };
+        Params(
+            query
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| {
+                    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                    (percent_decode(name), percent_decode(value))
+                })
+                .collect(),
+        )
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn flag(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    fn number(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        let Some(raw) = self.get(name) else { return Ok(None) };
+        raw.trim().parse::<i64>().map(Some).map_err(|_| {
+            ApiError::BadParameter(format!("Query parameter '{name}' must be an integer: '{raw}'"))
+        })
+    }
+
+    /// Applies `offset` and `limit` (Confluent: limit -1 or absent = all), never answering
+    /// more than `max_list_len` items.
+    pub(crate) fn paginate<T>(
+        &self,
+        items: Vec<T>,
+        max_list_len: usize,
+    ) -> Result<Vec<T>, ApiError> {
+        let offset = self.number("offset")?.unwrap_or(0).max(0) as usize;
+        let limit = match self.number("limit")? {
+            Some(limit) if limit >= 0 => (limit as usize).min(max_list_len),
+            _ => max_list_len,
+        };
+        Ok(items.into_iter().skip(offset).take(limit).collect())
+    }
+}
+
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// How a shape error in a body is answered: registrations and lookups answer 42201 (the schema
+/// is what is wrong), other bodies Jackson's 422.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    Schema,
+    Other,
+}
+
+/// Reads a JSON body whatever its content type (Confluent clients send
+/// `application/vnd.schemaregistry.v1+json`, `application/json`, `application/octet-stream` or
+/// nothing), refusing bodies over the limit.
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    core: &Core,
+    body: Body,
+    kind: BodyKind,
+) -> Result<T, ApiError> {
+    let limit = core.limits.max_body_bytes;
+    let bytes =
+        axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::BodyTooLarge(limit))?;
+    serde_json::from_slice(&bytes).map_err(|e| match (e.classify(), kind) {
+        (serde_json::error::Category::Syntax, _) => {
+            ApiError::MalformedJson(format!("Malformed JSON body: {e}"))
+        }
+        (_, BodyKind::Schema) => ApiError::InvalidSchema(format!("Invalid request body: {e}")),
+        (_, BodyKind::Other) => ApiError::UnprocessableBody(format!("Invalid request body: {e}")),
+    })
+}
+
+/// Validates a subject from the path.
+pub(crate) fn subject(core: &Core, raw: String) -> Result<String, ApiError> {
+    if raw.len() > core.limits.max_subject_bytes {
+        return Err(ApiError::InvalidSubject);
+    }
+    Subject::new(raw).map(Subject::into_string).ok_or(ApiError::InvalidSubject)
+}
+
+/// A `{version}` path segment: 1..2^31-1, `latest` or -1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VersionSpec {
+    Latest,
+    Exact(Version),
+}
+
+impl VersionSpec {
+    pub(crate) fn parse(raw: &str) -> Result<VersionSpec, ApiError> {
+        if raw.eq_ignore_ascii_case("latest") {
+            return Ok(VersionSpec::Latest);
+        }
+        match raw.parse::<i64>() {
+            Ok(-1) => Ok(VersionSpec::Latest),
+            Ok(n) => Version::new(n)
+                .map(VersionSpec::Exact)
+                .ok_or_else(|| ApiError::InvalidVersion(raw.to_owned())),
+            Err(_) => Err(ApiError::InvalidVersion(raw.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_as_confluent_does() {
+        let cases: &[(&str, Option<VersionSpec>)] = &[
+            ("1", Some(VersionSpec::Exact(Version(1)))),
+            ("2147483647", Some(VersionSpec::Exact(Version(2147483647)))),
+            ("latest", Some(VersionSpec::Latest)),
+            ("LATEST", Some(VersionSpec::Latest)),
+            ("-1", Some(VersionSpec::Latest)),
+            ("0", None),
+            ("-2", None),
+            ("2147483648", None),
+            ("99999999999999999999", None),
+            ("one", None),
+            ("", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(VersionSpec::parse(raw).ok(), *expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn query_parameters_parse_leniently() {
+        let params = Params::parse(Some("deleted=true&subjectPrefix=a%2Fb+c&verbose=yes&x"));
+        assert!(params.flag("deleted"));
+        assert!(!params.flag("verbose"));
+        assert_eq!(params.get("subjectPrefix"), Some("a/b c"));
+        assert_eq!(params.get("x"), Some(""));
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        let page = Params::parse(Some("offset=1&limit=2"));
+        assert_eq!(page.paginate(vec![1, 2, 3, 4], 10).unwrap(), vec![2, 3]);
+        assert_eq!(Params::default().paginate(vec![1, 2, 3], 2).unwrap(), vec![1, 2]);
+        assert!(Params::parse(Some("limit=x")).paginate(vec![1], 2).is_err());
+    }
+}

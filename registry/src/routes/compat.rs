@@ -1,0 +1,76 @@
+//! `/compatibility/...`: would this schema be accepted? Against one version, or against the
+//! versions the subject's level names. Nothing is written.
+
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
+use schemata_core::{CompatibilityLevel, JsonPolicy, SchemaId, Version};
+
+use super::subjects::{one, resolve, visible};
+use super::{App, BodyKind, Params, VersionSpec, json, read_json, subject};
+use crate::error::ApiError;
+use crate::state::State as Registry;
+
+fn policy(state: &Registry, subject: &str) -> JsonPolicy {
+    state
+        .effective_config(subject)
+        .and_then(|c| c.json_policy.as_deref())
+        .and_then(JsonPolicy::parse)
+        .unwrap_or_default()
+}
+
+fn answer(messages: Vec<String>, verbose: bool) -> Response {
+    json(&CompatibilityCheckResponse {
+        is_compatible: messages.is_empty(),
+        messages: verbose.then_some(messages),
+    })
+}
+
+pub(crate) async fn against_version(
+    State(app): State<App>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    RawQuery(query): RawQuery,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (raw_subject, raw_version) = path.map(|Path(p)| p).map_err(|_| ApiError::InvalidSubject)?;
+    let subject = subject(&app.core, raw_subject)?;
+    let spec = VersionSpec::parse(&raw_version)?;
+    let verbose = Params::parse(query.as_deref()).flag("verbose");
+    let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
+    let state = app.core.read();
+    let (version, row) = resolve(visible(&state, &subject, false)?, spec, false)?;
+    let new = app.core.parse_request(&state, &request)?;
+    // Against one named version, transitivity does not matter: the level's directions do.
+    let level = state.level(&subject);
+    let against: [(Version, SchemaId); 1] = [(version, row.id)];
+    let messages =
+        app.core.compatibility_messages(&state, level, policy(&state, &subject), &new, &against);
+    Ok(answer(messages, verbose))
+}
+
+pub(crate) async fn against_level(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let subject = subject(&app.core, one(path)?)?;
+    let verbose = Params::parse(query.as_deref()).flag("verbose");
+    let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
+    let state = app.core.read();
+    let new = app.core.parse_request(&state, &request)?;
+    let level = state.level(&subject);
+    let against: Vec<(Version, SchemaId)> = state
+        .subjects
+        .get(&subject)
+        .map(|s| s.live().rev().map(|(v, row)| (v, row.id)).collect())
+        .unwrap_or_default();
+    let messages = if level == CompatibilityLevel::None {
+        Vec::new()
+    } else {
+        app.core.compatibility_messages(&state, level, policy(&state, &subject), &new, &against)
+    };
+    Ok(answer(messages, verbose))
+}

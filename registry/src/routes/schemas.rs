@@ -1,0 +1,152 @@
+//! `/schemas/...`: reads by global id (the hottest path: it answers pre-serialized bytes), the
+//! list of every schema, and the supported types.
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use schemata_core::SchemaId;
+use schemata_core::api::SubjectVersion;
+
+use super::subjects::subject_schema;
+use super::{App, Params, json, json_bytes};
+use crate::error::ApiError;
+use crate::state::State as Registry;
+
+/// Parses `{id}`: not a number is an unknown path (as Jersey's `int` parameter), a number out of
+/// range an unknown schema.
+fn id(path: Result<Path<String>, PathRejection>) -> Result<SchemaId, ApiError> {
+    let raw = path.map(|Path(raw)| raw).map_err(|_| ApiError::NotFound)?;
+    let number: i64 = raw.parse().map_err(|_| ApiError::NotFound)?;
+    SchemaId::new(number).ok_or_else(|| ApiError::SchemaNotFound(raw))
+}
+
+fn known(state: &Registry, id: SchemaId) -> Result<(), ApiError> {
+    if state.schemas.contains_key(&id) {
+        Ok(())
+    } else {
+        Err(ApiError::SchemaNotFound(id.to_string()))
+    }
+}
+
+pub(crate) async fn by_id(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let id = id(path)?;
+    let (body, max_id) = {
+        let state = app.core.read();
+        let stored =
+            state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
+        (stored.body.clone(), state.max_id)
+    };
+    if query.is_some() && Params::parse(query.as_deref()).flag("fetchMaxId") {
+        let mut spliced = Vec::with_capacity(body.len() + 24);
+        spliced.extend_from_slice(&body[..body.len() - 1]);
+        spliced.extend_from_slice(format!(",\"maxId\":{max_id}}}").as_bytes());
+        return Ok(json_bytes(Bytes::from(spliced)));
+    }
+    Ok(json_bytes(body))
+}
+
+pub(crate) async fn text_by_id(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = id(path)?;
+    let state = app.core.read();
+    let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
+    Ok(json_bytes(Bytes::from(stored.text())))
+}
+
+/// Every (subject, version) row with `id`, soft-deleted ones only with `deleted`.
+fn rows(state: &Registry, id: SchemaId, deleted: bool) -> Vec<SubjectVersion> {
+    let mut rows = Vec::new();
+    for (subject, s) in &state.subjects {
+        for (version, row) in &s.versions {
+            if row.id == id && (deleted || !row.deleted) {
+                rows.push(SubjectVersion { subject: subject.clone(), version: version.0 as i32 });
+            }
+        }
+    }
+    rows
+}
+
+pub(crate) async fn subjects_by_id(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let id = id(path)?;
+    let params = Params::parse(query.as_deref());
+    let mut subjects: Vec<String> = {
+        let state = app.core.read();
+        known(&state, id)?;
+        rows(&state, id, params.flag("deleted")).into_iter().map(|r| r.subject).collect()
+    };
+    subjects.dedup();
+    Ok(json(&params.paginate(subjects, app.core.limits.max_list_len)?))
+}
+
+pub(crate) async fn versions_by_id(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let id = id(path)?;
+    let params = Params::parse(query.as_deref());
+    let rows = {
+        let state = app.core.read();
+        known(&state, id)?;
+        rows(&state, id, params.flag("deleted"))
+    };
+    Ok(json(&params.paginate(rows, app.core.limits.max_list_len)?))
+}
+
+pub(crate) async fn list_schemas(
+    State(app): State<App>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(query.as_deref());
+    let prefix = params.get("subjectPrefix").filter(|p| *p != ":*:").unwrap_or("").to_owned();
+    let deleted = params.flag("deleted");
+    let latest_only = params.flag("latestOnly");
+    let items: Vec<Vec<u8>> = {
+        let state = app.core.read();
+        let mut rows = Vec::new();
+        for (subject, s) in state.subjects.range(prefix.clone()..) {
+            if !subject.starts_with(&prefix) {
+                break;
+            }
+            let visible: Vec<_> =
+                s.versions.iter().filter(|(_, row)| deleted || !row.deleted).collect();
+            let chosen = if latest_only {
+                &visible[visible.len().saturating_sub(1)..]
+            } else {
+                &visible[..]
+            };
+            for (version, row) in chosen {
+                rows.push((subject.as_str(), **version, row.id));
+            }
+        }
+        let rows = params.paginate(rows, app.core.limits.max_list_len)?;
+        rows.into_iter()
+            .map(|(subject, version, id)| subject_schema(&state, subject, version, id))
+            .collect()
+    };
+    let mut out = Vec::with_capacity(items.iter().map(Vec::len).sum::<usize>() + items.len() + 2);
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item);
+    }
+    out.push(b']');
+    Ok(json_bytes(Bytes::from(out)))
+}
+
+pub(crate) async fn types() -> Response {
+    json(&["AVRO", "JSON"])
+}

@@ -1,0 +1,520 @@
+//! The in-memory registry state: a deterministic fold over `_schemas` records, with the indexes
+//! the handlers need (id → schema, subject → versions, reference → referrers, and the lazily built
+//! content-hash → id index used for de-duplication and lookup).
+//!
+//! Only the writer mutates it, and only by applying records (`State::apply`), so the state after
+//! a restart is the state before it: replay and live writes go through the same code.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use axum::body::Bytes;
+use schemata_core::records::{
+    ConfigValue, ModeValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
+};
+use schemata_core::{
+    CompatibilityLevel, ReferencedSchema, SchemaId, SchemaReference, SchemaType, Version, api,
+};
+
+/// Content hash of a schema: SHA-256 over type, normalized form and references.
+pub(crate) type ContentHash = [u8; 32];
+
+/// The registry modes of the Confluent API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Mode {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+    Import,
+}
+
+impl Mode {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Mode::ReadWrite => "READWRITE",
+            Mode::ReadOnly => "READONLY",
+            Mode::Import => "IMPORT",
+        }
+    }
+
+    /// Parses the REST/record spelling; READONLY_OVERRIDE is read as READONLY.
+    pub(crate) fn parse(name: &str) -> Option<Mode> {
+        match name.to_ascii_uppercase().as_str() {
+            "READWRITE" => Some(Mode::ReadWrite),
+            "READONLY" | "READONLY_OVERRIDE" => Some(Mode::ReadOnly),
+            "IMPORT" => Some(Mode::Import),
+            _ => None,
+        }
+    }
+}
+
+/// One schema, by id. The text is kept only inside the pre-serialized `GET /schemas/ids/{id}`
+/// body: that read is the hottest path, and keeping the text once keeps memory per schema low.
+#[derive(Debug)]
+pub(crate) struct StoredSchema {
+    pub(crate) schema_type: SchemaType,
+    pub(crate) references: Vec<SchemaReference>,
+    /// `{"schema":...,"schemaType":...,"references":[...]}` exactly as answered.
+    pub(crate) body: Bytes,
+    /// How many (subject, version) rows, soft-deleted included, point at this id.
+    uses: u32,
+    /// The content hash, once the dedup index has computed it.
+    hash: Option<ContentHash>,
+}
+
+impl StoredSchema {
+    fn new(value: &SchemaValue) -> StoredSchema {
+        let schema_type =
+            value.schema_type.as_deref().and_then(SchemaType::parse).unwrap_or(SchemaType::Avro);
+        let references: Vec<SchemaReference> = value
+            .references
+            .iter()
+            .map(|r| SchemaReference {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                version: r.version,
+            })
+            .collect();
+        let body = api::SchemaById {
+            schema: value.schema.clone(),
+            schema_type: (schema_type != SchemaType::Avro).then(|| schema_type.as_str().into()),
+            references: api_references(&references),
+            max_id: None,
+        };
+        // Serializing a struct of strings and ints cannot fail.
+        let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+        StoredSchema { schema_type, references, body, uses: 0, hash: None }
+    }
+
+    /// The schema text, recovered from the pre-serialized body (off the hot path).
+    pub(crate) fn text(&self) -> String {
+        serde_json::from_slice::<api::SchemaById>(&self.body).map(|b| b.schema).unwrap_or_default()
+    }
+}
+
+pub(crate) fn api_references(references: &[SchemaReference]) -> Vec<api::SchemaReference> {
+    references
+        .iter()
+        .map(|r| api::SchemaReference {
+            name: r.name.clone(),
+            subject: r.subject.clone(),
+            version: r.version,
+        })
+        .collect()
+}
+
+/// A version row of a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VersionRow {
+    pub(crate) id: SchemaId,
+    pub(crate) deleted: bool,
+}
+
+/// Everything known about one subject.
+#[derive(Debug, Default)]
+pub(crate) struct SubjectState {
+    /// Every version, soft-deleted ones included.
+    pub(crate) versions: BTreeMap<Version, VersionRow>,
+    pub(crate) config: Option<ConfigValue>,
+    pub(crate) mode: Option<Mode>,
+}
+
+impl SubjectState {
+    pub(crate) fn live(&self) -> impl DoubleEndedIterator<Item = (Version, VersionRow)> + '_ {
+        self.versions.iter().filter(|(_, row)| !row.deleted).map(|(v, row)| (*v, *row))
+    }
+
+    pub(crate) fn has_live(&self) -> bool {
+        self.versions.values().any(|row| !row.deleted)
+    }
+
+    pub(crate) fn latest_live(&self) -> Option<(Version, VersionRow)> {
+        self.live().next_back()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.versions.is_empty() && self.config.is_none() && self.mode.is_none()
+    }
+}
+
+/// The whole registry state.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) schemas: HashMap<SchemaId, StoredSchema>,
+    pub(crate) subjects: BTreeMap<String, SubjectState>,
+    pub(crate) global_config: Option<ConfigValue>,
+    pub(crate) global_mode: Option<Mode>,
+    /// Highest id ever seen: new ids continue from here, so ids stay dense and are never reused
+    /// while the records that used them are in the log.
+    pub(crate) max_id: u32,
+    /// (referenced subject, version) → the (subject, version) rows that reference it.
+    referenced_by: HashMap<(String, Version), BTreeSet<(String, Version)>>,
+    /// Content hash → id. Built on first use rather than at replay, because computing it parses
+    /// every schema and a cold start must not pay for that.
+    dedup: OnceLock<HashMap<ContentHash, SchemaId>>,
+    /// Records that could not be applied at replay (kept as a count for logs and metrics).
+    pub(crate) skipped: u64,
+}
+
+impl State {
+    /// Folds every record, in order.
+    pub(crate) fn replay(records: impl IntoIterator<Item = Record>) -> State {
+        let mut state = State::default();
+        for record in records {
+            state.apply(&record);
+        }
+        state
+    }
+
+    /// Applies one record. Records that make no sense (a mode nobody knows) are skipped, never
+    /// fatal: a topic written by a newer registry must still replay.
+    pub(crate) fn apply(&mut self, record: &Record) {
+        match (&record.key, &record.value) {
+            (RecordKey::Schema { subject, version, .. }, value) => {
+                let Some(version) = Version::new(i64::from(*version)) else {
+                    self.skipped += 1;
+                    return;
+                };
+                self.remove_version(subject, version);
+                if let Some(RecordValue::Schema(value)) = value {
+                    self.insert_version(subject, version, value);
+                }
+            }
+            (RecordKey::Config { subject, .. }, value) => {
+                let config = match value {
+                    Some(RecordValue::Config(config)) => Some(config.clone()),
+                    _ => None,
+                };
+                match subject {
+                    None => self.global_config = config,
+                    Some(subject) => {
+                        self.subjects.entry(subject.clone()).or_default().config = config;
+                        self.drop_if_empty(subject);
+                    }
+                }
+            }
+            (RecordKey::Mode { subject, .. }, value) => {
+                let mode = match value {
+                    Some(RecordValue::Mode(ModeValue { mode })) => match Mode::parse(mode) {
+                        Some(mode) => Some(mode),
+                        None => {
+                            self.skipped += 1;
+                            return;
+                        }
+                    },
+                    _ => None,
+                };
+                match subject {
+                    None => self.global_mode = mode,
+                    Some(subject) => {
+                        self.subjects.entry(subject.clone()).or_default().mode = mode;
+                        self.drop_if_empty(subject);
+                    }
+                }
+            }
+            (RecordKey::DeleteSubject { subject, .. }, Some(RecordValue::DeleteSubject(value))) => {
+                if let Some(state) = self.subjects.get_mut(subject) {
+                    for (version, row) in state.versions.iter_mut() {
+                        if version.0 <= value.version {
+                            row.deleted = true;
+                        }
+                    }
+                }
+            }
+            (RecordKey::ClearSubject { subject, .. }, Some(_)) => {
+                let deleted: Vec<Version> = self
+                    .subjects
+                    .get(subject)
+                    .map(|s| {
+                        s.versions.iter().filter(|(_, r)| r.deleted).map(|(v, _)| *v).collect()
+                    })
+                    .unwrap_or_default();
+                for version in deleted {
+                    self.remove_version(subject, version);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn insert_version(&mut self, subject: &str, version: Version, value: &SchemaValue) {
+        let Some(id) = SchemaId::new(i64::from(value.id)) else {
+            self.skipped += 1;
+            return;
+        };
+        let stored = self.schemas.entry(id).or_insert_with(|| StoredSchema::new(value));
+        stored.uses += 1;
+        for reference in &stored.references {
+            if let Some(referenced) = Version::new(i64::from(reference.version)) {
+                self.referenced_by
+                    .entry((reference.subject.clone(), referenced))
+                    .or_default()
+                    .insert((subject.to_owned(), version));
+            }
+        }
+        self.max_id = self.max_id.max(id.0);
+        self.subjects
+            .entry(subject.to_owned())
+            .or_default()
+            .versions
+            .insert(version, VersionRow { id, deleted: value.deleted });
+    }
+
+    fn remove_version(&mut self, subject: &str, version: Version) {
+        let Some(state) = self.subjects.get_mut(subject) else { return };
+        let Some(row) = state.versions.remove(&version) else { return };
+        self.drop_if_empty(subject);
+        let Some(stored) = self.schemas.get_mut(&row.id) else { return };
+        for reference in &stored.references {
+            if let Some(referenced) = Version::new(i64::from(reference.version)) {
+                let key = (reference.subject.clone(), referenced);
+                if let Some(referrers) = self.referenced_by.get_mut(&key) {
+                    referrers.remove(&(subject.to_owned(), version));
+                    if referrers.is_empty() {
+                        self.referenced_by.remove(&key);
+                    }
+                }
+            }
+        }
+        stored.uses = stored.uses.saturating_sub(1);
+        if stored.uses == 0 {
+            // Nothing points at this id any more (a hard delete): it is gone, as in Confluent.
+            if let (Some(stored), Some(dedup)) =
+                (self.schemas.remove(&row.id), self.dedup.get_mut())
+            {
+                match stored.hash {
+                    Some(hash) => {
+                        dedup.remove(&hash);
+                    }
+                    // Hashed while the index was built lazily: find it by id (rare: hard deletes).
+                    None => dedup.retain(|_, id| *id != row.id),
+                }
+            }
+        }
+    }
+
+    fn drop_if_empty(&mut self, subject: &str) {
+        if self.subjects.get(subject).is_some_and(SubjectState::is_empty) {
+            self.subjects.remove(subject);
+        }
+    }
+
+    /// The content-hash index, built on first use with `hash_of` (which parses a stored schema).
+    pub(crate) fn dedup(
+        &self,
+        hash_of: impl FnOnce(&State) -> HashMap<ContentHash, SchemaId>,
+    ) -> &HashMap<ContentHash, SchemaId> {
+        self.dedup.get_or_init(|| hash_of(self))
+    }
+
+    /// Records the content hash of a (new) id, keeping the index in step with live writes.
+    pub(crate) fn index_hash(&mut self, hash: ContentHash, id: SchemaId) {
+        if let Some(stored) = self.schemas.get_mut(&id) {
+            stored.hash = Some(hash);
+        }
+        if let Some(dedup) = self.dedup.get_mut() {
+            dedup.entry(hash).or_insert(id);
+        }
+    }
+
+    /// The text, type and references of a referenced (subject, version), soft-deleted included:
+    /// a schema that was valid when registered stays resolvable.
+    pub(crate) fn referenced(&self, reference: &SchemaReference) -> Option<ReferencedSchema> {
+        let subject = self.subjects.get(&reference.subject)?;
+        let row = if reference.version == -1 {
+            subject.latest_live()?.1
+        } else {
+            *subject.versions.get(&Version::new(i64::from(reference.version))?)?
+        };
+        let stored = self.schemas.get(&row.id)?;
+        Some(ReferencedSchema {
+            schema_type: stored.schema_type,
+            text: stored.text(),
+            references: stored.references.clone(),
+        })
+    }
+
+    /// The ids of the schemas that reference (subject, version), live rows only unless
+    /// `deleted`.
+    pub(crate) fn referrers(&self, subject: &str, version: Version, deleted: bool) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .referenced_by
+            .get(&(subject.to_owned(), version))
+            .into_iter()
+            .flatten()
+            .filter_map(|(s, v)| self.subjects.get(s)?.versions.get(v))
+            .filter(|row| deleted || !row.deleted)
+            .map(|row| row.id.0)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Whether any row (soft-deleted included) references (subject, version).
+    pub(crate) fn is_referenced(&self, subject: &str, version: Version) -> bool {
+        self.referenced_by.get(&(subject.to_owned(), version)).is_some_and(|r| !r.is_empty())
+    }
+
+    /// The compatibility level in force for a subject: its own, else the global one, else
+    /// BACKWARD.
+    pub(crate) fn level(&self, subject: &str) -> CompatibilityLevel {
+        self.effective_config(subject)
+            .and_then(|c| c.compatibility_level.as_deref())
+            .and_then(CompatibilityLevel::parse)
+            .unwrap_or_default()
+    }
+
+    /// The subject's own config, else the global one.
+    pub(crate) fn effective_config(&self, subject: &str) -> Option<&ConfigValue> {
+        self.subjects.get(subject).and_then(|s| s.config.as_ref()).or(self.global_config.as_ref())
+    }
+
+    /// The mode in force for a subject: its own, else the global one, else READWRITE.
+    pub(crate) fn mode(&self, subject: &str) -> Mode {
+        self.subjects.get(subject).and_then(|s| s.mode).or(self.global_mode).unwrap_or_default()
+    }
+
+    /// Number of subjects with at least one live version.
+    pub(crate) fn live_subject_count(&self) -> usize {
+        self.subjects.values().filter(|s| s.has_live()).count()
+    }
+}
+
+/// Builds the `_schemas` value of a schema row.
+pub(crate) fn schema_record(
+    subject: &str,
+    version: Version,
+    id: SchemaId,
+    stored_type: SchemaType,
+    references: &[SchemaReference],
+    text: String,
+    deleted: bool,
+) -> Record {
+    Record {
+        key: RecordKey::schema(subject, version.0),
+        value: Some(RecordValue::Schema(SchemaValue {
+            subject: subject.to_owned(),
+            version: version.0,
+            id: id.0,
+            schema_type: (stored_type != SchemaType::Avro).then(|| stored_type.as_str().into()),
+            references: references
+                .iter()
+                .map(|r| ReferenceValue {
+                    name: r.name.clone(),
+                    subject: r.subject.clone(),
+                    version: r.version,
+                })
+                .collect(),
+            schema: text,
+            deleted,
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(subject: &str, version: u32, id: u32, deleted: bool) -> Record {
+        schema_record(
+            subject,
+            Version(version),
+            SchemaId(id),
+            SchemaType::Avro,
+            &[],
+            "\"string\"".into(),
+            deleted,
+        )
+    }
+
+    fn tombstone(subject: &str, version: u32) -> Record {
+        Record { key: RecordKey::schema(subject, version), value: None }
+    }
+
+    /// Replays `records` and describes the state as `subject:version=id[d]` rows and live ids.
+    fn check(records: Vec<Record>, expected: &str) {
+        let state = State::replay(records);
+        let mut parts = Vec::new();
+        for (subject, s) in &state.subjects {
+            for (version, row) in &s.versions {
+                let d = if row.deleted { "d" } else { "" };
+                parts.push(format!("{subject}:{version}={}{d}", row.id));
+            }
+        }
+        let mut ids: Vec<u32> = state.schemas.keys().map(|id| id.0).collect();
+        ids.sort_unstable();
+        parts.push(format!("ids={ids:?} max={}", state.max_id));
+        assert_eq!(parts.join(" "), expected);
+    }
+
+    #[test]
+    fn fold_is_deterministic() {
+        check(vec![row("a", 1, 1, false)], "a:1=1 ids=[1] max=1");
+        check(vec![row("a", 1, 1, false), row("b", 1, 1, false)], "a:1=1 b:1=1 ids=[1] max=1");
+        check(vec![row("a", 1, 1, false), row("a", 1, 1, true)], "a:1=1d ids=[1] max=1");
+        check(vec![row("a", 1, 1, false), tombstone("a", 1)], "ids=[] max=1");
+        check(
+            vec![row("a", 1, 1, false), row("b", 1, 1, false), tombstone("a", 1)],
+            "b:1=1 ids=[1] max=1",
+        );
+        check(
+            vec![
+                row("a", 1, 1, false),
+                row("a", 2, 2, false),
+                Record {
+                    key: RecordKey::delete_subject("a"),
+                    value: Some(RecordValue::DeleteSubject(
+                        schemata_core::records::DeleteSubjectValue {
+                            subject: "a".into(),
+                            version: 1,
+                        },
+                    )),
+                },
+            ],
+            "a:1=1d a:2=2 ids=[1, 2] max=2",
+        );
+        check(
+            vec![
+                row("a", 1, 1, true),
+                row("a", 2, 2, false),
+                Record {
+                    key: RecordKey::clear_subject("a"),
+                    value: Some(RecordValue::ClearSubject(
+                        schemata_core::records::ClearSubjectValue { subject: "a".into() },
+                    )),
+                },
+            ],
+            "a:2=2 ids=[2] max=2",
+        );
+        check(vec![Record { key: RecordKey::Noop { magic: 0 }, value: None }], "ids=[] max=0");
+    }
+
+    #[test]
+    fn config_and_mode_fold() {
+        let mut state = State::default();
+        state.apply(&Record {
+            key: RecordKey::config(Some("s".into())),
+            value: Some(RecordValue::Config(ConfigValue {
+                compatibility_level: Some("FULL".into()),
+                normalize: None,
+                json_policy: None,
+            })),
+        });
+        assert_eq!(state.level("s"), CompatibilityLevel::Full);
+        assert_eq!(state.level("other"), CompatibilityLevel::Backward);
+        state.apply(&Record { key: RecordKey::config(Some("s".into())), value: None });
+        assert_eq!(state.level("s"), CompatibilityLevel::Backward);
+        assert!(state.subjects.is_empty());
+        state.apply(&Record {
+            key: RecordKey::mode(None),
+            value: Some(RecordValue::Mode(ModeValue { mode: "IMPORT".into() })),
+        });
+        assert_eq!(state.mode("s"), Mode::Import);
+        state.apply(&Record {
+            key: RecordKey::mode(None),
+            value: Some(RecordValue::Mode(ModeValue { mode: "SIDEWAYS".into() })),
+        });
+        assert_eq!((state.mode("s"), state.skipped), (Mode::Import, 1));
+    }
+}

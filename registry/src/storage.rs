@@ -1,0 +1,64 @@
+//! Where records go: the `Storage` trait every backend implements (embedded log today, the Kafka
+//! `_schemas` topic later), and an in-memory backend for unit tests. Handlers never see storage:
+//! only the writer appends, and the state is rebuilt from what storage hands back.
+
+pub mod embedded;
+pub mod log;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use schemata_core::records::Record;
+
+/// Why storage could not take or give back records.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    #[error("storage i/o failed: {0}")]
+    Io(String),
+    #[error("storage is closed")]
+    Closed,
+}
+
+/// A durable, ordered sequence of `_schemas` records.
+pub trait Storage: Send + 'static {
+    /// Appends `records` as one atomic unit and returns once they are durable.
+    fn append(&mut self, records: &[Record]) -> Result<(), StorageError>;
+
+    /// Everything durable, in order: used after a failed append to rebuild the state, so that
+    /// nothing that failed to persist is ever served.
+    fn reload(&mut self) -> Result<Vec<Record>, StorageError>;
+}
+
+/// An in-memory backend: durable for the life of the process only. `fail_appends` lets tests
+/// make appends fail.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    records: Vec<Record>,
+    fail_appends: Arc<AtomicBool>,
+}
+
+impl MemoryStorage {
+    pub fn new() -> MemoryStorage {
+        MemoryStorage::default()
+    }
+
+    /// A switch that makes every following append fail while it is set.
+    pub fn failure_switch(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.fail_appends)
+    }
+}
+
+impl Storage for MemoryStorage {
+    fn append(&mut self, records: &[Record]) -> Result<(), StorageError> {
+        if self.fail_appends.load(Ordering::SeqCst) {
+            return Err(StorageError::Io("injected failure".into()));
+        }
+        self.records.extend_from_slice(records);
+        Ok(())
+    }
+
+    fn reload(&mut self) -> Result<Vec<Record>, StorageError> {
+        Ok(self.records.clone())
+    }
+}

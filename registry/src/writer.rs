@@ -1,0 +1,165 @@
+//! The single writer: one thread that owns storage and is the only code that mutates the state.
+//! Handlers send it jobs over a bounded channel; it takes every queued job as one batch, runs
+//! them in order against the state (so two concurrent registrations of one schema get one id and
+//! one version), appends the batch's records in ONE storage append (group commit: one fsync for
+//! the batch), and only then answers.
+//!
+//! The state write lock is held from the first job until the append returns, so a reader never
+//! sees a record that is not durable. If the append fails the state is rebuilt from what storage
+//! still has, so a lost write is never served; if even that fails, writes are refused.
+
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use schemata_core::records::Record;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::core::Core;
+use crate::error::ApiError;
+use crate::state::State;
+use crate::storage::Storage;
+
+/// Most jobs folded into one batch: bounds the time the state lock is held.
+const MAX_BATCH_JOBS: usize = 512;
+/// A batch takes no more jobs once its records reach this size (estimated), far below the log's
+/// frame limit.
+const MAX_BATCH_BYTES: usize = 16 << 20;
+
+/// A cheap over-estimate of a record's encoded size.
+fn record_bytes(record: &Record) -> usize {
+    match &record.value {
+        Some(schemata_core::records::RecordValue::Schema(value)) => 256 + 2 * value.schema.len(),
+        _ => 256,
+    }
+}
+
+/// What a job sees: the state, the core (caches, limits) and the records emitted so far.
+#[derive(Debug)]
+pub(crate) struct Tx<'a> {
+    pub(crate) state: &'a mut State,
+    pub(crate) core: &'a Core,
+    records: Vec<Record>,
+}
+
+impl Tx<'_> {
+    /// Applies a record to the state and queues it for the batch's append. Jobs emit only after
+    /// every check passed: an emitted record is part of the batch.
+    pub(crate) fn emit(&mut self, record: Record) {
+        self.state.apply(&record);
+        self.records.push(record);
+    }
+}
+
+/// Sends the job's answer once the batch's durability is known.
+type Completion = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+type Job = Box<dyn FnOnce(&mut Tx<'_>) -> Completion + Send>;
+
+/// The handle handlers use to submit jobs.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    sender: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread. It ends when every `Writer` handle is dropped.
+    pub(crate) fn start(
+        core: Arc<Core>,
+        storage: Box<dyn Storage>,
+        queue_len: usize,
+    ) -> std::io::Result<(Writer, std::thread::JoinHandle<()>)> {
+        let (sender, receiver) = mpsc::channel(queue_len.max(1));
+        let thread = std::thread::Builder::new()
+            .name("schemata-writer".into())
+            .spawn(move || run(core, storage, receiver))?;
+        Ok((Writer { sender }, thread))
+    }
+
+    /// Runs `job` in the writer and answers once its records (and its batch's) are durable.
+    pub(crate) async fn submit<T, F>(&self, job: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |tx| {
+            let result = job(tx);
+            Box::new(move |durable: Result<(), ApiError>| {
+                let _ = reply.send(durable.and(result));
+            })
+        });
+        self.sender.send(job).await.map_err(|_| ApiError::Unavailable)?;
+        // A dropped reply means the job panicked; the writer lives on.
+        answer.await.map_err(|_| ApiError::Store("the write was abandoned".into()))?
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+}
+
+fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Receiver<Job>) {
+    let mut pending: VecDeque<Job> = VecDeque::new();
+    loop {
+        if pending.is_empty() {
+            match receiver.blocking_recv() {
+                Some(job) => pending.push_back(job),
+                None => return,
+            }
+        }
+        while pending.len() < MAX_BATCH_JOBS {
+            match receiver.try_recv() {
+                Ok(job) => pending.push_back(job),
+                Err(_) => break,
+            }
+        }
+        let mut guard = core.state_mut();
+        let mut tx = Tx { state: &mut guard, core: &core, records: Vec::new() };
+        let mut completions = Vec::with_capacity(pending.len());
+        // A batch stops growing at MAX_BATCH_BYTES so that it always fits one log frame; the
+        // jobs left over start the next batch.
+        while let Some(job) = pending.pop_front() {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut tx))) {
+                Ok(completion) => completions.push(completion),
+                Err(_) => tracing::error!("a write job panicked; its request gets an error"),
+            }
+            if tx.records.iter().map(record_bytes).sum::<usize>() >= MAX_BATCH_BYTES {
+                break;
+            }
+        }
+        let records = std::mem::take(&mut tx.records);
+        let durable = if core.write_failed.load(Ordering::SeqCst) {
+            Err(ApiError::Store("storage failed earlier; writes are refused".into()))
+        } else if records.is_empty() {
+            Ok(())
+        } else {
+            let started = std::time::Instant::now();
+            let result = storage.append(&records);
+            core.metrics.observe_append(records.len(), started.elapsed());
+            result.map_err(|e| ApiError::Store(e.to_string()))
+        };
+        if let Err(error) = &durable
+            && !records.is_empty()
+        {
+            tracing::error!(%error, "append failed; rebuilding the state from storage");
+            match storage.reload() {
+                Ok(records) => {
+                    *guard = State::replay(records);
+                    core.write_failed.store(false, Ordering::SeqCst);
+                }
+                Err(reload) => {
+                    // Serving nothing is better than serving a write that was lost.
+                    tracing::error!(error = %reload, "reload failed; refusing writes from now on");
+                    *guard = State::default();
+                    core.write_failed.store(true, Ordering::SeqCst);
+                }
+            }
+            core.cache.clear();
+        }
+        drop(guard);
+        for completion in completions {
+            completion(durable.clone());
+        }
+    }
+}
