@@ -1,31 +1,104 @@
-//! Avro: parsing (apache-avro), Parsing Canonical Form and Rabin fingerprint, the normalized form,
-//! and our own compatibility engine following the specification's resolution rules as Java applies
-//! them.
-//! PLACEHOLDER: the avro helper replaces this file.
+//! Avro: parsing (our located validation walk, then apache-avro), the Parsing Canonical Form and
+//! its Rabin fingerprint, the normalized form the registry de-duplicates on, and our own
+//! compatibility engine following the specification's resolution rules as Java applies them.
+
+mod canonical;
+mod compat;
+mod model;
+mod parse;
+
+#[cfg(test)]
+mod tests;
+
+pub use self::compat::{
+    FIXED_SIZE_MISMATCH, MISSING_ENUM_SYMBOLS, MISSING_UNION_BRANCH, NAME_MISMATCH,
+    READER_FIELD_MISSING_DEFAULT_VALUE, TYPE_MISMATCH,
+};
 
 use crate::compat::Finding;
 use crate::schema::{ParseError, ResolvedReference, SchemaType};
 
+/// A parsed, valid Avro schema with the named types of its references.
 #[derive(Debug, Clone)]
 pub struct AvroSchema {
-    root: apache_avro::Schema,
+    /// Our resolved model: what the printers and the compatibility engine read.
+    model: model::Model,
+    /// apache-avro's view of the same schema, for encoding and decoding data.
+    apache: apache_avro::Schema,
+    /// apache-avro's view of the referenced schemas, whose named types `apache` uses by name.
+    referenced: Vec<apache_avro::Schema>,
 }
 
 impl AvroSchema {
-    pub fn parse(text: &str, _references: &[ResolvedReference]) -> Result<AvroSchema, ParseError> {
-        let root = apache_avro::Schema::parse_str(text).map_err(|e| ParseError::Invalid {
-            schema_type: SchemaType::Avro,
-            pointer: String::new(),
-            message: e.to_string(),
-        })?;
-        Ok(AvroSchema { root })
+    /// Parses `text`. `references` come in dependency order; each is a schema whose named types
+    /// the main schema (and later references) may use by name.
+    pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<AvroSchema, ParseError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ParseError::from_json(&e))?;
+        let mut parser = parse::Parser::default();
+        for reference in references {
+            let referenced: serde_json::Value =
+                serde_json::from_str(&reference.text).map_err(|e| {
+                    invalid(
+                        String::new(),
+                        format!("referenced schema '{}' is not valid JSON: {e}", reference.name),
+                    )
+                })?;
+            parser.parse_reference(&referenced).map_err(|located| {
+                invalid(
+                    located.pointer,
+                    format!("in referenced schema '{}': {}", reference.name, located.message),
+                )
+            })?;
+        }
+        let model =
+            parser.finish(&value).map_err(|located| invalid(located.pointer, located.message))?;
+        // apache-avro has the final word: what it refuses we cannot encode or decode with.
+        let (apache, referenced) = apache_avro::Schema::parse_str_with_list(
+            text,
+            references.iter().map(|reference| reference.text.as_str()),
+        )
+        .map_err(|e| invalid(String::new(), e.to_string()))?;
+        Ok(AvroSchema { model, apache, referenced })
     }
 
+    /// The normalized form used for lookup and de-duplication: full names, a fixed key order, no
+    /// whitespace, `"string"` for `{"type":"string"}`, but keeping doc, defaults, aliases, order,
+    /// logical types and custom properties. Types from references are written by name.
     pub fn normalized(&self) -> String {
-        self.root.canonical_form()
+        canonical::normalized_form(&self.model)
+    }
+
+    /// The specification's Parsing Canonical Form (named types from references inlined at first
+    /// use, so that it stands alone).
+    pub fn canonical_form(&self) -> String {
+        canonical::canonical_form(&self.model)
+    }
+
+    /// The 64-bit Rabin fingerprint (CRC-64-AVRO) of the Parsing Canonical Form. Java's
+    /// `SchemaNormalization.parsingFingerprint64` returns the same bits as a signed long.
+    pub fn fingerprint(&self) -> u64 {
+        canonical::rabin(self.canonical_form().as_bytes())
+    }
+
+    /// apache-avro's parsed schema, for encoding and decoding data.
+    pub fn apache_schema(&self) -> &apache_avro::Schema {
+        &self.apache
+    }
+
+    /// apache-avro's parsed referenced schemas, whose named types [`AvroSchema::apache_schema`]
+    /// uses by name (`Schema::Ref`); pass them along when resolving or decoding.
+    pub fn referenced_schemas(&self) -> &[apache_avro::Schema] {
+        &self.referenced
     }
 }
 
-pub fn can_read(_reader: &AvroSchema, _writer: &AvroSchema) -> Vec<Finding> {
-    Vec::new()
+fn invalid(pointer: String, message: String) -> ParseError {
+    ParseError::Invalid { schema_type: SchemaType::Avro, pointer, message }
+}
+
+/// Every reason `reader` cannot read data written with `writer` (empty = compatible), each with a
+/// stable rule id and a JSON pointer into the reader schema as written.
+pub fn can_read(reader: &AvroSchema, writer: &AvroSchema) -> Vec<Finding> {
+    compat::can_read(&reader.model, &writer.model)
 }
