@@ -271,7 +271,7 @@ impl Checker<'_> {
             return true;
         };
         if reader_name.short_name() == writer_name.short_name()
-            || reader_name.aliases.iter().any(|alias| *alias == writer_name.full_name)
+            || reader_name.aliases.contains(&writer_name.full_name)
         {
             return true;
         }
