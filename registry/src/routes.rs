@@ -265,7 +265,7 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     let bytes =
         axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::BodyTooLarge(limit))?;
     serde_json::from_slice(&bytes).map_err(|e| match (e.classify(), kind) {
-        (serde_json::error::Category::Syntax, _) => {
+        (serde_json::error::Category::Syntax | serde_json::error::Category::Eof, _) => {
             ApiError::MalformedJson(format!("Malformed JSON body: {e}"))
         }
         (_, BodyKind::Schema) => ApiError::InvalidSchema(format!("Invalid request body: {e}")),

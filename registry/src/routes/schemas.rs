@@ -18,7 +18,7 @@ use crate::state::State as Registry;
 fn id(path: Result<Path<String>, PathRejection>) -> Result<SchemaId, ApiError> {
     let raw = path.map(|Path(raw)| raw).map_err(|_| ApiError::NotFound)?;
     let number: i64 = raw.parse().map_err(|_| ApiError::NotFound)?;
-    SchemaId::new(number).ok_or_else(|| ApiError::SchemaNotFound(raw))
+    SchemaId::new(number).ok_or(ApiError::SchemaNotFound(raw))
 }
 
 fn known(state: &Registry, id: SchemaId) -> Result<(), ApiError> {

@@ -1,0 +1,8 @@
+//! schemata's one integration-test binary. Each area is a module; all of them share `harness`,
+//! which starts real services on loopback with fresh state per test.
+
+mod harness;
+mod registry_api;
+mod registry_bad_input;
+mod registry_concurrency;
+mod registry_process;

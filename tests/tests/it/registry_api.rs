@@ -1,0 +1,554 @@
+//! API conformance of the registry, endpoint by endpoint: each test is a script of requests with
+//! the exact status and body Confluent answers, run against a fresh registry over real HTTP.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Http, TestRegistry};
+
+/// Runs a script. Each step is `"METHOD /path"`, a request body (`null` for none), the expected
+/// status and the expected body. An expected body that is an object with only `error_code`
+/// checks the code alone (messages are checked where they matter); any other value must match
+/// exactly.
+async fn check(http: &Http, steps: &[(&str, Value, u16, Value)]) {
+    for (request, body, status, expected) in steps {
+        let (method, path) = request.split_once(' ').expect("METHOD /path");
+        let bytes = (!body.is_null()).then(|| serde_json::to_vec(body).unwrap());
+        let content_type = bytes.as_ref().map(|_| schemata_core::api::CONTENT_TYPE);
+        let reply = http.send(method, path, content_type, bytes).await;
+        assert_eq!(reply.status, *status, "{request}: {}", reply.text);
+        let code_only =
+            expected.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("error_code"));
+        if code_only {
+            assert_eq!(
+                reply.body["error_code"], expected["error_code"],
+                "{request}: {}",
+                reply.text
+            );
+            assert!(reply.body["message"].is_string(), "{request}: no message in {}", reply.text);
+        } else {
+            assert_eq!(&reply.body, expected, "{request}: {}", reply.text);
+        }
+    }
+}
+
+fn code(code: i64) -> Value {
+    json!({ "error_code": code })
+}
+
+fn schema(text: &str) -> Value {
+    json!({ "schema": text })
+}
+
+const V1: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+/// V1 plus a field with a default: BACKWARD compatible with V1.
+const V2: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":"x"}]}"#;
+/// V1 plus a field without a default: not BACKWARD compatible with V1.
+const V_NO_DEFAULT: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"c","type":"string"}]}"#;
+/// Nothing in common with V1.
+const OTHER: &str = r#"{"type":"record","name":"R","fields":[{"name":"x","type":"string"}]}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_types_and_unknown_paths() {
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            ("GET /", Value::Null, 200, json!({})),
+            ("GET /schemas/types", Value::Null, 200, json!(["AVRO", "JSON"])),
+            (
+                "GET /nope",
+                Value::Null,
+                404,
+                json!({"error_code": 404, "message": "HTTP 404 Not Found"}),
+            ),
+            (
+                "GET /subjects/a/versions/1/nope",
+                Value::Null,
+                404,
+                json!({"error_code": 404, "message": "HTTP 404 Not Found"}),
+            ),
+            (
+                "PATCH /subjects",
+                Value::Null,
+                405,
+                json!({"error_code": 405, "message": "HTTP 405 Method Not Allowed"}),
+            ),
+            ("DELETE /schemas/ids/1", Value::Null, 405, code(405)),
+            (
+                "GET /v1/metadata/version",
+                Value::Null,
+                200,
+                json!({"version": env!("CARGO_PKG_VERSION"), "commitId": ""}),
+            ),
+        ],
+    )
+    .await;
+    let reply = r.get("/subjects").await;
+    assert_eq!(reply.content_type.as_deref(), Some(schemata_core::api::CONTENT_TYPE));
+    let reply = r.get("/nope").await;
+    assert_eq!(reply.content_type.as_deref(), Some(schemata_core::api::CONTENT_TYPE));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_read_and_list() {
+    let r = TestRegistry::start().await;
+    let v1 = json!({"subject": "a", "version": 1, "id": 1, "schema": V1});
+    check(
+        &r,
+        &[
+            ("GET /subjects", Value::Null, 200, json!([])),
+            ("POST /subjects/a/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            // Same schema again: the existing id and version, no new version.
+            ("POST /subjects/a/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("GET /subjects/a/versions", Value::Null, 200, json!([1])),
+            ("GET /subjects/a/versions/1", Value::Null, 200, v1.clone()),
+            ("GET /subjects/a/versions/latest", Value::Null, 200, v1.clone()),
+            ("GET /subjects/a/versions/-1", Value::Null, 200, v1.clone()),
+            ("GET /subjects/a/versions/1/schema", Value::Null, 200, serde_json::from_str(V1).unwrap()),
+            ("GET /schemas/ids/1", Value::Null, 200, json!({"schema": V1})),
+            ("GET /schemas/ids/1/schema", Value::Null, 200, serde_json::from_str(V1).unwrap()),
+            // The same schema under another subject reuses its id.
+            ("POST /subjects/b/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("GET /schemas/ids/1/subjects", Value::Null, 200, json!(["a", "b"])),
+            ("GET /schemas/ids/1/versions", Value::Null, 200, json!([{"subject": "a", "version": 1}, {"subject": "b", "version": 1}])),
+            ("POST /subjects/a/versions", schema(V2), 200, json!({"id": 2, "version": 2})),
+            ("GET /subjects/a/versions", Value::Null, 200, json!([1, 2])),
+            ("GET /subjects/a/versions?offset=1&limit=1", Value::Null, 200, json!([2])),
+            ("GET /subjects", Value::Null, 200, json!(["a", "b"])),
+            ("GET /subjects?subjectPrefix=b", Value::Null, 200, json!(["b"])),
+            ("GET /subjects?limit=1", Value::Null, 200, json!(["a"])),
+            ("GET /schemas/ids/2?fetchMaxId=true", Value::Null, 200, json!({"schema": V2, "maxId": 2})),
+            (
+                "GET /schemas",
+                Value::Null,
+                200,
+                json!([v1, {"subject": "a", "version": 2, "id": 2, "schema": V2}, {"subject": "b", "version": 1, "id": 1, "schema": V1}]),
+            ),
+            (
+                "GET /schemas?latestOnly=true&subjectPrefix=a",
+                Value::Null,
+                200,
+                json!([{"subject": "a", "version": 2, "id": 2, "schema": V2}]),
+            ),
+            ("GET /schemas/ids/3", Value::Null, 404, json!({"error_code": 40403, "message": "Schema 3 not found"})),
+            ("GET /schemas/ids/3/subjects", Value::Null, 404, code(40403)),
+            ("GET /subjects/a/versions/3", Value::Null, 404, json!({"error_code": 40402, "message": "Version 3 not found."})),
+            ("GET /subjects/zz/versions", Value::Null, 404, json!({"error_code": 40401, "message": "Subject 'zz' not found."})),
+            ("GET /subjects/zz/versions/1", Value::Null, 404, code(40401)),
+            ("GET /subjects/a/versions/0", Value::Null, 422, code(42202)),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_schemas_carry_their_type() {
+    let r = TestRegistry::start().await;
+    let text = r#"{"type":"object","properties":{"a":{"type":"string"}}}"#;
+    check(
+        &r,
+        &[
+            ("POST /subjects/j/versions", json!({"schema": text, "schemaType": "JSON"}), 200, json!({"id": 1, "version": 1})),
+            ("GET /schemas/ids/1", Value::Null, 200, json!({"schema": text, "schemaType": "JSON"})),
+            ("GET /subjects/j/versions/1", Value::Null, 200, json!({"subject": "j", "version": 1, "id": 1, "schemaType": "JSON", "schema": text})),
+            // Confluent compares the type case-insensitively.
+            ("POST /subjects/j", json!({"schema": text, "schemaType": "json"}), 200, json!({"subject": "j", "version": 1, "id": 1, "schemaType": "JSON", "schema": text})),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookup_with_and_without_normalize() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    let found = json!({"subject": "a", "version": 1, "id": 1, "schema": V1});
+    // The same schema written differently: spacing and key order.
+    let respelled =
+        r#"{ "name": "R", "type": "record", "fields": [ {"type": "int", "name": "a"} ] }"#;
+    check(
+        &r,
+        &[
+            ("POST /subjects/a", schema(V1), 200, found.clone()),
+            ("POST /subjects/a?normalize=true", schema(V1), 200, found.clone()),
+            ("POST /subjects/a?normalize=true", schema(respelled), 200, found.clone()),
+            (
+                "POST /subjects/a",
+                schema(V2),
+                404,
+                json!({"error_code": 40403, "message": "Schema not found"}),
+            ),
+            ("POST /subjects/zz", schema(V1), 404, code(40401)),
+            ("POST /subjects/a", schema("{\"type\":"), 422, code(42201)),
+        ],
+    )
+    .await;
+    // A respelled registration is the same schema: same id, no new version.
+    check(
+        &r,
+        &[("POST /subjects/a/versions", schema(respelled), 200, json!({"id": 1, "version": 1}))],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incompatible_registration_is_409_listing_every_problem() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    let reply = r.register("a", V_NO_DEFAULT).await;
+    assert_eq!((reply.status, reply.error_code()), (409, Some(40901)), "{}", reply.text);
+    let message = reply.body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Schema being registered is incompatible with an earlier schema for subject \"a\", details: ["),
+        "{message}"
+    );
+    for part in ["errorType:'", "{oldSchemaVersion: 1}", "{compatibility: 'BACKWARD'}"] {
+        assert!(message.contains(part), "{part} missing in {message}");
+    }
+    check(
+        &r,
+        &[
+            ("GET /subjects/a/versions", Value::Null, 200, json!([1])),
+            (
+                "POST /compatibility/subjects/a/versions/latest",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"is_compatible": false}),
+            ),
+            (
+                "POST /compatibility/subjects/a/versions/1",
+                schema(V2),
+                200,
+                json!({"is_compatible": true}),
+            ),
+            (
+                "POST /compatibility/subjects/a/versions",
+                schema(V2),
+                200,
+                json!({"is_compatible": true}),
+            ),
+            (
+                "POST /compatibility/subjects/new/versions",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"is_compatible": true}),
+            ),
+            ("POST /compatibility/subjects/a/versions/7", schema(V2), 404, code(40402)),
+            ("POST /compatibility/subjects/zz/versions/1", schema(V2), 404, code(40401)),
+            ("POST /compatibility/subjects/a/versions/x", schema(V2), 422, code(42202)),
+            ("POST /compatibility/subjects/a/versions/1", schema("nope"), 422, code(42201)),
+        ],
+    )
+    .await;
+    let verbose = r
+        .post("/compatibility/subjects/a/versions/latest?verbose=true", schema(V_NO_DEFAULT))
+        .await;
+    assert_eq!(verbose.body["is_compatible"], false, "{}", verbose.text);
+    let messages = verbose.body["messages"].as_array().expect("messages");
+    assert!(
+        messages.iter().any(|m| m.as_str().unwrap().starts_with("{errorType:'")),
+        "{messages:?}"
+    );
+    assert!(messages.contains(&json!("{oldSchemaVersion: 1}")), "{messages:?}");
+    assert!(messages.contains(&json!("{compatibility: 'BACKWARD'}")), "{messages:?}");
+    // With the level at NONE anything goes.
+    check(
+        &r,
+        &[
+            (
+                "PUT /config/a",
+                json!({"compatibility": "NONE"}),
+                200,
+                json!({"compatibility": "NONE"}),
+            ),
+            (
+                "POST /subjects/a/versions",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"id": 2, "version": 2}),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transitive_levels_check_every_version_and_skip_soft_deleted_ones() {
+    // v1 {a}; v2 {x} (registered at NONE); then v3 {x, c=0}: compatible with v2 alone, but as a
+    // reader of v1 data it lacks a default for x.
+    let v3 = r#"{"type":"record","name":"R","fields":[{"name":"x","type":"string"},{"name":"c","type":"int","default":0}]}"#;
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            (
+                "PUT /config/t",
+                json!({"compatibility": "NONE"}),
+                200,
+                json!({"compatibility": "NONE"}),
+            ),
+            ("POST /subjects/t/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("POST /subjects/t/versions", schema(OTHER), 200, json!({"id": 2, "version": 2})),
+            (
+                "PUT /config/t",
+                json!({"compatibility": "BACKWARD_TRANSITIVE"}),
+                200,
+                json!({"compatibility": "BACKWARD_TRANSITIVE"}),
+            ),
+            (
+                "POST /compatibility/subjects/t/versions",
+                schema(v3),
+                200,
+                json!({"is_compatible": false}),
+            ),
+            ("POST /subjects/t/versions", schema(v3), 409, code(40901)),
+            (
+                "PUT /config/t",
+                json!({"compatibility": "BACKWARD"}),
+                200,
+                json!({"compatibility": "BACKWARD"}),
+            ),
+            ("POST /subjects/t/versions", schema(v3), 200, json!({"id": 3, "version": 3})),
+        ],
+    )
+    .await;
+    // Soft-deleted versions are left out: with v2 and v3 gone, v1 is the only history, and a
+    // schema only v2/v3 would refuse passes.
+    let with_a = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"d","type":"int","default":1}]}"#;
+    check(
+        &r,
+        &[
+            ("DELETE /subjects/t/versions/3", Value::Null, 200, json!(3)),
+            ("DELETE /subjects/t/versions/2", Value::Null, 200, json!(2)),
+            (
+                "PUT /config/t",
+                json!({"compatibility": "BACKWARD_TRANSITIVE"}),
+                200,
+                json!({"compatibility": "BACKWARD_TRANSITIVE"}),
+            ),
+            // New version = max of all versions, soft-deleted included, + 1.
+            ("POST /subjects/t/versions", schema(with_a), 200, json!({"id": 4, "version": 4})),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_global_and_per_subject() {
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            ("GET /config", Value::Null, 200, json!({"compatibilityLevel": "BACKWARD"})),
+            ("PUT /config", json!({"compatibility": "full"}), 200, json!({"compatibility": "FULL"})),
+            ("GET /config", Value::Null, 200, json!({"compatibilityLevel": "FULL"})),
+            ("PUT /config", json!({"compatibility": "SIDEWAYS"}), 422, json!({"error_code": 42203, "message": "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive"})),
+            ("PUT /config", json!({"compatibility": 5}), 422, code(422)),
+            ("GET /config/s", Value::Null, 404, json!({"error_code": 40408, "message": "Subject 's' does not have subject-level compatibility configured"})),
+            ("GET /config/s?defaultToGlobal=true", Value::Null, 200, json!({"compatibilityLevel": "FULL"})),
+            ("PUT /config/s", json!({"compatibility": "NONE"}), 200, json!({"compatibility": "NONE"})),
+            ("GET /config/s", Value::Null, 200, json!({"compatibilityLevel": "NONE"})),
+            ("PUT /config/s", json!({"jsonPolicy": "lenient"}), 200, json!({"jsonPolicy": "LENIENT"})),
+            ("GET /config/s", Value::Null, 200, json!({"compatibilityLevel": "NONE", "jsonPolicy": "LENIENT"})),
+            ("PUT /config/s", json!({"jsonPolicy": "LOOSE"}), 422, code(42203)),
+            ("DELETE /config/s", Value::Null, 200, json!({"compatibilityLevel": "NONE", "jsonPolicy": "LENIENT"})),
+            ("GET /config/s", Value::Null, 404, code(40408)),
+            ("DELETE /config/s", Value::Null, 404, code(40401)),
+            ("DELETE /config", Value::Null, 200, json!({"compatibilityLevel": "FULL"})),
+            ("GET /config", Value::Null, 200, json!({"compatibilityLevel": "BACKWARD"})),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modes_readonly_and_import() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    check(
+        &r,
+        &[
+            ("GET /mode", Value::Null, 200, json!({"mode": "READWRITE"})),
+            ("PUT /mode", json!({"mode": "READONLY"}), 200, json!({"mode": "READONLY"})),
+            ("POST /subjects/a/versions", schema(V2), 422, code(42205)),
+            ("DELETE /subjects/a", Value::Null, 422, code(42205)),
+            ("GET /subjects/a/versions", Value::Null, 200, json!([1])),
+            ("PUT /mode", json!({"mode": "READWRITE"}), 200, json!({"mode": "READWRITE"})),
+            ("PUT /mode", json!({"mode": "SIDEWAYS"}), 422, code(42204)),
+            // Explicit ids only in IMPORT mode.
+            ("POST /subjects/b/versions", json!({"schema": V2, "id": 100}), 422, code(42205)),
+            ("POST /subjects/b/versions", json!({"schema": V2, "version": 3}), 422, code(42205)),
+            ("GET /mode/a", Value::Null, 404, json!({"error_code": 40409, "message": "Subject 'a' does not have subject-level mode configured"})),
+            ("GET /mode/a?defaultToGlobal=true", Value::Null, 200, json!({"mode": "READWRITE"})),
+            // IMPORT on a subject that has versions needs force.
+            ("PUT /mode/a", json!({"mode": "IMPORT"}), 422, code(42205)),
+            ("PUT /mode/a?force=true", json!({"mode": "IMPORT"}), 200, json!({"mode": "IMPORT"})),
+            ("PUT /mode/b", json!({"mode": "IMPORT"}), 200, json!({"mode": "IMPORT"})),
+            ("GET /mode/b", Value::Null, 200, json!({"mode": "IMPORT"})),
+            ("POST /subjects/b/versions", json!({"schema": V2, "id": 100, "version": 5}), 200, json!({"id": 100, "version": 5})),
+            ("GET /schemas/ids/100", Value::Null, 200, json!({"schema": V2})),
+            ("GET /subjects/b/versions", Value::Null, 200, json!([5])),
+            // Id 1 is V1: importing another schema as id 1 is refused.
+            ("POST /subjects/b/versions", json!({"schema": OTHER, "id": 1}), 422, code(42207)),
+            ("POST /subjects/b/versions", json!({"schema": V1, "id": 1}), 200, json!({"id": 1, "version": 6})),
+            ("DELETE /mode/b", Value::Null, 200, json!({"mode": "IMPORT"})),
+            ("GET /mode/b", Value::Null, 404, code(40409)),
+            ("DELETE /mode/b", Value::Null, 404, code(40409)),
+            // New ids continue after the highest, imported ones included.
+            ("POST /subjects/c/versions", schema(OTHER), 200, json!({"id": 101, "version": 1})),
+        ],
+    )
+    .await;
+    let global_import = r.put("/mode", json!({"mode": "IMPORT"})).await;
+    assert_eq!(global_import.error_code(), Some(42205), "{}", global_import.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soft_then_hard_delete() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    r.register_ok("a", V2).await;
+    let deleted_v1 = json!({"subject": "a", "version": 1, "id": 1, "schema": V1});
+    check(
+        &r,
+        &[
+            ("DELETE /subjects/a/versions/1?permanent=true", Value::Null, 404, json!({"error_code": 40407, "message": "Subject 'a' Version 1 was not deleted first before being permanently deleted"})),
+            ("DELETE /subjects/a/versions/1", Value::Null, 200, json!(1)),
+            ("DELETE /subjects/a/versions/1", Value::Null, 404, json!({"error_code": 40406, "message": "Subject 'a' Version 1 was soft deleted.Set permanent=true to delete permanently"})),
+            ("GET /subjects/a/versions", Value::Null, 200, json!([2])),
+            ("GET /subjects/a/versions?deleted=true", Value::Null, 200, json!([1, 2])),
+            ("GET /subjects/a/versions?deletedOnly=true", Value::Null, 200, json!([1])),
+            ("GET /subjects/a/versions/1", Value::Null, 404, code(40402)),
+            ("GET /subjects/a/versions/1?deleted=true", Value::Null, 200, deleted_v1),
+            // Ids stay readable after a soft delete.
+            ("GET /schemas/ids/1", Value::Null, 200, json!({"schema": V1})),
+            ("GET /schemas/ids/1/versions", Value::Null, 200, json!([])),
+            ("GET /schemas/ids/1/versions?deleted=true", Value::Null, 200, json!([{"subject": "a", "version": 1}])),
+            ("DELETE /subjects/a/versions/1?permanent=true", Value::Null, 200, json!(1)),
+            ("GET /subjects/a/versions?deleted=true", Value::Null, 200, json!([2])),
+            ("DELETE /subjects/a/versions/9", Value::Null, 404, code(40402)),
+            ("DELETE /subjects/a/versions/0", Value::Null, 422, code(42202)),
+            ("DELETE /subjects/a?permanent=true", Value::Null, 404, json!({"error_code": 40405, "message": "Subject 'a' was not deleted first before being permanently deleted"})),
+            ("DELETE /subjects/a", Value::Null, 200, json!([2])),
+            ("DELETE /subjects/a", Value::Null, 404, json!({"error_code": 40404, "message": "Subject 'a' was soft deleted.Set permanent=true to delete permanently"})),
+            ("GET /subjects", Value::Null, 200, json!([])),
+            ("GET /subjects?deleted=true", Value::Null, 200, json!(["a"])),
+            ("GET /subjects?deletedOnly=true", Value::Null, 200, json!(["a"])),
+            ("GET /subjects/a/versions", Value::Null, 404, code(40401)),
+            ("DELETE /subjects/a?permanent=true", Value::Null, 200, json!([2])),
+            ("GET /subjects?deleted=true", Value::Null, 200, json!([])),
+            ("DELETE /subjects/a", Value::Null, 404, code(40401)),
+            ("DELETE /subjects/a?permanent=true", Value::Null, 404, code(40401)),
+            ("GET /schemas/ids/2", Value::Null, 404, code(40403)),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn references_resolve_and_block_deletes() {
+    let address = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"street","type":"string"}]}"#;
+    let customer = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"address","type":"com.acme.Address"}]}"#;
+    let reference = json!([{"name": "com.acme.Address", "subject": "address", "version": 1}]);
+    let r = TestRegistry::start().await;
+    r.register_ok("address", address).await;
+    check(
+        &r,
+        &[
+            ("POST /subjects/customer/versions", json!({"schema": customer, "references": reference}), 200, json!({"id": 2, "version": 1})),
+            ("GET /schemas/ids/2", Value::Null, 200, json!({"schema": customer, "references": reference})),
+            ("GET /subjects/customer/versions/1", Value::Null, 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": customer})),
+            ("POST /subjects/customer", json!({"schema": customer, "references": reference}), 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": customer})),
+            ("GET /subjects/address/versions/1/referencedby", Value::Null, 200, json!([2])),
+            ("GET /subjects/address/versions/latest/referencedby", Value::Null, 200, json!([2])),
+            ("DELETE /subjects/address/versions/1", Value::Null, 422, code(42206)),
+            ("DELETE /subjects/address", Value::Null, 422, code(42206)),
+            // A reference to nothing is an invalid schema.
+            ("POST /subjects/c2/versions", json!({"schema": customer, "references": [{"name": "com.acme.Address", "subject": "address", "version": 9}]}), 422, code(42201)),
+            ("POST /subjects/c2/versions", json!({"schema": customer}), 422, code(42201)),
+            // Once the referrer is gone (soft then hard), the referenced version can go.
+            ("DELETE /subjects/customer", Value::Null, 200, json!([1])),
+            ("DELETE /subjects/customer?permanent=true", Value::Null, 200, json!([1])),
+            ("GET /subjects/address/versions/1/referencedby", Value::Null, 200, json!([])),
+            ("DELETE /subjects/address/versions/1", Value::Null, 200, json!(1)),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_confluent_content_type_is_read_as_json() {
+    let r = TestRegistry::start().await;
+    let body = serde_json::to_vec(&schema(V1)).unwrap();
+    for content_type in [
+        Some("application/vnd.schemaregistry.v1+json"),
+        Some("application/vnd.schemaregistry+json"),
+        Some("application/json"),
+        Some("application/octet-stream"),
+        None,
+    ] {
+        let reply = r.send("POST", "/subjects/a/versions", content_type, Some(body.clone())).await;
+        assert_eq!(
+            (reply.status, &reply.body),
+            (200, &json!({"id": 1, "version": 1})),
+            "{content_type:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    r.get("/subjects").await;
+    let live = r.get("/health/live").await;
+    let ready = r.get("/health/ready").await;
+    assert_eq!((live.status, ready.status), (200, 200));
+    let metrics = r.get("/metrics").await;
+    assert_eq!(metrics.status, 200);
+    for line in [
+        r#"schemata_http_requests_total{method="GET",route="/subjects",status="200"} 1"#,
+        r#"schemata_http_requests_total{method="POST",route="/subjects/{subject}/versions",status="200"} 1"#,
+        "schemata_schemas 1",
+        "schemata_subjects 1",
+        "schemata_storage_appends_total 1",
+    ] {
+        assert!(metrics.text.lines().any(|l| l == line), "missing {line} in\n{}", metrics.text);
+    }
+    assert!(metrics.text.contains("schemata_http_request_duration_seconds_bucket{method=\"GET\",route=\"/subjects\",le=\"+Inf\"} 1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_survives_a_restart() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    r.register_ok("a", V2).await;
+    check(
+        &r,
+        &[
+            (
+                "PUT /config/a",
+                json!({"compatibility": "FULL"}),
+                200,
+                json!({"compatibility": "FULL"}),
+            ),
+            ("DELETE /subjects/a/versions/1", Value::Null, 200, json!(1)),
+        ],
+    )
+    .await;
+    let r = r.restart().await;
+    check(
+        &r,
+        &[
+            ("GET /schemas/ids/2", Value::Null, 200, json!({"schema": V2})),
+            ("GET /subjects/a/versions", Value::Null, 200, json!([2])),
+            ("GET /subjects/a/versions?deleted=true", Value::Null, 200, json!([1, 2])),
+            ("GET /config/a", Value::Null, 200, json!({"compatibilityLevel": "FULL"})),
+            // Registration after replay dedups against replayed schemas and continues the ids.
+            ("POST /subjects/b/versions", schema(V2), 200, json!({"id": 2, "version": 1})),
+            ("POST /subjects/b/versions", schema(OTHER), 409, code(40901)),
+            ("POST /subjects/c/versions", schema(OTHER), 200, json!({"id": 3, "version": 1})),
+        ],
+    )
+    .await;
+}

@@ -1,0 +1,225 @@
+//! Hostile and broken input: every case gets its 4xx and Confluent code, the server does not
+//! panic, and nothing is written.
+
+use serde_json::json;
+
+use crate::harness::TestRegistry;
+
+const LIMITS_BODY: usize = 64 * 1024;
+const LIMITS_SCHEMA: usize = 16 * 1024;
+
+/// A string schema padded with whitespace to `len` bytes: valid Avro of any size.
+fn padded_schema(len: usize) -> String {
+    format!("{}\"string\"", " ".repeat(len.saturating_sub(8)))
+}
+
+/// An Avro schema nested `depth` arrays deep.
+fn nested_schema(depth: usize) -> String {
+    format!("{}\"int\"{}", r#"{"type":"array","items":"#.repeat(depth), "}".repeat(depth))
+}
+
+/// Method, path, body, expected status, expected `error_code`.
+type Case = (&'static str, String, Option<Vec<u8>>, u16, i64);
+
+fn body(value: serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(&value).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_its_code_and_writes_nothing() {
+    let r = TestRegistry::start_with(|config| {
+        config.limits.max_body_bytes = LIMITS_BODY;
+        config.limits.max_schema_bytes = LIMITS_SCHEMA;
+        config.limits.max_subject_bytes = 255;
+    })
+    .await;
+    let register = "/subjects/s/versions";
+    let cases: Vec<Case> = vec![
+        // Broken JSON is Jackson's 400; well-formed JSON of the wrong shape is an invalid schema.
+        ("POST", register.into(), Some(b"{\"schema\":".to_vec()), 400, 400),
+        ("POST", register.into(), Some(b"not json".to_vec()), 400, 400),
+        ("POST", register.into(), Some(Vec::new()), 400, 400),
+        (
+            "POST",
+            register.into(),
+            Some(format!("{}1{}", "[".repeat(20_000), "]".repeat(20_000)).into_bytes()),
+            422,
+            42201,
+        ),
+        ("POST", register.into(), Some(body(json!({"schema": 5}))), 422, 42201),
+        ("POST", register.into(), Some(body(json!({}))), 422, 42201),
+        ("POST", register.into(), Some(body(json!([]))), 422, 42201),
+        ("POST", register.into(), Some(body(json!({"schema": ""}))), 422, 42201),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "{\"type\":\"recrod\"}"}))),
+            422,
+            42201,
+        ),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "{\"type\":\"record\",\"name\":\"R\"}"}))),
+            422,
+            42201,
+        ),
+        ("POST", register.into(), Some(body(json!({"schema": "{\"type\":"}))), 422, 42201),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "\"string\"", "schemaType": "XML"}))),
+            422,
+            42201,
+        ),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "syntax = \"proto3\";", "schemaType": "PROTOBUF"}))),
+            422,
+            42201,
+        ),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "{\"type\": 7}", "schemaType": "JSON"}))),
+            422,
+            42201,
+        ),
+        (
+            "POST",
+            register.into(),
+            Some(body(
+                json!({"schema": "\"string\"", "references": [{"name": "x", "subject": "nope", "version": 1}]}),
+            )),
+            422,
+            42201,
+        ),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "\"string\"", "references": "x"}))),
+            422,
+            42201,
+        ),
+        ("POST", register.into(), Some(body(json!({"schema": nested_schema(600)}))), 422, 42201),
+        // Explicit ids and versions outside IMPORT mode.
+        ("POST", register.into(), Some(body(json!({"schema": "\"string\"", "id": 5}))), 422, 42205),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "\"string\"", "id": -5}))),
+            422,
+            42201,
+        ),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "\"string\"", "version": 99_999_999_999i64}))),
+            422,
+            42202,
+        ),
+        // Limits.
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": padded_schema(LIMITS_BODY + 1)}))),
+            413,
+            413,
+        ),
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": padded_schema(LIMITS_SCHEMA + 1)}))),
+            422,
+            42209,
+        ),
+        (
+            "POST",
+            format!("/subjects/{}/versions", "s".repeat(300)),
+            Some(body(json!({"schema": "\"string\""}))),
+            422,
+            42208,
+        ),
+        (
+            "POST",
+            "/subjects/a%00b/versions".into(),
+            Some(body(json!({"schema": "\"string\""}))),
+            422,
+            42208,
+        ),
+        (
+            "POST",
+            "/subjects/a%FFb/versions".into(),
+            Some(body(json!({"schema": "\"string\""}))),
+            422,
+            42208,
+        ),
+        // Ids and versions out of range.
+        ("GET", "/schemas/ids/-1".into(), None, 404, 40403),
+        ("GET", "/schemas/ids/0".into(), None, 404, 40403),
+        ("GET", "/schemas/ids/2147483648".into(), None, 404, 40403),
+        ("GET", "/schemas/ids/99999999999999999999".into(), None, 404, 404),
+        ("GET", "/schemas/ids/abc".into(), None, 404, 404),
+        ("GET", "/subjects/s/versions/0".into(), None, 422, 42202),
+        ("GET", "/subjects/s/versions/-2".into(), None, 422, 42202),
+        ("GET", "/subjects/s/versions/2147483648".into(), None, 422, 42202),
+        ("GET", "/subjects/s/versions/abc".into(), None, 422, 42202),
+        ("DELETE", "/subjects/s/versions/abc".into(), None, 422, 42202),
+        ("GET", "/subjects?limit=abc".into(), None, 400, 400),
+        // Config and mode bodies.
+        ("PUT", "/config".into(), Some(body(json!({"compatibility": "SIDEWAYS"}))), 422, 42203),
+        ("PUT", "/config".into(), Some(body(json!({}))), 422, 42203),
+        ("PUT", "/config".into(), Some(body(json!({"compatibility": ["FULL"]}))), 422, 422),
+        ("PUT", "/config/s".into(), Some(b"{".to_vec()), 400, 400),
+        ("PUT", "/mode".into(), Some(body(json!({"mode": "SIDEWAYS"}))), 422, 42204),
+        ("PUT", "/mode".into(), Some(body(json!({"mode": 1}))), 422, 422),
+        ("PUT", "/mode/s".into(), Some(body(json!({}))), 422, 422),
+    ];
+    for (method, path, payload, status, code) in &cases {
+        let reply = r
+            .send(method, path, Some("application/vnd.schemaregistry.v1+json"), payload.clone())
+            .await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (*status, Some(*code)),
+            "{method} {path}: {}",
+            reply.text
+        );
+        assert!(reply.body["message"].is_string(), "{method} {path}: {}", reply.text);
+    }
+    // Nothing was written, and the server still serves.
+    assert_eq!(r.get("/subjects?deleted=true").await.body, json!([]));
+    assert_eq!(r.get("/schemas/ids/1").await.error_code(), Some(40403));
+    assert_eq!(r.get("/config").await.body, json!({"compatibilityLevel": "BACKWARD"}));
+    assert_eq!(r.get("/mode").await.body, json!({"mode": "READWRITE"}));
+    let metrics = r.get("/metrics").await;
+    assert!(metrics.text.contains("schemata_storage_appends_total 0"), "{}", metrics.text);
+    assert_eq!(r.register_ok("s", "\"string\"").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_chains_deeper_than_the_limit_are_refused() {
+    let r = TestRegistry::start_with(|config| config.limits.max_reference_depth = 2).await;
+    // r0 <- r1 <- r2 <- r3: each references the previous one by name.
+    let record = |i: usize| {
+        let field = if i == 0 { "\"int\"".to_owned() } else { format!("\"R{}\"", i - 1) };
+        format!(r#"{{"type":"record","name":"R{i}","fields":[{{"name":"f","type":{field}}}]}}"#)
+    };
+    let mut codes = Vec::new();
+    for i in 0..4 {
+        let references = if i == 0 {
+            json!([])
+        } else {
+            json!([{"name": format!("R{}", i - 1), "subject": format!("r{}", i - 1), "version": 1}])
+        };
+        let reply = r
+            .post(
+                &format!("/subjects/r{i}/versions"),
+                json!({"schema": record(i), "references": references}),
+            )
+            .await;
+        codes.push((reply.status, reply.error_code()));
+    }
+    assert_eq!(codes, vec![(200, None), (200, None), (200, None), (422, Some(42201))]);
+}
