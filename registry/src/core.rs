@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::body::Bytes;
-use schemata_core::api::RegisterSchemaRequest;
+use schemata_core::api::{self, RegisterSchemaRequest};
 use schemata_core::compat::{self, Direction};
 use schemata_core::{
     CompatibilityLevel, JsonPolicy, ParseError, Schema, SchemaId, SchemaReference, SchemaType,
@@ -200,13 +200,32 @@ impl Core {
 
     /// The content-hash index, built on first use by parsing every stored schema.
     pub(crate) fn dedup<'s>(&self, state: &'s State) -> &'s HashMap<ContentHash, SchemaId> {
+        self.dedup_with(state, &HashMap::new())
+    }
+
+    /// As `dedup`, taking hashes computed earlier (off the lock) for ids whose body is still
+    /// the same; only the rest is parsed here.
+    pub(crate) fn dedup_with<'s>(
+        &self,
+        state: &'s State,
+        precomputed: &HashMap<SchemaId, (Bytes, ContentHash)>,
+    ) -> &'s HashMap<ContentHash, SchemaId> {
         state.dedup(|state| {
             let started = std::time::Instant::now();
             let mut index = HashMap::with_capacity(state.schemas.len());
             // Ascending ids, so that if two stored ids have the same content the first wins.
             let mut ids: Vec<SchemaId> = state.schemas.keys().copied().collect();
             ids.sort_unstable();
+            let mut parsed = 0usize;
             for id in ids {
+                let reused = precomputed.get(&id).filter(|(body, _)| {
+                    state.schemas.get(&id).is_some_and(|stored| stored.body == *body)
+                });
+                if let Some((_, hash)) = reused {
+                    index.entry(*hash).or_insert(id);
+                    continue;
+                }
+                parsed += 1;
                 match self.parsed(state, id) {
                     Ok(schema) => {
                         index.entry(schema.sha256()).or_insert(id);
@@ -214,9 +233,39 @@ impl Core {
                     Err(error) => tracing::warn!(%id, %error, "stored schema does not parse"),
                 }
             }
-            tracing::info!(schemas = index.len(), elapsed = ?started.elapsed(), "dedup index built");
+            tracing::info!(
+                schemas = index.len(),
+                parsed,
+                elapsed = ?started.elapsed(),
+                "dedup index built"
+            );
             index
         })
+    }
+
+    /// Hashes every stored schema that has no references, from a snapshot taken under a brief
+    /// read lock; the parsing happens with no lock held.
+    pub(crate) fn precompute_hashes(&self) -> HashMap<SchemaId, (Bytes, ContentHash)> {
+        let snapshot: Vec<(SchemaId, SchemaType, Bytes)> = {
+            let state = self.read();
+            if state.dedup_built() {
+                return HashMap::new();
+            }
+            state
+                .schemas
+                .iter()
+                .filter(|(_, stored)| stored.references.is_empty())
+                .map(|(id, stored)| (*id, stored.schema_type, stored.body.clone()))
+                .collect()
+        };
+        let mut hashes = HashMap::with_capacity(snapshot.len());
+        for (id, schema_type, body) in snapshot {
+            let Ok(by_id) = serde_json::from_slice::<api::SchemaById>(&body) else { continue };
+            if let Ok(schema) = Schema::parse(schema_type, &by_id.schema) {
+                hashes.insert(id, (body, schema.sha256()));
+            }
+        }
+        hashes
     }
 
     /// Checks `new` against `against` (version, id; newest first) at `level`, and returns

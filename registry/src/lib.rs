@@ -75,6 +75,24 @@ impl Server {
             ServeError::Listen { address: config.listen.clone(), message: e.to_string() }
         })?;
         let addr = listener.local_addr().map_err(|e| ServeError::Io(e.to_string()))?;
+        // The dedup index parses every stored schema. Build it in the background: parse with no
+        // lock held, then install it through the writer, so neither reads nor the first
+        // registration wait for a full parse (a registration that comes first builds it itself).
+        let background = (Arc::clone(&core), writer.clone());
+        tokio::spawn(async move {
+            let (core, writer) = background;
+            let worker = Arc::clone(&core);
+            let Ok(hashes) = tokio::task::spawn_blocking(move || worker.precompute_hashes()).await
+            else {
+                return;
+            };
+            let _ = writer
+                .submit(move |tx| {
+                    tx.core.dedup_with(tx.state, &hashes);
+                    Ok(())
+                })
+                .await;
+        });
         let router = routes::router(routes::App { core, writer });
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -307,6 +307,11 @@ impl State {
         self.dedup.get_or_init(|| hash_of(self))
     }
 
+    /// Whether the dedup index exists yet.
+    pub(crate) fn dedup_built(&self) -> bool {
+        self.dedup.get().is_some()
+    }
+
     /// Records the content hash of a (new) id, keeping the index in step with live writes.
     pub(crate) fn index_hash(&mut self, hash: ContentHash, id: SchemaId) {
         if let Some(stored) = self.schemas.get_mut(&id) {

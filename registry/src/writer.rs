@@ -163,3 +163,65 @@ fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Recei
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use schemata_core::{SchemaId, SchemaType, Version};
+
+    use super::*;
+    use crate::core::Limits;
+    use crate::state::schema_record;
+    use crate::storage::MemoryStorage;
+
+    fn put(subject: &'static str) -> impl FnOnce(&mut Tx<'_>) -> Result<(), ApiError> + Send {
+        move |tx| {
+            let text = "\"string\"".to_owned();
+            tx.emit(schema_record(
+                subject,
+                Version(1),
+                SchemaId(1),
+                SchemaType::Avro,
+                &[],
+                text,
+                false,
+            ));
+            Ok(())
+        }
+    }
+
+    fn subjects(core: &Core) -> Vec<String> {
+        core.read().subjects.keys().cloned().collect()
+    }
+
+    #[tokio::test]
+    async fn a_failed_append_is_never_served_and_later_writes_work() {
+        let storage = MemoryStorage::new();
+        let fail = storage.failure_switch();
+        let core = Arc::new(Core::new(State::default(), Limits::default()));
+        let (writer, thread) = Writer::start(Arc::clone(&core), Box::new(storage), 8).unwrap();
+        writer.submit(put("a")).await.unwrap();
+        fail.store(true, Ordering::SeqCst);
+        assert!(matches!(writer.submit(put("b")).await, Err(ApiError::Store(_))));
+        assert_eq!(subjects(&core), ["a"]);
+        fail.store(false, Ordering::SeqCst);
+        writer.submit(put("c")).await.unwrap();
+        assert_eq!(subjects(&core), ["a", "c"]);
+        drop(writer);
+        thread.join().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failed_job_writes_nothing_and_does_not_fail_its_batch() {
+        let core = Arc::new(Core::new(State::default(), Limits::default()));
+        let (writer, thread) =
+            Writer::start(Arc::clone(&core), Box::new(MemoryStorage::new()), 8).unwrap();
+        let refused = writer.submit(|_| Err::<(), _>(ApiError::InvalidSubject));
+        let (refused, written) = tokio::join!(refused, writer.submit(put("a")));
+        assert_eq!((refused, written), (Err(ApiError::InvalidSubject), Ok(())));
+        assert_eq!(subjects(&core), ["a"]);
+        drop(writer);
+        thread.join().unwrap();
+    }
+}

@@ -224,7 +224,11 @@ pub(crate) async fn register(
     };
     // Parsing (the expensive part) happens here, outside the writer; the job re-checks the
     // references, which may have been deleted meanwhile.
-    let schema = {
+    // A schema without references needs nothing from the state, so it is parsed without the
+    // lock: the writer holds that lock through each fsync.
+    let schema = if request.references.is_empty() {
+        app.core.parse_request(&Registry::default(), &request)?
+    } else {
         let state = app.core.read();
         app.core.parse_request(&state, &request)?
     };
