@@ -40,8 +40,14 @@ pub(crate) async fn against_version(
     let verbose = Params::parse(query.as_deref()).flag("verbose");
     let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
     let state = app.core.read();
-    let (version, row) = resolve(visible(&state, &subject, false)?, spec, false)?;
     let new = app.core.parse_request(&state, &request)?;
+    // As Confluent: `latest` of a subject with no live version is compatible (nothing to
+    // break); a named version must exist.
+    let has_live = state.subjects.get(&subject).is_some_and(|s| s.has_live());
+    if spec == VersionSpec::Latest && !has_live {
+        return Ok(answer(Vec::new(), verbose));
+    }
+    let (version, row) = resolve(visible(&state, &subject, false)?, spec, false)?;
     // Against one named version, transitivity does not matter: the level's directions do.
     let level = state.level(&subject);
     let against: [(Version, SchemaId); 1] = [(version, row.id)];

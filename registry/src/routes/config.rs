@@ -185,8 +185,11 @@ pub(crate) async fn put_global_mode(
     let mode = parse_mode(&read_json(&app.core, body, BodyKind::Other).await?)?;
     app.writer
         .submit(move |tx| {
-            // Importing into a registry that already has schemas could collide with its ids.
-            if mode == Mode::Import && !force && !tx.state.schemas.is_empty() {
+            // Importing into a registry that already has live subjects could collide with its
+            // ids (Confluent's rule; soft-deleted subjects do not count).
+            let has_live = tx.state.subjects.values().any(|s| s.has_live());
+            let importing = tx.state.global_mode == Some(Mode::Import);
+            if mode == Mode::Import && !importing && !force && has_live {
                 return Err(ApiError::NotPermitted(
                     "Cannot import since found existing subjects".into(),
                 ));
@@ -241,9 +244,9 @@ pub(crate) async fn put_subject_mode(
     let mode = parse_mode(&read_json(&app.core, body, BodyKind::Other).await?)?;
     app.writer
         .submit(move |tx| {
-            let has_versions =
-                tx.state.subjects.get(&subject).is_some_and(|s| !s.versions.is_empty());
-            if mode == Mode::Import && !force && has_versions {
+            let has_live = tx.state.subjects.get(&subject).is_some_and(|s| s.has_live());
+            let importing = tx.state.mode(&subject) == Mode::Import;
+            if mode == Mode::Import && !importing && !force && has_live {
                 return Err(ApiError::NotPermitted(
                     "Cannot import since found existing subjects".into(),
                 ));
@@ -269,8 +272,9 @@ pub(crate) async fn delete_subject_mode(
             let Some(s) = tx.state.subjects.get(&subject) else {
                 return Err(ApiError::SubjectNotFound(subject));
             };
+            // Confluent answers 40401 when there is no subject-level mode to delete.
             let Some(old) = s.mode else {
-                return Err(ApiError::SubjectModeNotConfigured(subject));
+                return Err(ApiError::SubjectNotFound(subject));
             };
             tx.emit(Record { key: RecordKey::mode(Some(subject)), value: None });
             Ok(old)

@@ -240,8 +240,14 @@ pub(crate) async fn register(
             if mode == Mode::ReadOnly {
                 return Err(ApiError::NotPermitted(format!("Subject {subject} is in read-only mode")));
             }
+            // As Confluent: explicit ids only while importing, and only explicit ids then.
             if (wanted_id.is_some() || wanted_version.is_some()) && mode != Mode::Import {
                 return Err(ApiError::NotPermitted(format!("Subject {subject} is not in import mode")));
+            }
+            if wanted_id.is_none() && mode == Mode::Import {
+                return Err(ApiError::NotPermitted(format!(
+                    "Subject {subject} is not in read-write mode"
+                )));
             }
             for reference in schema.references() {
                 if state.referenced(reference).is_none() {
