@@ -8,6 +8,7 @@
 //! when a finding is made; message strings are only formatted when they are reported.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::model::{Kind, Model, Node, NodeId};
 use crate::compat::Finding;
@@ -32,7 +33,7 @@ pub(crate) fn can_read(reader: &Model, writer: &Model) -> Vec<Finding> {
         writer,
         path: Vec::with_capacity(16),
         findings: Vec::new(),
-        memo: HashMap::new(),
+        memo: HashMap::default(),
         trial: 0,
     };
     checker.check(reader.root, writer.root);
@@ -64,7 +65,7 @@ struct Checker<'a> {
     path: Vec<Segment>,
     findings: Vec<Finding>,
     /// Results for pairs of named types, the only way a schema can recurse.
-    memo: HashMap<(NodeId, NodeId), Memo>,
+    memo: HashMap<(NodeId, NodeId), Memo, BuildHasherDefault<PairHasher>>,
     /// Greater than zero while trying reader union branches: only the verdict matters there,
     /// findings are neither formatted nor kept.
     trial: u32,
@@ -216,10 +217,15 @@ impl Checker<'_> {
                     self.path.push(Segment::Index(i));
                     // Java: the writer field of the same name, else the first one named by a
                     // reader field alias.
-                    let writer_field = by_name
-                        .get(&field.name)
-                        .or_else(|| field.aliases.iter().find_map(|alias| by_name.get(alias)))
-                        .and_then(|&index| writer_fields.get(index));
+                    // Evolving schemas mostly keep field positions, so try the same position
+                    // before hashing the name.
+                    let writer_field = match writer_fields.get(i) {
+                        Some(same) if same.name == field.name => Some(same),
+                        _ => by_name
+                            .get(&field.name)
+                            .or_else(|| field.aliases.iter().find_map(|alias| by_name.get(alias)))
+                            .and_then(|&index| writer_fields.get(index)),
+                    };
                     match writer_field {
                         Some(writer_field) => {
                             self.path.push(Segment::Key("type"));
@@ -341,6 +347,28 @@ impl Checker<'_> {
 
     fn describe_writer(&self, id: NodeId) -> String {
         describe(self.writer, id)
+    }
+}
+
+/// A multiplicative hasher for the memo's keys: two small integers chosen by our own parser, so
+/// SipHash's protection against chosen keys buys nothing and costs time on the hot path.
+#[derive(Debug, Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 

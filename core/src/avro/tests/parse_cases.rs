@@ -235,3 +235,19 @@ fn through_schema_with_reference_lookup() {
         r#"{"type":"record","name":"com.acme.User","fields":[{"name":"home","type":"com.acme.Address"}]}"#
     );
 }
+
+#[test]
+fn deep_nesting_is_handled_without_overflow() {
+    // Within serde_json's recursion limit: a valid, deeply nested schema parses and compares.
+    let depth = 60;
+    let text =
+        format!("{}\"int\"{}", r#"{"type":"array","items":"#.repeat(depth), "}".repeat(depth));
+    let schema = match AvroSchema::parse(&text, &[]) {
+        Ok(schema) => schema,
+        Err(e) => panic!("nested schema does not parse: {e}"),
+    };
+    assert!(crate::avro::can_read(&schema, &schema).is_empty());
+    // Beyond it: a JSON error, not a stack overflow.
+    let text = format!("{}\"int\"{}", "[".repeat(5_000), "]".repeat(5_000));
+    assert!(matches!(AvroSchema::parse(&text, &[]), Err(ParseError::Json { .. })));
+}
