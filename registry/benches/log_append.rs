@@ -1,6 +1,7 @@
 //! Appends per second of the embedded log with 1 and 8 concurrent appenders, each append a
-//! durable (fsync'd) single-record batch the size of a typical `_schemas` record; shows what group
-//! commit buys. Run: `cargo bench -p schemata-registry --bench log_append`.
+//! durable (fsync'd) single-record batch the size of a typical `_schemas` record, which shows what
+//! group commit buys; and the replay time of a 100k-record log (cold start).
+//! Run: `cargo bench -p schemata-registry --bench log_append`.
 //!
 //! The log lives in a temporary dir under `$TMPDIR`, so the numbers are those of that disk's fsync.
 
@@ -68,5 +69,31 @@ fn appends(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, appends);
+/// Cold start: how long `Log::open` takes to check and replay a log of typical records.
+fn replay(c: &mut Criterion) {
+    const RECORDS: u64 = 100_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("open log");
+        for chunk in 0..RECORDS / 1000 {
+            let batch: Vec<LogEntry> =
+                (0..1000).flat_map(|n| record(0, chunk * 1000 + n)).collect();
+            log.append(&batch).expect("append");
+        }
+    }
+    let mut group = c.benchmark_group("log_replay");
+    group.throughput(Throughput::Elements(RECORDS));
+    group.sample_size(10);
+    group.bench_function(format!("{RECORDS}_records"), |b| {
+        b.iter(|| {
+            let (log, entries) = Log::open(dir.path(), LogOptions::default()).expect("open log");
+            assert_eq!(entries.len() as u64, RECORDS);
+            drop(log);
+            entries
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, appends, replay);
 criterion_main!(benches);
