@@ -1,0 +1,8 @@
+//! UI case: generic type.
+#[derive(schemata::Schema)]
+#[schemata(namespace = "com.acme")]
+struct Envelope<T> {
+    payload: T,
+}
+
+fn main() {}

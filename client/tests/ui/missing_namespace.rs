@@ -1,0 +1,7 @@
+//! UI case: missing namespace.
+#[derive(schemata::Schema)]
+struct User {
+    name: String,
+}
+
+fn main() {}

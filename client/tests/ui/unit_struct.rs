@@ -1,0 +1,6 @@
+//! UI case: unit struct.
+#[derive(schemata::Schema)]
+#[schemata(namespace = "com.acme")]
+struct Marker;
+
+fn main() {}

@@ -1,0 +1,16 @@
+//! UI case: unknown attributes.
+#[derive(schemata::Schema)]
+#[schemata(namespace = "com.acme", version = 2)]
+struct User {
+    #[schemata(order = "descending")]
+    name: String,
+}
+
+#[derive(schemata::Schema)]
+#[schemata(namespace = "com.acme")]
+enum Color {
+    #[schemata(default)]
+    Red,
+}
+
+fn main() {}
