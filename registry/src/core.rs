@@ -75,7 +75,7 @@ impl SchemaCache {
         (cached_body == body).then(|| Arc::clone(schema))
     }
 
-    fn put(&self, id: SchemaId, body: Bytes, schema: Arc<Schema>) {
+    pub(crate) fn put(&self, id: SchemaId, body: Bytes, schema: Arc<Schema>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= self.capacity {
             // Evicting an arbitrary entry keeps the bound without bookkeeping; a miss costs

@@ -52,10 +52,14 @@ struct RouteStats {
     latency: Histogram,
 }
 
+/// One route's stats, by HTTP method (a handful at most, so a list).
+type ByMethod = Vec<(String, Arc<RouteStats>)>;
+
 /// The registry's metrics.
 #[derive(Debug, Default)]
 pub(crate) struct Metrics {
-    routes: RwLock<HashMap<(String, String), Arc<RouteStats>>>,
+    /// Route template → per-method stats. Looked up by `&str` so counting allocates nothing.
+    routes: RwLock<HashMap<String, ByMethod>>,
     appends: AtomicU64,
     appended_records: AtomicU64,
     append_latency: Histogram,
@@ -65,13 +69,23 @@ impl Metrics {
     /// Counts one answered request. `route` is the matched route template, so label
     /// cardinality is bounded by the routing table, never by user input.
     pub(crate) fn observe_request(&self, method: &str, route: &str, status: u16, took: Duration) {
-        let key = (method.to_owned(), route.to_owned());
-        let found = self.routes.read().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+        let found = self.routes.read().unwrap_or_else(PoisonError::into_inner).get(route).and_then(
+            |methods| methods.iter().find(|(m, _)| m == method).map(|(_, s)| Arc::clone(s)),
+        );
         let stats = match found {
             Some(stats) => stats,
-            None => Arc::clone(
-                self.routes.write().unwrap_or_else(PoisonError::into_inner).entry(key).or_default(),
-            ),
+            None => {
+                let mut routes = self.routes.write().unwrap_or_else(PoisonError::into_inner);
+                let methods = routes.entry(route.to_owned()).or_default();
+                match methods.iter().find(|(m, _)| m == method) {
+                    Some((_, stats)) => Arc::clone(stats),
+                    None => {
+                        let stats = Arc::new(RouteStats::default());
+                        methods.push((method.to_owned(), Arc::clone(&stats)));
+                        stats
+                    }
+                }
+            }
         };
         let slot = STATUSES.iter().position(|s| *s == status).unwrap_or(STATUSES.len() - 1);
         stats.statuses[slot].fetch_add(1, Ordering::Relaxed);
@@ -90,31 +104,32 @@ impl Metrics {
         out.push_str("# HELP schemata_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE schemata_http_requests_total counter\n");
         let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
-        let mut keys: Vec<&(String, String)> = routes.keys().collect();
-        keys.sort();
-        for key in &keys {
-            let stats = &routes[*key];
+        let mut keys: Vec<(&str, &str, &RouteStats)> = routes
+            .iter()
+            .flat_map(|(route, methods)| {
+                methods
+                    .iter()
+                    .map(move |(method, stats)| (method.as_str(), route.as_str(), &**stats))
+            })
+            .collect();
+        keys.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        for (method, route, stats) in &keys {
             for (count, status) in stats.statuses.iter().zip(STATUSES) {
                 let n = count.load(Ordering::Relaxed);
                 if n > 0 {
                     let status = if status == 0 { "other".to_owned() } else { status.to_string() };
                     let _ = writeln!(
                         out,
-                        "schemata_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
-                        key.0, key.1
+                        "schemata_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
                     );
                 }
             }
         }
         out.push_str("# HELP schemata_http_request_duration_seconds Time to answer a request.\n");
         out.push_str("# TYPE schemata_http_request_duration_seconds histogram\n");
-        for key in &keys {
-            let labels = format!("method=\"{}\",route=\"{}\"", key.0, key.1);
-            routes[*key].latency.render(
-                &mut out,
-                "schemata_http_request_duration_seconds",
-                &labels,
-            );
+        for (method, route, stats) in &keys {
+            let labels = format!("method=\"{method}\",route=\"{route}\"");
+            stats.latency.render(&mut out, "schemata_http_request_duration_seconds", &labels);
         }
         drop(routes);
         out.push_str("# HELP schemata_storage_appends_total Durable appends (one per batch).\n");

@@ -99,11 +99,9 @@ pub(crate) fn router(app: App) -> Router {
 async fn observe(State(app): State<App>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let path = request.uri().path().to_owned();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    // The path is copied for the log line only when that line is wanted (not on the hot path).
+    let path = tracing::enabled!(tracing::Level::DEBUG).then(|| request.uri().path().to_owned());
     let limit = Duration::from_millis(app.core.limits.request_timeout_ms);
     let response = match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
@@ -111,8 +109,11 @@ async fn observe(State(app): State<App>, request: Request, next: Next) -> Respon
     };
     let took = started.elapsed();
     let status = response.status().as_u16();
-    app.core.metrics.observe_request(method.as_str(), &route, status, took);
-    tracing::debug!(%method, %path, status, latency_us = took.as_micros() as u64, "request");
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    app.core.metrics.observe_request(method.as_str(), route, status, took);
+    if let Some(path) = path {
+        tracing::debug!(%method, %path, status, latency_us = took.as_micros() as u64, "request");
+    }
     response
 }
 

@@ -319,11 +319,13 @@ pub(crate) async fn register(
                     .ok_or_else(|| ApiError::Store("versions of the subject are exhausted".into()))?,
             };
             // An id keeps the text it was first registered with, in every subject.
+            let mut fresh = false;
             let text = match state.schemas.get(&id) {
                 Some(stored) => stored.text(),
                 None => {
                     let normalize = normalize
                         || state.effective_config(&subject).and_then(|c| c.normalize) == Some(true);
+                    fresh = !normalize;
                     if normalize { schema.normalized().to_owned() } else { schema.text().to_owned() }
                 }
             };
@@ -331,6 +333,10 @@ pub(crate) async fn register(
                 schema_record(&subject, version, id, schema.schema_type(), schema.references(), text, false);
             tx.emit(record);
             tx.state.index_hash(hash, id);
+            // The next registration in this subject checks against this one: keep it parsed.
+            if fresh && let Some(stored) = tx.state.schemas.get(&id) {
+                tx.core.cache.put(id, stored.body.clone(), std::sync::Arc::new(schema));
+            }
             Ok((id, version))
         })
         .await?;
