@@ -59,6 +59,8 @@ pub struct AvroCtx {
     defined: HashMap<String, String>,
     /// Data-carrying enums being expanded: a union cannot contain itself without a record between.
     open_unions: HashSet<&'static str>,
+    /// The namespace of the named type being defined, which a fixed inside it lives in.
+    namespace: String,
 }
 
 impl AvroCtx {
@@ -86,7 +88,9 @@ impl AvroCtx {
         }
         self.defined.insert(full.clone(), owner.to_owned());
         let mut object = Map::new();
+        let outer = std::mem::replace(&mut self.namespace, namespace.to_owned());
         let rest = body(self);
+        self.namespace = outer;
         // Keep the conventional key order: type, name, namespace first.
         if let Some(kind) = rest.get("type") {
             object.insert("type".to_owned(), kind.clone());
@@ -146,11 +150,16 @@ impl AvroCtx {
         })
     }
 
-    /// A fixed of `size` bytes. Same-sized fixeds share a name on purpose: they are the same type.
+    /// A fixed of `size` bytes in the enclosing namespace (or the one a dotted `name` gives).
+    /// Same-sized fixeds share a name on purpose: they are the same type.
     pub fn fixed(&mut self, name: &str, size: usize) -> Value {
         let name = if name.is_empty() { format!("fixed_{size}") } else { name.to_owned() };
+        let (namespace, name) = match name.rsplit_once('.') {
+            Some((namespace, name)) => (namespace.to_owned(), name.to_owned()),
+            None => (self.namespace.clone(), name),
+        };
         let owner = format!("[u8; {size}]");
-        self.named(&owner, "", &name, |_| {
+        self.named(&owner, &namespace, &name, |_| {
             let mut object = Map::new();
             object.insert("type".to_owned(), json!("fixed"));
             object.insert("size".to_owned(), json!(size));

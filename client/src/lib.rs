@@ -10,6 +10,7 @@ pub use schemata_core as core;
 extern crate self as schemata;
 
 mod component;
+pub mod history;
 mod schema;
 
 pub use schema::{Schema, SubjectNameStrategy};

@@ -267,6 +267,7 @@ fn bytes() {
               "type": {
                 "type": "fixed",
                 "name": "fixed_16",
+                "namespace": "com.acme.test",
                 "size": 16
               }
             },
@@ -275,6 +276,7 @@ fn bytes() {
               "type": {
                 "type": "fixed",
                 "name": "Sha256",
+                "namespace": "com.acme.test",
                 "size": 32
               }
             }
@@ -2732,12 +2734,13 @@ fn same_sized_fixed_defined_once() {
               "type": {
                 "type": "fixed",
                 "name": "fixed_4",
+                "namespace": "com.acme.test",
                 "size": 4
               }
             },
             {
               "name": "b",
-              "type": "fixed_4"
+              "type": "com.acme.test.fixed_4"
             },
             {
               "name": "c",
@@ -2746,6 +2749,7 @@ fn same_sized_fixed_defined_once() {
                 {
                   "type": "fixed",
                   "name": "fixed_8",
+                  "namespace": "com.acme.test",
                   "size": 8
                 }
               ],

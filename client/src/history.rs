@@ -1,0 +1,146 @@
+//! The schema-history check users call from `cargo test`: a type's derived Avro schema must stay
+//! compatible, at a chosen level, with the versions committed under `schemas/<subject>/`, so that
+//! breaking changes fail on a laptop rather than at the registry. With `SCHEMATA_WRITE_SCHEMAS=1`
+//! a changed (and compatible) schema is written as the next version, to be reviewed and committed.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::Schema;
+use crate::core::{CompatibilityLevel, Incompatibility, ParseError, SchemaType};
+
+/// The environment variable that asks the check to write new versions.
+pub const WRITE_ENV: &str = "SCHEMATA_WRITE_SCHEMAS";
+
+/// What the check found when the schema is compatible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The derived schema is the latest committed version.
+    Unchanged { version: u32 },
+    /// The derived schema is new and compatible; it was not written (set `SCHEMATA_WRITE_SCHEMAS=1`).
+    Pending { next_version: u32 },
+    /// The derived schema was written as a new version.
+    Written { version: u32, path: PathBuf },
+}
+
+/// Why the check failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    #[error(
+        "no schema history in {}: run the test with {WRITE_ENV}=1 to write v1.avsc",
+        dir.display()
+    )]
+    Missing { dir: PathBuf },
+    #[error("cannot access {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{} is not a valid Avro schema: {source}", path.display())]
+    Invalid { path: PathBuf, source: ParseError },
+    #[error("the derived schema of {type_name} is not valid Avro: {source}")]
+    InvalidDerived { type_name: String, source: ParseError },
+    #[error("the derived schema of {type_name} is not {level} compatible with {}:\n{details}", dir.display())]
+    Incompatible {
+        type_name: String,
+        level: CompatibilityLevel,
+        dir: PathBuf,
+        incompatibilities: Vec<Incompatibility>,
+        details: String,
+    },
+}
+
+/// Panics with every finding unless `T`'s schema is compatible with the history in `dir` at
+/// `level`. Writes a new version when `SCHEMATA_WRITE_SCHEMAS` is set (to anything but `0`).
+#[track_caller]
+pub fn assert_compatible<T: Schema>(dir: impl AsRef<Path>, level: CompatibilityLevel) -> Outcome {
+    let write = std::env::var(WRITE_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
+    match check::<T>(dir.as_ref(), level, write) {
+        Ok(outcome) => outcome,
+        Err(err) => panic!("{err}"),
+    }
+}
+
+/// The check itself, with the write decision explicit.
+pub fn check<T: Schema>(
+    dir: &Path,
+    level: CompatibilityLevel,
+    write: bool,
+) -> Result<Outcome, HistoryError> {
+    let text = serde_json::to_string_pretty(T::avro_schema()).unwrap_or_default() + "\n";
+    let derived = crate::core::Schema::parse(SchemaType::Avro, &text).map_err(|source| {
+        HistoryError::InvalidDerived { type_name: T::full_name().to_owned(), source }
+    })?;
+    let versions = read_versions(dir)?;
+    let next_version = versions.last().map_or(1, |(v, _, _)| v + 1);
+    if versions.is_empty() && !write {
+        return Err(HistoryError::Missing { dir: dir.to_owned() });
+    }
+    let mut history = Vec::new();
+    for (_, path, text) in versions.iter().rev() {
+        let schema = crate::core::Schema::parse(SchemaType::Avro, text)
+            .map_err(|source| HistoryError::Invalid { path: path.clone(), source })?;
+        history.push(schema);
+    }
+    if let (Some(latest), Some((version, _, _))) = (history.first(), versions.last())
+        && latest.normalized() == derived.normalized()
+    {
+        return Ok(Outcome::Unchanged { version: *version });
+    }
+    let newest_first: Vec<_> = history.iter().collect();
+    let report = crate::core::compat::check(level, &derived, &newest_first);
+    if !report.is_compatible() {
+        let mut details = String::new();
+        for incompatibility in &report.incompatibilities {
+            let (version, _, _) = &versions[versions.len() - 1 - incompatibility.against];
+            let finding = &incompatibility.finding;
+            let _ = writeln!(
+                details,
+                "  v{version} ({:?}): {} at '{}': {}",
+                incompatibility.direction, finding.rule, finding.path, finding.message
+            );
+        }
+        return Err(HistoryError::Incompatible {
+            type_name: T::full_name().to_owned(),
+            level,
+            dir: dir.to_owned(),
+            incompatibilities: report.incompatibilities,
+            details,
+        });
+    }
+    if !write {
+        return Ok(Outcome::Pending { next_version });
+    }
+    let path = dir.join(format!("v{next_version}.avsc"));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|source| HistoryError::Io { path: path.clone(), source })?;
+    Ok(Outcome::Written { version: next_version, path })
+}
+
+/// `vN.avsc` files of `dir`, oldest first, with their text. A missing directory is no history.
+pub fn read_versions(dir: &Path) -> Result<Vec<(u32, PathBuf, String)>, HistoryError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(HistoryError::Io { path: dir.to_owned(), source }),
+    };
+    let mut versions = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| HistoryError::Io { path: dir.to_owned(), source })?;
+        let path = entry.path();
+        let Some(version) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix('v')?.strip_suffix(".avsc")?.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| HistoryError::Io { path: path.clone(), source })?;
+        versions.push((version, path, text));
+    }
+    versions.sort_by_key(|(version, _, _)| *version);
+    Ok(versions)
+}
+
+#[cfg(test)]
+mod tests;
