@@ -44,7 +44,8 @@
 //! anything but a crash (bit rot, a stray write) looks exactly like a torn write, so that frame
 //! is truncated with a warning even if it had been acknowledged.
 //!
-//! Every fsync error poisons the log: after one, the kernel may have dropped the dirty pages, so
+//! Every write or fsync error of an append poisons the log (as does a failed directory fsync after
+//! compaction's rename): after a failed fsync the kernel may have dropped the dirty pages, so
 //! neither a retry nor further appends could be trusted; reopening replays what is really there.
 
 mod format;

@@ -244,7 +244,9 @@ pub(super) fn replay_file(bytes: &[u8]) -> Result<Replay, Corruption> {
 /// - a frame whose header holds but whose payload checksum fails is torn only if it ends the file;
 ///   bytes after it mean it was once complete and fsync'd, so it is corrupt;
 /// - a frame whose header checksum fails has an unknown extent, so every later offset is tried:
-///   any valid frame after it makes it corruption, otherwise it is torn.
+///   any valid frame after it makes it corruption, otherwise it is torn. (Opaque values that
+///   happen to contain a whole valid frame could make a torn tail look corrupt: the error is then
+///   on the safe side, a refusal to start rather than a silent truncation.)
 pub(super) fn replay_frames(bytes: &[u8], start: usize) -> Result<Replay, Corruption> {
     let mut entries = Vec::new();
     let mut frames = 0u64;
