@@ -85,7 +85,7 @@ expect("new schema gets a new id", id2 != id1, True)
 expect("versions", fresh().get_versions(subject), [1, 2])
 expect("subjects include ours", subject in fresh().get_subjects(), True)
 expect("subjects of id1", fresh().get_subjects_by_schema_id(id1), [subject])
-expect("set subject compatibility", fresh().set_compatibility(subject, "FULL"), "FULL")
+expect("set subject compatibility", fresh().set_compatibility(subject, "FULL"), {"compatibility": "FULL"})
 expect("get subject compatibility", fresh().get_compatibility(subject), "FULL")
 expect("schema types include AVRO and JSON", {"AVRO", "JSON"} <= set(fresh().get_schema_types()), True)
 

@@ -6,3 +6,6 @@ mod registry_api;
 mod registry_bad_input;
 mod registry_concurrency;
 mod registry_process;
+mod python;
+mod registry_durability;
+mod registry_interop;
