@@ -543,6 +543,19 @@ pub fn container_default<T: serde::Serialize + Default>(field: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The Rust value of a schema default, for the serde default of a type generated from a schema
+/// file. The file was validated when the code was generated, so a failure here means the default
+/// has no serde_json form for the type (e.g. a bytes default), which is reported loudly.
+pub fn default_from_json<T: serde::de::DeserializeOwned>(text: &str) -> T {
+    match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(err) => panic!(
+            "schemata: the schema default {text} does not deserialize into {}: {err}",
+            std::any::type_name::<T>()
+        ),
+    }
+}
+
 macro_rules! primitive {
     ($($ty:ty => $avro:literal, $json:expr;)*) => {$(
         impl Component for $ty {

@@ -19,14 +19,29 @@ pub use schema::{Schema, SubjectNameStrategy};
 #[cfg(feature = "derive")]
 pub use schemata_derive::Schema;
 
+/// `include_schema!("schemas/orders-value/v2.avsc")`: Rust types generated from an Avro schema
+/// file (path relative to the crate's manifest), namespaces as nested modules at the call site.
+/// Call it once per module, since each call defines the namespace modules it needs.
+#[cfg(feature = "derive")]
+pub use schemata_derive::include_schema;
+
 /// What generated code reaches for. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::component::{
-        AvroCtx, Component, Flatten, Hints, JsonCtx, JsonObject, avro, container_default, json,
-        json_default, root_avro, root_json, schema_full_name, serde_default,
+        AvroCtx, Component, Flatten, Hints, JsonCtx, JsonObject, avro, container_default,
+        default_from_json, json, json_default, root_avro, root_json, schema_full_name,
+        serde_default,
     };
+    #[cfg(feature = "chrono")]
+    pub use chrono;
+    #[cfg(feature = "rust_decimal")]
+    pub use rust_decimal;
     pub use serde;
     pub use serde_json::{self, Value};
     pub use std::sync::OnceLock;
+    #[cfg(feature = "time")]
+    pub use time;
+    #[cfg(feature = "uuid")]
+    pub use uuid;
 }
