@@ -8,6 +8,8 @@ use serde_json::Value;
 #[cfg(test)]
 mod codegen_tests;
 #[cfg(test)]
+mod interop_tests;
+#[cfg(test)]
 mod tests;
 
 /// How a serializer names the subject a type's schema is registered under (Confluent's

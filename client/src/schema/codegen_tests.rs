@@ -29,7 +29,7 @@ mod users_v2 {
 }
 
 /// (file under `schemas/`, the generated root type's schema)
-fn generated() -> Vec<(&'static str, &'static serde_json::Value)> {
+pub(crate) fn generated() -> Vec<(&'static str, &'static serde_json::Value)> {
     vec![
         ("orders-value/v1.avsc", orders_v1::com::acme::orders::Order::avro_schema()),
         ("orders-value/v2.avsc", orders_v2::com::acme::orders::Order::avro_schema()),

@@ -1,0 +1,67 @@
+//! The one error type of the client's runtime paths (registry calls, encoding, decoding), so a
+//! caller matches one enum whatever layer failed, and registry answers keep their Confluent code.
+
+use schemata_core::api::codes;
+use schemata_core::wire::WireError;
+use schemata_core::{ParseError, SchemaId};
+
+/// Everything that can go wrong talking to the registry or turning values into bytes and back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The registry answered with an error body (`{"error_code": .., "message": ..}`).
+    #[error("registry answered {status} with error code {error_code}: {message}")]
+    Registry { status: u16, error_code: i32, message: String },
+    /// No registry URL gave an answer we could use, after every retry.
+    #[error("registry request failed after {attempts} attempts: {message}")]
+    Http { attempts: u32, message: String },
+    /// The client was configured wrongly (no URL, an unparsable URL or CA certificate, ...).
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    /// The bytes are not a schema-registry framed record.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// A schema (ours or the registry's) does not parse.
+    #[error("schema does not parse: {0}")]
+    Schema(#[from] ParseError),
+    /// The registry holds a schema of another type than the codec expects.
+    #[error("schema {id} is {found}, expected {expected}")]
+    SchemaType { id: SchemaId, expected: &'static str, found: String },
+    /// Avro encoding or decoding failed at `path` (a dotted path into the value).
+    #[error("avro at '{path}': {message}")]
+    Avro { path: String, message: String },
+    /// JSON encoding or decoding failed.
+    #[error("json: {0}")]
+    Json(String),
+    /// The JSON document does not validate against its schema; every reason is listed.
+    #[error("json document does not validate: {}", .0.join("; "))]
+    Validation(Vec<String>),
+    /// The writer schema cannot be read as the reader's type: every reason is listed.
+    #[error("writer schema {writer} cannot be read as {reader}: {}", .reasons.join("; "))]
+    Incompatible { writer: SchemaId, reader: String, reasons: Vec<String> },
+}
+
+impl Error {
+    /// The Confluent error code when the registry answered with one.
+    pub fn error_code(&self) -> Option<i32> {
+        match self {
+            Error::Registry { error_code, .. } => Some(*error_code),
+            _ => None,
+        }
+    }
+
+    /// True for "subject / version / schema not found" answers.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self.error_code(),
+            Some(codes::SUBJECT_NOT_FOUND | codes::VERSION_NOT_FOUND | codes::SCHEMA_NOT_FOUND)
+        )
+    }
+
+    pub(crate) fn avro(path: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Avro { path: path.into(), message: message.into() }
+    }
+}
+
+/// Shorthand for the client's results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
