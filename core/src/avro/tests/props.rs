@@ -21,6 +21,8 @@ enum Shape {
     Record(Vec<(Shape, bool)>),
     Enum(usize, bool),
     Fixed(u8),
+    /// A use by name of a named type rendered earlier (a string when there is none yet).
+    Ref(usize),
 }
 
 const PRIMITIVES: [&str; 8] =
@@ -32,6 +34,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         (0..3usize).prop_map(Shape::Logical),
         (1..4usize, any::<bool>()).prop_map(|(n, default)| Shape::Enum(n, default)),
         (0..20u8).prop_map(Shape::Fixed),
+        any::<usize>().prop_map(Shape::Ref),
     ];
     leaf.prop_recursive(4, 24, 5, |inner| {
         prop_oneof![
@@ -50,12 +53,20 @@ fn shape() -> impl Strategy<Value = Shape> {
     })
 }
 
-struct Namer(usize);
+/// Hands out unique names and remembers the full names defined so far, for `Shape::Ref`.
+#[derive(Default)]
+struct Namer {
+    count: usize,
+    defined: Vec<String>,
+}
 
 impl Namer {
+    /// A fresh short name; every named type lives in namespace `p.q`.
     fn next(&mut self, prefix: &str) -> String {
-        self.0 += 1;
-        format!("{prefix}{}", self.0)
+        self.count += 1;
+        let name = format!("{prefix}{}", self.count);
+        self.defined.push(format!("p.q.{name}"));
+        name
     }
 }
 
@@ -116,7 +127,7 @@ fn render(shape: &Shape, namer: &mut Namer) -> (Value, Option<Value>) {
         }
         Shape::Enum(n, default) => {
             let symbols: Vec<String> = (0..*n).map(|i| format!("S{i}")).collect();
-            let mut value = json!({"type": "enum", "name": namer.next("E"), "symbols": symbols});
+            let mut value = json!({"type": "enum", "name": namer.next("E"), "namespace": "p.q", "symbols": symbols});
             if *default && let Value::Object(object) = &mut value {
                 object.insert("default".to_owned(), json!("S0"));
             }
@@ -124,13 +135,23 @@ fn render(shape: &Shape, namer: &mut Namer) -> (Value, Option<Value>) {
         }
         Shape::Fixed(size) => {
             let default = "a".repeat(usize::from(*size));
-            (json!({"type": "fixed", "name": namer.next("F"), "size": size}), Some(json!(default)))
+            (
+                json!({"type": "fixed", "name": namer.next("F"), "namespace": "p.q", "size": size}),
+                Some(json!(default)),
+            )
+        }
+        Shape::Ref(pick) => {
+            if namer.defined.is_empty() {
+                return (json!("string"), Some(json!("x")));
+            }
+            let name = namer.defined.get(pick % namer.defined.len()).cloned().unwrap_or_default();
+            (json!(name), None)
         }
     }
 }
 
 fn schema_text() -> impl Strategy<Value = Value> {
-    shape().prop_map(|shape| render(&shape, &mut Namer(0)).0)
+    shape().prop_map(|shape| render(&shape, &mut Namer::default()).0)
 }
 
 proptest! {
