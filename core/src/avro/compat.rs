@@ -46,7 +46,8 @@ enum Segment {
     Key(&'static str),
     Index(usize),
     /// Entered a named type of the reader: the pointer restarts at its definition, so a type used
-    /// by name and its definition report the same place.
+    /// by name and its definition report the same place. Types from references have no place in
+    /// the reader's text, so their findings continue the path from where they are used.
     Named(NodeId),
 }
 

@@ -227,6 +227,13 @@ fn avro_like_json() -> impl Strategy<Value = Value> {
         Just(""),
         Just("1x"),
         Just("long"),
+        Just("bytes"),
+        Just("decimal"),
+        Just("uuid"),
+        Just("date"),
+        Just("duration"),
+        Just("timestamp-millis"),
+        Just("big-decimal"),
     ];
     let key = prop_oneof![
         Just("type"),
@@ -260,4 +267,35 @@ fn avro_like_json() -> impl Strategy<Value = Value> {
             }),
         ]
     })
+}
+
+/// A JSON value of the kinds schema attributes take, including out-of-range numbers.
+fn attribute_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        (-1e20f64..1e20).prop_map(|n| json!(n)),
+        Just(json!("4")),
+        Just(Value::Null),
+        (0..40i64).prop_map(|n| json!(n)),
+    ]
+}
+
+proptest! {
+    /// apache-avro's logical-type parsing (decimal precision and scale, fixed sizes, durations)
+    /// is where third-party code meets arbitrary numbers; none of it may panic through us.
+    #[test]
+    fn parse_never_panics_on_logical_type_parameters(
+        base in prop_oneof![Just("bytes"), Just("fixed"), Just("int"), Just("long"), Just("string")],
+        logical in prop_oneof![Just("decimal"), Just("duration"), Just("uuid"), Just("date"), Just("big-decimal"), Just("local-timestamp-nanos")],
+        precision in attribute_value(),
+        scale in attribute_value(),
+        size in attribute_value(),
+        default in attribute_value(),
+    ) {
+        let ty = json!({"type": base, "name": "F", "size": size, "logicalType": logical, "precision": precision, "scale": scale});
+        let _ = AvroSchema::parse(&ty.to_string(), &[]);
+        let record = json!({"type": "record", "name": "R", "fields": [{"name": "f", "type": ty, "default": default}]});
+        let _ = AvroSchema::parse(&record.to_string(), &[]);
+    }
 }
