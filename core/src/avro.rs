@@ -58,7 +58,10 @@ impl AvroSchema {
             text,
             references.iter().map(|reference| reference.text.as_str()),
         )
-        .map_err(|e| invalid(String::new(), e.to_string()))?;
+        .map_err(|e| {
+            let message = e.to_string();
+            invalid(locate_apache_error(&model, &message).unwrap_or_default(), message)
+        })?;
         Ok(AvroSchema { model, apache, referenced })
     }
 
@@ -91,6 +94,22 @@ impl AvroSchema {
     pub fn referenced_schemas(&self) -> &[apache_avro::Schema] {
         &self.referenced
     }
+}
+
+/// apache-avro's errors carry no location; the ones about defaults name the field and the record
+/// (``field `f` in `com.acme.R` ``), which is enough to point at the default in our model.
+fn locate_apache_error(model: &model::Model, message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    let (_, rest) = rest.split_once(" in `")?;
+    let (record, _) = rest.split_once('`')?;
+    model.nodes.iter().find_map(|node| {
+        let named =
+            node.named.as_ref().filter(|named| !named.external && named.full_name == record)?;
+        let model::Kind::Record { fields, .. } = &node.kind else { return None };
+        let index = fields.iter().position(|f| f.name == field)?;
+        Some(format!("{}/fields/{index}/default", named.pointer))
+    })
 }
 
 fn invalid(pointer: String, message: String) -> ParseError {

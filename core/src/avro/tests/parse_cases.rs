@@ -251,3 +251,44 @@ fn deep_nesting_is_handled_without_overflow() {
     let text = format!("{}\"int\"{}", "[".repeat(5_000), "]".repeat(5_000));
     assert!(matches!(AvroSchema::parse(&text, &[]), Err(ParseError::Json { .. })));
 }
+
+/// What our walk accepts but apache-avro refuses is still a typed Avro error, with apache-avro's
+/// message (located at the field when it names one): apache-avro has the final word because it is
+/// what encodes and decodes data.
+#[test]
+fn apache_avro_has_the_final_word() {
+    let cases = [
+        (
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":{"type":"string","logicalType":"uuid"},"default":"not-a-uuid"}]}"#,
+            "/fields/0/default",
+        ),
+        (
+            r#"{"type":"record","name":"R","namespace":"n","fields":[{"name":"a","type":"int"},{"name":"f","type":{"type":"fixed","name":"F","size":16,"logicalType":"uuid"},"default":"x"}]}"#,
+            "/fields/1/default",
+        ),
+        (
+            r#"{"type":"record","name":"R","fields":[{"name":"in","type":{"type":"record","name":"In","fields":[{"name":"u","type":{"type":"string","logicalType":"uuid"},"default":"?"}]}}]}"#,
+            "/fields/0/type/fields/0/default",
+        ),
+    ];
+    for (text, pointer) in cases {
+        match AvroSchema::parse(text, &[]) {
+            Err(ParseError::Invalid {
+                schema_type: SchemaType::Avro,
+                pointer: actual,
+                message,
+            }) => {
+                assert_eq!(actual, pointer, "{text}: {message}");
+                assert!(message.contains("default"), "{message}");
+            }
+            other => panic!("expected apache-avro to refuse {text}, found {other:?}"),
+        }
+    }
+    // Invalid logical types fall back to their underlying type, as the specification says.
+    for text in [
+        r#"{"type":"bytes","logicalType":"decimal","precision":2,"scale":4}"#,
+        r#"{"type":"fixed","name":"F","size":3,"logicalType":"duration"}"#,
+    ] {
+        assert!(AvroSchema::parse(text, &[]).is_ok(), "{text}");
+    }
+}
