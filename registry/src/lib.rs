@@ -16,14 +16,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use schemata_core::records::Record;
 use tokio::sync::oneshot;
 
 pub use crate::config::{Args, Config, ConfigError, StorageKind};
 pub use crate::core::Limits;
 pub use crate::error::ApiError;
 use crate::storage::embedded::EmbeddedStorage;
-use crate::storage::{MemoryStorage, Storage, StorageError};
+use crate::storage::{MemoryStorage, Replay, Storage, StorageError};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -59,14 +58,19 @@ impl Server {
     pub async fn start_with_storage(
         config: Config,
         storage: Box<dyn Storage>,
-        records: Vec<Record>,
+        records: Replay,
     ) -> Result<Server, ServeError> {
         let started = std::time::Instant::now();
-        let count = records.len();
         let state = tokio::task::spawn_blocking(move || state::State::replay(records))
             .await
             .map_err(|e| ServeError::Io(e.to_string()))?;
-        tracing::info!(records = count, schemas = state.schemas.len(), elapsed = ?started.elapsed(), "replayed");
+        tracing::info!(
+            schemas = state.schemas.len(),
+            subjects = state.subjects.len(),
+            skipped = state.skipped,
+            elapsed = ?started.elapsed(),
+            "replayed"
+        );
         let core = Arc::new(core::Core::new(state, config.limits.clone()));
         let (writer, writer_thread) =
             writer::Writer::start(Arc::clone(&core), storage, config.limits.write_queue_len)
@@ -136,9 +140,9 @@ impl Server {
     }
 }
 
-async fn open_storage(config: &Config) -> Result<(Box<dyn Storage>, Vec<Record>), ServeError> {
+async fn open_storage(config: &Config) -> Result<(Box<dyn Storage>, Replay), ServeError> {
     match config.storage {
-        StorageKind::Memory => Ok((Box::new(MemoryStorage::new()), Vec::new())),
+        StorageKind::Memory => Ok((Box::new(MemoryStorage::new()), Box::new(std::iter::empty()))),
         StorageKind::Embedded => {
             let dir = config.data_dir.clone();
             let (storage, records) = tokio::task::spawn_blocking(move || {

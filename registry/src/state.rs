@@ -81,8 +81,11 @@ impl StoredSchema {
             references: api_references(&references),
             max_id: None,
         };
-        // Serializing a struct of strings and ints cannot fail.
-        let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+        // Serializing a struct of strings and ints cannot fail. The buffer is shrunk because it
+        // lives as long as the schema, and growth can leave up to half of it unused.
+        let mut body = serde_json::to_vec(&body).unwrap_or_default();
+        body.shrink_to_fit();
+        let body = Bytes::from(body);
         StoredSchema { schema_type, references, body, uses: 0, hash: None }
     }
 

@@ -20,6 +20,10 @@ pub enum StorageError {
     Closed,
 }
 
+/// Records as storage hands them back, in order. An iterator rather than a `Vec` so replay can
+/// fold and drop each record as it goes: a cold start then never holds the whole decoded log.
+pub type Replay = Box<dyn Iterator<Item = Record> + Send>;
+
 /// A durable, ordered sequence of `_schemas` records.
 pub trait Storage: Send + 'static {
     /// Appends `records` as one atomic unit and returns once they are durable.
@@ -27,7 +31,7 @@ pub trait Storage: Send + 'static {
 
     /// Everything durable, in order: used after a failed append to rebuild the state, so that
     /// nothing that failed to persist is ever served.
-    fn reload(&mut self) -> Result<Vec<Record>, StorageError>;
+    fn reload(&mut self) -> Result<Replay, StorageError>;
 }
 
 /// An in-memory backend: durable for the life of the process only. `fail_appends` lets tests
@@ -58,7 +62,7 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
-    fn reload(&mut self) -> Result<Vec<Record>, StorageError> {
-        Ok(self.records.clone())
+    fn reload(&mut self) -> Result<Replay, StorageError> {
+        Ok(Box::new(self.records.clone().into_iter()))
     }
 }

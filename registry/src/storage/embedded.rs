@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use schemata_core::records::Record;
 
 use super::log::{Log, LogEntry, LogOptions};
-use super::{Storage, StorageError};
+use super::{Replay, Storage, StorageError};
 
 /// Records in a data dir.
 #[derive(Debug)]
@@ -24,7 +24,7 @@ impl EmbeddedStorage {
     pub fn open(
         dir: &Path,
         options: LogOptions,
-    ) -> Result<(EmbeddedStorage, Vec<Record>), StorageError> {
+    ) -> Result<(EmbeddedStorage, Replay), StorageError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StorageError::Io(format!("creating data dir {}: {e}", dir.display())))?;
         let (log, entries) =
@@ -34,19 +34,18 @@ impl EmbeddedStorage {
     }
 }
 
-/// Decodes log entries; an entry that is not a record is skipped with a warning, as a registry
-/// reading a topic with foreign records would.
-fn decode(entries: Vec<LogEntry>) -> Vec<Record> {
-    entries
-        .into_iter()
-        .filter_map(|entry| match Record::from_bytes(&entry.key, entry.value.as_deref()) {
+/// Decodes log entries lazily; an entry that is not a record is skipped with a warning, as a
+/// registry reading a topic with foreign records would.
+fn decode(entries: Vec<LogEntry>) -> Replay {
+    Box::new(entries.into_iter().filter_map(|entry| {
+        match Record::from_bytes(&entry.key, entry.value.as_deref()) {
             Ok(record) => Some(record),
             Err(error) => {
                 tracing::warn!(%error, "skipping a log entry that is not a _schemas record");
                 None
             }
-        })
-        .collect()
+        }
+    }))
 }
 
 impl Storage for EmbeddedStorage {
@@ -70,7 +69,7 @@ impl Storage for EmbeddedStorage {
         Ok(())
     }
 
-    fn reload(&mut self) -> Result<Vec<Record>, StorageError> {
+    fn reload(&mut self) -> Result<Replay, StorageError> {
         // Dropping the log releases its lock (and a poisoned state); reopening replays what is
         // really on disk.
         self.log = None;
