@@ -31,6 +31,7 @@ async fn bad_input_gets_its_code_and_writes_nothing() {
         config.limits.max_body_bytes = LIMITS_BODY;
         config.limits.max_schema_bytes = LIMITS_SCHEMA;
         config.limits.max_subject_bytes = 255;
+        config.limits.max_list_len = 3;
     })
     .await;
     let register = "/subjects/s/versions";
@@ -103,6 +104,17 @@ async fn bad_input_gets_its_code_and_writes_nothing() {
             42201,
         ),
         ("POST", register.into(), Some(body(json!({"schema": nested_schema(600)}))), 422, 42201),
+        // More references than max_list_len, before any is looked up.
+        (
+            "POST",
+            register.into(),
+            Some(body(json!({"schema": "\"string\"", "references": [
+                {"name": "a", "subject": "a", "version": 1}, {"name": "b", "subject": "b", "version": 1},
+                {"name": "c", "subject": "c", "version": 1}, {"name": "d", "subject": "d", "version": 1},
+            ]}))),
+            422,
+            42201,
+        ),
         // Explicit ids and versions outside IMPORT mode.
         ("POST", register.into(), Some(body(json!({"schema": "\"string\"", "id": 5}))), 422, 42205),
         (
