@@ -94,6 +94,13 @@ impl AvroSchema {
     pub fn referenced_schemas(&self) -> &[apache_avro::Schema] {
         &self.referenced
     }
+
+    /// The referenced schemas in dependency order, then the schema itself: every named type it
+    /// can use, in the order apache-avro's `ResolvedSchema::new_with_schemata` needs (it resolves
+    /// front to back, so a schema must come after what it uses).
+    pub fn schemata(&self) -> Vec<&apache_avro::Schema> {
+        self.referenced.iter().chain(std::iter::once(&self.apache)).collect()
+    }
 }
 
 /// apache-avro's errors carry no location; the ones about defaults name the field and the record

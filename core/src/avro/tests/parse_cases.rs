@@ -168,6 +168,16 @@ fn named_types_from_references() {
     );
     assert_eq!(schema.referenced_schemas().len(), 2);
     assert!(matches!(schema.apache_schema(), apache_avro::Schema::Record(_)));
+    // Everything a decoder needs to resolve the names the schema uses.
+    let resolved = apache_avro::schema::ResolvedSchema::new_with_schemata(schema.schemata());
+    let resolved = match resolved {
+        Ok(resolved) => resolved,
+        Err(e) => panic!("apache-avro cannot resolve the schemata: {e}"),
+    };
+    let mut names: Vec<String> =
+        resolved.get_names().keys().map(|name| name.fullname(None)).collect();
+    names.sort();
+    assert_eq!(names, ["com.acme.Address", "com.acme.Country", "com.acme.User"]);
 
     // The same schema with the types inline is compatible both ways with the referencing one.
     let inline = r#"{"type":"record","name":"User","namespace":"com.acme","fields":[{"name":"home","type":{"type":"record","name":"Address","fields":[{"name":"city","type":"string"}]}},{"name":"work","type":["null","Address"],"default":null},{"name":"country","type":{"type":"record","name":"Country","fields":[{"name":"code","type":"string"},{"name":"capital","type":["null","Address"],"default":null}]}}]}"#;
