@@ -43,7 +43,7 @@ pub(crate) async fn by_id(
     };
     if query.is_some() && Params::parse(query.as_deref()).flag("fetchMaxId") {
         let mut spliced = Vec::with_capacity(body.len() + 24);
-        spliced.extend_from_slice(&body[..body.len() - 1]);
+        spliced.extend_from_slice(body.get(..body.len().saturating_sub(1)).unwrap_or_default());
         spliced.extend_from_slice(format!(",\"maxId\":{max_id}}}").as_bytes());
         return Ok(json_bytes(Bytes::from(spliced)));
     }

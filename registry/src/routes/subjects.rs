@@ -76,7 +76,7 @@ pub(super) fn subject_schema(
     out.extend_from_slice(b"{\"subject\":");
     out.extend_from_slice(subject.as_bytes());
     out.extend_from_slice(format!(",\"version\":{version},\"id\":{id},").as_bytes());
-    out.extend_from_slice(&stored.body[1..]);
+    out.extend_from_slice(stored.body.get(1..).unwrap_or_default());
     out
 }
 

@@ -559,3 +559,23 @@ async fn state_survives_a_restart() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subjects_with_reserved_and_unicode_characters() {
+    let r = TestRegistry::start().await;
+    // Percent-encoded in the path, plain in bodies and lists.
+    for (encoded, name) in [
+        ("a%2Fb", "a/b"),
+        ("topic.with.dots-value", "topic.with.dots-value"),
+        ("%C3%BCn%C3%AFcode", "ünïcode"),
+        ("sp%20ace", "sp ace"),
+        ("q%3Fx%3D1", "q?x=1"),
+    ] {
+        let reply = r.register(encoded, V1).await;
+        assert_eq!((reply.status, &reply.body), (200, &json!({"id": 1, "version": 1})), "{name}");
+        let version = r.get(&format!("/subjects/{encoded}/versions/1")).await;
+        assert_eq!(version.body["subject"], json!(name), "{}", version.text);
+    }
+    let subjects = r.get("/subjects").await.body;
+    assert_eq!(subjects, json!(["a/b", "q?x=1", "sp ace", "topic.with.dots-value", "ünïcode"]));
+}
