@@ -49,7 +49,15 @@ pub(crate) struct Parser {
     names: HashMap<String, NodeId>,
     /// Set while parsing a referenced schema: its named types are printed by name only.
     external: bool,
+    /// Per node, how many levels of types it nests (0 = not measured yet), following uses of
+    /// named types by name: what bounds the recursion of the checker and the printers.
+    depths: Vec<u32>,
 }
+
+/// How deeply types may nest, counting through uses of named types by name. JSON nesting alone is
+/// bounded by serde_json, but a chain of records each using the previous one by name is not, and
+/// the checker recurses along it: without a bound, a long chain would overflow the stack.
+pub(crate) const MAX_TYPE_DEPTH: u32 = 256;
 
 impl Parser {
     /// Parses one referenced schema; its named types become available to what follows.
@@ -79,10 +87,43 @@ impl Parser {
         // An arena of more than u32::MAX nodes cannot come from a schema we accepted as text.
         let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
         self.nodes.push(Node { kind, named, attributes });
+        self.depths.push(0);
         id
     }
 
+    /// Records how deeply a finished node nests and refuses what nests too deeply.
+    fn measure(&mut self, id: NodeId, pointer: &str) -> Result<()> {
+        let depth_of = |child: &NodeId| self.depths.get(*child as usize).copied().unwrap_or(0);
+        let inner = match self.nodes.get(id as usize).map(|node| &node.kind) {
+            Some(Kind::Array { items }) => depth_of(items),
+            Some(Kind::Map { values }) => depth_of(values),
+            Some(Kind::Union { branches }) => branches.iter().map(depth_of).max().unwrap_or(0),
+            Some(Kind::Record { fields, .. }) => {
+                fields.iter().map(|field| depth_of(&field.ty)).max().unwrap_or(0)
+            }
+            _ => 0,
+        };
+        let depth = inner.saturating_add(1);
+        if let Some(slot) = self.depths.get_mut(id as usize) {
+            *slot = depth;
+        }
+        if depth > MAX_TYPE_DEPTH {
+            return fail(pointer, format!("types nest deeper than {MAX_TYPE_DEPTH} levels"));
+        }
+        Ok(())
+    }
+
     fn parse(&mut self, value: &Value, namespace: &str, pointer: &str) -> Result<NodeId> {
+        let id = self.parse_type(value, namespace, pointer)?;
+        // Named types used by name were measured when defined; a record still being defined
+        // (a recursive use) is measured when it is finished.
+        if self.depths.get(id as usize) == Some(&0) {
+            self.measure(id, pointer)?;
+        }
+        Ok(id)
+    }
+
+    fn parse_type(&mut self, value: &Value, namespace: &str, pointer: &str) -> Result<NodeId> {
         match value {
             Value::String(name) => match primitive(name) {
                 Some(kind) => Ok(self.push(kind, None, Vec::new())),
@@ -386,6 +427,7 @@ impl Parser {
                 if let Some(node) = self.nodes.get_mut(id as usize) {
                     node.kind = Kind::Record { fields, by_name };
                 }
+                self.measure(id, pointer)?;
                 Ok(id)
             }
         }

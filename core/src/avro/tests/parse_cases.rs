@@ -302,3 +302,33 @@ fn apache_avro_has_the_final_word() {
         assert!(AvroSchema::parse(text, &[]).is_ok(), "{text}");
     }
 }
+
+/// A union of records each using the previous one by name: shallow JSON, deep types.
+fn chain(length: usize) -> String {
+    let mut types = vec![r#"{"type":"record","name":"T0","fields":[]}"#.to_owned()];
+    for i in 1..length {
+        types.push(format!(
+            r#"{{"type":"record","name":"T{i}","fields":[{{"name":"f","type":"T{}"}}]}}"#,
+            i - 1
+        ));
+    }
+    format!("[{}]", types.join(","))
+}
+
+#[test]
+fn types_nesting_through_names_are_bounded() {
+    // Deep but within the limit: parses and compares (the checker recurses along the chain).
+    let schema = match AvroSchema::parse(&chain(200), &[]) {
+        Ok(schema) => schema,
+        Err(e) => panic!("chain does not parse: {e}"),
+    };
+    assert!(crate::avro::can_read(&schema, &schema).is_empty());
+    // Beyond it: a located error rather than a checker that overflows the stack.
+    match AvroSchema::parse(&chain(20_000), &[]) {
+        Err(ParseError::Invalid { pointer, message, .. }) => {
+            assert_eq!(pointer, "/256");
+            assert!(message.contains("deeper than 256 levels"), "{message}");
+        }
+        other => panic!("expected a depth error, found {:?}", other.map(|_| ())),
+    }
+}
