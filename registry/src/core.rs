@@ -18,6 +18,9 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::state::{ContentHash, State};
 
+/// Longest old schema text quoted in an incompatibility message (Confluent's 10 KiB).
+const MAX_OLD_SCHEMA_BYTES: usize = 10 * 1024;
+
 /// Every limit the registry enforces, with units in the names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -311,7 +314,17 @@ impl Core {
                 ));
             }
             messages.push(format!("{{oldSchemaVersion: {version}}}"));
-            messages.push(format!("{{oldSchema: '{}'}}", old.text()));
+            // As Confluent: a huge old schema is cut so that the message stays readable.
+            let text = old.text();
+            if text.len() <= MAX_OLD_SCHEMA_BYTES {
+                messages.push(format!("{{oldSchema: '{text}'}}"));
+            } else {
+                let mut cut = MAX_OLD_SCHEMA_BYTES;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                messages.push(format!("{{oldSchema: <truncated> '{}...'}}", &text[..cut]));
+            }
         }
         if !messages.is_empty() {
             messages.push(format!("{{compatibility: '{level}'}}"));

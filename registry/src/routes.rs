@@ -265,12 +265,29 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     let limit = core.limits.max_body_bytes;
     let bytes =
         axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::BodyTooLarge(limit))?;
-    serde_json::from_slice(&bytes).map_err(|e| match (e.classify(), kind) {
-        (serde_json::error::Category::Syntax | serde_json::error::Category::Eof, _) => {
-            ApiError::MalformedJson(format!("Malformed JSON body: {e}"))
+    let error = match serde_json::from_slice(&bytes) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    // Jackson reads `"references": null` (and any other null field) as absent; serde does not.
+    // Retry without top-level nulls, only on this failure path.
+    if error.classify() == serde_json::error::Category::Data
+        && let Ok(serde_json::Value::Object(mut fields)) = serde_json::from_slice(&bytes)
+        && fields.values().any(serde_json::Value::is_null)
+    {
+        fields.retain(|_, value| !value.is_null());
+        if let Ok(value) = serde_json::from_value(serde_json::Value::Object(fields)) {
+            return Ok(value);
         }
-        (_, BodyKind::Schema) => ApiError::InvalidSchema(format!("Invalid request body: {e}")),
-        (_, BodyKind::Other) => ApiError::UnprocessableBody(format!("Invalid request body: {e}")),
+    }
+    Err(match (error.classify(), kind) {
+        (serde_json::error::Category::Syntax | serde_json::error::Category::Eof, _) => {
+            ApiError::MalformedJson(format!("Malformed JSON body: {error}"))
+        }
+        (_, BodyKind::Schema) => ApiError::InvalidSchema(format!("Invalid request body: {error}")),
+        (_, BodyKind::Other) => {
+            ApiError::UnprocessableBody(format!("Invalid request body: {error}"))
+        }
     })
 }
 

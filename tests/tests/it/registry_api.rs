@@ -504,6 +504,32 @@ async fn every_confluent_content_type_is_read_as_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn null_fields_are_absent_fields_as_for_jackson() {
+    let r = TestRegistry::start().await;
+    let body = json!({"schema": V1, "schemaType": null, "references": null, "metadata": null, "ruleSet": null});
+    check(
+        &r,
+        &[
+            ("POST /subjects/a/versions", body.clone(), 200, json!({"id": 1, "version": 1})),
+            (
+                "POST /subjects/a",
+                body,
+                200,
+                json!({"subject": "a", "version": 1, "id": 1, "schema": V1}),
+            ),
+            (
+                "PUT /config",
+                json!({"compatibility": "FULL", "normalize": null}),
+                200,
+                json!({"compatibility": "FULL"}),
+            ),
+            ("POST /subjects/a/versions", json!({"schema": null}), 422, code(42201)),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_and_health() {
     let r = TestRegistry::start().await;
     r.register_ok("a", V1).await;
