@@ -35,6 +35,7 @@ pub(crate) fn can_read(reader: &Model, writer: &Model) -> Vec<Finding> {
         findings: Vec::new(),
         memo: HashMap::default(),
         trial: 0,
+        depth: 0,
     };
     checker.check(reader.root, writer.root);
     checker.findings
@@ -70,10 +71,32 @@ struct Checker<'a> {
     /// Greater than zero while trying reader union branches: only the verdict matters there,
     /// findings are neither formatted nor kept.
     trial: u32,
+    /// How many checks are on the stack.
+    depth: u32,
 }
+
+/// How many nested checks the engine performs before giving up on a pair. Parsing bounds how
+/// deeply types nest, but a reader and a writer that are both recursive with different cycle
+/// lengths pair up their types for up to the product of the two lengths before a pair repeats;
+/// past this bound the engine reports an incompatibility (failing closed) instead of risking the
+/// stack.
+const MAX_CHECK_DEPTH: u32 = 1_024;
 
 impl Checker<'_> {
     fn check(&mut self, r: NodeId, w: NodeId) -> bool {
+        if self.depth >= MAX_CHECK_DEPTH {
+            self.report(TYPE_MISMATCH, |_| {
+                format!("types nest more than {MAX_CHECK_DEPTH} levels deep here; not compared")
+            });
+            return false;
+        }
+        self.depth += 1;
+        let compatible = self.check_pair(r, w);
+        self.depth -= 1;
+        compatible
+    }
+
+    fn check_pair(&mut self, r: NodeId, w: NodeId) -> bool {
         let reader = self.reader.node(r);
         let writer = self.writer.node(w);
         let named_pair = reader.named.is_some() && writer.named.is_some();
