@@ -13,6 +13,10 @@ mod component;
 pub mod history;
 mod schema;
 
+pub mod avro;
+pub mod registry;
+
+pub use registry::{BlockingRegistryClient, Error, RegistryClient, Result};
 pub use schema::{Schema, SubjectNameStrategy};
 
 /// `#[derive(Schema)]`: the Avro and JSON Schema of a Rust type. Attributes: see the crate docs.

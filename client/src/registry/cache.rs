@@ -38,11 +38,13 @@ impl<K: Eq + Hash + Clone, V: Clone> FlightCache<K, V> {
         Fut: Future<Output = Result<V, E>>,
     {
         let entry = self.entry(key);
-        let (_, value) = entry.cell.get_or_try_init(|| async { Ok((Instant::now(), fetch().await?)) }).await?;
+        let (_, value) =
+            entry.cell.get_or_try_init(|| async { Ok((Instant::now(), fetch().await?)) }).await?;
         Ok(value.clone())
     }
 
     /// The value if cached and fresh, without fetching.
+    #[cfg(test)]
     pub(crate) fn peek(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let (at, value) = entries.get(key)?.cell.get()?;

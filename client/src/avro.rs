@@ -1,0 +1,133 @@
+//! The Avro codec: values of Rust types to Avro binary and back through serde, with no
+//! `apache_avro::Value` in between. Encoding is guided by the writer schema; decoding runs a
+//! resolution plan computed once from the writer schema (the record's) and the reader schema
+//! (the Rust type's). A dynamic path decodes any datum to `serde_json::Value`.
+
+mod binary;
+mod de;
+mod json;
+mod plan;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use self::plan::Plan;
+pub use self::schema::Compiled;
+
+use self::binary::Reader;
+use crate::registry::Error;
+
+/// Most items of zero-byte types (nulls, empty records) one array block may claim: a bound on
+/// the work a forged count can cause, far above real data.
+pub const MAX_EMPTY_ITEMS: usize = 1 << 20;
+
+/// Why encoding or decoding failed, and where (a `/`-separated path of fields and indexes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CodecError {
+    path: String,
+    message: String,
+}
+
+impl CodecError {
+    pub(crate) fn new(message: impl Into<String>) -> CodecError {
+        CodecError { path: String::new(), message: message.into() }
+    }
+
+    #[cold]
+    pub(crate) fn at_field(mut self, name: &str) -> CodecError {
+        self.path =
+            if self.path.is_empty() { format!("/{name}") } else { format!("/{name}{}", self.path) };
+        self
+    }
+
+    #[cold]
+    pub(crate) fn at_index(mut self, index: usize) -> CodecError {
+        self.path = format!("/{index}{}", self.path);
+        self
+    }
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "at '{}': {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for CodecError {}
+
+impl serde::ser::Error for CodecError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        CodecError::new(msg.to_string())
+    }
+}
+
+impl serde::de::Error for CodecError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        CodecError::new(msg.to_string())
+    }
+}
+
+impl From<CodecError> for Error {
+    fn from(e: CodecError) -> Error {
+        Error::Avro { path: e.path, message: e.message }
+    }
+}
+
+/// Appends the Avro binary encoding of `value` under `schema` to `out`. On error `out` may hold
+/// a partial encoding past its original length; callers truncate.
+pub fn encode<T: Serialize + ?Sized>(
+    schema: &Compiled,
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let start = out.len();
+    ser::encode(schema, value, out).map_err(|e| {
+        out.truncate(start);
+        Error::from(e)
+    })
+}
+
+/// Decodes one datum with a resolution plan into the reader's type. Every byte must be used.
+pub fn decode<T: DeserializeOwned>(plan: &Plan, bytes: &[u8]) -> Result<T, Error> {
+    let mut input = de::Borrowed(Reader::new(bytes));
+    let value = T::deserialize(de::De { plan, op: plan.root, input: &mut input })?;
+    let left = input.0.remaining();
+    if left > 0 {
+        return Err(Error::avro("", format!("{left} bytes are left after the datum")));
+    }
+    Ok(value)
+}
+
+/// Decodes one datum written with `schema` into JSON (see the module docs for the spelling).
+pub fn decode_json(schema: &Compiled, bytes: &[u8]) -> Result<serde_json::Value, Error> {
+    let mut reader = Reader::new(bytes);
+    let value = json::decode_json(schema, &mut reader)?;
+    if reader.remaining() > 0 {
+        return Err(Error::avro(
+            "",
+            format!("{} bytes are left after the datum", reader.remaining()),
+        ));
+    }
+    Ok(value)
+}
+
+/// Encodes a JSON value (Avro's JSON spelling of defaults: a union takes its first branch)
+/// under `schema`; for tools that produce from JSON.
+pub fn encode_json(
+    schema: &Compiled,
+    value: &serde_json::Value,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    Ok(json::encode_json(schema, schema.root, value, out)?)
+}
+
+mod ser;

@@ -1,0 +1,511 @@
+//! Decoding: a serde `Deserializer` that runs a resolution plan over Avro binary and presents the
+//! reader's shape to the visitor (reader field names, promoted numbers, defaults, mapped enum
+//! symbols, union branches as `Option`s or enum variants). Strings borrow from the input.
+
+use serde::de::value::StrDeserializer;
+use serde::de::{self, DeserializeSeed, IgnoredAny, IntoDeserializer, Visitor};
+
+use super::CodecError;
+use super::binary::Reader;
+use super::json::skip;
+use super::plan::{Op, OpId, Plan, Step};
+
+/// Where the bytes come from: the record itself (strings and bytes borrowed for `'de`), or a
+/// pre-encoded default owned by the plan (copied, since it does not live for `'de`).
+pub(crate) trait Input<'de> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Reader<'_>) -> R) -> R;
+    fn visit_str<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, CodecError>;
+    fn visit_bytes<V: Visitor<'de>>(
+        &mut self,
+        len: Option<usize>,
+        visitor: V,
+    ) -> Result<V::Value, CodecError>;
+}
+
+pub(crate) struct Borrowed<'de>(pub(crate) Reader<'de>);
+
+impl<'de> Input<'de> for Borrowed<'de> {
+    #[inline]
+    fn with<R>(&mut self, f: impl FnOnce(&mut Reader<'_>) -> R) -> R {
+        f(&mut self.0)
+    }
+    #[inline]
+    fn visit_str<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, CodecError> {
+        visitor.visit_borrowed_str(self.0.str()?)
+    }
+    #[inline]
+    fn visit_bytes<V: Visitor<'de>>(
+        &mut self,
+        len: Option<usize>,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let bytes = match len {
+            Some(len) => self.0.take(len)?,
+            None => self.0.bytes()?,
+        };
+        visitor.visit_borrowed_bytes(bytes)
+    }
+}
+
+pub(crate) struct Detached<'p>(pub(crate) Reader<'p>);
+
+impl<'de> Input<'de> for Detached<'_> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Reader<'_>) -> R) -> R {
+        f(&mut self.0)
+    }
+    fn visit_str<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, CodecError> {
+        visitor.visit_str(self.0.str()?)
+    }
+    fn visit_bytes<V: Visitor<'de>>(
+        &mut self,
+        len: Option<usize>,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let bytes = match len {
+            Some(len) => self.0.take(len)?,
+            None => self.0.bytes()?,
+        };
+        visitor.visit_bytes(bytes)
+    }
+}
+
+pub(crate) struct De<'p, 'i, I> {
+    pub(crate) plan: &'p Plan,
+    pub(crate) op: OpId,
+    pub(crate) input: &'i mut I,
+}
+
+impl<'de, 'p, 'i, I: Input<'de>> De<'p, 'i, I> {
+    /// Follows writer unions to the branch actually written.
+    #[inline]
+    fn resolve(&mut self) -> Result<&'p Op, CodecError> {
+        loop {
+            let op = self.plan.op(self.op);
+            let Op::WriterUnion(branches) = op else { return Ok(op) };
+            let index = self.input.with(|r| r.long())?;
+            self.op =
+                *usize::try_from(index).ok().and_then(|i| branches.get(i)).ok_or_else(|| {
+                    CodecError::new(format!(
+                        "union index {index} is out of range 0..{}",
+                        branches.len()
+                    ))
+                })?;
+        }
+    }
+
+    fn with(&mut self, op: OpId) -> De<'p, '_, I> {
+        De { plan: self.plan, op, input: self.input }
+    }
+}
+
+impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
+    type Error = CodecError;
+
+    fn deserialize_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        let reader_op = self.resolve()?;
+        match reader_op {
+            Op::Null => visitor.visit_unit(),
+            Op::Boolean => visitor.visit_bool(self.input.with(|r| r.boolean())?),
+            Op::Int => visitor.visit_i32(self.input.with(|r| r.int())?),
+            Op::Long => visitor.visit_i64(self.input.with(|r| r.long())?),
+            Op::IntAsLong => visitor.visit_i64(i64::from(self.input.with(|r| r.int())?)),
+            Op::Float => visitor.visit_f32(self.input.with(|r| r.float())?),
+            Op::IntAsFloat => visitor.visit_f32(self.input.with(|r| r.int())? as f32),
+            Op::LongAsFloat => visitor.visit_f32(self.input.with(|r| r.long())? as f32),
+            Op::Double => visitor.visit_f64(self.input.with(|r| r.double())?),
+            Op::IntAsDouble => visitor.visit_f64(f64::from(self.input.with(|r| r.int())?)),
+            Op::LongAsDouble => visitor.visit_f64(self.input.with(|r| r.long())? as f64),
+            Op::FloatAsDouble => visitor.visit_f64(f64::from(self.input.with(|r| r.float())?)),
+            Op::Bytes => self.input.visit_bytes(None, visitor),
+            Op::String => self.input.visit_str(visitor),
+            Op::Fixed(size) => self.input.visit_bytes(Some(*size), visitor),
+            Op::Enum(symbols) => visitor.visit_str(self.input.with(|r| symbol(r, symbols))?),
+            Op::Array { items, items_may_be_empty } => {
+                let mut seq = SeqDe {
+                    de: self.with(*items),
+                    left: 0,
+                    empty: *items_may_be_empty,
+                    done: false,
+                };
+                let value = visitor.visit_seq(&mut seq)?;
+                seq.drain()?;
+                Ok(value)
+            }
+            Op::Map(values) => {
+                let mut map = MapDe { de: self.with(*values), left: 0, done: false };
+                let value = visitor.visit_map(&mut map)?;
+                map.drain()?;
+                Ok(value)
+            }
+            Op::Record(steps) => {
+                let mut record = RecordDe { plan: self.plan, input: self.input, steps, next: 0 };
+                let value = visitor.visit_map(&mut record)?;
+                record.drain()?;
+                Ok(value)
+            }
+            Op::ReaderUnion(branch) => {
+                if branch.null {
+                    visitor.visit_unit()
+                } else {
+                    self.with(branch.inner).deserialize_any(visitor)
+                }
+            }
+            Op::Fail(message) => Err(CodecError::new(message.to_string())),
+            Op::WriterUnion(_) | Op::Pending => Err(CodecError::new("plan is incomplete")),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.resolve()? {
+            Op::Null => visitor.visit_none(),
+            Op::ReaderUnion(branch) if branch.null => visitor.visit_none(),
+            // The union stays current, so an enum inside the option still sees its branch.
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        mut self,
+        _name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        match self.resolve()? {
+            Op::Enum(symbols) => {
+                let symbol = self.input.with(|r| symbol(r, symbols))?;
+                visitor.visit_enum(StrDeserializer::<CodecError>::new(symbol))
+            }
+            Op::ReaderUnion(branch) => {
+                let name = match &branch.name {
+                    Some(name) => &**name,
+                    None => variants.get(branch.position as usize).copied().ok_or_else(|| {
+                        CodecError::new(format!("union branch {} has no variant", branch.position))
+                    })?,
+                };
+                visitor.visit_enum(VariantDe { name, de: self.with(branch.inner) })
+            }
+            Op::String => {
+                let symbol = self.input.with(|r| r.str().map(str::to_owned))?;
+                visitor.visit_enum(StrDeserializer::<CodecError>::new(&symbol))
+            }
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        let op = self.resolve()?;
+        let op = match op {
+            Op::ReaderUnion(branch) if !branch.null => {
+                self.op = branch.inner;
+                self.resolve()?
+            }
+            op => op,
+        };
+        match op {
+            // A byte sequence (a `Vec<u8>` or `[u8; N]` without serde_bytes).
+            Op::Bytes | Op::String | Op::Fixed(_) => self.input.with(|reader| {
+                let bytes = match op {
+                    Op::Fixed(size) => reader.take(*size)?,
+                    _ => reader.bytes()?,
+                };
+                visitor.visit_seq(de::value::SeqDeserializer::<_, CodecError>::new(
+                    bytes.iter().copied(),
+                ))
+            }),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct tuple_struct map struct identifier ignored_any
+    }
+}
+
+#[inline]
+fn symbol<'p>(
+    reader: &mut Reader<'_>,
+    symbols: &'p [Option<Box<str>>],
+) -> Result<&'p str, CodecError> {
+    let index = reader.long()?;
+    match usize::try_from(index).ok().and_then(|i| symbols.get(i)) {
+        Some(Some(symbol)) => Ok(symbol),
+        Some(None) => Err(CodecError::new(format!(
+            "enum symbol {index} of the writer is unknown to the reader, which has no default"
+        ))),
+        None => {
+            Err(CodecError::new(format!("enum index {index} is out of range 0..{}", symbols.len())))
+        }
+    }
+}
+
+struct SeqDe<'p, 'i, I> {
+    de: De<'p, 'i, I>,
+    left: usize,
+    empty: bool,
+    done: bool,
+}
+
+impl<'de, I: Input<'de>> SeqDe<'_, '_, I> {
+    fn more(&mut self) -> Result<bool, CodecError> {
+        if self.left == 0 && !self.done {
+            self.left = self.de.input.with(|r| r.block_count(self.empty))?;
+            self.done = self.left == 0;
+        }
+        Ok(!self.done)
+    }
+
+    /// Consumes items a visitor left unread, so the next field starts at the right byte.
+    fn drain(&mut self) -> Result<(), CodecError> {
+        while self.more()? {
+            self.left -= 1;
+            de::Deserializer::deserialize_ignored_any(self.de.with(self.de.op), IgnoredAny)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de, I: Input<'de>> de::SeqAccess<'de> for &mut SeqDe<'_, '_, I> {
+    type Error = CodecError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, CodecError> {
+        if !self.more()? {
+            return Ok(None);
+        }
+        self.left -= 1;
+        let op = self.de.op;
+        seed.deserialize(self.de.with(op)).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
+    }
+}
+
+struct MapDe<'p, 'i, I> {
+    de: De<'p, 'i, I>,
+    left: usize,
+    done: bool,
+}
+
+impl<'de, I: Input<'de>> MapDe<'_, '_, I> {
+    fn more(&mut self) -> Result<bool, CodecError> {
+        if self.left == 0 && !self.done {
+            self.left = self.de.input.with(|r| r.block_count(false))?;
+            self.done = self.left == 0;
+        }
+        Ok(!self.done)
+    }
+
+    fn drain(&mut self) -> Result<(), CodecError> {
+        while self.more()? {
+            self.left -= 1;
+            self.de.input.with(|r| r.bytes().map(|_| ()))?;
+            de::Deserializer::deserialize_ignored_any(self.de.with(self.de.op), IgnoredAny)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de, I: Input<'de>> de::MapAccess<'de> for &mut MapDe<'_, '_, I> {
+    type Error = CodecError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, CodecError> {
+        if !self.more()? {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(KeyDe { input: &mut *self.de.input }).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, CodecError> {
+        let op = self.de.op;
+        seed.deserialize(self.de.with(op))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
+    }
+}
+
+/// A map key: a string from the input.
+struct KeyDe<'i, I> {
+    input: &'i mut I,
+}
+
+impl<'de, I: Input<'de>> de::Deserializer<'de> for KeyDe<'_, I> {
+    type Error = CodecError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        self.input.visit_str(visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+struct RecordDe<'p, 'i, I> {
+    plan: &'p Plan,
+    input: &'i mut I,
+    steps: &'p [Step],
+    next: usize,
+}
+
+impl<'de, I: Input<'de>> RecordDe<'_, '_, I> {
+    /// Moves past writer-only fields to the next field the reader sees.
+    #[inline]
+    fn advance(&mut self) -> Result<Option<&Step>, CodecError> {
+        while let Some(step) = self.steps.get(self.next) {
+            match step {
+                Step::Skip(node) => {
+                    let writer = &self.plan.writer;
+                    self.input.with(|r| skip(writer, *node, r, 0))?;
+                    self.next += 1;
+                }
+                _ => return Ok(Some(step)),
+            }
+        }
+        Ok(None)
+    }
+
+    fn drain(&mut self) -> Result<(), CodecError> {
+        while let Some(step) = self.advance()? {
+            if let Step::Read { op, .. } = step {
+                let op = *op;
+                de::Deserializer::deserialize_ignored_any(
+                    De { plan: self.plan, op, input: &mut *self.input },
+                    IgnoredAny,
+                )?;
+            }
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
+impl<'de, I: Input<'de>> de::MapAccess<'de> for &mut RecordDe<'_, '_, I> {
+    type Error = CodecError;
+
+    #[inline]
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, CodecError> {
+        let name: &str = match self.advance()? {
+            None => return Ok(None),
+            Some(Step::Read { name, .. } | Step::Default { name, .. }) => name,
+            Some(Step::Skip(_)) => return Err(CodecError::new("plan stopped on a skipped field")),
+        };
+        seed.deserialize(StrDeserializer::<CodecError>::new(name)).map(Some)
+    }
+
+    #[inline]
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, CodecError> {
+        let step = self
+            .steps
+            .get(self.next)
+            .ok_or_else(|| CodecError::new("value asked past the last field"))?;
+        self.next += 1;
+        match step {
+            Step::Read { name, op } => seed
+                .deserialize(De { plan: self.plan, op: *op, input: &mut *self.input })
+                .map_err(|e| e.at_field(name)),
+            Step::Default { name, op, bytes } => {
+                let mut input = Detached(Reader::new(bytes));
+                seed.deserialize(De { plan: self.plan, op: *op, input: &mut input })
+                    .map_err(|e| e.at_field(name))
+            }
+            Step::Skip(_) => Err(CodecError::new("value asked for a skipped field")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.steps.len() - self.next)
+    }
+}
+
+/// A union branch presented as an enum variant.
+struct VariantDe<'p, 'i, 'n, I> {
+    name: &'n str,
+    de: De<'p, 'i, I>,
+}
+
+impl<'de, 'p, 'i, 'n, I: Input<'de>> de::EnumAccess<'de> for VariantDe<'p, 'i, 'n, I> {
+    type Error = CodecError;
+    type Variant = De<'p, 'i, I>;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self::Variant), CodecError> {
+        let variant = seed.deserialize(self.name.into_deserializer())?;
+        Ok((variant, self.de))
+    }
+}
+
+impl<'de, I: Input<'de>> de::VariantAccess<'de> for De<'_, '_, I> {
+    type Error = CodecError;
+
+    fn unit_variant(self) -> Result<(), CodecError> {
+        // The branch is an empty record (or one the writer gave fields the reader ignores).
+        de::Deserializer::deserialize_ignored_any(self, IgnoredAny).map(|_| ())
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(
+        self,
+        seed: T,
+    ) -> Result<T::Value, CodecError> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        de::Deserializer::deserialize_seq(self, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        de::Deserializer::deserialize_any(self, visitor)
+    }
+}

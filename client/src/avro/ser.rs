@@ -1,0 +1,850 @@
+//! Encoding: a serde `Serializer` that writes Avro binary straight from the value, guided by the
+//! writer schema (no `apache_avro::Value` in between). Unions pick their branch from the kind of
+//! value serde hands over (`None` is null, a struct or variant picks the record of that name,
+//! a string picks string, ...), enums their symbol from the variant name.
+
+use serde::ser::{self, Serialize};
+
+use super::CodecError;
+use super::binary::{write_bytes, write_long};
+use super::schema::{Compiled, Node, NodeId};
+
+/// Appends the Avro binary encoding of `value` under `schema` to `out`.
+pub(crate) fn encode<T: Serialize + ?Sized>(
+    schema: &Compiled,
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), CodecError> {
+    value.serialize(Enc { schema, node: schema.root, out })
+}
+
+/// What serde handed over, for choosing a union branch.
+#[derive(Debug, Clone, Copy)]
+enum Kind<'a> {
+    Null,
+    Boolean,
+    Int(i64),
+    Float,
+    Str,
+    Bytes,
+    Seq,
+    Map,
+    /// A struct or a variant, by name.
+    Named(&'a str),
+}
+
+pub(crate) struct Enc<'s, 'o> {
+    schema: &'s Compiled,
+    node: NodeId,
+    out: &'o mut Vec<u8>,
+}
+
+impl<'s, 'o> Enc<'s, 'o> {
+    /// The node to write a value of `kind` with: the node itself, or for a union the branch that
+    /// fits (whose index is written first).
+    fn resolve(&mut self, kind: Kind<'_>) -> Result<&'s Node, CodecError> {
+        let schema = self.schema;
+        let node = schema.node(self.node);
+        let Node::Union(branches) = node else { return Ok(node) };
+        let index = pick_branch(schema, branches, kind).ok_or_else(|| {
+            let names: Vec<&str> = branches.iter().map(|&b| schema.type_name(b)).collect();
+            CodecError::new(format!("no branch of union {names:?} takes a {kind:?} value"))
+        })?;
+        write_long(index as i64, self.out);
+        self.node = branches[index];
+        Ok(schema.node(self.node))
+    }
+
+    fn mismatch(&self, what: &str) -> CodecError {
+        CodecError::new(format!("cannot write {what} as {}", self.schema.type_name(self.node)))
+    }
+
+    fn int(mut self, value: i64) -> Result<(), CodecError> {
+        match self.resolve(Kind::Int(value))? {
+            Node::Int => {
+                let value = i32::try_from(value)
+                    .map_err(|_| CodecError::new(format!("{value} does not fit an Avro int")))?;
+                write_long(i64::from(value), self.out);
+            }
+            Node::Long => write_long(value, self.out),
+            Node::Float => self.out.extend_from_slice(&(value as f32).to_le_bytes()),
+            Node::Double => self.out.extend_from_slice(&(value as f64).to_le_bytes()),
+            _ => return Err(self.mismatch("an integer")),
+        }
+        Ok(())
+    }
+
+    fn float(mut self, value: f64) -> Result<(), CodecError> {
+        match self.resolve(Kind::Float)? {
+            Node::Float => self.out.extend_from_slice(&(value as f32).to_le_bytes()),
+            Node::Double => self.out.extend_from_slice(&value.to_le_bytes()),
+            _ => return Err(self.mismatch("a float")),
+        }
+        Ok(())
+    }
+
+    fn variant_record(&mut self, variant: &str) -> Result<(), CodecError> {
+        let schema = self.schema;
+        if let Node::Union(branches) = schema.node(self.node) {
+            let index = branches
+                .iter()
+                .position(|&b| matches!(schema.node(b), Node::Record { name, .. } if name.short() == variant))
+                .ok_or_else(|| CodecError::new(format!("no union branch is a record named '{variant}'")))?;
+            write_long(index as i64, self.out);
+            self.node = branches[index];
+        }
+        Ok(())
+    }
+}
+
+fn pick_branch(schema: &Compiled, branches: &[NodeId], kind: Kind<'_>) -> Option<usize> {
+    let find = |pred: &dyn Fn(&Node) -> bool| branches.iter().position(|&b| pred(schema.node(b)));
+    match kind {
+        Kind::Null => find(&|n| matches!(n, Node::Null)),
+        Kind::Boolean => find(&|n| matches!(n, Node::Boolean)),
+        Kind::Int(value) => {
+            let fits_int = i32::try_from(value).is_ok();
+            find(&|n| matches!(n, Node::Int) && fits_int)
+                .or_else(|| find(&|n| matches!(n, Node::Long)))
+                .or_else(|| find(&|n| matches!(n, Node::Double | Node::Float)))
+        }
+        Kind::Float => {
+            find(&|n| matches!(n, Node::Double)).or_else(|| find(&|n| matches!(n, Node::Float)))
+        }
+        Kind::Str => find(&|n| matches!(n, Node::String))
+            .or_else(|| find(&|n| matches!(n, Node::Enum { .. })))
+            .or_else(|| find(&|n| matches!(n, Node::Bytes))),
+        Kind::Bytes => find(&|n| matches!(n, Node::Bytes | Node::Fixed { .. })),
+        Kind::Seq => find(&|n| matches!(n, Node::Array(_)))
+            .or_else(|| find(&|n| matches!(n, Node::Bytes | Node::Fixed { .. }))),
+        Kind::Map => find(&|n| matches!(n, Node::Map(_)))
+            .or_else(|| find(&|n| matches!(n, Node::Record { .. }))),
+        Kind::Named(name) => find(&|n| match n {
+            Node::Record { name: named, .. }
+            | Node::Enum { name: named, .. }
+            | Node::Fixed { name: named, .. } => named.short() == name,
+            _ => false,
+        })
+        .or_else(|| find(&|n| matches!(n, Node::Record { .. }))),
+    }
+}
+
+impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
+    type Ok = ();
+    type Error = CodecError;
+    type SerializeSeq = SeqEnc<'s, 'o>;
+    type SerializeTuple = SeqEnc<'s, 'o>;
+    type SerializeTupleStruct = SeqEnc<'s, 'o>;
+    type SerializeTupleVariant = ser::Impossible<(), CodecError>;
+    type SerializeMap = MapEnc<'s, 'o>;
+    type SerializeStruct = StructEnc<'s, 'o>;
+    type SerializeStructVariant = StructEnc<'s, 'o>;
+
+    fn serialize_bool(mut self, v: bool) -> Result<(), CodecError> {
+        match self.resolve(Kind::Boolean)? {
+            Node::Boolean => {
+                self.out.push(u8::from(v));
+                Ok(())
+            }
+            _ => Err(self.mismatch("a boolean")),
+        }
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), CodecError> {
+        self.int(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), CodecError> {
+        self.int(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), CodecError> {
+        self.int(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), CodecError> {
+        self.int(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), CodecError> {
+        self.int(i64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), CodecError> {
+        self.int(i64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), CodecError> {
+        self.int(i64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), CodecError> {
+        let v = i64::try_from(v)
+            .map_err(|_| CodecError::new(format!("{v} does not fit an Avro long")))?;
+        self.int(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), CodecError> {
+        self.float(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), CodecError> {
+        self.float(v)
+    }
+    fn serialize_char(self, v: char) -> Result<(), CodecError> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(mut self, v: &str) -> Result<(), CodecError> {
+        match self.resolve(Kind::Str)? {
+            Node::String | Node::Bytes => write_bytes(v.as_bytes(), self.out),
+            Node::Enum { symbols, .. } => {
+                let index = symbols
+                    .iter()
+                    .position(|s| s == v)
+                    .ok_or_else(|| CodecError::new(format!("'{v}' is not a symbol of the enum")))?;
+                write_long(index as i64, self.out);
+            }
+            _ => return Err(self.mismatch("a string")),
+        }
+        Ok(())
+    }
+
+    fn serialize_bytes(mut self, v: &[u8]) -> Result<(), CodecError> {
+        match self.resolve(Kind::Bytes)? {
+            Node::Bytes | Node::String => write_bytes(v, self.out),
+            Node::Fixed { size, .. } if *size == v.len() => self.out.extend_from_slice(v),
+            Node::Fixed { size, .. } => {
+                return Err(CodecError::new(format!("{} bytes for a fixed of {size}", v.len())));
+            }
+            _ => return Err(self.mismatch("bytes")),
+        }
+        Ok(())
+    }
+
+    fn serialize_none(mut self) -> Result<(), CodecError> {
+        match self.resolve(Kind::Null)? {
+            Node::Null => Ok(()),
+            _ => Err(self.mismatch("null")),
+        }
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), CodecError> {
+        // A union's branch is picked by the inner value's kind; null is never picked for it.
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), CodecError> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_struct(mut self, name: &'static str) -> Result<(), CodecError> {
+        match self.resolve(Kind::Null)? {
+            Node::Null => Ok(()),
+            Node::Record { fields, .. } if fields.is_empty() => Ok(()),
+            _ => Err(self.mismatch(name)),
+        }
+    }
+
+    fn serialize_unit_variant(
+        mut self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), CodecError> {
+        let schema = self.schema;
+        // An enum symbol (possibly inside a union such as Option<Enum>), or an empty record
+        // branch named after the variant (a unit variant of a data-carrying enum).
+        if let Node::Union(branches) = schema.node(self.node) {
+            let index = branches.iter().position(|&b| match schema.node(b) {
+                Node::Enum { symbols, .. } => symbols.iter().any(|s| s == variant),
+                Node::Record { name, .. } => name.short() == variant,
+                _ => false,
+            });
+            let index = index.ok_or_else(|| {
+                CodecError::new(format!("no union branch takes the variant '{variant}'"))
+            })?;
+            write_long(index as i64, self.out);
+            self.node = branches[index];
+        }
+        match schema.node(self.node) {
+            Node::Enum { symbols, .. } => {
+                let index = symbols.iter().position(|s| s == variant).ok_or_else(|| {
+                    CodecError::new(format!("'{variant}' is not a symbol of the enum"))
+                })?;
+                write_long(index as i64, self.out);
+                Ok(())
+            }
+            Node::Record { fields, .. } if fields.is_empty() => Ok(()),
+            Node::String => {
+                write_bytes(variant.as_bytes(), self.out);
+                Ok(())
+            }
+            _ => Err(self.mismatch("a unit variant")),
+        }
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), CodecError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        mut self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), CodecError> {
+        let schema = self.schema;
+        // A branch named after the variant wins; otherwise the inner value's kind picks one.
+        if let Node::Union(branches) = schema.node(self.node)
+            && let Some(index) = branches.iter().position(|&b| match schema.node(b) {
+                Node::Record { name, .. } | Node::Enum { name, .. } | Node::Fixed { name, .. } => {
+                    name.short() == variant
+                }
+                _ => false,
+            })
+        {
+            write_long(index as i64, self.out);
+            self.node = branches[index];
+        }
+        value.serialize(self)
+    }
+
+    fn serialize_seq(mut self, len: Option<usize>) -> Result<SeqEnc<'s, 'o>, CodecError> {
+        let node = self.resolve(Kind::Seq)?;
+        let (items, bytes) = match node {
+            Node::Array(items) => (Some(*items), None),
+            Node::Bytes | Node::Fixed { .. } => (None, Some(Vec::with_capacity(len.unwrap_or(0)))),
+            _ => return Err(self.mismatch("a sequence")),
+        };
+        let fixed = match node {
+            Node::Fixed { size, .. } => Some(*size),
+            _ => None,
+        };
+        let mut seq = SeqEnc {
+            schema: self.schema,
+            items,
+            bytes,
+            fixed,
+            out: self.out,
+            count: 0,
+            buffer: None,
+            index: 0,
+        };
+        if items.is_some() {
+            match len {
+                Some(0) => {}
+                Some(len) => write_long(len as i64, seq.out),
+                // Unknown length: items go to a side buffer and are counted.
+                None => seq.buffer = Some(Vec::new()),
+            }
+            seq.count = len.unwrap_or(0);
+        }
+        Ok(seq)
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<SeqEnc<'s, 'o>, CodecError> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<SeqEnc<'s, 'o>, CodecError> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, CodecError> {
+        Err(CodecError::new(format!("tuple variant '{variant}' has no Avro form")))
+    }
+
+    fn serialize_map(mut self, len: Option<usize>) -> Result<MapEnc<'s, 'o>, CodecError> {
+        match self.resolve(Kind::Map)? {
+            Node::Map(values) => {
+                let values = *values;
+                if let Some(len) = len.filter(|&len| len > 0) {
+                    write_long(len as i64, self.out);
+                }
+                Ok(MapEnc::Map {
+                    schema: self.schema,
+                    values,
+                    out: self.out,
+                    buffer: if len.is_none() { Some(Vec::new()) } else { None },
+                    count: len.unwrap_or(0),
+                })
+            }
+            Node::Record { .. } => {
+                let strukt = StructEnc::new(self.schema, self.node, self.out);
+                Ok(MapEnc::Record { strukt, key: None })
+            }
+            _ => Err(self.mismatch("a map")),
+        }
+    }
+
+    fn serialize_struct(
+        mut self,
+        name: &'static str,
+        _len: usize,
+    ) -> Result<StructEnc<'s, 'o>, CodecError> {
+        match self.resolve(Kind::Named(name))? {
+            Node::Record { .. } => Ok(StructEnc::new(self.schema, self.node, self.out)),
+            _ => Err(self.mismatch(name)),
+        }
+    }
+
+    fn serialize_struct_variant(
+        mut self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<StructEnc<'s, 'o>, CodecError> {
+        self.variant_record(variant)?;
+        match self.schema.node(self.node) {
+            Node::Record { .. } => Ok(StructEnc::new(self.schema, self.node, self.out)),
+            _ => Err(self.mismatch(variant)),
+        }
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+}
+
+pub(crate) struct SeqEnc<'s, 'o> {
+    schema: &'s Compiled,
+    items: Option<NodeId>,
+    /// Collects a sequence of u8 written as `bytes` or `fixed` (a `Vec<u8>` without serde_bytes).
+    bytes: Option<Vec<u8>>,
+    fixed: Option<usize>,
+    out: &'o mut Vec<u8>,
+    count: usize,
+    buffer: Option<Vec<u8>>,
+    index: usize,
+}
+
+impl ser::SerializeSeq for SeqEnc<'_, '_> {
+    type Ok = ();
+    type Error = CodecError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CodecError> {
+        if let Some(bytes) = &mut self.bytes {
+            bytes.push(value.serialize(ByteSer)?);
+            return Ok(());
+        }
+        let items = self.items.unwrap_or(self.schema.root);
+        let out = self.buffer.as_mut().unwrap_or(self.out);
+        let index = self.index;
+        self.index += 1;
+        value
+            .serialize(Enc { schema: self.schema, node: items, out })
+            .map_err(|e| e.at_index(index))
+    }
+
+    fn end(self) -> Result<(), CodecError> {
+        if let Some(bytes) = self.bytes {
+            return match self.fixed {
+                Some(size) if size != bytes.len() => {
+                    Err(CodecError::new(format!("{} bytes for a fixed of {size}", bytes.len())))
+                }
+                Some(_) => {
+                    self.out.extend_from_slice(&bytes);
+                    Ok(())
+                }
+                None => {
+                    write_bytes(&bytes, self.out);
+                    Ok(())
+                }
+            };
+        }
+        if let Some(buffer) = self.buffer {
+            if self.index > 0 {
+                write_long(self.index as i64, self.out);
+                self.out.extend_from_slice(&buffer);
+            }
+        } else if self.index != self.count {
+            return Err(CodecError::new(format!(
+                "sequence announced {} items but gave {}",
+                self.count, self.index
+            )));
+        }
+        self.out.push(0);
+        Ok(())
+    }
+}
+
+impl ser::SerializeTuple for SeqEnc<'_, '_> {
+    type Ok = ();
+    type Error = CodecError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CodecError> {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<(), CodecError> {
+        ser::SerializeSeq::end(self)
+    }
+}
+
+impl ser::SerializeTupleStruct for SeqEnc<'_, '_> {
+    type Ok = ();
+    type Error = CodecError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CodecError> {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<(), CodecError> {
+        ser::SerializeSeq::end(self)
+    }
+}
+
+pub(crate) enum MapEnc<'s, 'o> {
+    Map {
+        schema: &'s Compiled,
+        values: NodeId,
+        out: &'o mut Vec<u8>,
+        buffer: Option<Vec<u8>>,
+        count: usize,
+    },
+    /// A map written into a record (serde's `flatten` produces these): keys are field names.
+    Record { strukt: StructEnc<'s, 'o>, key: Option<String> },
+}
+
+impl ser::SerializeMap for MapEnc<'_, '_> {
+    type Ok = ();
+    type Error = CodecError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), CodecError> {
+        let key = key.serialize(KeySer)?;
+        match self {
+            MapEnc::Map { out, buffer, count, .. } => {
+                if buffer.is_some() {
+                    *count += 1;
+                }
+                write_bytes(key.as_bytes(), buffer.as_mut().unwrap_or(out));
+            }
+            MapEnc::Record { key: slot, .. } => *slot = Some(key),
+        }
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CodecError> {
+        match self {
+            MapEnc::Map { schema, values, out, buffer, .. } => {
+                value.serialize(Enc { schema, node: *values, out: buffer.as_mut().unwrap_or(out) })
+            }
+            MapEnc::Record { strukt, key } => {
+                let key = key.take().ok_or_else(|| CodecError::new("map value without a key"))?;
+                strukt.field(&key, value)
+            }
+        }
+    }
+
+    fn end(self) -> Result<(), CodecError> {
+        match self {
+            MapEnc::Map { out, buffer, count, .. } => {
+                if let Some(buffer) = buffer
+                    && count > 0
+                {
+                    write_long(count as i64, out);
+                    out.extend_from_slice(&buffer);
+                }
+                out.push(0);
+                Ok(())
+            }
+            MapEnc::Record { strukt, .. } => ser::SerializeStruct::end(strukt),
+        }
+    }
+}
+
+/// Writes a record's fields in schema order. serde hands fields in declaration order, which is
+/// the schema's order for derived types: those go straight to the output. A field out of order
+/// switches to buffering the rest, and fields serde skipped are filled from the schema default.
+pub(crate) struct StructEnc<'s, 'o> {
+    schema: &'s Compiled,
+    node: NodeId,
+    out: &'o mut Vec<u8>,
+    next: usize,
+    pending: Option<Vec<Option<Vec<u8>>>>,
+}
+
+impl<'s, 'o> StructEnc<'s, 'o> {
+    fn new(schema: &'s Compiled, node: NodeId, out: &'o mut Vec<u8>) -> StructEnc<'s, 'o> {
+        StructEnc { schema, node, out, next: 0, pending: None }
+    }
+
+    fn fields(&self) -> &'s [super::schema::Field] {
+        match self.schema.node(self.node) {
+            Node::Record { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), CodecError> {
+        let fields = self.fields();
+        let schema = self.schema;
+        if self.pending.is_none() && fields.get(self.next).is_some_and(|f| f.name == key) {
+            let ty = fields[self.next].ty;
+            self.next += 1;
+            return value
+                .serialize(Enc { schema, node: ty, out: self.out })
+                .map_err(|e| e.at_field(key));
+        }
+        let Some(position) = fields.iter().position(|f| f.name == key) else {
+            // A field the schema does not know (serde(flatten) extras, say) is not written.
+            return Ok(());
+        };
+        if position < self.next {
+            return Err(CodecError::new(format!("field '{key}' is written twice")));
+        }
+        let pending = self.pending.get_or_insert_with(|| vec![None; fields.len()]);
+        let mut buffer = Vec::new();
+        value
+            .serialize(Enc { schema, node: fields[position].ty, out: &mut buffer })
+            .map_err(|e| e.at_field(key))?;
+        pending[position] = Some(buffer);
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for StructEnc<'_, '_> {
+    type Ok = ();
+    type Error = CodecError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), CodecError> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), CodecError> {
+        let fields = self.fields();
+        let mut pending = self.pending.unwrap_or_default();
+        for (position, field) in fields.iter().enumerate().skip(self.next) {
+            match pending.get_mut(position).and_then(Option::take) {
+                Some(bytes) => self.out.extend_from_slice(&bytes),
+                None => {
+                    let default = field.default.as_ref().ok_or_else(|| {
+                        CodecError::new("field is missing and has no default").at_field(&field.name)
+                    })?;
+                    super::json::encode_json(self.schema, field.ty, default, self.out)
+                        .map_err(|e| e.at_field(&field.name))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeStructVariant for StructEnc<'_, '_> {
+    type Ok = ();
+    type Error = CodecError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), CodecError> {
+        self.field(key, value)
+    }
+    fn end(self) -> Result<(), CodecError> {
+        ser::SerializeStruct::end(self)
+    }
+}
+
+/// Serializes a map key to a string (Avro map keys are strings).
+struct KeySer;
+
+macro_rules! key_display {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result<String, CodecError> {
+            Ok(v.to_string())
+        }
+    )*};
+}
+
+macro_rules! refuse {
+    ($what:literal; $($method:ident($($arg:ty),*)),*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<Self::Ok, CodecError> {
+            Err(CodecError::new(concat!($what, " is not allowed here")))
+        }
+    )*};
+}
+
+impl ser::Serializer for KeySer {
+    type Ok = String;
+    type Error = CodecError;
+    type SerializeSeq = ser::Impossible<String, CodecError>;
+    type SerializeTuple = ser::Impossible<String, CodecError>;
+    type SerializeTupleStruct = ser::Impossible<String, CodecError>;
+    type SerializeTupleVariant = ser::Impossible<String, CodecError>;
+    type SerializeMap = ser::Impossible<String, CodecError>;
+    type SerializeStruct = ser::Impossible<String, CodecError>;
+    type SerializeStructVariant = ser::Impossible<String, CodecError>;
+
+    key_display!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_char: char);
+    refuse!("a non-string map key"; serialize_f32(f32), serialize_f64(f64), serialize_bytes(&[u8]),
+        serialize_none(), serialize_unit());
+
+    fn serialize_str(self, v: &str) -> Result<String, CodecError> {
+        Ok(v.to_owned())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<String, CodecError> {
+        value.serialize(self)
+    }
+    fn serialize_unit_struct(self, name: &'static str) -> Result<String, CodecError> {
+        Ok(name.to_owned())
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<String, CodecError> {
+        Ok(variant.to_owned())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<String, CodecError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<String, CodecError> {
+        Err(CodecError::new("a non-string map key is not allowed here"))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CodecError> {
+        Err(CodecError::new("a non-string map key is not allowed here"))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CodecError> {
+        Err(CodecError::new("a non-string map key is not allowed here"))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, CodecError> {
+        Err(CodecError::new("a non-string map key is not allowed here"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, CodecError> {
+        Err(CodecError::new("a non-string map key is not allowed here"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CodecError> {
+        Err(CodecError::new("a non-string map key is not allowed here"))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, CodecError> {
+        Err(CodecError::new("a non-string map key is not allowed here"))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, CodecError> {
+        Err(CodecError::new("a non-string map key is not allowed here"))
+    }
+}
+
+/// Accepts one u8 (an element of a byte sequence).
+struct ByteSer;
+
+impl ser::Serializer for ByteSer {
+    type Ok = u8;
+    type Error = CodecError;
+    type SerializeSeq = ser::Impossible<u8, CodecError>;
+    type SerializeTuple = ser::Impossible<u8, CodecError>;
+    type SerializeTupleStruct = ser::Impossible<u8, CodecError>;
+    type SerializeTupleVariant = ser::Impossible<u8, CodecError>;
+    type SerializeMap = ser::Impossible<u8, CodecError>;
+    type SerializeStruct = ser::Impossible<u8, CodecError>;
+    type SerializeStructVariant = ser::Impossible<u8, CodecError>;
+
+    fn serialize_u8(self, v: u8) -> Result<u8, CodecError> {
+        Ok(v)
+    }
+    refuse!("a non-byte element of bytes"; serialize_bool(bool), serialize_i8(i8), serialize_i16(i16),
+        serialize_i32(i32), serialize_i64(i64), serialize_u16(u16), serialize_u32(u32),
+        serialize_u64(u64), serialize_f32(f32), serialize_f64(f64), serialize_char(char),
+        serialize_str(&str), serialize_bytes(&[u8]), serialize_none(), serialize_unit(),
+        serialize_unit_struct(&'static str), serialize_unit_variant(&'static str, u32, &'static str));
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u8, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<u8, CodecError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<u8, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, CodecError> {
+        Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+}

@@ -1,0 +1,336 @@
+//! Codec tests: bytes checked against apache-avro in both directions, resolution across schema
+//! evolution, corrupt input as typed errors, and a property round trip.
+#![allow(
+    deprecated,
+    reason = "apache-avro 0.22's datum functions are the reference we compare with"
+)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use apache_avro::types::Value as AvroValue;
+use proptest::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::*;
+
+fn compiled(schema: &serde_json::Value) -> Compiled {
+    Compiled::from_json(schema).unwrap()
+}
+
+fn plan(writer: &serde_json::Value, reader: &serde_json::Value) -> Plan {
+    Plan::new(Arc::new(compiled(writer)), &compiled(reader)).unwrap()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Color {
+    Red,
+    Green,
+    Blue,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Event {
+    id: i64,
+    count: i32,
+    name: String,
+    tags: Vec<String>,
+    attrs: HashMap<String, i64>,
+    score: f64,
+    ratio: f32,
+    ok: bool,
+    note: Option<String>,
+    color: Color,
+    #[serde(with = "bytes")]
+    blob: Vec<u8>,
+}
+
+mod bytes {
+    pub(super) fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+fn event_schema() -> serde_json::Value {
+    json!({"type": "record", "name": "Event", "namespace": "t", "fields": [
+        {"name": "id", "type": "long"},
+        {"name": "count", "type": "int"},
+        {"name": "name", "type": "string"},
+        {"name": "tags", "type": {"type": "array", "items": "string"}},
+        {"name": "attrs", "type": {"type": "map", "values": "long"}},
+        {"name": "score", "type": "double"},
+        {"name": "ratio", "type": "float"},
+        {"name": "ok", "type": "boolean"},
+        {"name": "note", "type": ["null", "string"], "default": null},
+        {"name": "color", "type": {"type": "enum", "name": "Color", "symbols": ["Red", "Green", "Blue"]}},
+        {"name": "blob", "type": "bytes"}
+    ]})
+}
+
+fn event(id: i64) -> Event {
+    Event {
+        id,
+        count: -7,
+        name: "évènement".into(),
+        tags: vec!["a".into(), "".into(), "ccc".into()],
+        attrs: HashMap::from([("k".into(), i64::MIN), ("l".into(), 300)]),
+        score: 2.5,
+        ratio: -0.25,
+        ok: true,
+        note: Some("n".into()),
+        color: Color::Blue,
+        blob: vec![0, 255, 7],
+    }
+}
+
+fn apache_schema(schema: &serde_json::Value) -> apache_avro::Schema {
+    apache_avro::Schema::parse(schema).unwrap()
+}
+
+#[test]
+fn our_bytes_read_by_apache_avro_and_back() {
+    let schema = event_schema();
+    let ours = compiled(&schema);
+    let apache = apache_schema(&schema);
+    for value in [event(1), Event { note: None, tags: vec![], attrs: HashMap::new(), ..event(-1) }]
+    {
+        let mut bytes = Vec::new();
+        encode(&ours, &value, &mut bytes).unwrap();
+        let read = apache_avro::from_avro_datum(&apache, &mut &bytes[..], None).unwrap();
+        let again = apache_avro::to_avro_datum(&apache, read).unwrap();
+        assert_eq!(again, bytes, "apache-avro re-encodes what it read to the same bytes");
+        let decoded: Event = decode(&plan(&schema, &schema), &bytes).unwrap();
+        assert_eq!(decoded, value);
+    }
+}
+
+#[test]
+fn apache_avro_bytes_decode_typed() {
+    let schema = event_schema();
+    let apache = apache_schema(&schema);
+    let record = AvroValue::Record(vec![
+        ("id".into(), AvroValue::Long(5)),
+        ("count".into(), AvroValue::Int(6)),
+        ("name".into(), AvroValue::String("x".into())),
+        ("tags".into(), AvroValue::Array(vec![AvroValue::String("t".into())])),
+        ("attrs".into(), AvroValue::Map(HashMap::from([("a".into(), AvroValue::Long(1))]))),
+        ("score".into(), AvroValue::Double(1.5)),
+        ("ratio".into(), AvroValue::Float(0.5)),
+        ("ok".into(), AvroValue::Boolean(false)),
+        ("note".into(), AvroValue::Union(0, Box::new(AvroValue::Null))),
+        ("color".into(), AvroValue::Enum(1, "Green".into())),
+        ("blob".into(), AvroValue::Bytes(vec![1, 2])),
+    ]);
+    let bytes = apache_avro::to_avro_datum(&apache, record).unwrap();
+    let decoded: Event = decode(&plan(&schema, &schema), &bytes).unwrap();
+    let expected = Event {
+        id: 5,
+        count: 6,
+        name: "x".into(),
+        tags: vec!["t".into()],
+        attrs: HashMap::from([("a".into(), 1)]),
+        score: 1.5,
+        ratio: 0.5,
+        ok: false,
+        note: None,
+        color: Color::Green,
+        blob: vec![1, 2],
+    };
+    assert_eq!(decoded, expected);
+}
+
+/// Writer v1 → reader v2: two fields added with defaults, one removed, one promoted (int →
+/// long), one renamed through an alias, an enum symbol unknown to the reader mapped to its
+/// default, and a plain writer type read into a reader union.
+#[derive(Debug, PartialEq, Deserialize)]
+struct V2 {
+    id: i64,
+    label: String,
+    count: i64,
+    added: i32,
+    extra: Option<String>,
+    level: Level,
+    maybe: Option<f64>,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+enum Level {
+    Low,
+    High,
+    Unknown,
+}
+
+#[test]
+fn evolution_resolves_by_the_specification() {
+    let v1 = json!({"type": "record", "name": "E", "fields": [
+        {"name": "id", "type": "long"},
+        {"name": "gone", "type": {"type": "array", "items": "string"}},
+        {"name": "name", "type": "string"},
+        {"name": "count", "type": "int"},
+        {"name": "level", "type": {"type": "enum", "name": "Level", "symbols": ["Low", "Mid", "High"]}},
+        {"name": "maybe", "type": "float"}
+    ]});
+    let v2 = json!({"type": "record", "name": "E", "fields": [
+        {"name": "id", "type": "long"},
+        {"name": "label", "type": "string", "aliases": ["name"]},
+        {"name": "count", "type": "long"},
+        {"name": "added", "type": "int", "default": 42},
+        {"name": "extra", "type": ["null", "string"], "default": null},
+        {"name": "level", "type": {"type": "enum", "name": "Level", "symbols": ["Low", "High", "Unknown"], "default": "Unknown"}},
+        {"name": "maybe", "type": ["null", "double"], "default": null}
+    ]});
+    let writer = compiled(&v1);
+    let mut bytes = Vec::new();
+    let value = json!({"id": 9, "gone": ["x", "y"], "name": "nine", "count": -3, "level": "Mid", "maybe": 0.5});
+    encode_json(&writer, &value, &mut bytes).unwrap();
+    let decoded: V2 = decode(&plan(&v1, &v2), &bytes).unwrap();
+    let expected = V2 {
+        id: 9,
+        label: "nine".into(),
+        count: -3,
+        added: 42,
+        extra: None,
+        level: Level::Unknown,
+        maybe: Some(0.5),
+    };
+    assert_eq!(decoded, expected);
+}
+
+#[test]
+fn unreadable_writers_are_refused_with_every_reason() {
+    let writer =
+        json!({"type": "record", "name": "E", "fields": [{"name": "a", "type": "string"}]});
+    let reader = json!({"type": "record", "name": "E", "fields": [
+        {"name": "a", "type": "int"},
+        {"name": "b", "type": "int"}
+    ]});
+    let errors = Plan::new(Arc::new(compiled(&writer)), &compiled(&reader)).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+}
+
+/// A data-carrying enum is a union of records; its variants resolve by record name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Shape {
+    Circle { radius: f64 },
+    Square { side: f64 },
+    Empty,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Drawing {
+    shapes: Vec<Shape>,
+    main: Option<Shape>,
+}
+
+#[test]
+fn unions_of_records_round_trip() {
+    let circle = json!({"type": "record", "name": "Circle", "fields": [{"name": "radius", "type": "double"}]});
+    let square =
+        json!({"type": "record", "name": "Square", "fields": [{"name": "side", "type": "double"}]});
+    let empty = json!({"type": "record", "name": "Empty", "fields": []});
+    let schema = json!({"type": "record", "name": "Drawing", "fields": [
+        {"name": "shapes", "type": {"type": "array", "items": [circle, square, empty]}},
+        {"name": "main", "type": ["null", "Circle", "Square", "Empty"]}
+    ]});
+    let cases = [
+        Drawing {
+            shapes: vec![Shape::Square { side: 2.0 }, Shape::Empty],
+            main: Some(Shape::Circle { radius: 1.0 }),
+        },
+        Drawing { shapes: vec![], main: None },
+        Drawing { shapes: vec![Shape::Circle { radius: 0.5 }], main: Some(Shape::Empty) },
+    ];
+    let ours = compiled(&schema);
+    let apache = apache_schema(&schema);
+    for value in cases {
+        let mut bytes = Vec::new();
+        encode(&ours, &value, &mut bytes).unwrap();
+        apache_avro::from_avro_datum(&apache, &mut &bytes[..], None).unwrap();
+        let decoded: Drawing = decode(&plan(&schema, &schema), &bytes).unwrap();
+        assert_eq!(decoded, value);
+    }
+}
+
+fn check_corrupt(bytes: &[u8], expected: &str) {
+    let schema = event_schema();
+    let error = decode::<Event>(&plan(&schema, &schema), bytes).unwrap_err().to_string();
+    assert!(error.contains(expected), "{bytes:02x?}: {error}");
+    decode_json(&compiled(&schema), bytes).unwrap_err();
+}
+
+#[test]
+fn corrupt_input_is_a_typed_error() {
+    let mut good = Vec::new();
+    encode(&compiled(&event_schema()), &event(3), &mut good).unwrap();
+    for len in 0..good.len() {
+        check_corrupt(&good[..len], "");
+    }
+    check_corrupt(&[0x02, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], "exceeds");
+    check_corrupt(&[0x02, 0x02, 0x04, 0xff, 0xfe], "not utf-8");
+    check_corrupt(&[0x80; 12], "varint");
+    let mut trailing = good.clone();
+    trailing.push(0);
+    check_corrupt(&trailing, "left after");
+    let union = json!(["null", "string"]);
+    let error = decode::<Option<String>>(&plan(&union, &union), &[0x08]).unwrap_err().to_string();
+    assert!(error.contains("union index 4"), "{error}");
+    let colors = json!({"type": "enum", "name": "C", "symbols": ["Red"]});
+    let error = decode::<Color>(&plan(&colors, &colors), &[0x02]).unwrap_err().to_string();
+    assert!(error.contains("enum index 1"), "{error}");
+    let nulls = json!({"type": "array", "items": "null"});
+    let error = decode::<Vec<()>>(&plan(&nulls, &nulls), &[0xfe, 0xff, 0xff, 0xff, 0x0f])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("at most"), "{error}");
+}
+
+#[test]
+fn dynamic_decode_to_json() {
+    let schema = event_schema();
+    let mut bytes = Vec::new();
+    encode(&compiled(&schema), &event(12), &mut bytes).unwrap();
+    let value = decode_json(&compiled(&schema), &bytes).unwrap();
+    assert_eq!(value["id"], json!(12));
+    assert_eq!(value["color"], json!("Blue"));
+    assert_eq!(value["note"], json!("n"));
+    assert_eq!(value["blob"], json!("\u{0}\u{ff}\u{7}"));
+    assert_eq!(value["tags"], json!(["a", "", "ccc"]));
+}
+
+proptest! {
+    #[test]
+    fn typed_values_round_trip(
+        id in any::<i64>(), count in any::<i32>(), name in ".{0,12}",
+        tags in proptest::collection::vec(".{0,4}", 0..4),
+        score in any::<f64>().prop_filter("not nan", |f| !f.is_nan()),
+        note in proptest::option::of(".{0,5}"), blob in proptest::collection::vec(any::<u8>(), 0..8),
+    ) {
+        let schema = event_schema();
+        let value = Event { id, count, name, tags, attrs: HashMap::new(), score, ratio: 1.0, ok: false, note, color: Color::Red, blob };
+        let mut bytes = Vec::new();
+        encode(&compiled(&schema), &value, &mut bytes).unwrap();
+        let decoded: Event = decode(&plan(&schema, &schema), &bytes).unwrap();
+        prop_assert_eq!(decoded, value);
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let schema = event_schema();
+        let _ = decode::<Event>(&plan(&schema, &schema), &bytes);
+        let _ = decode_json(&compiled(&schema), &bytes);
+    }
+}
