@@ -140,21 +140,28 @@ impl Parser {
 
     fn lookup(&self, name: &str, namespace: &str, pointer: &str) -> Result<NodeId> {
         let full = full_name(name, namespace);
-        match self.names.get(full.as_str()) {
-            Some(&id) => Ok(id),
-            None if full != name => fail(
-                pointer,
-                format!(
-                    "unknown type '{name}' (looked up as '{full}'): not a primitive type and not a named type defined before this point or in a reference"
-                ),
-            ),
-            None => fail(
-                pointer,
-                format!(
-                    "unknown type '{name}': not a primitive type and not a named type defined before this point or in a reference"
-                ),
-            ),
+        if let Some(&id) = self.names.get(full.as_str()) {
+            return Ok(id);
         }
+        let looked_up =
+            if full == name { String::new() } else { format!(" (looked up as '{full}')") };
+        // The usual slips: a capitalized primitive, Java's or Python's spelling of one.
+        let hint = match name.to_ascii_lowercase().as_str() {
+            "bool" => "; did you mean 'boolean'?".to_owned(),
+            "str" | "text" => "; did you mean 'string'?".to_owned(),
+            "integer" | "int32" => "; did you mean 'int'?".to_owned(),
+            "int64" => "; did you mean 'long'?".to_owned(),
+            lower if primitive(lower).is_some() && lower != name => {
+                format!("; did you mean '{lower}'?")
+            }
+            _ => String::new(),
+        };
+        fail(
+            pointer,
+            format!(
+                "unknown type '{name}'{looked_up}: not a primitive type and not a named type defined before this point or in a reference{hint}"
+            ),
+        )
     }
 
     fn parse_union(

@@ -24,6 +24,14 @@ fn check(text: &str, expected: &str) {
 fn invalid_schemas_are_located() {
     let cases = [
         (r#""nope""#, "|unknown type 'nope'"),
+        (
+            r#""Int""#,
+            "|unknown type 'Int': not a primitive type and not a named type defined before this point or in a reference; did you mean 'int'?",
+        ),
+        (
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"bool"}]}"#,
+            "/fields/0/type|did you mean 'boolean'?",
+        ),
         ("42", "|expected a type name"),
         (r#"{"name":"R"}"#, r#"|no "type""#),
         (r#"{"type":"recrod","name":"R","fields":[]}"#, "/type|unknown type 'recrod'"),
