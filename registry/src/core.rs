@@ -3,7 +3,7 @@
 //! request's schema, the content-hash index, compatibility checks and their messages).
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::body::Bytes;
@@ -17,6 +17,13 @@ use schemata_core::{
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::state::{ContentHash, State};
+
+fn publish_all(published: &Published, state: &State) {
+    let all: HashMap<SchemaId, Bytes> =
+        state.schemas.iter().map(|(id, stored)| (*id, stored.body.clone())).collect();
+    *published.bodies.write().unwrap_or_else(PoisonError::into_inner) = all;
+    published.max_id.store(state.max_id, Ordering::Release);
+}
 
 /// Longest old schema text quoted in an incompatibility message (Confluent's 10 KiB).
 const MAX_OLD_SCHEMA_BYTES: usize = 10 * 1024;
@@ -95,10 +102,20 @@ impl SchemaCache {
     }
 }
 
+/// What `GET /schemas/ids/{id}` serves: id → pre-serialized body, and the highest id. The
+/// writer publishes here only after a batch is durable, under a lock held for microseconds, so
+/// the hottest read never waits behind the state lock the writer holds through each fsync.
+#[derive(Debug, Default)]
+pub(crate) struct Published {
+    bodies: RwLock<HashMap<SchemaId, Bytes>>,
+    max_id: AtomicU32,
+}
+
 /// Shared by handlers and the writer.
 #[derive(Debug)]
 pub(crate) struct Core {
     state: RwLock<State>,
+    published: Published,
     pub(crate) cache: SchemaCache,
     pub(crate) limits: Limits,
     pub(crate) metrics: Metrics,
@@ -108,13 +125,43 @@ pub(crate) struct Core {
 
 impl Core {
     pub(crate) fn new(state: State, limits: Limits) -> Core {
+        let published = Published::default();
+        publish_all(&published, &state);
         Core {
             state: RwLock::new(state),
+            published,
             cache: SchemaCache::new(limits.parsed_cache_len),
             limits,
             metrics: Metrics::default(),
             write_failed: AtomicBool::new(false),
         }
+    }
+
+    /// The by-id body and the highest id, as last published.
+    pub(crate) fn published_body(&self, id: SchemaId) -> Option<(Bytes, u32)> {
+        let bodies = self.published.bodies.read().unwrap_or_else(PoisonError::into_inner);
+        let body = bodies.get(&id)?.clone();
+        Some((body, self.published.max_id.load(Ordering::Acquire)))
+    }
+
+    /// Publishes the durable state of `touched` ids (or of every id when `touched` is `None`).
+    pub(crate) fn publish(&self, state: &State, touched: Option<&[SchemaId]>) {
+        let Some(touched) = touched else {
+            publish_all(&self.published, state);
+            return;
+        };
+        let mut bodies = self.published.bodies.write().unwrap_or_else(PoisonError::into_inner);
+        for id in touched {
+            match state.schemas.get(id) {
+                Some(stored) => {
+                    bodies.insert(*id, stored.body.clone());
+                }
+                None => {
+                    bodies.remove(id);
+                }
+            }
+        }
+        self.published.max_id.store(state.max_id, Ordering::Release);
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, State> {

@@ -13,7 +13,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use schemata_core::records::Record;
+use schemata_core::records::{Record, RecordKey, RecordValue};
+use schemata_core::{SchemaId, Version};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::core::Core;
@@ -41,12 +42,32 @@ pub(crate) struct Tx<'a> {
     pub(crate) state: &'a mut State,
     pub(crate) core: &'a Core,
     records: Vec<Record>,
+    touched: Vec<SchemaId>,
+    touched_all: bool,
 }
 
 impl Tx<'_> {
     /// Applies a record to the state and queues it for the batch's append. Jobs emit only after
     /// every check passed: an emitted record is part of the batch.
     pub(crate) fn emit(&mut self, record: Record) {
+        // Note which ids the record can change, for publishing once it is durable.
+        match (&record.key, &record.value) {
+            (RecordKey::Schema { subject, version, .. }, value) => {
+                let before = self
+                    .state
+                    .subjects
+                    .get(subject)
+                    .and_then(|s| s.versions.get(&Version(*version)));
+                self.touched.extend(before.map(|row| row.id));
+                if let Some(RecordValue::Schema(value)) = value {
+                    self.touched.push(SchemaId(value.id));
+                }
+            }
+            (RecordKey::DeleteSubject { .. } | RecordKey::ClearSubject { .. }, _) => {
+                self.touched_all = true;
+            }
+            _ => {}
+        }
         self.state.apply(&record);
         self.records.push(record);
     }
@@ -115,7 +136,13 @@ fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Recei
             }
         }
         let mut guard = core.state_mut();
-        let mut tx = Tx { state: &mut guard, core: &core, records: Vec::new() };
+        let mut tx = Tx {
+            state: &mut guard,
+            core: &core,
+            records: Vec::new(),
+            touched: Vec::new(),
+            touched_all: false,
+        };
         let mut completions = Vec::with_capacity(pending.len());
         // A batch stops growing at MAX_BATCH_BYTES so that it always fits one log frame; the
         // jobs left over start the next batch.
@@ -129,6 +156,8 @@ fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Recei
             }
         }
         let records = std::mem::take(&mut tx.records);
+        let touched = std::mem::take(&mut tx.touched);
+        let touched_all = tx.touched_all;
         let durable = if core.write_failed.load(Ordering::SeqCst) {
             Err(ApiError::Store("storage failed earlier; writes are refused".into()))
         } else if records.is_empty() {
@@ -156,6 +185,9 @@ fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Recei
                 }
             }
             core.cache.clear();
+            core.publish(&guard, None);
+        } else if !records.is_empty() {
+            core.publish(&guard, (!touched_all).then_some(touched.as_slice()));
         }
         drop(guard);
         for completion in completions {

@@ -35,12 +35,9 @@ pub(crate) async fn by_id(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let id = id(path)?;
-    let (body, max_id) = {
-        let state = app.core.read();
-        let stored =
-            state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
-        (stored.body.clone(), state.max_id)
-    };
+    // The published copy: it never waits behind the writer's fsync.
+    let (body, max_id) =
+        app.core.published_body(id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
     if query.is_some() && Params::parse(query.as_deref()).flag("fetchMaxId") {
         let mut spliced = Vec::with_capacity(body.len() + 24);
         spliced.extend_from_slice(body.get(..body.len().saturating_sub(1)).unwrap_or_default());
