@@ -207,13 +207,16 @@ mod tests {
     use crate::state::schema_record;
     use crate::storage::MemoryStorage;
 
-    fn put(subject: &'static str) -> impl FnOnce(&mut Tx<'_>) -> Result<(), ApiError> + Send {
+    fn put(
+        subject: &'static str,
+        id: u32,
+    ) -> impl FnOnce(&mut Tx<'_>) -> Result<(), ApiError> + Send {
         move |tx| {
             let text = "\"string\"".to_owned();
             tx.emit(schema_record(
                 subject,
                 Version(1),
-                SchemaId(1),
+                SchemaId(id),
                 SchemaType::Avro,
                 &[],
                 text,
@@ -233,13 +236,16 @@ mod tests {
         let fail = storage.failure_switch();
         let core = Arc::new(Core::new(State::default(), Limits::default()));
         let (writer, thread) = Writer::start(Arc::clone(&core), Box::new(storage), 8).unwrap();
-        writer.submit(put("a")).await.unwrap();
+        writer.submit(put("a", 1)).await.unwrap();
         fail.store(true, Ordering::SeqCst);
-        assert!(matches!(writer.submit(put("b")).await, Err(ApiError::Store(_))));
+        assert!(matches!(writer.submit(put("b", 2)).await, Err(ApiError::Store(_))));
         assert_eq!(subjects(&core), ["a"]);
+        let published = |id| core.published_body(SchemaId(id)).map(|(_, max)| max);
+        assert_eq!((published(1), published(2)), (Some(1), None));
         fail.store(false, Ordering::SeqCst);
-        writer.submit(put("c")).await.unwrap();
+        writer.submit(put("c", 3)).await.unwrap();
         assert_eq!(subjects(&core), ["a", "c"]);
+        assert_eq!((published(2), published(3)), (None, Some(3)));
         drop(writer);
         thread.join().unwrap();
     }
@@ -250,7 +256,7 @@ mod tests {
         let (writer, thread) =
             Writer::start(Arc::clone(&core), Box::new(MemoryStorage::new()), 8).unwrap();
         let refused = writer.submit(|_| Err::<(), _>(ApiError::InvalidSubject));
-        let (refused, written) = tokio::join!(refused, writer.submit(put("a")));
+        let (refused, written) = tokio::join!(refused, writer.submit(put("a", 1)));
         assert_eq!((refused, written), (Err(ApiError::InvalidSubject), Ok(())));
         assert_eq!(subjects(&core), ["a"]);
         drop(writer);
