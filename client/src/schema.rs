@@ -51,6 +51,59 @@ impl fmt::Display for SubjectNameStrategy {
 /// A Rust type whose schema is known at compile time. Derive it (`#[derive(schemata::Schema)]`)
 /// or generate it from a schema file (`schemata::include_schema!`); the schemas are built on first
 /// use and cached for the life of the process.
+///
+/// # Mapping
+///
+/// | Rust | Avro | JSON Schema (what serde_json writes) |
+/// |---|---|---|
+/// | `bool` | `boolean` | `boolean` |
+/// | `i8`, `i16`, `i32`, `u8`, `u16` | `int` | `integer` with the type's range |
+/// | `u32`, `i64`, `isize` | `long` | `integer` |
+/// | `u64`, `usize`, `u128`, `i128` | compile error unless `#[schemata(avro = "long")]` (range checked when serializing) or `#[schemata(avro = "decimal", precision = P, scale = S)]` | `integer` |
+/// | `f32` / `f64` | `float` / `double` | `number` |
+/// | `String`, `&str`, `Cow<str>`, `char` | `string` | `string` |
+/// | `Vec<u8>`, `&[u8]` | `bytes` | array of 0..=255 |
+/// | `[u8; N]` | `fixed` named `fixed_N` in the enclosing namespace (or `#[schemata(fixed_name = "...")]`) | array of N bytes |
+/// | `Option<T>` | `["null", T]`, default `null` | `oneOf` null/T, not required |
+/// | `Vec<T>`, `VecDeque<T>`, `HashSet<T>`, `BTreeSet<T>` | `array` | `array` |
+/// | `HashMap<String, T>`, `BTreeMap<String, T>` | `map` (other key types: compile error) | `object` with `additionalProperties` |
+/// | `Box<T>`, `Rc<T>`, `Arc<T>`, `&T` | T | T |
+/// | struct with named fields | `record` (recursion by name) | `object`, named types in `definitions` |
+/// | newtype struct, `#[serde(transparent)]` | the inner type | the inner type |
+/// | enum of unit variants | `enum` | string `enum` |
+/// | enum with data (serde's external tagging, or `untagged`) | union with one branch per variant: a unit or struct variant is a record named after the variant, a newtype variant is its inner type | `oneOf` as serde writes it |
+/// | `uuid::Uuid` (feature `uuid`) | `string`/`uuid` | `string`/`uuid` |
+/// | chrono `DateTime`, `NaiveDateTime` (feature `chrono`) | `long`/`timestamp-micros`, `local-timestamp-micros` (`#[schemata(timestamp = "millis")]` for millis) | `string` |
+/// | chrono `NaiveDate`, `NaiveTime` | `int`/`date`, `long`/`time-micros` (or `int`/`time-millis`) | `string` |
+/// | time `OffsetDateTime`, `PrimitiveDateTime`, `Date`, `Time` (feature `time`) | as chrono | array (time's non-human-readable serde form) |
+/// | `rust_decimal::Decimal` (feature `rust_decimal`) | `bytes`/`decimal`, with the required `#[schemata(precision = P, scale = S)]` | `string` |
+///
+/// Tuples, tuple structs and variants, unit structs, `()`, `Option<Option<T>>`, generic type
+/// parameters and unions are compile errors with the reason and a way out.
+///
+/// # Attributes
+///
+/// - On the type: `#[schemata(namespace = "com.acme", name = "Order", doc = "...", alias =
+///   "...")]`. The namespace is this attribute or the crate default
+///   `[package.metadata.schemata] namespace = "com.acme"` in the crate's Cargo.toml; never the
+///   module path, so refactors cannot rename a schema. Without either, the derive fails and says
+///   both ways; `namespace = ""` opts into the null namespace.
+/// - On a field: `#[schemata(doc, alias, default = <literal>, default_json = "<json>", avro,
+///   precision, scale, timestamp, fixed_name, rename)]`; `rename` may only restate serde's name.
+/// - serde's `rename`, `rename_all`, `rename_all_fields`, `alias` (becomes an Avro alias),
+///   `skip` (or both `skip_serializing` and `skip_deserializing`), `default` (the default value is
+///   serialized into the schema), `flatten` (of a struct that derives `Schema`),
+///   `transparent`, `untagged` and `deny_unknown_fields` (closes the JSON Schema) are honoured.
+///   What serde would write but a schema cannot say is a compile error: `tag`/`content`,
+///   `with`/`serialize_with`/`deserialize_with`, `skip_serializing_if`, `into`/`from`, one-way
+///   skips and renames, flattening a map or an Option.
+/// - Doc comments become `doc`.
+///
+/// # Checking history
+///
+/// [`crate::history::assert_compatible`] checks, in `cargo test`, that the derived schema is
+/// compatible with the versions committed under `schemas/<subject>/`, and writes the next version
+/// when `SCHEMATA_WRITE_SCHEMAS=1`.
 pub trait Schema {
     /// The Avro schema, with every named type defined once and referred to by full name after.
     fn avro_schema() -> &'static Value;

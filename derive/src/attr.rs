@@ -41,7 +41,10 @@ pub(crate) enum FieldDefault {
 
 #[derive(Debug, Default)]
 pub(crate) struct Field {
+    /// serde's name for the field, which is what serde writes.
     pub(crate) rename: Option<LitStr>,
+    /// `#[schemata(rename)]`: must agree with the name serde writes.
+    pub(crate) schemata_rename: Option<LitStr>,
     pub(crate) doc: Option<String>,
     pub(crate) aliases: Vec<LitStr>,
     pub(crate) skip: bool,
@@ -58,6 +61,7 @@ pub(crate) struct Field {
 #[derive(Debug, Default)]
 pub(crate) struct Variant {
     pub(crate) rename: Option<LitStr>,
+    pub(crate) schemata_rename: Option<LitStr>,
     pub(crate) doc: Option<String>,
     pub(crate) aliases: Vec<LitStr>,
     pub(crate) skip: bool,
@@ -251,7 +255,7 @@ pub(crate) fn field(attrs: &[Attribute], cx: &Ctxt) -> Field {
         let result = if attr.path().is_ident("schemata") {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
-                    out.rename = Some(meta.value()?.parse()?);
+                    out.schemata_rename = Some(meta.value()?.parse()?);
                 } else if meta.path.is_ident("doc") {
                     out.doc = Some(meta.value()?.parse::<LitStr>()?.value());
                 } else if meta.path.is_ident("alias") {
@@ -322,11 +326,7 @@ pub(crate) fn field(attrs: &[Attribute], cx: &Ctxt) -> Field {
         } else if attr.path().is_ident("serde") {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
-                    if out.rename.is_none() {
-                        out.rename = ser_de_str(&meta, cx)?;
-                    } else {
-                        ser_de_str(&meta, cx)?;
-                    }
+                    out.rename = ser_de_str(&meta, cx)?;
                 } else if meta.path.is_ident("alias") {
                     out.aliases.push(meta.value()?.parse()?);
                 } else if meta.path.is_ident("skip") {
@@ -395,7 +395,7 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &Ctxt) -> Variant {
         let result = if attr.path().is_ident("schemata") {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
-                    out.rename = Some(meta.value()?.parse()?);
+                    out.schemata_rename = Some(meta.value()?.parse()?);
                 } else if meta.path.is_ident("doc") {
                     out.doc = Some(meta.value()?.parse::<LitStr>()?.value());
                 } else if meta.path.is_ident("alias") {
@@ -413,11 +413,7 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &Ctxt) -> Variant {
         } else if attr.path().is_ident("serde") {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
-                    if out.rename.is_none() {
-                        out.rename = ser_de_str(&meta, cx)?;
-                    } else {
-                        ser_de_str(&meta, cx)?;
-                    }
+                    out.rename = ser_de_str(&meta, cx)?;
                 } else if meta.path.is_ident("alias") {
                     out.aliases.push(meta.value()?.parse()?);
                 } else if meta.path.is_ident("rename_all") {

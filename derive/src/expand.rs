@@ -302,6 +302,7 @@ fn fields_code(
             }
             (None, None) => rust_name,
         };
+        agrees_with_serde(attrs.schemata_rename.as_ref(), &name, cx);
         if !seen.insert(name.clone()) {
             cx.error_spanned(ident, format!("schemata: two fields are named `{name}`"));
         }
@@ -471,11 +472,36 @@ fn newtype(input: &DeriveInput, field: &syn::Field, attrs: &attr::Field, cx: &Ct
     }
 }
 
-fn variant_name(variant: &syn::Variant, attrs: &attr::Variant, rule: Option<RenameRule>) -> String {
-    match (&attrs.rename, rule) {
+fn variant_name(
+    variant: &syn::Variant,
+    attrs: &attr::Variant,
+    rule: Option<RenameRule>,
+    cx: &Ctxt,
+) -> String {
+    let name = match (&attrs.rename, rule) {
         (Some(lit), _) => lit.value(),
         (None, Some(rule)) => rule.apply_to_variant(&unraw(&variant.ident)),
         (None, None) => unraw(&variant.ident),
+    };
+    agrees_with_serde(attrs.schemata_rename.as_ref(), &name, cx);
+    name
+}
+
+/// `#[schemata(rename)]` may restate serde's name but never differ from it: the schema must name
+/// what serde writes.
+fn agrees_with_serde(schemata_rename: Option<&LitStr>, serde_name: &str, cx: &Ctxt) {
+    if let Some(lit) = schemata_rename
+        && lit.value() != serde_name
+    {
+        cx.error_spanned(
+            lit,
+            format!(
+                "schemata: `rename = \"{}\"` differs from the name serde writes (`{serde_name}`); \
+                 use #[serde(rename = \"{}\")], which both read",
+                lit.value(),
+                lit.value()
+            ),
+        );
     }
 }
 
@@ -524,7 +550,7 @@ fn enumeration(
     let mut json_branches = Vec::new();
     let mut seen = HashSet::new();
     for (variant, attrs) in &variants {
-        let name = variant_name(variant, attrs, container.rename_all);
+        let name = variant_name(variant, attrs, container.rename_all, cx);
         let vowner = {
             let suffix = format!("::{}", unraw(&variant.ident));
             quote!(::core::concat!(#owner, #suffix))
@@ -641,7 +667,7 @@ fn symbols(
 ) -> TokenStream {
     let mut symbols = Vec::new();
     for (variant, attrs) in variants {
-        let name = variant_name(variant, attrs, container.rename_all);
+        let name = variant_name(variant, attrs, container.rename_all, cx);
         check_name(&name, &variant.ident, "enum symbol", cx);
         if symbols.contains(&name) {
             cx.error_spanned(&variant.ident, format!("schemata: two variants are named `{name}`"));

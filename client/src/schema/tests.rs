@@ -1870,6 +1870,7 @@ fn decimal() {
     alias = "Client"
 )]
 struct Annotated {
+    #[serde(rename = "fullName")]
     #[schemata(rename = "fullName", doc = "given and family name", alias = "name")]
     full_name: String,
 }
@@ -3105,7 +3106,7 @@ fn serde_rename_on_type() {
 #[schemata(namespace = "com.acme.test")]
 enum VariantRenames {
     #[serde(rename = "small")]
-    #[schemata(doc = "up to ten", alias = "tiny")]
+    #[schemata(rename = "small", doc = "up to ten", alias = "tiny")]
     Small {
         count: i32,
     },
@@ -3243,4 +3244,101 @@ fn full_names() {
 fn schemas_are_built_once() {
     assert!(std::ptr::eq(Order::avro_schema(), Order::avro_schema()));
     assert!(std::ptr::eq(Order::json_schema(), Order::json_schema()));
+}
+
+/// What serde_json writes for a value must validate against the type's derived JSON Schema, and
+/// the schema itself against the draft 7 meta-schema: the JSON side may not silently disagree.
+fn valid<T: Schema + Serialize>(value: T) {
+    let schema = T::json_schema();
+    if let Err(err) = jsonschema::meta::validate(schema) {
+        panic!("JSON Schema of {} is not valid: {err}\n{schema:#}", T::full_name());
+    }
+    let document = serde_json::to_value(&value).unwrap();
+    if let Err(err) = jsonschema::validate(schema, &document) {
+        panic!("{document} does not validate against the schema of {}: {err}", T::full_name());
+    }
+}
+
+fn address() -> Address {
+    Address { street: "Main St 1".to_owned(), city: "Springfield".to_owned() }
+}
+
+#[test]
+fn serde_json_output_validates_against_derived_json_schema() {
+    valid(Primitives {
+        flag: true,
+        tiny: -8,
+        small: 300,
+        int: -70_000,
+        long: 1 << 40,
+        byte: 255,
+        word: 65_535,
+        dword: 4_000_000_000,
+        ratio: 0.5,
+        precise: 2.25,
+        text: "hi".to_owned(),
+        letter: 'x',
+        size: -1,
+    });
+    valid(Bytes { payload: vec![0, 255], digest: [7; 16], sha: [1; 32] });
+    valid(Borrowed { name: "n", raw: &[1, 2], cow: Cow::Borrowed("c") });
+    valid(Optionals { nickname: None, scores: Some(vec![1]), nested: None });
+    valid(Collections {
+        tags: vec!["a".to_owned()],
+        counts: HashMap::from([("a".to_owned(), 1)]),
+        buckets: BTreeMap::from([("b".to_owned(), vec![2])]),
+        unique: HashSet::from(["u".to_owned()]),
+    });
+    valid(Order { id: "o-1".to_owned(), shipping: address(), billing: address() });
+    valid(Tree { value: 1, children: vec![Tree { value: 2, children: Vec::new() }] });
+    valid(Linked { value: 1, next: Some(Box::new(Linked { value: 2, next: None })) });
+    valid(Status::OutOfStock);
+    valid(Payment::Cash);
+    valid(Payment::Card(Card { last4: "4242".to_owned() }));
+    valid(Payment::Transfer { iban: "DE00".to_owned(), reference: None });
+    valid(MaybeShape { shape: Some(Shape::Square { side: 2.0 }) });
+    valid(OrderId("o-1".to_owned()));
+    valid(Wrapped(address()));
+    valid(Transparent { millis: 5 });
+    valid(WideIntegers { offset: 1, index: Some(2), huge: 3, signed: -4 });
+    valid(Ids { id: uuid::Uuid::nil(), parent: None });
+    valid(Chrono {
+        at: chrono::DateTime::UNIX_EPOCH,
+        at_millis: chrono::DateTime::UNIX_EPOCH,
+        local: chrono::NaiveDateTime::default(),
+        day: chrono::NaiveDate::default(),
+        clock: chrono::NaiveTime::default(),
+        clock_millis: None,
+    });
+    valid(Time {
+        at: time::OffsetDateTime::UNIX_EPOCH,
+        local: time::PrimitiveDateTime::MIN,
+        day: time::Date::MIN,
+        clock: time::Time::MIDNIGHT,
+    });
+    valid(Money { amount: rust_decimal::Decimal::new(1234, 2), rate: None });
+    valid(Annotated { full_name: "Ada".to_owned() });
+    valid(CamelCase { first_name: "a".to_owned(), last_login_at: 1, id: "i".to_owned() });
+    valid(Defaults {
+        retries: 1,
+        currency: default_currency(),
+        display_currency: "USD".to_owned(),
+        limits: HashMap::new(),
+        level: Some(3),
+        blob: Vec::new(),
+    });
+    valid(ContainerDefault::default());
+    valid(Flattened {
+        id: "f".to_owned(),
+        audit: Audit { created_by: "me".to_owned(), created_at: 1 },
+    });
+    valid(Closed { only: "x".to_owned() });
+    valid(EnumFields::UserCreated { user_id: "u".to_owned() });
+    valid(EnumFields::UserDeleted { user_id: "u".to_owned() });
+    valid(RawIdent { r#type: "t".to_owned() });
+    valid(VariantRenames::Small { count: 1 });
+    valid(RecordMap {
+        by_city: BTreeMap::from([("x".to_owned(), address())]),
+        fallback: address(),
+    });
 }

@@ -4,7 +4,7 @@
 struct User {
     #[serde(rename = "first name")]
     first_name: String,
-    #[schemata(rename = "1st")]
+    #[serde(rename = "1st")]
     second: String,
 }
 
