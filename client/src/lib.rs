@@ -14,10 +14,14 @@ pub mod history;
 mod schema;
 
 pub mod avro;
+pub mod json;
 pub mod registry;
+pub mod serdes;
 
+pub use json::{JsonDeserializer, JsonSerializer};
 pub use registry::{BlockingRegistryClient, Error, RegistryClient, Result};
 pub use schema::{Schema, SubjectNameStrategy};
+pub use serdes::{AvroDeserializer, AvroSerializer, DynamicDeserializer, SerializerConfig};
 
 /// `#[derive(Schema)]`: the Avro and JSON Schema of a Rust type. Attributes: see the crate docs.
 #[cfg(feature = "derive")]

@@ -1,0 +1,285 @@
+//! Serializers and deserializers in the Confluent wire format (magic byte, 4-byte schema id,
+//! payload): subject naming strategies, auto-registration, use-latest-version, a fixed id and
+//! normalization for producers; resolution plans cached per writer id for consumers; and a
+//! dynamic decoder from any framed record to `serde_json::Value`.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use schemata_core::wire::{self, SchemaRef};
+use schemata_core::{Schema as ParsedSchema, SchemaId, SchemaType};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::avro::{self, Compiled, Plan};
+use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
+use crate::{Schema, SubjectNameStrategy};
+
+/// How a serializer finds the schema id it frames records with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerializerConfig {
+    /// How the subject is named from the topic and the type (default: TopicName).
+    pub strategy: SubjectNameStrategy,
+    /// Register the type's schema under the subject on first use (default: on).
+    pub auto_register: bool,
+    /// Write with the subject's latest registered schema instead of the type's own (the value
+    /// is encoded by field name into that schema; fields the type lacks take its defaults).
+    pub use_latest_version: bool,
+    /// Write with this schema id, whatever the subject holds.
+    pub fixed_id: Option<SchemaId>,
+    /// Ask the registry to normalize the schema when registering and looking up.
+    pub normalize: bool,
+    /// JSON only: validate each document against the schema before writing it (default: on).
+    pub validate: bool,
+}
+
+impl Default for SerializerConfig {
+    fn default() -> Self {
+        SerializerConfig {
+            strategy: SubjectNameStrategy::TopicName,
+            auto_register: true,
+            use_latest_version: false,
+            fixed_id: None,
+            normalize: false,
+            validate: true,
+        }
+    }
+}
+
+/// Appends a record's 5-byte header; `out` is the caller's reused buffer.
+fn header(id: SchemaId, out: &mut Vec<u8>) {
+    wire::write_header(id, out);
+}
+
+/// The schema id of a framed record (the GUID form is not supported by the registry yet).
+pub(crate) fn frame(bytes: &[u8]) -> Result<(SchemaId, &[u8])> {
+    let frame = wire::decode(bytes)?;
+    match frame.schema {
+        SchemaRef::Id(id) => Ok((id, frame.payload)),
+        SchemaRef::Guid(_) => Err(Error::Wire(wire::WireError::UnknownMagic(wire::MAGIC_GUID))),
+    }
+}
+
+fn read<K: Eq + std::hash::Hash, V: Clone>(map: &RwLock<HashMap<K, V>>, key: &K) -> Option<V> {
+    map.read().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+}
+
+fn write<K: Eq + std::hash::Hash, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
+    map.write().unwrap_or_else(PoisonError::into_inner).insert(key, value);
+}
+
+/// Compiles a registered schema for the Avro codec, refusing other schema types.
+pub(crate) fn compile_registered(registered: &RegisteredSchema) -> Result<Compiled> {
+    let avro = registered.schema.as_avro().ok_or_else(|| Error::SchemaType {
+        id: registered.id,
+        expected: "AVRO",
+        found: registered.schema.schema_type().to_string(),
+    })?;
+    Compiled::new(avro.apache_schema(), avro.referenced_schemas())
+        .map_err(|message| Error::Avro { path: String::new(), message })
+}
+
+/// Writes values of `T` as Avro records framed with their schema id.
+#[derive(Debug)]
+pub struct AvroSerializer<T> {
+    client: RegistryClient,
+    config: SerializerConfig,
+    schema: ParsedSchema,
+    own: Arc<Compiled>,
+    /// (topic, is_key) → the id and the schema to write with; a hit needs no registry call.
+    targets: RwLock<HashMap<(String, bool), (SchemaId, Arc<Compiled>)>>,
+    _type: PhantomData<fn(&T)>,
+}
+
+impl<T: Schema + Serialize> AvroSerializer<T> {
+    pub fn new(client: RegistryClient, config: SerializerConfig) -> Result<AvroSerializer<T>> {
+        let text = T::avro_schema_text();
+        let schema = ParsedSchema::parse(SchemaType::Avro, &text)?;
+        let own = Arc::new(
+            Compiled::from_json(T::avro_schema())
+                .map_err(|message| Error::Avro { path: String::new(), message })?,
+        );
+        Ok(AvroSerializer {
+            client,
+            config,
+            schema,
+            own,
+            targets: RwLock::default(),
+            _type: PhantomData,
+        })
+    }
+
+    /// The framed record for `value` on `topic` (as a key or a value).
+    pub async fn serialize(&self, topic: &str, is_key: bool, value: &T) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.serialize_into(topic, is_key, value, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Appends the framed record to `out` (clear it first to reuse one buffer). On error `out`
+    /// is left as it was.
+    pub async fn serialize_into(
+        &self,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let (id, schema) = match self.cached_target(topic, is_key) {
+            Some(target) => target,
+            None => self.resolve_target(topic, is_key).await?,
+        };
+        write_avro(id, &schema, value, out)
+    }
+
+    /// As [`AvroSerializer::serialize_into`] without awaiting: `None` until the first async call
+    /// for this topic has found the schema id.
+    pub fn serialize_cached(
+        &self,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Option<Result<()>> {
+        let (id, schema) = self.cached_target(topic, is_key)?;
+        Some(write_avro(id, &schema, value, out))
+    }
+
+    fn cached_target(&self, topic: &str, is_key: bool) -> Option<(SchemaId, Arc<Compiled>)> {
+        // A scan rather than a hash lookup: a serializer writes to a few topics, and this way
+        // the hot path allocates no (String, bool) key.
+        let targets = self.targets.read().unwrap_or_else(PoisonError::into_inner);
+        targets.iter().find(|((t, k), _)| t == topic && *k == is_key).map(|(_, v)| v.clone())
+    }
+
+    async fn resolve_target(&self, topic: &str, is_key: bool) -> Result<(SchemaId, Arc<Compiled>)> {
+        let config = &self.config;
+        let subject = T::subject(config.strategy, topic, is_key);
+        let target = if let Some(id) = config.fixed_id {
+            let registered = self.client.schema_by_id(id).await?;
+            (id, Arc::new(compile_registered(&registered)?))
+        } else if config.use_latest_version {
+            let latest = self.client.latest(&subject).await?;
+            let id = SchemaId::new(i64::from(latest.id)).ok_or_else(|| {
+                Error::Json(format!("registry answered with schema id {}", latest.id))
+            })?;
+            let registered = self.client.schema_by_id(id).await?;
+            (id, Arc::new(compile_registered(&registered)?))
+        } else if config.auto_register {
+            (
+                self.client.register(&subject, &self.schema, config.normalize).await?,
+                Arc::clone(&self.own),
+            )
+        } else {
+            (
+                self.client.lookup_id(&subject, &self.schema, config.normalize).await?,
+                Arc::clone(&self.own),
+            )
+        };
+        // "Latest" is re-read when the client's TTL lapses: don't pin it here.
+        if !config.use_latest_version {
+            write(&self.targets, (topic.to_owned(), is_key), target.clone());
+        }
+        Ok(target)
+    }
+}
+
+fn write_avro<T: Serialize>(
+    id: SchemaId,
+    schema: &Compiled,
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let start = out.len();
+    header(id, out);
+    avro::encode(schema, value, out).inspect_err(|_| out.truncate(start))
+}
+
+/// Reads Avro records framed with a schema id into `T`, resolving the writer's schema (fetched
+/// by id) to `T`'s schema with a plan computed once per writer id.
+#[derive(Debug)]
+pub struct AvroDeserializer<T> {
+    client: RegistryClient,
+    reader: Compiled,
+    plans: RwLock<HashMap<SchemaId, Arc<Plan>>>,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
+    pub fn new(client: RegistryClient) -> Result<AvroDeserializer<T>> {
+        let reader = Compiled::from_json(T::avro_schema())
+            .map_err(|message| Error::Avro { path: String::new(), message })?;
+        Ok(AvroDeserializer { client, reader, plans: RwLock::default(), _type: PhantomData })
+    }
+
+    /// Decodes a framed record. The topic is not needed to find the schema (the id names it);
+    /// it is taken for symmetry with the serializer and for error context.
+    pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
+        let (id, payload) = frame(bytes)?;
+        let plan = match read(&self.plans, &id) {
+            Some(plan) => plan,
+            None => self.plan(id).await?,
+        };
+        avro::decode(&plan, payload)
+    }
+
+    /// As [`AvroDeserializer::deserialize`] without awaiting: `None` until the writer schema of
+    /// this record's id has been fetched by an async call.
+    pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
+        let (id, payload) = match frame(bytes) {
+            Ok(frame) => frame,
+            Err(e) => return Some(Err(e)),
+        };
+        let plan = read(&self.plans, &id)?;
+        Some(avro::decode(&plan, payload))
+    }
+
+    async fn plan(&self, id: SchemaId) -> Result<Arc<Plan>> {
+        let registered = self.client.schema_by_id(id).await?;
+        let writer = Arc::new(compile_registered(&registered)?);
+        let plan = Plan::new(writer, &self.reader).map_err(|reasons| Error::Incompatible {
+            writer: id,
+            reader: T::full_name().to_owned(),
+            reasons,
+        })?;
+        let plan = Arc::new(plan);
+        write(&self.plans, id, Arc::clone(&plan));
+        Ok(plan)
+    }
+}
+
+/// Decodes any framed Avro or JSON record into JSON, with the writer's schema: for tools and for
+/// consumers of types they do not know.
+#[derive(Debug)]
+pub struct DynamicDeserializer {
+    client: RegistryClient,
+    /// `None` for JSON schemas, whose records are JSON text already.
+    schemas: RwLock<HashMap<SchemaId, Option<Arc<Compiled>>>>,
+}
+
+impl DynamicDeserializer {
+    pub fn new(client: RegistryClient) -> DynamicDeserializer {
+        DynamicDeserializer { client, schemas: RwLock::default() }
+    }
+
+    pub async fn decode(&self, bytes: &[u8]) -> Result<serde_json::Value> {
+        let (id, payload) = frame(bytes)?;
+        let schema = match read(&self.schemas, &id) {
+            Some(schema) => schema,
+            None => {
+                let registered = self.client.schema_by_id(id).await?;
+                let schema = match registered.schema.schema_type() {
+                    SchemaType::Json => None,
+                    _ => Some(Arc::new(compile_registered(&registered)?)),
+                };
+                write(&self.schemas, id, schema.clone());
+                schema
+            }
+        };
+        match schema {
+            Some(schema) => avro::decode_json(&schema, payload),
+            None => serde_json::from_slice(payload).map_err(|e| Error::Json(e.to_string())),
+        }
+    }
+}
