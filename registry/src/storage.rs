@@ -32,6 +32,10 @@ pub trait Storage: Send + 'static {
     /// Everything durable, in order: used after a failed append to rebuild the state, so that
     /// nothing that failed to persist is ever served.
     fn reload(&mut self) -> Result<Replay, StorageError>;
+
+    /// Housekeeping (compaction) between batches. The writer calls it with no lock held, so
+    /// reads go on meanwhile; writes wait, which bounds how much can pile up.
+    fn maintain(&mut self) {}
 }
 
 /// An in-memory backend: durable for the life of the process only. `fail_appends` lets tests

@@ -193,6 +193,9 @@ fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Recei
         for completion in completions {
             completion(durable.clone());
         }
+        if !records.is_empty() {
+            storage.maintain();
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The embedded backend: `_schemas` records encoded with `schemata_core::records` and kept in the
-//! local append-only log (`storage::log`). Compaction runs after an append once the log says
-//! enough of it is dead.
+//! local append-only log (`storage::log`). Compaction runs between batches, outside the state
+//! lock, once the log says enough of it is dead.
 
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,11 @@ impl Storage for EmbeddedStorage {
                 LogEntry { key, value }
             })
             .collect();
-        log.append(&entries).map_err(|e| StorageError::Io(e.to_string()))?;
+        log.append(&entries).map_err(|e| StorageError::Io(e.to_string()))
+    }
+
+    fn maintain(&mut self) {
+        let Some(log) = self.log.as_ref() else { return };
         if log.should_compact() {
             // A failed compaction loses nothing: the old file stays in place.
             match log.compact() {
@@ -66,7 +70,6 @@ impl Storage for EmbeddedStorage {
                 Err(error) => tracing::warn!(%error, "log compaction failed"),
             }
         }
-        Ok(())
     }
 
     fn reload(&mut self) -> Result<Replay, StorageError> {
