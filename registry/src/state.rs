@@ -178,6 +178,15 @@ impl State {
                     self.skipped += 1;
                     return;
                 };
+                // A row that keeps its id (a soft delete, a rewrite) only changes its flag:
+                // removing and re-adding it would drop and lose the id's index entries.
+                let row = self.subjects.get_mut(subject).and_then(|s| s.versions.get_mut(&version));
+                if let (Some(row), Some(RecordValue::Schema(value))) = (row, value)
+                    && row.id.0 == value.id
+                {
+                    row.deleted = value.deleted;
+                    return;
+                }
                 self.remove_version(subject, version);
                 if let Some(RecordValue::Schema(value)) = value {
                     self.insert_version(subject, version, value);
@@ -496,6 +505,16 @@ mod tests {
             "a:2=2 ids=[2] max=2",
         );
         check(vec![Record { key: RecordKey::Noop { magic: 0 }, value: None }], "ids=[] max=0");
+    }
+
+    #[test]
+    fn soft_delete_keeps_the_id_indexed() {
+        let mut state = State::replay(vec![row("a", 1, 1, false)]);
+        state.dedup(|_| HashMap::from([([7; 32], SchemaId(1))]));
+        state.apply(&row("a", 1, 1, true));
+        assert_eq!(state.dedup(|_| HashMap::new()).get(&[7; 32]), Some(&SchemaId(1)));
+        state.apply(&tombstone("a", 1));
+        assert_eq!(state.dedup(|_| HashMap::new()).get(&[7; 32]), None);
     }
 
     #[test]

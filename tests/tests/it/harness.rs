@@ -198,6 +198,15 @@ impl ChildRegistry {
     /// Spawns the binary on `data_dir` with extra flags, and waits (bounded) until it logs the
     /// address it listens on.
     pub(crate) fn spawn(data_dir: &Path, extra_args: &[&str]) -> ChildRegistry {
+        ChildRegistry::spawn_with_env(data_dir, extra_args, &[])
+    }
+
+    /// As `spawn`, with extra environment variables (e.g. `SCHEMATA_*` settings).
+    pub(crate) fn spawn_with_env(
+        data_dir: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> ChildRegistry {
         let mut child = Command::new(ChildRegistry::binary())
             .arg("--listen")
             .arg("127.0.0.1:0")
@@ -206,6 +215,7 @@ impl ChildRegistry {
             .args(extra_args)
             .env("SCHEMATA_LOG", "info")
             .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

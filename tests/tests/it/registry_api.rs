@@ -426,7 +426,14 @@ async fn soft_then_hard_delete() {
             ("GET /subjects/a/versions?deleted=true", Value::Null, 200, json!([1, 2])),
             ("GET /subjects/a/versions?deletedOnly=true", Value::Null, 200, json!([1])),
             ("GET /subjects/a/versions/1", Value::Null, 404, code(40402)),
-            ("GET /subjects/a/versions/1?deleted=true", Value::Null, 200, deleted_v1),
+            ("GET /subjects/a/versions/1?deleted=true", Value::Null, 200, deleted_v1.clone()),
+            // Lookup finds a soft-deleted version only when asked to.
+            ("POST /subjects/a", schema(V1), 404, code(40403)),
+            ("POST /subjects/a?deleted=true", schema(V1), 200, deleted_v1),
+            // A soft-deleted schema keeps its id for registrations elsewhere.
+            ("POST /subjects/other/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("DELETE /subjects/other", Value::Null, 200, json!([1])),
+            ("DELETE /subjects/other?permanent=true", Value::Null, 200, json!([1])),
             // Ids stay readable after a soft delete.
             ("GET /schemas/ids/1", Value::Null, 200, json!({"schema": V1})),
             ("GET /schemas/ids/1/versions", Value::Null, 200, json!([])),

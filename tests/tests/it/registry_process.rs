@@ -45,6 +45,22 @@ async fn binary_reads_its_config_file_and_flags_win() {
     assert_eq!(child.get("/subjects").await.body, json!(["a", "b", "c"]));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_variables_configure_and_flags_win_over_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("registry.toml");
+    std::fs::write(&file, "max_schema_bytes = 1000000\n").unwrap();
+    let env = [("SCHEMATA_MAX_SCHEMA_BYTES", "12"), ("SCHEMATA_CONFIG", file.to_str().unwrap())];
+    let child = ChildRegistry::spawn_with_env(&dir.path().join("a"), &[], &env);
+    // The environment (12 bytes) wins over the file it names.
+    let too_big = child.register("a", r#"{"type":"record","name":"R","fields":[]}"#).await;
+    assert_eq!(too_big.error_code(), Some(42209), "{}", too_big.text);
+    let flagged =
+        ChildRegistry::spawn_with_env(&dir.path().join("b"), &["--max-schema-bytes", "100"], &env);
+    let fits = flagged.register("a", r#"{"type":"record","name":"R","fields":[]}"#).await;
+    assert_eq!(fits.status, 200, "{}", fits.text);
+}
+
 #[test]
 fn bad_config_is_a_usage_error() {
     let status = std::process::Command::new(ChildRegistry::binary())
