@@ -8,6 +8,7 @@ mod harness;
 mod registry_api;
 mod registry_bad_input;
 mod registry_concurrency;
+mod registry_model;
 mod registry_process;
 mod python;
 mod registry_durability;
