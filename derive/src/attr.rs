@@ -62,6 +62,8 @@ pub(crate) struct Field {
 pub(crate) struct Variant {
     pub(crate) rename: Option<LitStr>,
     pub(crate) schemata_rename: Option<LitStr>,
+    /// `#[schemata(default)]`: the Avro enum's default symbol, for readers that meet an unknown one.
+    pub(crate) default: Option<syn::Path>,
     pub(crate) doc: Option<String>,
     pub(crate) aliases: Vec<LitStr>,
     pub(crate) skip: bool,
@@ -400,12 +402,14 @@ pub(crate) fn variant(attrs: &[Attribute], cx: &Ctxt) -> Variant {
                     out.doc = Some(meta.value()?.parse::<LitStr>()?.value());
                 } else if meta.path.is_ident("alias") {
                     out.aliases.push(meta.value()?.parse()?);
+                } else if meta.path.is_ident("default") {
+                    out.default = Some(meta.path.clone());
                 } else {
                     skip_value(&meta)?;
                     cx.error_spanned(
                         &meta.path,
                         "schemata: unknown attribute on a variant, expected one of `rename`, \
-                         `doc`, `alias`",
+                         `doc`, `alias`, `default`",
                     );
                 }
                 Ok(())

@@ -555,6 +555,12 @@ fn enumeration(
             let suffix = format!("::{}", unraw(&variant.ident));
             quote!(::core::concat!(#owner, #suffix))
         };
+        if let Some(path) = &attrs.default {
+            cx.error_spanned(
+                path,
+                "schemata: only enums of unit variants (Avro enums) have a default symbol",
+            );
+        }
         let vdoc = opt_str(attrs.doc.as_deref());
         let valiases = check_aliases(&attrs.aliases, cx);
         match &variant.fields {
@@ -666,8 +672,15 @@ fn symbols(
     cx: &Ctxt,
 ) -> TokenStream {
     let mut symbols = Vec::new();
+    let mut default: Option<String> = None;
     for (variant, attrs) in variants {
         let name = variant_name(variant, attrs, container.rename_all, cx);
+        if let Some(path) = &attrs.default {
+            if default.is_some() {
+                cx.error_spanned(path, "schemata: only one variant can be the enum's default");
+            }
+            default = Some(name.clone());
+        }
         check_name(&name, &variant.ident, "enum symbol", cx);
         if symbols.contains(&name) {
             cx.error_spanned(&variant.ident, format!("schemata: two variants are named `{name}`"));
@@ -679,6 +692,7 @@ fn symbols(
     let owner = owner(input);
     let Names { name, namespace, full, doc, aliases } = names;
     let schema = schema_impl(input, quote!(#full), &full);
+    let default = opt_str(default.as_deref());
     quote! {
         #[automatically_derived]
         impl #impl_generics __sp::Component for #ident #ty_generics #where_clause {
@@ -690,7 +704,7 @@ fn symbols(
                     #doc,
                     &[#(#aliases),*],
                     &[#(#symbols),*],
-                    ::core::option::Option::None,
+                    #default,
                 )
             }
             fn json(ctx: &mut __sp::JsonCtx, _: &__sp::Hints) -> __sp::Value {

@@ -509,9 +509,15 @@ impl Generator {
         if !distinct {
             idents = symbols.iter().map(|s| (*s).to_owned()).collect();
         }
+        let default = object.get("default").and_then(Value::as_str);
         let variants = symbols.iter().zip(&idents).map(|(symbol, variant)| {
             let variant = ident(variant);
-            quote!(#[serde(rename = #symbol)] #variant)
+            let default = if default == Some(*symbol) {
+                quote!(#[schemata(default)])
+            } else {
+                TokenStream::new()
+            };
+            quote!(#[serde(rename = #symbol)] #default #variant)
         });
         let ident = ident(&name);
         let item = quote! {

@@ -44,6 +44,7 @@ pub(crate) fn all_avro_schemas() -> Vec<(&'static str, &'static serde_json::Valu
         Tree,
         Color,
         Status,
+        Currency,
         Payment,
         Shape,
         MaybeShape,
@@ -1037,6 +1038,46 @@ enum Status {
     Discontinued,
     #[serde(skip)]
     Internal,
+}
+
+/// Readers that meet a symbol they do not know read the default instead.
+#[derive(Serialize, Deserialize, Schema)]
+#[schemata(namespace = "com.acme.test")]
+enum Currency {
+    Eur,
+    Usd,
+    #[schemata(default)]
+    Other,
+}
+
+#[test]
+fn unit_enum_default() {
+    check::<Currency>(expect![[r#"
+        com.acme.test.Currency
+        avro: {
+          "type": "enum",
+          "name": "Currency",
+          "namespace": "com.acme.test",
+          "doc": "Readers that meet a symbol they do not know read the default instead.",
+          "symbols": [
+            "Eur",
+            "Usd",
+            "Other"
+          ],
+          "default": "Other"
+        }
+        json: {
+          "$schema": "http://json-schema.org/draft-07/schema#",
+          "type": "string",
+          "title": "Currency",
+          "description": "Readers that meet a symbol they do not know read the default instead.",
+          "enum": [
+            "Eur",
+            "Usd",
+            "Other"
+          ]
+        }
+    "#]]);
 }
 
 #[test]

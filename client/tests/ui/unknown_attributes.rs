@@ -9,7 +9,7 @@ struct User {
 #[derive(schemata::Schema)]
 #[schemata(namespace = "com.acme")]
 enum Color {
-    #[schemata(default)]
+    #[schemata(order = 1)]
     Red,
 }
 
