@@ -293,6 +293,11 @@ pub(crate) async fn register(
                             "Schema id {wanted} is already taken by a different schema"
                         )));
                     }
+                    // One content, one id: a second id for the same schema would make which
+                    // one a later registration gets depend on history.
+                    if let Some(existing) = existing.filter(|e| *e != wanted) {
+                        return Err(id_taken(Some(wanted), existing));
+                    }
                     wanted
                 }
                 None => match existing {

@@ -397,6 +397,8 @@ async fn modes_readonly_and_import() {
             ("GET /subjects/b/versions", Value::Null, 200, json!([5])),
             // Id 1 is V1: importing another schema as id 1 is refused.
             ("POST /subjects/b/versions", json!({"schema": OTHER, "id": 1}), 422, code(42207)),
+            // ... and a schema that already has id 1 cannot be imported as another id.
+            ("POST /subjects/b/versions", json!({"schema": V1, "id": 7}), 422, json!({"error_code": 42207, "message": "Schema already registered with id 1 instead of input id 7"})),
             ("POST /subjects/b/versions", json!({"schema": V1, "id": 1}), 200, json!({"id": 1, "version": 6})),
             ("DELETE /mode/b", Value::Null, 200, json!({"mode": "IMPORT"})),
             ("GET /mode/b", Value::Null, 404, code(40409)),
