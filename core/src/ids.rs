@@ -13,7 +13,7 @@ impl SchemaId {
 
     /// Accepts an id as it arrives from the outside world; `None` outside 1..=i32::MAX.
     pub fn new(raw: i64) -> Option<SchemaId> {
-        (1..=i64::from(Self::MAX)).contains(&raw).then(|| SchemaId(raw as u32))
+        u32::try_from(raw).ok().filter(|id| (1..=Self::MAX).contains(id)).map(SchemaId)
     }
 }
 
@@ -33,7 +33,7 @@ impl Version {
 
     /// Accepts a version as it arrives from the outside world; `None` outside 1..=i32::MAX.
     pub fn new(raw: i64) -> Option<Version> {
-        (1..=i64::from(Self::MAX)).contains(&raw).then(|| Version(raw as u32))
+        u32::try_from(raw).ok().filter(|v| (1..=Self::MAX).contains(v)).map(Version)
     }
 }
 

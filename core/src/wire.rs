@@ -161,7 +161,7 @@ mod tests {
         check_decode(&[0, 0, 0, 0, 0], Err(WireError::InvalidId(0)));
         check_decode(&[0, 0x80, 0, 0, 0], Err(WireError::InvalidId(0x8000_0000)));
         check_decode(&[2, 0, 0, 0, 1], Err(WireError::UnknownMagic(2)));
-        check_decode(&[b'{', b'}'], Err(WireError::UnknownMagic(b'{')));
+        check_decode(b"{}", Err(WireError::UnknownMagic(b'{')));
         check_decode(&[1; 10], Err(WireError::Truncated { needed: 17, got: 10 }));
         check_decode(
             &[&[1u8][..], &[7; 16], &[42]].concat(),
