@@ -1,15 +1,16 @@
 //! schemata's one integration-test binary. Each area is a module; all of them share `harness`,
 //! which starts real services on loopback with fresh state per test.
 
+mod client_interop;
 mod client_registry;
 mod client_serde;
 mod client_support;
 mod harness;
+mod python;
 mod registry_api;
 mod registry_bad_input;
 mod registry_concurrency;
-mod registry_model;
-mod registry_process;
-mod python;
 mod registry_durability;
 mod registry_interop;
+mod registry_model;
+mod registry_process;
