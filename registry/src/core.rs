@@ -197,6 +197,25 @@ impl Core {
         Ok(schema)
     }
 
+    /// Parses a request's schema before the state lock is taken when it has no references (it
+    /// then needs nothing from the state); `None` means it must be parsed under the lock.
+    pub(crate) fn parse_early(
+        &self,
+        request: &RegisterSchemaRequest,
+    ) -> Option<Result<Schema, ApiError>> {
+        request.references.is_empty().then(|| self.parse_request(&State::default(), request))
+    }
+
+    /// The early parse if there was one, else a parse against `state`.
+    pub(crate) fn parse_late(
+        &self,
+        early: Option<Result<Schema, ApiError>>,
+        state: &State,
+        request: &RegisterSchemaRequest,
+    ) -> Result<Schema, ApiError> {
+        early.unwrap_or_else(|| self.parse_request(state, request))
+    }
+
     /// Validates and parses the schema of a register, lookup or compatibility request.
     pub(crate) fn parse_request(
         &self,

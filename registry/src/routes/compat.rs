@@ -39,8 +39,9 @@ pub(crate) async fn against_version(
     let spec = VersionSpec::parse(&raw_version)?;
     let verbose = Params::parse(query.as_deref()).flag("verbose");
     let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
+    let early = app.core.parse_early(&request);
     let state = app.core.read();
-    let new = app.core.parse_request(&state, &request)?;
+    let new = app.core.parse_late(early, &state, &request)?;
     // As Confluent: `latest` of a subject with no live version is compatible (nothing to
     // break); a named version must exist.
     let has_live = state.subjects.get(&subject).is_some_and(|s| s.has_live());
@@ -65,8 +66,9 @@ pub(crate) async fn against_level(
     let subject = subject(&app.core, one(path)?)?;
     let verbose = Params::parse(query.as_deref()).flag("verbose");
     let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
+    let early = app.core.parse_early(&request);
     let state = app.core.read();
-    let new = app.core.parse_request(&state, &request)?;
+    let new = app.core.parse_late(early, &state, &request)?;
     let level = state.level(&subject);
     let against: Vec<(Version, SchemaId)> = state
         .subjects

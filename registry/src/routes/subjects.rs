@@ -187,9 +187,11 @@ pub(crate) async fn lookup(
     let subject = subject(&app.core, one(path)?)?;
     let deleted = Params::parse(query.as_deref()).flag("deleted");
     let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
+    // Parsing is the slow part: done before the lock when the schema allows it.
+    let early = app.core.parse_early(&request);
     let state = app.core.read();
     let s = visible(&state, &subject, deleted)?;
-    let schema = app.core.parse_request(&state, &request)?;
+    let schema = app.core.parse_late(early, &state, &request)?;
     // The index keys on the normalized form, so lookups with and without `normalize` both
     // find a schema that differs only in how it is written.
     let id = app.core.dedup(&state).get(&schema.sha256()).copied();
@@ -226,11 +228,9 @@ pub(crate) async fn register(
     // references, which may have been deleted meanwhile.
     // A schema without references needs nothing from the state, so it is parsed without the
     // lock: the writer holds that lock through each fsync.
-    let schema = if request.references.is_empty() {
-        app.core.parse_request(&Registry::default(), &request)?
-    } else {
-        let state = app.core.read();
-        app.core.parse_request(&state, &request)?
+    let schema = match app.core.parse_early(&request) {
+        Some(parsed) => parsed?,
+        None => app.core.parse_request(&app.core.read(), &request)?,
     };
     let (id, version) = app
         .writer
