@@ -75,6 +75,12 @@ async fn root_types_and_unknown_paths() {
             ),
             ("DELETE /schemas/ids/1", Value::Null, 405, code(405)),
             (
+                "GET /v1/metadata/id",
+                Value::Null,
+                200,
+                json!({"scope": {"path": [], "clusters": {"schema-registry-cluster": "schemata"}}}),
+            ),
+            (
                 "GET /v1/metadata/version",
                 Value::Null,
                 200,
