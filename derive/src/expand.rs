@@ -240,10 +240,17 @@ fn expand(input: &DeriveInput, cx: &Ctxt) -> TokenStream {
             TokenStream::new()
         }
     };
+    let track = match (&container.namespace, namespace::manifest_in_use()) {
+        (None, Some(manifest)) => quote!(
+            const _: &[u8] = ::core::include_bytes!(#manifest);
+        ),
+        _ => TokenStream::new(),
+    };
     quote! {
         #[doc(hidden)]
         const _: () = {
             use ::schemata::__private as __sp;
+            #track
             #body
         };
     }

@@ -26,17 +26,20 @@ pub(crate) fn include_schema(path: &LitStr) -> TokenStream {
 
 fn generate(lit: &LitStr) -> Result<TokenStream, String> {
     let base = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
-    let path = base.join(lit.value());
-    let text = std::fs::read_to_string(&path)
-        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    let written = lit.value();
+    let path = base.join(&written);
+    // Messages name the path as written: the absolute one differs per machine.
     if path.extension().is_some_and(|e| e == "json") {
-        return Err(
-            "JSON Schema files are not supported by include_schema! yet; use an .avsc file"
-                .to_owned(),
-        );
+        return Err(format!(
+            "`{written}`: JSON Schema files are not supported by include_schema! yet; use an \
+             .avsc file"
+        ));
     }
+    let text = std::fs::read_to_string(&path).map_err(|err| {
+        format!("cannot read `{written}` (relative to the crate's Cargo.toml): {err}")
+    })?;
     schemata_core::Schema::parse(schemata_core::SchemaType::Avro, &text)
-        .map_err(|err| format!("{} is not a valid Avro schema: {err}", path.display()))?;
+        .map_err(|err| format!("`{written}` is not a valid Avro schema: {err}"))?;
     let schema: Value = serde_json::from_str(&text).map_err(|err| err.to_string())?;
     let mut generator = Generator::default();
     generator.ty(&schema, "", "", "Root")?;

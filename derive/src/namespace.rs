@@ -36,3 +36,13 @@ fn read(manifest: &std::path::Path) -> Lookup {
         )),
     }
 }
+
+/// The manifest whose default namespace applies, so the expansion can make rustc track it: a
+/// changed namespace must re-expand the derives that used it.
+pub(crate) fn manifest_in_use() -> Option<String> {
+    match crate_default() {
+        Ok(Some(_)) => std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(|dir| PathBuf::from(dir).join("Cargo.toml").to_string_lossy().into_owned()),
+        _ => None,
+    }
+}
