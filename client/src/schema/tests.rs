@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Schema, SubjectNameStrategy};
 
+pub(crate) mod roundtrip;
+
 /// Prints both schemas of `T`, after checking that the Avro one parses.
 fn check<T: Schema>(expect: Expect) {
     let avro = T::avro_schema();
