@@ -285,6 +285,53 @@ async fn incompatible_registration_is_409_listing_every_problem() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registering_an_existing_version_again_skips_the_check() {
+    // v1 {a, c} then (at NONE) v2 {a}: under BACKWARD, v1 could not be registered after v2
+    // (it lacks a default for c), but as it is already there it answers its id and version.
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            (
+                "POST /subjects/a/versions",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+            (
+                "PUT /config/a",
+                json!({"compatibility": "NONE"}),
+                200,
+                json!({"compatibility": "NONE"}),
+            ),
+            ("POST /subjects/a/versions", schema(V1), 200, json!({"id": 2, "version": 2})),
+            ("DELETE /config/a", Value::Null, 200, json!({"compatibilityLevel": "NONE"})),
+            (
+                "POST /compatibility/subjects/a/versions/latest",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"is_compatible": false}),
+            ),
+            (
+                "POST /subjects/a/versions",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+            // The same schema spelled differently in another subject shares the id.
+            (
+                "POST /subjects/b/versions",
+                schema(&V_NO_DEFAULT.replace(',', ", ")),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+            ("GET /subjects/a/versions", Value::Null, 200, json!([1, 2])),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transitive_levels_check_every_version_and_skip_soft_deleted_ones() {
     // v1 {a}; v2 {x} (registered at NONE); then v3 {x, c=0}: compatible with v2 alone, but as a
     // reader of v1 data it lacks a default for x.
