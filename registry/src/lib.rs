@@ -82,7 +82,7 @@ impl Server {
         // The dedup index parses every stored schema. Build it in the background: parse with no
         // lock held, then install it through the writer, so neither reads nor the first
         // registration wait for a full parse (a registration that comes first builds it itself).
-        let background = (Arc::clone(&core), writer.clone());
+        let background = (Arc::clone(&core), writer.downgrade());
         tokio::spawn(async move {
             let (core, writer) = background;
             let worker = Arc::clone(&core);
@@ -90,6 +90,8 @@ impl Server {
             else {
                 return;
             };
+            // Weak until here, so a shutdown during the parse does not wait for it.
+            let Some(writer) = writer.upgrade() else { return };
             let _ = writer
                 .submit(move |tx| {
                     tx.core.dedup_with(tx.state, &hashes);

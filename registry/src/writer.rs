@@ -118,6 +118,25 @@ impl Writer {
     pub(crate) fn is_closed(&self) -> bool {
         self.sender.is_closed()
     }
+
+    /// A handle that does not keep the writer alive (for background work that must not delay
+    /// shutdown).
+    pub(crate) fn downgrade(&self) -> WeakWriter {
+        WeakWriter { sender: self.sender.downgrade() }
+    }
+}
+
+/// See `Writer::downgrade`.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakWriter {
+    sender: mpsc::WeakSender<Job>,
+}
+
+impl WeakWriter {
+    /// The writer, if it still runs.
+    pub(crate) fn upgrade(&self) -> Option<Writer> {
+        self.sender.upgrade().map(|sender| Writer { sender })
+    }
 }
 
 fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Receiver<Job>) {
