@@ -80,6 +80,9 @@ pub(crate) fn compile_registered(registered: &RegisteredSchema) -> Result<Compil
         .map_err(|message| Error::Avro { path: String::new(), message })
 }
 
+/// Where a serializer writes for one (topic, is_key): the id and the schema to encode with.
+type Target = (SchemaId, Arc<Compiled>);
+
 /// Writes values of `T` as Avro records framed with their schema id.
 #[derive(Debug)]
 pub struct AvroSerializer<T> {
@@ -88,7 +91,9 @@ pub struct AvroSerializer<T> {
     schema: ParsedSchema,
     own: Arc<Compiled>,
     /// (topic, is_key) → the id and the schema to write with; a hit needs no registry call.
-    targets: RwLock<HashMap<(String, bool), (SchemaId, Arc<Compiled>)>>,
+    targets: RwLock<HashMap<(String, bool), Target>>,
+    /// Registered schemas compiled for writing (fixed id, latest version), by id.
+    compiled: RwLock<HashMap<SchemaId, Arc<Compiled>>>,
     _type: PhantomData<fn(&T)>,
 }
 
@@ -106,6 +111,7 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
             schema,
             own,
             targets: RwLock::default(),
+            compiled: RwLock::default(),
             _type: PhantomData,
         })
     }
@@ -146,26 +152,24 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         Some(write_avro(id, &schema, value, out))
     }
 
-    fn cached_target(&self, topic: &str, is_key: bool) -> Option<(SchemaId, Arc<Compiled>)> {
+    fn cached_target(&self, topic: &str, is_key: bool) -> Option<Target> {
         // A scan rather than a hash lookup: a serializer writes to a few topics, and this way
         // the hot path allocates no (String, bool) key.
         let targets = self.targets.read().unwrap_or_else(PoisonError::into_inner);
         targets.iter().find(|((t, k), _)| t == topic && *k == is_key).map(|(_, v)| v.clone())
     }
 
-    async fn resolve_target(&self, topic: &str, is_key: bool) -> Result<(SchemaId, Arc<Compiled>)> {
+    async fn resolve_target(&self, topic: &str, is_key: bool) -> Result<Target> {
         let config = &self.config;
         let subject = T::subject(config.strategy, topic, is_key);
         let target = if let Some(id) = config.fixed_id {
-            let registered = self.client.schema_by_id(id).await?;
-            (id, Arc::new(compile_registered(&registered)?))
+            (id, self.compiled(id).await?)
         } else if config.use_latest_version {
             let latest = self.client.latest(&subject).await?;
             let id = SchemaId::new(i64::from(latest.id)).ok_or_else(|| {
                 Error::Json(format!("registry answered with schema id {}", latest.id))
             })?;
-            let registered = self.client.schema_by_id(id).await?;
-            (id, Arc::new(compile_registered(&registered)?))
+            (id, self.compiled(id).await?)
         } else if config.auto_register {
             (
                 self.client.register(&subject, &self.schema, config.normalize).await?,
@@ -182,6 +186,17 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
             write(&self.targets, (topic.to_owned(), is_key), target.clone());
         }
         Ok(target)
+    }
+
+    /// The registered schema `id`, compiled once for writing.
+    async fn compiled(&self, id: SchemaId) -> Result<Arc<Compiled>> {
+        if let Some(compiled) = read(&self.compiled, &id) {
+            return Ok(compiled);
+        }
+        let registered = self.client.schema_by_id(id).await?;
+        let compiled = Arc::new(compile_registered(&registered)?);
+        write(&self.compiled, id, Arc::clone(&compiled));
+        Ok(compiled)
     }
 }
 

@@ -1,0 +1,317 @@
+//! Avro encode and decode, with Confluent framing, of a derived 10-field and 50-field event:
+//! schemata's typed serde against serde_avro_fast, apache-avro's `Value` path, and (for decode)
+//! schemata reading an evolved writer. A stand-in registry on loopback hands out the ids.
+//!
+//! Run: `cargo bench -p schemata --bench avro_serde`
+
+#![allow(deprecated, reason = "apache-avro 0.22's datum functions are the baseline measured")]
+
+use std::hint::black_box;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use criterion::{Criterion, criterion_group, criterion_main};
+use schemata::{AvroDeserializer, AvroSerializer, RegistryClient, Schema, SerializerConfig};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
+#[schemata(namespace = "bench")]
+struct Event10 {
+    id: i64,
+    user: String,
+    amount: f64,
+    count: i32,
+    active: bool,
+    email: Option<String>,
+    tags: Vec<String>,
+    country: String,
+    score: f32,
+    ts: i64,
+}
+
+/// Event10 evolved: `count` promoted int → long, `country` removed, two fields added with
+/// defaults.
+#[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
+#[schemata(namespace = "bench", name = "Event10")]
+struct Event10Next {
+    id: i64,
+    user: String,
+    amount: f64,
+    count: i64,
+    active: bool,
+    email: Option<String>,
+    tags: Vec<String>,
+    score: f32,
+    ts: i64,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    priority: i32,
+}
+
+fn event10() -> Event10 {
+    Event10 {
+        id: 1_234_567_890,
+        user: "user-42".into(),
+        amount: 99.95,
+        count: 3,
+        active: true,
+        email: Some("someone@example.com".into()),
+        tags: vec!["a".into(), "bb".into(), "ccc".into()],
+        country: "FR".into(),
+        score: 0.75,
+        ts: 1_700_000_000_000,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
+#[schemata(namespace = "bench")]
+struct Event50 {
+    f00: i64,
+    f01: String,
+    f02: f64,
+    f03: i32,
+    f04: bool,
+    f05: Option<String>,
+    f06: i64,
+    f07: String,
+    f08: f32,
+    f09: Vec<i64>,
+    f10: i64,
+    f11: String,
+    f12: f64,
+    f13: i32,
+    f14: bool,
+    f15: Option<String>,
+    f16: i64,
+    f17: String,
+    f18: f32,
+    f19: Vec<i64>,
+    f20: i64,
+    f21: String,
+    f22: f64,
+    f23: i32,
+    f24: bool,
+    f25: Option<String>,
+    f26: i64,
+    f27: String,
+    f28: f32,
+    f29: Vec<i64>,
+    f30: i64,
+    f31: String,
+    f32: f64,
+    f33: i32,
+    f34: bool,
+    f35: Option<String>,
+    f36: i64,
+    f37: String,
+    f38: f32,
+    f39: Vec<i64>,
+    f40: i64,
+    f41: String,
+    f42: f64,
+    f43: i32,
+    f44: bool,
+    f45: Option<String>,
+    f46: i64,
+    f47: String,
+    f48: f32,
+    f49: Vec<i64>,
+}
+
+fn event50() -> Event50 {
+    Event50 {
+        f00: 0,
+        f01: "value-1".into(),
+        f02: 2.5,
+        f03: -3,
+        f04: true,
+        f05: Some("opt-5".into()),
+        f06: 6000018,
+        f07: "value-7".into(),
+        f08: 8.25,
+        f09: vec![9, 10, 11],
+        f10: 10000030,
+        f11: "value-11".into(),
+        f12: 12.5,
+        f13: -13,
+        f14: true,
+        f15: Some("opt-15".into()),
+        f16: 16000048,
+        f17: "value-17".into(),
+        f18: 18.25,
+        f19: vec![19, 20, 21],
+        f20: 20000060,
+        f21: "value-21".into(),
+        f22: 22.5,
+        f23: -23,
+        f24: true,
+        f25: Some("opt-25".into()),
+        f26: 26000078,
+        f27: "value-27".into(),
+        f28: 28.25,
+        f29: vec![29, 30, 31],
+        f30: 30000090,
+        f31: "value-31".into(),
+        f32: 32.5,
+        f33: -33,
+        f34: true,
+        f35: Some("opt-35".into()),
+        f36: 36000108,
+        f37: "value-37".into(),
+        f38: 38.25,
+        f39: vec![39, 40, 41],
+        f40: 40000120,
+        f41: "value-41".into(),
+        f42: 42.5,
+        f43: -43,
+        f44: true,
+        f45: Some("opt-45".into()),
+        f46: 46000138,
+        f47: "value-47".into(),
+        f48: 48.25,
+        f49: vec![49, 50, 51],
+    }
+}
+
+/// A stand-in registry: registration hands out ids in order, ids give back their schema.
+#[derive(Debug, Default)]
+struct Registry {
+    schemas: Mutex<Vec<String>>,
+}
+
+async fn answer(State(registry): State<Arc<Registry>>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let body = axum::body::to_bytes(request.into_body(), 1 << 20).await.unwrap_or_default();
+    let mut schemas = registry.schemas.lock().unwrap();
+    let json = if let Some(id) = path.strip_prefix("/schemas/ids/") {
+        let index = id.parse::<usize>().unwrap_or(0).saturating_sub(1);
+        serde_json::json!({"schema": schemas.get(index).cloned().unwrap_or_default()})
+    } else {
+        let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let text = request["schema"].as_str().unwrap_or_default().to_owned();
+        let id = match schemas.iter().position(|s| *s == text) {
+            Some(index) => index + 1,
+            None => {
+                schemas.push(text);
+                schemas.len()
+            }
+        };
+        serde_json::json!({"id": id})
+    };
+    Response::new(Body::from(json.to_string()))
+}
+
+fn start_registry(runtime: &tokio::runtime::Runtime) -> RegistryClient {
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = axum::Router::new().fallback(answer).with_state(Arc::new(Registry::default()));
+    runtime.spawn(async move { axum::serve(listener, router).await });
+    let _guard = runtime.enter();
+    RegistryClient::new(base).unwrap()
+}
+
+/// One event type's encode and decode, ours against the baselines.
+fn compare<T, R>(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    client: &RegistryClient,
+    label: &str,
+    value: T,
+) where
+    T: Schema + Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+    R: Schema + DeserializeOwned,
+{
+    let topic = format!("bench-{label}");
+    let serializer = AvroSerializer::<T>::new(client.clone(), SerializerConfig::default()).unwrap();
+    let deserializer = AvroDeserializer::<T>::new(client.clone()).unwrap();
+    let evolved = AvroDeserializer::<R>::new(client.clone()).unwrap();
+    let framed = runtime.block_on(serializer.serialize(&topic, false, &value)).unwrap();
+    assert_eq!(runtime.block_on(deserializer.deserialize(&topic, &framed)).unwrap(), value);
+    runtime.block_on(evolved.deserialize(&topic, &framed)).unwrap();
+    let id = u32::from_be_bytes(framed[1..5].try_into().unwrap());
+
+    let text = T::avro_schema_text();
+    let fast_schema: serde_avro_fast::Schema = text.parse().unwrap();
+    let apache_schema = apache_avro::Schema::parse_str(&text).unwrap();
+    let mut fast_config = serde_avro_fast::ser::SerializerConfig::new(&fast_schema);
+    let fast_framed = {
+        let mut out = vec![0];
+        out.extend_from_slice(&id.to_be_bytes());
+        serde_avro_fast::to_datum(&value, out, &mut fast_config).unwrap()
+    };
+    assert_eq!(fast_framed, framed, "serde_avro_fast writes the same bytes");
+
+    let mut group = c.benchmark_group(format!("encode/{label}"));
+    let mut out = Vec::with_capacity(1024);
+    group.bench_function("schemata", |b| {
+        b.iter(|| {
+            out.clear();
+            serializer
+                .serialize_cached(&topic, false, black_box(&value), &mut out)
+                .unwrap()
+                .unwrap();
+            black_box(out.len())
+        })
+    });
+    let mut buffer = Vec::with_capacity(1024);
+    group.bench_function("serde_avro_fast", |b| {
+        b.iter(|| {
+            let mut out = std::mem::take(&mut buffer);
+            out.clear();
+            out.push(0);
+            out.extend_from_slice(&id.to_be_bytes());
+            buffer = serde_avro_fast::to_datum(black_box(&value), out, &mut fast_config).unwrap();
+            black_box(buffer.len())
+        })
+    });
+    group.bench_function("apache_avro_value", |b| {
+        b.iter(|| {
+            let datum =
+                apache_avro::to_value(black_box(&value)).unwrap().resolve(&apache_schema).unwrap();
+            let mut out = vec![0];
+            out.extend_from_slice(&id.to_be_bytes());
+            out.extend_from_slice(&apache_avro::to_avro_datum(&apache_schema, datum).unwrap());
+            black_box(out.len())
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("decode/{label}"));
+    group.bench_function("schemata", |b| {
+        b.iter(|| deserializer.deserialize_cached(black_box(&framed)).unwrap().unwrap())
+    });
+    group.bench_function("schemata_evolved_reader", |b| {
+        b.iter(|| evolved.deserialize_cached(black_box(&framed)).unwrap().unwrap())
+    });
+    group.bench_function("serde_avro_fast", |b| {
+        b.iter(|| {
+            let framed = black_box(&framed[..]);
+            assert_eq!(u32::from_be_bytes(framed[1..5].try_into().unwrap()), id);
+            serde_avro_fast::from_datum_slice::<T>(&framed[5..], &fast_schema).unwrap()
+        })
+    });
+    group.bench_function("apache_avro_value", |b| {
+        b.iter(|| {
+            let framed = black_box(&framed[..]);
+            assert_eq!(u32::from_be_bytes(framed[1..5].try_into().unwrap()), id);
+            let datum =
+                apache_avro::from_avro_datum(&apache_schema, &mut &framed[5..], None).unwrap();
+            apache_avro::from_value::<T>(&datum).unwrap()
+        })
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = start_registry(&runtime);
+    compare::<Event10, Event10Next>(c, &runtime, &client, "10_fields", event10());
+    compare::<Event50, Event50>(c, &runtime, &client, "50_fields", event50());
+}
+
+criterion_group!(avro, benches);
+criterion_main!(avro);
