@@ -99,6 +99,14 @@ impl fmt::Display for SubjectNameStrategy {
 ///   skips and renames, flattening a map or an Option.
 /// - Doc comments become `doc`.
 ///
+/// # Generating from schema files
+///
+/// `schemata::include_schema!("schemas/orders-value/v2.avsc")` generates the types of an Avro
+/// file (namespaces as nested modules at the call site, one call per module); a `.json` file
+/// (JSON Schema in the draft 7 shape this derive writes: `title`d objects, named types under
+/// `definitions`, `oneOf` null/T for options) generates its types at the call site. Either way
+/// the generated type derives the file's schema again; the tests check this for `schemas/`.
+///
 /// # Checking history
 ///
 /// [`crate::history::assert_compatible`] checks, in `cargo test`, that the derived schema is

@@ -5,7 +5,7 @@
 //! `HashMap<String, _>`, `["null", T]` -> `Option<T>`, other unions -> enums with one newtype
 //! variant per branch, logical types -> uuid/chrono/rust_decimal types. Namespaces become nested
 //! modules at the call site; docs become doc comments; defaults become serde defaults plus the
-//! exact default in `#[schemata(default_json)]`.
+//! exact default in `#[schemata(default_json)]`. JSON Schema files (`.json`) go through `json`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -14,6 +14,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::{Ident, LitStr};
+
+mod json;
 
 pub(crate) fn include_schema(path: &LitStr) -> TokenStream {
     match generate(path) {
@@ -29,21 +31,25 @@ fn generate(lit: &LitStr) -> Result<TokenStream, String> {
     let written = lit.value();
     let path = base.join(&written);
     // Messages name the path as written: the absolute one differs per machine.
-    if path.extension().is_some_and(|e| e == "json") {
-        return Err(format!(
-            "`{written}`: JSON Schema files are not supported by include_schema! yet; use an \
-             .avsc file"
-        ));
-    }
     let text = std::fs::read_to_string(&path).map_err(|err| {
         format!("cannot read `{written}` (relative to the crate's Cargo.toml): {err}")
     })?;
+    let tracked = path.to_string_lossy().into_owned();
+    if path.extension().is_some_and(|e| e == "json") {
+        schemata_core::Schema::parse(schemata_core::SchemaType::Json, &text)
+            .map_err(|err| format!("`{written}` is not a valid JSON Schema: {err}"))?;
+        let schema: Value = serde_json::from_str(&text).map_err(|err| err.to_string())?;
+        let items = json::generate(&schema).map_err(|err| format!("`{written}`: {err}"))?;
+        return Ok(quote! {
+            const _: &str = ::core::include_str!(#tracked);
+            #items
+        });
+    }
     schemata_core::Schema::parse(schemata_core::SchemaType::Avro, &text)
         .map_err(|err| format!("`{written}` is not a valid Avro schema: {err}"))?;
     let schema: Value = serde_json::from_str(&text).map_err(|err| err.to_string())?;
     let mut generator = Generator::default();
     generator.ty(&schema, "", "", "Root")?;
-    let tracked = path.to_string_lossy().into_owned();
     let modules = generator.emit();
     Ok(quote! {
         // Rebuild when the file changes.

@@ -1,5 +1,6 @@
 //! `include_schema!` round trip: for every file in `schemas/`, the type generated from the file
-//! derives a schema whose Parsing Canonical Form equals the file's (core's canonical form).
+//! derives a schema equal to the file's: for Avro in the Parsing Canonical Form (core's) and the
+//! normalized form, for JSON Schema as JSON values.
 
 use std::path::Path;
 
@@ -26,6 +27,29 @@ mod users_v1 {
 }
 mod users_v2 {
     crate::include_schema!("../schemas/users-value/v2.avsc");
+}
+mod customers_v1 {
+    crate::include_schema!("../schemas/customers-json-value/v1.json");
+}
+mod customers_v2 {
+    crate::include_schema!("../schemas/customers-json-value/v2.json");
+}
+
+/// (file under `schemas/`, the generated root type's JSON Schema)
+fn generated_json() -> Vec<(&'static str, &'static serde_json::Value)> {
+    vec![
+        ("customers-json-value/v1.json", customers_v1::Customer::json_schema()),
+        ("customers-json-value/v2.json", customers_v2::Customer::json_schema()),
+    ]
+}
+
+#[test]
+fn generated_types_derive_the_json_schema_file() {
+    for (file, derived) in generated_json() {
+        let text = std::fs::read_to_string(schemas_dir().join(file)).unwrap();
+        let from_file: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(derived, &from_file, "{file}: derived JSON Schema differs");
+    }
 }
 
 /// (file under `schemas/`, the generated root type's schema)
@@ -77,7 +101,7 @@ fn every_schema_file_is_round_tripped() {
         }
         for file in std::fs::read_dir(&subject).unwrap() {
             let file = file.unwrap().path();
-            if file.extension().is_some_and(|e| e == "avsc") {
+            if file.extension().is_some_and(|e| e == "avsc" || e == "json") {
                 let relative = file.strip_prefix(schemas_dir()).unwrap();
                 files.push(relative.to_string_lossy().replace('\\', "/"));
             }
@@ -85,6 +109,7 @@ fn every_schema_file_is_round_tripped() {
     }
     files.sort();
     let mut covered: Vec<String> = generated().iter().map(|(f, _)| (*f).to_owned()).collect();
+    covered.extend(generated_json().iter().map(|(f, _)| (*f).to_owned()));
     covered.sort();
     assert_eq!(covered, files, "add an include_schema! case for every file in schemas/");
 }
@@ -98,6 +123,13 @@ fn generated_values_use_schema_defaults() {
     assert_eq!(user.locale, "en");
     assert!(!user.email_verified);
     assert!(user.tags.is_empty());
+    let customer: customers_v2::Customer = serde_json::from_str(
+        r#"{"customerId": "00000000-0000-0000-0000-000000000007", "name": "A", "email": "a@x",
+            "tier": "gold", "addresses": [], "loyaltyPoints": 3, "signedUp": "2024-02-29"}"#,
+    )
+    .unwrap();
+    assert!(!customer.marketing_opt_in && customer.phone.is_none());
+    assert_eq!(customer.tier, customers_v2::Tier::gold);
     let status = orders_v3::com::acme::orders::OrderStatus::Refunded;
     assert_eq!(serde_json::to_string(&status).unwrap(), r#""REFUNDED""#);
 }
