@@ -16,6 +16,8 @@ use serde_json::Value;
 use syn::{Ident, LitStr};
 
 mod json;
+#[cfg(test)]
+mod tests;
 
 pub(crate) fn include_schema(path: &LitStr) -> TokenStream {
     match generate(path) {
