@@ -667,3 +667,64 @@ async fn subjects_with_reserved_and_unicode_characters() {
     let subjects = r.get("/subjects").await.body;
     assert_eq!(subjects, json!(["a/b", "q?x=1", "sp ace", "topic.with.dots-value", "ünïcode"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_schema_references_and_the_lenient_policy() {
+    let address = r#"{"type":"object","properties":{"street":{"type":"string"}}}"#;
+    let customer = r#"{"type":"object","properties":{"address":{"$ref":"address.json"}}}"#;
+    let reference = json!([{"name": "address.json", "subject": "address", "version": 1}]);
+    let open = r#"{"type":"object","properties":{"a":{"type":"string"}}}"#;
+    let added = r#"{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}}}"#;
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            (
+                "POST /subjects/address/versions",
+                json!({"schema": address, "schemaType": "JSON"}),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+            (
+                "POST /subjects/customer/versions",
+                json!({"schema": customer, "schemaType": "JSON", "references": reference}),
+                200,
+                json!({"id": 2, "version": 1}),
+            ),
+            (
+                "POST /subjects/c2/versions",
+                json!({"schema": customer, "schemaType": "JSON"}),
+                422,
+                code(42201),
+            ),
+            ("GET /subjects/address/versions/1/referencedby", Value::Null, 200, json!([2])),
+            // A property added to an open content model: refused by STRICT (the default) ...
+            (
+                "POST /subjects/j/versions",
+                json!({"schema": open, "schemaType": "JSON"}),
+                200,
+                json!({"id": 3, "version": 1}),
+            ),
+            (
+                "POST /subjects/j/versions",
+                json!({"schema": added, "schemaType": "JSON"}),
+                409,
+                code(40901),
+            ),
+            // ... accepted by LENIENT, set per subject.
+            (
+                "PUT /config/j",
+                json!({"jsonPolicy": "LENIENT"}),
+                200,
+                json!({"jsonPolicy": "LENIENT"}),
+            ),
+            (
+                "POST /subjects/j/versions",
+                json!({"schema": added, "schemaType": "JSON"}),
+                200,
+                json!({"id": 4, "version": 2}),
+            ),
+        ],
+    )
+    .await;
+}
