@@ -235,3 +235,11 @@ async fn reference_chains_deeper_than_the_limit_are_refused() {
     }
     assert_eq!(codes, vec![(200, None), (200, None), (200, None), (422, Some(42201))]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_over_the_time_limit_answer_50002() {
+    // With no time at all, a registration (which waits for the writer's fsync) cannot finish.
+    let r = TestRegistry::start_with(|config| config.limits.request_timeout_ms = 0).await;
+    let reply = r.register("s", "\"string\"").await;
+    assert_eq!((reply.status, reply.error_code()), (500, Some(50002)), "{}", reply.text);
+}
