@@ -238,8 +238,28 @@ async fn reference_chains_deeper_than_the_limit_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_over_the_time_limit_answer_50002() {
-    // With no time at all, a registration (which waits for the writer's fsync) cannot finish.
-    let r = TestRegistry::start_with(|config| config.limits.request_timeout_ms = 0).await;
-    let reply = r.register("s", "\"string\"").await;
-    assert_eq!((reply.status, reply.error_code()), (500, Some(50002)), "{}", reply.text);
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let r = TestRegistry::start_with(|config| config.limits.request_timeout_ms = 200).await;
+    // A body announced but never finished keeps the handler waiting until the limit.
+    let address = r.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /subjects/s/versions HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"schema\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Read until the whole error body is in (or the server closes), bounded by WAIT.
+    let mut answer = String::new();
+    let deadline = tokio::time::Instant::now() + crate::harness::WAIT;
+    while !answer.contains("timed out\"}") {
+        let mut chunk = vec![0; 4096];
+        let read = tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await;
+        let n = read.expect("answer within WAIT").unwrap();
+        if n == 0 {
+            break;
+        }
+        answer.push_str(&String::from_utf8_lossy(&chunk[..n]));
+    }
+    assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+    assert!(answer.contains(r#"{"error_code":50002,"message":"Operation timed out"}"#), "{answer}");
+    assert_eq!(r.get("/subjects").await.body, json!([]));
 }
