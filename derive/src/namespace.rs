@@ -46,3 +46,6 @@ pub(crate) fn manifest_in_use() -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;
