@@ -52,6 +52,30 @@ impl fmt::Display for SubjectNameStrategy {
 /// or generate it from a schema file (`schemata::include_schema!`); the schemas are built on first
 /// use and cached for the life of the process.
 ///
+/// ```
+/// use schemata::{Schema, SubjectNameStrategy};
+///
+/// /// An order was placed.
+/// #[derive(serde::Serialize, serde::Deserialize, Schema)]
+/// #[schemata(namespace = "com.acme.orders")]
+/// #[serde(rename_all = "camelCase")]
+/// struct OrderPlaced {
+///     order_id: String,
+///     amount_cents: i64,
+///     note: Option<String>,
+/// }
+///
+/// assert_eq!(OrderPlaced::full_name(), "com.acme.orders.OrderPlaced");
+/// assert_eq!(
+///     OrderPlaced::subject(SubjectNameStrategy::TopicName, "orders", false),
+///     "orders-value"
+/// );
+/// let fields = &OrderPlaced::avro_schema()["fields"];
+/// assert_eq!(fields[0]["name"], "orderId");
+/// assert_eq!(fields[2]["type"], serde_json::json!(["null", "string"]));
+/// assert_eq!(OrderPlaced::json_schema()["required"], serde_json::json!(["orderId", "amountCents"]));
+/// ```
+///
 /// # Mapping
 ///
 /// | Rust | Avro | JSON Schema (what serde_json writes) |
