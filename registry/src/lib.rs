@@ -79,6 +79,10 @@ impl Server {
             ServeError::Listen { address: config.listen.clone(), message: e.to_string() }
         })?;
         let addr = listener.local_addr().map_err(|e| ServeError::Io(e.to_string()))?;
+        // Answers are small and written whole: never hold one back waiting for an ACK.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         // The dedup index parses every stored schema. Build it in the background: parse with no
         // lock held, then install it through the writer, so neither reads nor the first
         // registration wait for a full parse (a registration that comes first builds it itself).
