@@ -150,11 +150,9 @@ pub(crate) async fn delete_subject_config(
     let old = app
         .writer
         .submit(move |tx| {
-            let Some(s) = tx.state.subjects.get(&subject) else {
+            // Confluent answers 40401 whenever there is no subject-level config to delete.
+            let Some(old) = tx.state.subjects.get(&subject).and_then(|s| s.config.clone()) else {
                 return Err(ApiError::SubjectNotFound(subject));
-            };
-            let Some(old) = s.config.clone() else {
-                return Err(ApiError::SubjectConfigNotConfigured(subject));
             };
             tx.emit(Record { key: RecordKey::config(Some(subject)), value: None });
             Ok(old)
@@ -269,11 +267,8 @@ pub(crate) async fn delete_subject_mode(
     let old = app
         .writer
         .submit(move |tx| {
-            let Some(s) = tx.state.subjects.get(&subject) else {
-                return Err(ApiError::SubjectNotFound(subject));
-            };
-            // Confluent answers 40401 when there is no subject-level mode to delete.
-            let Some(old) = s.mode else {
+            // Confluent answers 40401 whenever there is no subject-level mode to delete.
+            let Some(old) = tx.state.subjects.get(&subject).and_then(|s| s.mode) else {
                 return Err(ApiError::SubjectNotFound(subject));
             };
             tx.emit(Record { key: RecordKey::mode(Some(subject)), value: None });

@@ -306,6 +306,14 @@ async fn registering_an_existing_version_again_skips_the_check() {
             ),
             ("POST /subjects/a/versions", schema(V1), 200, json!({"id": 2, "version": 2})),
             ("DELETE /config/a", Value::Null, 200, json!({"compatibilityLevel": "NONE"})),
+            // A subject without its own config or mode: nothing to delete is 40401, as Confluent.
+            (
+                "DELETE /config/a",
+                Value::Null,
+                404,
+                json!({"error_code": 40401, "message": "Subject 'a' not found."}),
+            ),
+            ("DELETE /mode/a", Value::Null, 404, code(40401)),
             (
                 "POST /compatibility/subjects/a/versions/latest",
                 schema(V_NO_DEFAULT),
