@@ -27,38 +27,41 @@ use crate::registry::Error;
 pub const MAX_EMPTY_ITEMS: usize = 1 << 20;
 
 /// Why encoding or decoding failed, and where (a `/`-separated path of fields and indexes).
+/// Boxed so that the codec's `Result`s stay one word wide on the hot path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CodecError {
+pub(crate) struct CodecError(Box<ErrorInner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ErrorInner {
     path: String,
     message: String,
 }
 
 impl CodecError {
+    #[cold]
     pub(crate) fn new(message: impl Into<String>) -> CodecError {
-        CodecError { path: String::new(), message: message.into() }
+        CodecError(Box::new(ErrorInner { path: String::new(), message: message.into() }))
     }
 
     #[cold]
     pub(crate) fn at_field(mut self, name: &str) -> CodecError {
-        self.path =
-            if self.path.is_empty() { format!("/{name}") } else { format!("/{name}{}", self.path) };
+        let path = &mut self.0.path;
+        *path = if path.is_empty() { format!("/{name}") } else { format!("/{name}{path}") };
         self
     }
 
     #[cold]
     pub(crate) fn at_index(mut self, index: usize) -> CodecError {
-        self.path = format!("/{index}{}", self.path);
+        let path = &mut self.0.path;
+        *path = format!("/{index}{path}");
         self
     }
 }
 
 impl fmt::Display for CodecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "at '{}': {}", self.path, self.message)
-        }
+        let ErrorInner { path, message } = &*self.0;
+        if path.is_empty() { f.write_str(message) } else { write!(f, "at '{path}': {message}") }
     }
 }
 
@@ -78,7 +81,8 @@ impl serde::de::Error for CodecError {
 
 impl From<CodecError> for Error {
     fn from(e: CodecError) -> Error {
-        Error::Avro { path: e.path, message: e.message }
+        let ErrorInner { path, message } = *e.0;
+        Error::Avro { path, message }
     }
 }
 

@@ -132,10 +132,10 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let (id, schema) = match self.cached_target(topic, is_key) {
-            Some(target) => target,
-            None => self.resolve_target(topic, is_key).await?,
-        };
+        if let Some(done) = self.serialize_cached(topic, is_key, value, out) {
+            return done;
+        }
+        let (id, schema) = self.resolve_target(topic, is_key).await?;
         write_avro(id, &schema, value, out)
     }
 
@@ -148,15 +148,12 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Option<Result<()>> {
-        let (id, schema) = self.cached_target(topic, is_key)?;
-        Some(write_avro(id, &schema, value, out))
-    }
-
-    fn cached_target(&self, topic: &str, is_key: bool) -> Option<Target> {
         // A scan rather than a hash lookup: a serializer writes to a few topics, and this way
-        // the hot path allocates no (String, bool) key.
+        // the hot path neither allocates a key nor touches a reference count. The read lock is
+        // held while encoding; writers only take it to add a topic.
         let targets = self.targets.read().unwrap_or_else(PoisonError::into_inner);
-        targets.iter().find(|((t, k), _)| t == topic && *k == is_key).map(|(_, v)| v.clone())
+        let (_, (id, schema)) = targets.iter().find(|((t, k), _)| t == topic && *k == is_key)?;
+        Some(write_avro(*id, schema, value, out))
     }
 
     async fn resolve_target(&self, topic: &str, is_key: bool) -> Result<Target> {
@@ -217,7 +214,9 @@ fn write_avro<T: Serialize>(
 pub struct AvroDeserializer<T> {
     client: RegistryClient,
     reader: Compiled,
-    plans: RwLock<HashMap<SchemaId, Arc<Plan>>>,
+    /// Plans by writer id, scanned: a consumer sees a handful of writer ids, and a scan beats
+    /// hashing at that size.
+    plans: RwLock<Vec<(SchemaId, Arc<Plan>)>>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -232,10 +231,10 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
     /// it is taken for symmetry with the serializer and for error context.
     pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
         let (id, payload) = frame(bytes)?;
-        let plan = match read(&self.plans, &id) {
-            Some(plan) => plan,
-            None => self.plan(id).await?,
-        };
+        if let Some(done) = self.decode_cached(id, payload) {
+            return done;
+        }
+        let plan = self.plan(id).await?;
         avro::decode(&plan, payload)
     }
 
@@ -246,8 +245,13 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
             Ok(frame) => frame,
             Err(e) => return Some(Err(e)),
         };
-        let plan = read(&self.plans, &id)?;
-        Some(avro::decode(&plan, payload))
+        self.decode_cached(id, payload)
+    }
+
+    fn decode_cached(&self, id: SchemaId, payload: &[u8]) -> Option<Result<T>> {
+        let plans = self.plans.read().unwrap_or_else(PoisonError::into_inner);
+        let (_, plan) = plans.iter().find(|(known, _)| *known == id)?;
+        Some(avro::decode(plan, payload))
     }
 
     async fn plan(&self, id: SchemaId) -> Result<Arc<Plan>> {
@@ -259,7 +263,10 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
             reasons,
         })?;
         let plan = Arc::new(plan);
-        write(&self.plans, id, Arc::clone(&plan));
+        let mut plans = self.plans.write().unwrap_or_else(PoisonError::into_inner);
+        if !plans.iter().any(|(known, _)| *known == id) {
+            plans.push((id, Arc::clone(&plan)));
+        }
         Ok(plan)
     }
 }

@@ -4,13 +4,23 @@
 
 use super::CodecError;
 
+#[inline]
 pub(crate) fn write_long(value: i64, out: &mut Vec<u8>) {
     let mut n = ((value << 1) ^ (value >> 63)) as u64;
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
+    if n < 0x80 {
+        out.push(n as u8);
+        return;
     }
-    out.push(n as u8);
+    // One capacity check for the whole varint rather than one per byte.
+    let mut buf = [0u8; 10];
+    let mut len = 0;
+    while n >= 0x80 {
+        buf[len] = (n as u8) | 0x80;
+        n >>= 7;
+        len += 1;
+    }
+    buf[len] = n as u8;
+    out.extend_from_slice(&buf[..=len]);
 }
 
 pub(crate) fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {

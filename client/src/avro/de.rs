@@ -159,6 +159,7 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         match self.resolve()? {
             Op::Null => visitor.visit_none(),
             Op::ReaderUnion(branch) if branch.null => visitor.visit_none(),
+            Op::ReaderUnion(branch) if branch.alone => visitor.visit_some(self.with(branch.inner)),
             // The union stays current, so an enum inside the option still sees its branch.
             _ => visitor.visit_some(self),
         }
@@ -187,6 +188,10 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
             Op::String => {
                 let symbol = self.input.with(|r| r.str().map(str::to_owned))?;
                 visitor.visit_enum(StrDeserializer::<CodecError>::new(&symbol))
+            }
+            // `Option<E>` where E has one variant: the union was `["null", E's record]`.
+            Op::Record(_) if variants.len() == 1 => {
+                visitor.visit_enum(VariantDe { name: variants[0], de: self })
             }
             _ => self.deserialize_any(visitor),
         }

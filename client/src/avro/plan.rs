@@ -65,6 +65,8 @@ pub(crate) struct ReaderBranch {
     pub(crate) name: Option<Box<str>>,
     /// Index among the reader union's non-null branches (the variant index otherwise).
     pub(crate) position: u32,
+    /// The reader union is `["null", this]`: an `Option` needs no union context past `Some`.
+    pub(crate) alone: bool,
     pub(crate) inner: OpId,
 }
 
@@ -149,19 +151,17 @@ impl Builder<'_> {
                 self.memo.insert((identity, w, r), id);
                 let mut ops = Vec::with_capacity(branches.len());
                 for &branch in branches {
-                    // An unreadable branch fails only when a record uses it.
+                    // An unreadable branch is an error only when a record uses it.
                     let errors = self.errors.len();
                     let op = self.build(identity, branch, r, path);
-                    if let Some(error) = self.errors.drain(errors..).next() {
-                        let _ = error;
-                    }
+                    self.errors.truncate(errors);
                     ops.push(op);
                 }
                 self.ops[id as usize] = Op::WriterUnion(ops.into());
                 return Ok(id);
             }
             (_, Node::Union(branches)) => {
-                let index = pick_reader_branch(writer, wn, reader, branches).ok_or_else(|| {
+                let index = pick_reader_branch(wn, reader, branches).ok_or_else(|| {
                     format!(
                         "no branch of the reader union takes writer type {}",
                         writer.type_name(w)
@@ -180,7 +180,9 @@ impl Builder<'_> {
                     _ => None,
                 };
                 let inner = self.try_build(identity, w, branch, path)?;
-                Op::ReaderUnion(Box::new(ReaderBranch { null, name, position, inner }))
+                let alone = branches.len() == 2
+                    && branches.iter().any(|&b| matches!(reader.node(b), Node::Null));
+                Op::ReaderUnion(Box::new(ReaderBranch { null, name, position, alone, inner }))
             }
             (Node::Null, Node::Null) => Op::Null,
             (Node::Boolean, Node::Boolean) => Op::Boolean,
@@ -232,9 +234,10 @@ impl Builder<'_> {
                 let mut steps = Vec::with_capacity(wf.len().max(rf.len()));
                 let mut seen = vec![false; rf.len()];
                 for field in wf {
-                    let found = rf.iter().position(|f| f.name == field.name).or_else(|| {
-                        rf.iter().position(|f| f.aliases.iter().any(|a| *a == field.name))
-                    });
+                    let found = rf
+                        .iter()
+                        .position(|f| f.name == field.name)
+                        .or_else(|| rf.iter().position(|f| f.aliases.contains(&field.name)));
                     match found {
                         Some(index) if !seen[index] => {
                             seen[index] = true;
@@ -246,7 +249,7 @@ impl Builder<'_> {
                         _ => steps.push(Step::Skip(field.ty)),
                     }
                 }
-                for (index, field) in rf.iter().enumerate().filter(|(i, _)| !seen[*i]) {
+                for (field, _) in rf.iter().zip(&seen).filter(|(_, seen)| !**seen) {
                     let child = format!("{path}/{}", field.name);
                     let Some(default) = &field.default else {
                         self.errors.push(format!(
@@ -259,7 +262,6 @@ impl Builder<'_> {
                         self.errors.push(format!("at '{child}': {e}"));
                         continue;
                     }
-                    let _ = index;
                     let op = self.build(true, field.ty, field.ty, &child);
                     steps.push(Step::Default {
                         name: field.name.as_str().into(),
@@ -286,12 +288,7 @@ impl Builder<'_> {
 
 /// The reader union branch for a non-union writer type: the same type (a named one by name or
 /// alias) first, then any branch of the same kind, then one it promotes to.
-fn pick_reader_branch(
-    writer: &Compiled,
-    wn: &Node,
-    reader: &Compiled,
-    branches: &[NodeId],
-) -> Option<usize> {
+fn pick_reader_branch(wn: &Node, reader: &Compiled, branches: &[NodeId]) -> Option<usize> {
     let find = |pred: &dyn Fn(&Node) -> bool| branches.iter().position(|&b| pred(reader.node(b)));
     let named = |n: &Node| -> Option<(std::mem::Discriminant<Node>, Named)> {
         match n {
@@ -301,7 +298,6 @@ fn pick_reader_branch(
             _ => None,
         }
     };
-    let _ = writer;
     if let Some((kind, wname)) = named(wn) {
         return find(&|n| named(n).is_some_and(|(k, rname)| k == kind && rname.accepts(&wname)))
             .or_else(|| find(&|n| std::mem::discriminant(n) == kind));

@@ -98,35 +98,42 @@ impl<'s, 'o> Enc<'s, 'o> {
 }
 
 fn pick_branch(schema: &Compiled, branches: &[NodeId], kind: Kind<'_>) -> Option<usize> {
-    let find = |pred: &dyn Fn(&Node) -> bool| branches.iter().position(|&b| pred(schema.node(b)));
     match kind {
-        Kind::Null => find(&|n| matches!(n, Node::Null)),
-        Kind::Boolean => find(&|n| matches!(n, Node::Boolean)),
+        Kind::Null => position(schema, branches, |n| matches!(n, Node::Null)),
+        Kind::Boolean => position(schema, branches, |n| matches!(n, Node::Boolean)),
         Kind::Int(value) => {
             let fits_int = i32::try_from(value).is_ok();
-            find(&|n| matches!(n, Node::Int) && fits_int)
-                .or_else(|| find(&|n| matches!(n, Node::Long)))
-                .or_else(|| find(&|n| matches!(n, Node::Double | Node::Float)))
+            position(schema, branches, |n| matches!(n, Node::Int) && fits_int)
+                .or_else(|| position(schema, branches, |n| matches!(n, Node::Long)))
+                .or_else(|| position(schema, branches, |n| matches!(n, Node::Double | Node::Float)))
         }
-        Kind::Float => {
-            find(&|n| matches!(n, Node::Double)).or_else(|| find(&|n| matches!(n, Node::Float)))
+        Kind::Float => position(schema, branches, |n| matches!(n, Node::Double))
+            .or_else(|| position(schema, branches, |n| matches!(n, Node::Float))),
+        Kind::Str => position(schema, branches, |n| matches!(n, Node::String))
+            .or_else(|| position(schema, branches, |n| matches!(n, Node::Enum { .. })))
+            .or_else(|| position(schema, branches, |n| matches!(n, Node::Bytes))),
+        Kind::Bytes => {
+            position(schema, branches, |n| matches!(n, Node::Bytes | Node::Fixed { .. }))
         }
-        Kind::Str => find(&|n| matches!(n, Node::String))
-            .or_else(|| find(&|n| matches!(n, Node::Enum { .. })))
-            .or_else(|| find(&|n| matches!(n, Node::Bytes))),
-        Kind::Bytes => find(&|n| matches!(n, Node::Bytes | Node::Fixed { .. })),
-        Kind::Seq => find(&|n| matches!(n, Node::Array(_)))
-            .or_else(|| find(&|n| matches!(n, Node::Bytes | Node::Fixed { .. }))),
-        Kind::Map => find(&|n| matches!(n, Node::Map(_)))
-            .or_else(|| find(&|n| matches!(n, Node::Record { .. }))),
-        Kind::Named(name) => find(&|n| match n {
+        Kind::Seq => position(schema, branches, |n| matches!(n, Node::Array(_))).or_else(|| {
+            position(schema, branches, |n| matches!(n, Node::Bytes | Node::Fixed { .. }))
+        }),
+        Kind::Map => position(schema, branches, |n| matches!(n, Node::Map(_)))
+            .or_else(|| position(schema, branches, |n| matches!(n, Node::Record { .. }))),
+        Kind::Named(name) => position(schema, branches, |n| match n {
             Node::Record { name: named, .. }
             | Node::Enum { name: named, .. }
             | Node::Fixed { name: named, .. } => named.short() == name,
             _ => false,
         })
-        .or_else(|| find(&|n| matches!(n, Node::Record { .. }))),
+        .or_else(|| position(schema, branches, |n| matches!(n, Node::Record { .. }))),
     }
+}
+
+/// The first branch whose node satisfies `pred` (generic, so each use inlines).
+#[inline]
+fn position(schema: &Compiled, branches: &[NodeId], pred: impl Fn(&Node) -> bool) -> Option<usize> {
+    branches.iter().position(|&b| pred(schema.node(b)))
 }
 
 impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
@@ -562,7 +569,7 @@ impl ser::SerializeMap for MapEnc<'_, '_> {
 /// switches to buffering the rest, and fields serde skipped are filled from the schema default.
 pub(crate) struct StructEnc<'s, 'o> {
     schema: &'s Compiled,
-    node: NodeId,
+    fields: &'s [super::schema::Field],
     out: &'o mut Vec<u8>,
     next: usize,
     pending: Option<Vec<Option<Vec<u8>>>>,
@@ -570,18 +577,16 @@ pub(crate) struct StructEnc<'s, 'o> {
 
 impl<'s, 'o> StructEnc<'s, 'o> {
     fn new(schema: &'s Compiled, node: NodeId, out: &'o mut Vec<u8>) -> StructEnc<'s, 'o> {
-        StructEnc { schema, node, out, next: 0, pending: None }
-    }
-
-    fn fields(&self) -> &'s [super::schema::Field] {
-        match self.schema.node(self.node) {
-            Node::Record { fields, .. } => fields,
+        let fields = match schema.node(node) {
+            Node::Record { fields, .. } => &fields[..],
             _ => &[],
-        }
+        };
+        StructEnc { schema, fields, out, next: 0, pending: None }
     }
 
+    #[inline]
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), CodecError> {
-        let fields = self.fields();
+        let fields = self.fields;
         let schema = self.schema;
         if self.pending.is_none() && fields.get(self.next).is_some_and(|f| f.name == key) {
             let ty = fields[self.next].ty;
@@ -620,7 +625,7 @@ impl ser::SerializeStruct for StructEnc<'_, '_> {
     }
 
     fn end(self) -> Result<(), CodecError> {
-        let fields = self.fields();
+        let fields = self.fields;
         let mut pending = self.pending.unwrap_or_default();
         for (position, field) in fields.iter().enumerate().skip(self.next) {
             match pending.get_mut(position).and_then(Option::take) {

@@ -334,3 +334,34 @@ proptest! {
         let _ = decode_json(&compiled(&schema), &bytes);
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Solo {
+    Only { x: i32 },
+}
+
+fn check_round_trip<T>(schema: serde_json::Value, value: T)
+where
+    T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let mut bytes = Vec::new();
+    encode(&compiled(&schema), &value, &mut bytes).unwrap();
+    apache_avro::from_avro_datum(&apache_schema(&schema), &mut &bytes[..], None).unwrap();
+    assert_eq!(decode::<T>(&plan(&schema, &schema), &bytes).unwrap(), value, "{schema}");
+}
+
+#[test]
+fn option_and_union_shapes() {
+    let only = json!({"type": "record", "name": "Only", "fields": [{"name": "x", "type": "int"}]});
+    check_round_trip(json!(["null", only]), Some(Solo::Only { x: 3 }));
+    check_round_trip(json!(["null", only]), None::<Solo>);
+    check_round_trip(json!(["null", "long"]), Some(-9_i64));
+    check_round_trip(json!(["string", "null"]), Some("first".to_owned()));
+    check_round_trip(
+        json!({"type": "map", "values": ["null", "double"]}),
+        HashMap::from([("k".to_owned(), Some(1.5))]),
+    );
+    check_round_trip(json!({"type": "array", "items": "int"}), vec![1, -2, 300]);
+    check_round_trip(json!({"type": "fixed", "name": "F", "size": 3}), [7u8, 8, 9]);
+    check_round_trip(json!("bytes"), vec![1u8, 2, 3]);
+}
