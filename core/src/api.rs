@@ -146,11 +146,11 @@ pub mod codes {
     pub const ID_DOES_NOT_MATCH: i32 = 42207;
     pub const INVALID_SUBJECT: i32 = 42208;
     pub const SCHEMA_TOO_LARGE: i32 = 42209;
-    pub const INTERNAL_SERVER_ERROR: i32 = 50001;
-    pub const STORE_ERROR: i32 = 50002;
-    pub const OPERATION_TIMEOUT: i32 = 50003;
-    pub const REQUEST_FORWARDING_FAILED: i32 = 50004;
-    pub const UNKNOWN_LEADER: i32 = 50005;
+    // The 5xxxx codes as Confluent's server numbers them (its `Errors` table).
+    pub const STORE_ERROR: i32 = 50001;
+    pub const OPERATION_TIMEOUT: i32 = 50002;
+    pub const REQUEST_FORWARDING_FAILED: i32 = 50003;
+    pub const UNKNOWN_LEADER: i32 = 50004;
 }
 
 #[cfg(test)]

@@ -118,10 +118,9 @@ impl ApiError {
             UnprocessableBody(_) => (StatusCode::UNPROCESSABLE_ENTITY, 422),
             NotFound => (StatusCode::NOT_FOUND, 404),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, 405),
-            // Confluent's server uses 50001 for store errors and 50002 for timeouts.
-            Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
-            Timeout => (StatusCode::INTERNAL_SERVER_ERROR, 50002),
-            Unavailable => (StatusCode::SERVICE_UNAVAILABLE, 50001),
+            Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, codes::STORE_ERROR),
+            Timeout => (StatusCode::INTERNAL_SERVER_ERROR, codes::OPERATION_TIMEOUT),
+            Unavailable => (StatusCode::SERVICE_UNAVAILABLE, codes::STORE_ERROR),
         }
     }
 }

@@ -19,6 +19,7 @@ const WRITERS: usize = 4;
 type Acked = BTreeMap<(String, i64), (i64, String)>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::print_stderr, reason = "the seed must be visible to replay a failure")]
 async fn every_acknowledged_registration_survives_sigkill() {
     let cycles: usize =
         std::env::var("SCHEMATA_DURABILITY_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
