@@ -1,4 +1,4 @@
-//! The schema-history check users call from `cargo test`: a type's derived Avro schema must stay
+//! The schema-history check users call from `cargo test`: a type's derived schema must stay
 //! compatible, at a chosen level, with the versions committed under `schemas/<subject>/`, so that
 //! breaking changes fail on a laptop rather than at the registry. With `SCHEMATA_WRITE_SCHEMAS=1`
 //! a changed (and compatible) schema is written as the next version, to be reviewed and committed.
@@ -28,15 +28,15 @@ pub enum Outcome {
 #[non_exhaustive]
 pub enum HistoryError {
     #[error(
-        "no schema history in {}: run the test with {WRITE_ENV}=1 to write v1.avsc",
+        "no schema history in {}: run the test with {WRITE_ENV}=1 to write {first}",
         dir.display()
     )]
-    Missing { dir: PathBuf },
+    Missing { dir: PathBuf, first: String },
     #[error("cannot access {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{} is not a valid Avro schema: {source}", path.display())]
+    #[error("{} is not a valid schema: {source}", path.display())]
     Invalid { path: PathBuf, source: ParseError },
-    #[error("the derived schema of {type_name} is not valid Avro: {source}")]
+    #[error("the derived schema of {type_name} is not valid: {source}")]
     InvalidDerived { type_name: String, source: ParseError },
     #[error("the derived schema of {type_name} is not {level} compatible with {}:\n{details}", dir.display())]
     Incompatible {
@@ -48,35 +48,83 @@ pub enum HistoryError {
     },
 }
 
-/// Panics with every finding unless `T`'s schema is compatible with the history in `dir` at
-/// `level`. Writes a new version when `SCHEMATA_WRITE_SCHEMAS` is set (to anything but `0`).
+/// Whether the environment asks for new versions to be written.
+fn write_requested() -> bool {
+    std::env::var(WRITE_ENV).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Panics with every finding unless `T`'s Avro schema is compatible with the history in `dir`
+/// (`vN.avsc` files) at `level`. Writes a new version when `SCHEMATA_WRITE_SCHEMAS` is set (to
+/// anything but `0`).
 #[track_caller]
 pub fn assert_compatible<T: Schema>(dir: impl AsRef<Path>, level: CompatibilityLevel) -> Outcome {
-    let write = std::env::var(WRITE_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
-    match check::<T>(dir.as_ref(), level, write) {
+    match check::<T>(dir.as_ref(), level, write_requested()) {
         Ok(outcome) => outcome,
         Err(err) => panic!("{err}"),
     }
 }
 
-/// The check itself, with the write decision explicit.
+/// As [`assert_compatible`] for `T`'s JSON Schema and a history of `vN.json` files.
+#[track_caller]
+pub fn assert_json_compatible<T: Schema>(
+    dir: impl AsRef<Path>,
+    level: CompatibilityLevel,
+) -> Outcome {
+    match check_json::<T>(dir.as_ref(), level, write_requested()) {
+        Ok(outcome) => outcome,
+        Err(err) => panic!("{err}"),
+    }
+}
+
+/// The Avro check itself, with the write decision explicit.
 pub fn check<T: Schema>(
     dir: &Path,
     level: CompatibilityLevel,
     write: bool,
 ) -> Result<Outcome, HistoryError> {
-    let text = serde_json::to_string_pretty(T::avro_schema()).unwrap_or_default() + "\n";
-    let derived = crate::core::Schema::parse(SchemaType::Avro, &text).map_err(|source| {
-        HistoryError::InvalidDerived { type_name: T::full_name().to_owned(), source }
+    check_schema(SchemaType::Avro, T::avro_schema(), T::full_name(), dir, level, write)
+}
+
+/// The JSON Schema check itself, with the write decision explicit.
+pub fn check_json<T: Schema>(
+    dir: &Path,
+    level: CompatibilityLevel,
+    write: bool,
+) -> Result<Outcome, HistoryError> {
+    check_schema(SchemaType::Json, T::json_schema(), T::full_name(), dir, level, write)
+}
+
+fn extension(schema_type: SchemaType) -> &'static str {
+    match schema_type {
+        SchemaType::Json => "json",
+        _ => "avsc",
+    }
+}
+
+fn check_schema(
+    schema_type: SchemaType,
+    schema: &serde_json::Value,
+    type_name: &str,
+    dir: &Path,
+    level: CompatibilityLevel,
+    write: bool,
+) -> Result<Outcome, HistoryError> {
+    let extension = extension(schema_type);
+    let text = serde_json::to_string_pretty(schema).unwrap_or_default() + "\n";
+    let derived = crate::core::Schema::parse(schema_type, &text).map_err(|source| {
+        HistoryError::InvalidDerived { type_name: type_name.to_owned(), source }
     })?;
-    let versions = read_versions(dir)?;
+    let versions = read_versions_with(dir, extension)?;
     let next_version = versions.last().map_or(1, |(v, _, _)| v + 1);
     if versions.is_empty() && !write {
-        return Err(HistoryError::Missing { dir: dir.to_owned() });
+        return Err(HistoryError::Missing {
+            dir: dir.to_owned(),
+            first: format!("v1.{extension}"),
+        });
     }
     let mut history = Vec::new();
     for (_, path, text) in versions.iter().rev() {
-        let schema = crate::core::Schema::parse(SchemaType::Avro, text)
+        let schema = crate::core::Schema::parse(schema_type, text)
             .map_err(|source| HistoryError::Invalid { path: path.clone(), source })?;
         history.push(schema);
     }
@@ -99,7 +147,7 @@ pub fn check<T: Schema>(
             );
         }
         return Err(HistoryError::Incompatible {
-            type_name: T::full_name().to_owned(),
+            type_name: type_name.to_owned(),
             level,
             dir: dir.to_owned(),
             incompatibilities: report.incompatibilities,
@@ -109,7 +157,7 @@ pub fn check<T: Schema>(
     if !write {
         return Ok(Outcome::Pending { next_version });
     }
-    let path = dir.join(format!("v{next_version}.avsc"));
+    let path = dir.join(format!("v{next_version}.{extension}"));
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&path, text))
         .map_err(|source| HistoryError::Io { path: path.clone(), source })?;
@@ -118,6 +166,14 @@ pub fn check<T: Schema>(
 
 /// `vN.avsc` files of `dir`, oldest first, with their text. A missing directory is no history.
 pub fn read_versions(dir: &Path) -> Result<Vec<(u32, PathBuf, String)>, HistoryError> {
+    read_versions_with(dir, "avsc")
+}
+
+/// `vN.<extension>` files of `dir`, oldest first, with their text.
+pub fn read_versions_with(
+    dir: &Path,
+    extension: &str,
+) -> Result<Vec<(u32, PathBuf, String)>, HistoryError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -127,11 +183,9 @@ pub fn read_versions(dir: &Path) -> Result<Vec<(u32, PathBuf, String)>, HistoryE
     for entry in entries {
         let entry = entry.map_err(|source| HistoryError::Io { path: dir.to_owned(), source })?;
         let path = entry.path();
-        let Some(version) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix('v')?.strip_suffix(".avsc")?.parse::<u32>().ok())
-        else {
+        let Some(version) = path.file_name().and_then(|n| n.to_str()).and_then(|n| {
+            n.strip_prefix('v')?.strip_suffix(extension)?.strip_suffix('.')?.parse::<u32>().ok()
+        }) else {
             continue;
         };
         let text = std::fs::read_to_string(&path)

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{HistoryError, Outcome, check, read_versions};
+use super::{HistoryError, Outcome, check, check_json, read_versions, read_versions_with};
 use crate::core::{CompatibilityLevel, SchemaType};
 
 #[derive(Serialize, crate::Schema)]
@@ -64,6 +64,27 @@ fn evolution_is_written_checked_and_refused() {
     assert!(details.contains("v2"), "{details}");
     // Nothing was written for the refused version.
     assert_eq!(read_versions(&subject).unwrap().len(), 2);
+}
+
+#[test]
+fn json_schema_history_is_checked_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let subject = dir.path().join("evolving-json-value");
+    let level = CompatibilityLevel::Backward;
+    let err = check_json::<V1>(&subject, level, false).unwrap_err();
+    assert!(err.to_string().contains("v1.json"), "{err}");
+    let first = check_json::<V1>(&subject, level, true).unwrap();
+    assert_eq!(first, Outcome::Written { version: 1, path: subject.join("v1.json") });
+    assert_eq!(
+        check_json::<V1>(&subject, level, false).unwrap(),
+        Outcome::Unchanged { version: 1 }
+    );
+    // A field whose type changed from string to boolean breaks BACKWARD; nothing is written.
+    let err = check_json::<V3>(&subject, level, true).unwrap_err();
+    assert!(matches!(err, HistoryError::Incompatible { .. }), "{err}");
+    assert_eq!(read_versions_with(&subject, "json").unwrap().len(), 1);
+    // The Avro history of the same folder is separate.
+    assert!(read_versions(&subject).unwrap().is_empty());
 }
 
 fn schemas_dir() -> std::path::PathBuf {
