@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use schemata_core::wire::{self, SchemaRef};
 use schemata_core::{Schema as ParsedSchema, SchemaId, SchemaType};
@@ -92,6 +92,8 @@ pub struct AvroSerializer<T> {
     own: Arc<Compiled>,
     /// (topic, is_key) → the id and the schema to write with; a hit needs no registry call.
     targets: RwLock<HashMap<(String, bool), Target>>,
+    /// The first target found, read without a lock: most serializers write to one topic.
+    first: OnceLock<((String, bool), Target)>,
     /// Registered schemas compiled for writing (fixed id, latest version), by id.
     compiled: RwLock<HashMap<SchemaId, Arc<Compiled>>>,
     _type: PhantomData<fn(&T)>,
@@ -111,6 +113,7 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
             schema,
             own,
             targets: RwLock::default(),
+            first: OnceLock::new(),
             compiled: RwLock::default(),
             _type: PhantomData,
         })
@@ -151,6 +154,12 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         // A scan rather than a hash lookup: a serializer writes to a few topics, and this way
         // the hot path neither allocates a key nor touches a reference count. The read lock is
         // held while encoding; writers only take it to add a topic.
+        if let Some(((t, k), (id, schema))) = self.first.get()
+            && t == topic
+            && *k == is_key
+        {
+            return Some(write_avro(*id, schema, value, out));
+        }
         let targets = self.targets.read().unwrap_or_else(PoisonError::into_inner);
         let (_, (id, schema)) = targets.iter().find(|((t, k), _)| t == topic && *k == is_key)?;
         Some(write_avro(*id, schema, value, out))
@@ -180,6 +189,7 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         };
         // "Latest" is re-read when the client's TTL lapses: don't pin it here.
         if !config.use_latest_version {
+            let _ = self.first.set(((topic.to_owned(), is_key), target.clone()));
             write(&self.targets, (topic.to_owned(), is_key), target.clone());
         }
         Ok(target)
@@ -217,6 +227,8 @@ pub struct AvroDeserializer<T> {
     /// Plans by writer id, scanned: a consumer sees a handful of writer ids, and a scan beats
     /// hashing at that size.
     plans: RwLock<Vec<(SchemaId, Arc<Plan>)>>,
+    /// The first plan made, read without a lock: most topics carry one writer schema.
+    first: OnceLock<(SchemaId, Arc<Plan>)>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -224,7 +236,13 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
     pub fn new(client: RegistryClient) -> Result<AvroDeserializer<T>> {
         let reader = Compiled::from_json(T::avro_schema())
             .map_err(|message| Error::Avro { path: String::new(), message })?;
-        Ok(AvroDeserializer { client, reader, plans: RwLock::default(), _type: PhantomData })
+        Ok(AvroDeserializer {
+            client,
+            reader,
+            plans: RwLock::default(),
+            first: OnceLock::new(),
+            _type: PhantomData,
+        })
     }
 
     /// Decodes a framed record. The topic is not needed to find the schema (the id names it);
@@ -249,6 +267,11 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
     }
 
     fn decode_cached(&self, id: SchemaId, payload: &[u8]) -> Option<Result<T>> {
+        if let Some((first, plan)) = self.first.get()
+            && *first == id
+        {
+            return Some(avro::decode(plan, payload));
+        }
         let plans = self.plans.read().unwrap_or_else(PoisonError::into_inner);
         let (_, plan) = plans.iter().find(|(known, _)| *known == id)?;
         Some(avro::decode(plan, payload))
@@ -263,6 +286,7 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
             reasons,
         })?;
         let plan = Arc::new(plan);
+        let _ = self.first.set((id, Arc::clone(&plan)));
         let mut plans = self.plans.write().unwrap_or_else(PoisonError::into_inner);
         if !plans.iter().any(|(known, _)| *known == id) {
             plans.push((id, Arc::clone(&plan)));
