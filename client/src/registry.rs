@@ -248,6 +248,9 @@ mod tls {
     ) -> Result<reqwest::ClientBuilder> {
         let certs = reqwest::Certificate::from_pem_bundle(pem)
             .map_err(|e| Error::Config(format!("ca certificate: {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::Config("ca certificate: no certificate in the PEM text".into()));
+        }
         Ok(builder.tls_certs_only(certs))
     }
 }
@@ -819,5 +822,7 @@ mod tests {
         assert!(matches!(RegistryClient::builder().build(), Err(Error::Config(_))));
         assert!(matches!(RegistryClient::new("not a url"), Err(Error::Config(_))));
         assert!(RegistryClient::new("http://127.0.0.1:1/").is_ok());
+        let with_ca = RegistryClient::builder().url("https://127.0.0.1:1").ca_cert_pem("no pem");
+        assert!(matches!(with_ca.build(), Err(Error::Config(_))));
     }
 }
