@@ -111,8 +111,11 @@ fn our_bytes_read_by_apache_avro_and_back() {
         let mut bytes = Vec::new();
         encode(&ours, &value, &mut bytes).unwrap();
         let read = apache_avro::from_avro_datum(&apache, &mut &bytes[..], None).unwrap();
+        // apache-avro re-encodes what it read (maps in its own order), and we read that back.
         let again = apache_avro::to_avro_datum(&apache, read).unwrap();
-        assert_eq!(again, bytes, "apache-avro re-encodes what it read to the same bytes");
+        assert_eq!(again.len(), bytes.len());
+        let decoded: Event = decode(&plan(&schema, &schema), &again).unwrap();
+        assert_eq!(decoded, value);
         let decoded: Event = decode(&plan(&schema, &schema), &bytes).unwrap();
         assert_eq!(decoded, value);
     }
