@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use reqwest::{Method, StatusCode, Url};
 use schemata_core::api::{
     self, CompatibilityCheckResponse, Config, ConfigUpdate, ErrorBody, Mode, RegisterSchemaRequest,
-    RegisterSchemaResponse, SchemaById, SubjectSchema, SubjectVersion,
+    RegisterSchemaResponse, SchemaById, SubjectSchema, SubjectVersion, codes,
 };
 use schemata_core::{
     ReferencedSchema, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType,
@@ -56,6 +56,21 @@ impl fmt::Display for VersionSpec {
             VersionSpec::Number(n) => n.fmt(f),
         }
     }
+}
+
+/// What [`RegistryClient::export_all`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// Every version of every subject, soft-deleted ones included, as `GET /schemas` orders them.
+    pub schemas: Vec<SubjectSchema>,
+    /// (subject, version) of the soft-deleted versions among `schemas`.
+    pub soft_deleted: Vec<(String, i32)>,
+    pub global_config: Config,
+    pub global_mode: Mode,
+    /// Subjects with a config of their own.
+    pub subject_configs: Vec<(String, Config)>,
+    /// Subjects with a mode of their own.
+    pub subject_modes: Vec<(String, Mode)>,
 }
 
 /// A schema as the registry holds it under an id, parsed (references resolved) once.
@@ -476,11 +491,49 @@ impl RegistryClient {
             .await
     }
 
-    /// Every schema version the registry holds (soft-deleted ones too when `deleted`): the
-    /// export the CLI's backup writes.
+    /// Every schema version the registry holds (soft-deleted ones too when `deleted`).
     pub async fn export(&self, deleted: bool) -> Result<Vec<SubjectSchema>> {
         let query = [("deleted", deleted.to_string())];
         self.call(Method::GET, &["schemas"], &query, None::<&()>).await
+    }
+
+    /// Everything a backup needs to rebuild the registry: every schema version (soft-deleted
+    /// ones marked), the global config and mode, and each subject's own config and mode.
+    pub async fn export_all(&self) -> Result<Export> {
+        let schemas = self.export(true).await?;
+        let live: std::collections::HashSet<(String, i32)> =
+            self.export(false).await?.into_iter().map(|s| (s.subject, s.version)).collect();
+        let soft_deleted = schemas
+            .iter()
+            .filter(|s| !live.contains(&(s.subject.clone(), s.version)))
+            .map(|s| (s.subject.clone(), s.version))
+            .collect();
+        let mut subjects: Vec<String> = schemas.iter().map(|s| s.subject.clone()).collect();
+        subjects.dedup();
+        let mut subject_configs = Vec::new();
+        let mut subject_modes = Vec::new();
+        for subject in &subjects {
+            match self.config(Some(subject), false).await {
+                Ok(config) => subject_configs.push((subject.clone(), config)),
+                Err(e)
+                    if e.error_code()
+                        == Some(codes::SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED) => {}
+                Err(e) => return Err(e),
+            }
+            match self.mode(Some(subject), false).await {
+                Ok(mode) => subject_modes.push((subject.clone(), mode)),
+                Err(e) if e.error_code() == Some(codes::SUBJECT_LEVEL_MODE_NOT_CONFIGURED) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Export {
+            schemas,
+            soft_deleted,
+            global_config: self.config(None, false).await?,
+            global_mode: self.mode(None, false).await?,
+            subject_configs,
+            subject_modes,
+        })
     }
 
     /// Deletes a subject (soft, or permanent after a soft delete); returns the deleted versions.

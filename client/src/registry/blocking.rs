@@ -7,7 +7,9 @@ use std::sync::Arc;
 use schemata_core::api::{CompatibilityCheckResponse, Config, ConfigUpdate, Mode, SubjectSchema};
 use schemata_core::{Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType};
 
-use super::{Error, RegisteredSchema, RegistryClient, RegistryClientBuilder, Result, VersionSpec};
+use super::{
+    Error, Export, RegisteredSchema, RegistryClient, RegistryClientBuilder, Result, VersionSpec,
+};
 
 /// The blocking client. Clones of the inner async client share its caches.
 #[derive(Debug)]
@@ -98,6 +100,10 @@ impl BlockingRegistryClient {
 
     pub fn export(&self, deleted: bool) -> Result<Vec<SubjectSchema>> {
         self.runtime.block_on(self.client.export(deleted))
+    }
+
+    pub fn export_all(&self) -> Result<Export> {
+        self.runtime.block_on(self.client.export_all())
     }
 
     pub fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<u32>> {

@@ -77,6 +77,13 @@ async fn api_surface_through_the_client() {
     let exported = client.export(false).await.unwrap();
     assert_eq!(exported.iter().filter(|s| s.subject == subject).count(), 2);
     assert_eq!(client.delete_version(subject, VersionSpec::Number(1), false).await.unwrap(), 1);
+    let all = client.export_all().await.unwrap();
+    assert_eq!(all.schemas.len(), 2);
+    assert_eq!(all.soft_deleted, vec![(subject.to_owned(), 1)]);
+    assert_eq!(all.subject_configs.len(), 1);
+    assert_eq!(all.subject_configs[0].1.compatibility_level.as_deref(), Some("FULL"));
+    assert_eq!(all.global_mode.mode, "READWRITE");
+    assert!(all.subject_modes.is_empty(), "{:?}", all.subject_modes);
     assert_eq!(client.versions(subject, false).await.unwrap(), vec![2]);
     assert_eq!(client.delete_subject(subject, false).await.unwrap(), vec![2]);
     let error = client.versions(subject, false).await.unwrap_err();
