@@ -509,6 +509,7 @@ impl RegistryClient {
             .map(|s| (s.subject.clone(), s.version))
             .collect();
         let mut subjects: Vec<String> = schemas.iter().map(|s| s.subject.clone()).collect();
+        subjects.sort();
         subjects.dedup();
         let mut subject_configs = Vec::new();
         let mut subject_modes = Vec::new();
