@@ -33,11 +33,31 @@ pub(crate) fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
 pub(crate) struct Reader<'a> {
     pub(crate) buf: &'a [u8],
     pub(crate) pos: usize,
+    /// Records, arrays and maps open around the cursor: recursive schemas let input nest as
+    /// deep as it has bytes, so decoding counts and stops before the stack would.
+    depth: usize,
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(buf: &'a [u8]) -> Reader<'a> {
-        Reader { buf, pos: 0 }
+        Reader { buf, pos: 0, depth: 0 }
+    }
+
+    #[inline]
+    pub(crate) fn enter(&mut self) -> Result<(), CodecError> {
+        self.depth += 1;
+        if self.depth > super::json::MAX_DEPTH {
+            return Err(CodecError::new(format!(
+                "datum nests deeper than {} levels",
+                super::json::MAX_DEPTH
+            )));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     pub(crate) fn remaining(&self) -> usize {

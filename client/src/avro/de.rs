@@ -127,20 +127,26 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
                     empty: *items_may_be_empty,
                     done: false,
                 };
+                seq.de.input.with(|r| r.enter())?;
                 let value = visitor.visit_seq(&mut seq)?;
                 seq.drain()?;
+                seq.de.input.with(|r| r.leave());
                 Ok(value)
             }
             Op::Map(values) => {
                 let mut map = MapDe { de: self.with(*values), left: 0, done: false };
+                map.de.input.with(|r| r.enter())?;
                 let value = visitor.visit_map(&mut map)?;
                 map.drain()?;
+                map.de.input.with(|r| r.leave());
                 Ok(value)
             }
             Op::Record(steps) => {
                 let mut record = RecordDe { plan: self.plan, input: self.input, steps, next: 0 };
+                record.input.with(|r| r.enter())?;
                 let value = visitor.visit_map(&mut record)?;
                 record.drain()?;
+                record.input.with(|r| r.leave());
                 Ok(value)
             }
             Op::ReaderUnion(branch) => {

@@ -368,3 +368,24 @@ fn option_and_union_shapes() {
     check_round_trip(json!({"type": "fixed", "name": "F", "size": 3}), [7u8, 8, 9]);
     check_round_trip(json!("bytes"), vec![1u8, 2, 3]);
 }
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct Node {
+    next: Option<Box<Node>>,
+}
+
+#[test]
+fn hostile_nesting_is_an_error_not_a_stack_overflow() {
+    let list = json!({"type": "record", "name": "Node", "fields": [{"name": "next", "type": ["null", "Node"]}]});
+    // Each level is one byte (union branch 1); a million of them would overflow the stack.
+    let mut bytes = vec![0x02; 1_000_000];
+    bytes.push(0);
+    let error = decode::<Node>(&plan(&list, &list), &bytes).unwrap_err().to_string();
+    assert!(error.contains("nests deeper"), "{error}");
+    let error = decode_json(&compiled(&list), &bytes).unwrap_err().to_string();
+    assert!(error.contains("nests too deeply"), "{error}");
+    let shallow = [0x02, 0x02, 0x00];
+    let expected =
+        Node { next: Some(Box::new(Node { next: Some(Box::new(Node { next: None })) })) };
+    assert_eq!(decode::<Node>(&plan(&list, &list), &shallow).unwrap(), expected);
+}
