@@ -23,9 +23,8 @@ pub const MAX_REPORTED_ERRORS: usize = 16;
 pub struct JsonSerializer<T> {
     client: RegistryClient,
     config: SerializerConfig,
+    /// Parsed once by core, whose JSON Schema engine compiles the validator at parse time.
     schema: ParsedSchema,
-    /// Compiled once; `None` when validation is off.
-    validator: Option<jsonschema::Validator>,
     ids: RwLock<HashMap<(String, bool), SchemaId>>,
     _type: PhantomData<fn(&T)>,
 }
@@ -34,22 +33,7 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
     pub fn new(client: RegistryClient, config: SerializerConfig) -> Result<JsonSerializer<T>> {
         let text = T::json_schema().to_string();
         let schema = ParsedSchema::parse(SchemaType::Json, &text)?;
-        let validator = if config.validate {
-            Some(
-                jsonschema::validator_for(T::json_schema())
-                    .map_err(|e| Error::Json(format!("json schema of {}: {e}", T::full_name())))?,
-            )
-        } else {
-            None
-        };
-        Ok(JsonSerializer {
-            client,
-            config,
-            schema,
-            validator,
-            ids: RwLock::default(),
-            _type: PhantomData,
-        })
+        Ok(JsonSerializer { client, config, schema, ids: RwLock::default(), _type: PhantomData })
     }
 
     pub async fn serialize(&self, topic: &str, is_key: bool, value: &T) -> Result<Vec<u8>> {
@@ -67,15 +51,13 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
         out: &mut Vec<u8>,
     ) -> Result<()> {
         let id = self.id(topic, is_key).await?;
-        if let Some(validator) = &self.validator {
+        if self.config.validate
+            && let Some(schema) = self.schema.as_json()
+        {
             let document = serde_json::to_value(value).map_err(|e| Error::Json(e.to_string()))?;
-            let errors: Vec<String> = validator
-                .iter_errors(&document)
-                .take(MAX_REPORTED_ERRORS)
-                .map(|e| format!("at '{}': {e}", e.instance_path()))
-                .collect();
-            if !errors.is_empty() {
-                return Err(Error::Validation(errors));
+            if let Err(errors) = schema.validate(&document) {
+                let reasons = errors.iter().take(MAX_REPORTED_ERRORS).map(ToString::to_string);
+                return Err(Error::Validation(reasons.collect()));
             }
         }
         let start = out.len();
