@@ -6,6 +6,7 @@ mod client_registry;
 mod client_serde;
 mod client_support;
 mod harness;
+mod json_interop;
 mod python;
 mod registry_api;
 mod registry_bad_input;
