@@ -243,8 +243,10 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         visitor.visit_newtype_struct(self)
     }
 
+    // Avro's logical types carry the human-readable forms: uuid is a string, and chrono, time
+    // and rust_decimal pick their text forms here too, which the logical positions convert.
     fn is_human_readable(&self) -> bool {
-        false
+        true
     }
 
     serde::forward_to_deserialize_any! {

@@ -416,8 +416,10 @@ impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
         }
     }
 
+    // Avro's logical types carry the human-readable forms: uuid is a string, and chrono, time
+    // and rust_decimal pick their text forms here too, which the logical positions convert.
     fn is_human_readable(&self) -> bool {
-        false
+        true
     }
 }
 

@@ -389,3 +389,19 @@ fn hostile_nesting_is_an_error_not_a_stack_overflow() {
         Node { next: Some(Box::new(Node { next: Some(Box::new(Node { next: None })) })) };
     assert_eq!(decode::<Node>(&plan(&list, &list), &shallow).unwrap(), expected);
 }
+
+#[test]
+fn uuid_goes_as_its_string_form() {
+    let schema = json!({"type": "string", "logicalType": "uuid"});
+    let id = uuid::Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+    let mut bytes = Vec::new();
+    encode(&compiled(&schema), &id, &mut bytes).unwrap();
+    let apache = apache_avro::to_avro_datum(&apache_schema(&schema), AvroValue::Uuid(id)).unwrap();
+    assert_eq!(bytes, apache);
+    assert_eq!(decode::<uuid::Uuid>(&plan(&schema, &schema), &bytes).unwrap(), id);
+    // A string that is not a uuid is a typed error, not a panic.
+    let mut bad = Vec::new();
+    encode(&compiled(&json!("string")), "not-a-uuid", &mut bad).unwrap();
+    let error = decode::<uuid::Uuid>(&plan(&schema, &schema), &bad).unwrap_err().to_string();
+    assert!(error.contains("invalid"), "{error}");
+}
