@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::JsonSchema;
-use super::model::{Child, Documents, Draft, Node, NodeKind, push_segment};
+use super::model::{ASSERTIONS, Child, Documents, Draft, Node, NodeKind, push_segment};
 use crate::compat::JsonPolicy;
 
 /// Declares the change kinds with their stable names and their BACKWARD classification under
@@ -254,57 +254,13 @@ pub fn diff_with_policy(
 }
 
 /// How deep comparisons nest. References are memoized so recursion terminates anyway; this
-/// bounds the stack on long chains of distinct definitions.
-const MAX_DEPTH: usize = 200;
+/// bounds the stack on long chains of distinct definitions (hand-written schemas nest a few
+/// levels; serde_json already refuses documents nested more than 128 deep).
+const MAX_DEPTH: usize = 64;
 
 /// How many branch pairs a combined schema may ask us to match before we fall back to
 /// comparing branches by position.
 const MAX_BRANCH_PAIRS: usize = 4096;
-
-/// Keywords that constrain instances; everything else (annotations, `$defs`, vendor keywords)
-/// never changes which data is valid.
-const ASSERTIONS: &[&str] = &[
-    "type",
-    "enum",
-    "const",
-    "multipleOf",
-    "maximum",
-    "exclusiveMaximum",
-    "minimum",
-    "exclusiveMinimum",
-    "maxLength",
-    "minLength",
-    "pattern",
-    "format",
-    "items",
-    "prefixItems",
-    "additionalItems",
-    "unevaluatedItems",
-    "maxItems",
-    "minItems",
-    "uniqueItems",
-    "contains",
-    "maxContains",
-    "minContains",
-    "properties",
-    "patternProperties",
-    "additionalProperties",
-    "unevaluatedProperties",
-    "required",
-    "maxProperties",
-    "minProperties",
-    "dependencies",
-    "dependentRequired",
-    "dependentSchemas",
-    "propertyNames",
-    "allOf",
-    "anyOf",
-    "oneOf",
-    "not",
-    "if",
-    "then",
-    "else",
-];
 
 const COMBINERS: [&str; 3] = ["allOf", "anyOf", "oneOf"];
 
@@ -426,6 +382,8 @@ struct Differ<'a> {
     deciding: HashSet<(String, String)>,
     patterns: HashMap<String, Option<jsonschema::Validator>>,
     type_cache: HashMap<(bool, String), Types>,
+    /// Verdicts of `not` pairs, which run a differ with the sides swapped.
+    negations: HashMap<(String, String), bool>,
     depth: usize,
 }
 
@@ -441,6 +399,7 @@ impl<'a> Differ<'a> {
             deciding: HashSet::new(),
             patterns: HashMap::new(),
             type_cache: HashMap::new(),
+            negations: HashMap::new(),
             depth: 0,
         }
     }
@@ -1099,10 +1058,10 @@ impl<'a> Differ<'a> {
         let Some(patterns) = node.child("patternProperties") else { return Vec::new() };
         let mut out = Vec::new();
         for pattern in member_names(Some(&patterns)) {
-            if self.pattern_matches(&pattern, name) {
-                if let Some(child) = patterns.member(&pattern) {
-                    out.push(self.node(side, &child));
-                }
+            if self.pattern_matches(&pattern, name)
+                && let Some(child) = patterns.member(&pattern)
+            {
+                out.push(self.node(side, &child));
             }
         }
         out
@@ -1592,7 +1551,7 @@ impl<'a> Differ<'a> {
         }
 
         if u_neutral && !o_neutral {
-            let (b, suffix) = (bu[0].0.clone(), bu[0].1.clone());
+            let Some((b, suffix)) = bu.first().cloned() else { return };
             if o_sum {
                 // Every original alternative must now be accepted by the single schema.
                 let mut rejected = Vec::new();
@@ -1610,11 +1569,10 @@ impl<'a> Differ<'a> {
                     self.push(ChangeKind::SumTypeNarrowed, &keyword_path, message);
                 }
             } else {
-                match bo.iter().position(|(a, _)| self.accepts(a, &b)) {
-                    Some(i) => {
+                match bo.iter().find(|(a, _)| self.accepts(a, &b)).cloned() {
+                    Some((a, _)) => {
                         let message = "allOf reduced to one of its subschemas".to_owned();
                         self.push(ChangeKind::ProductTypeNarrowed, &keyword_path, message);
-                        let a = bo[i].0.clone();
                         self.compare(&a, &b, &at(&suffix));
                     }
                     None => {
@@ -1642,8 +1600,9 @@ impl<'a> Differ<'a> {
                 }
                 match found {
                     Some((i, j)) => {
-                        let (a, b, suffix) = (bo[i].0.clone(), bu[j].0.clone(), bu[j].1.clone());
-                        self.compare(&a, &b, &at(&suffix));
+                        if let Some((a, b, suffix)) = pair(&bo, &bu, i, j) {
+                            self.compare(&a, &b, &at(&suffix));
+                        }
                     }
                     None => self.push(
                         ChangeKind::CombinedTypeSubschemasChanged,
@@ -1655,8 +1614,9 @@ impl<'a> Differ<'a> {
             }
             let (matched, unmatched) = self.match_branches(&bo, &bu, false);
             for &(i, j) in &matched {
-                let (a, b, suffix) = (bo[i].0.clone(), bu[j].0.clone(), bu[j].1.clone());
-                self.compare(&a, &b, &at(&suffix));
+                if let Some((a, b, suffix)) = pair(&bo, &bu, i, j) {
+                    self.compare(&a, &b, &at(&suffix));
+                }
             }
             if unmatched.is_empty() {
                 if bu.len() > bo.len() {
@@ -1695,14 +1655,16 @@ impl<'a> Differ<'a> {
 
         // The update is a product (or both sides are single schemas).
         if o_neutral && u_neutral {
-            let (a, b, suffix) = (bo[0].0.clone(), bu[0].0.clone(), bu[0].1.clone());
-            self.compare(&a, &b, &at(&suffix));
+            if let Some((a, b, suffix)) = pair(&bo, &bu, 0, 0) {
+                self.compare(&a, &b, &at(&suffix));
+            }
             return;
         }
         let (matched, unmatched) = self.match_branches(&bo, &bu, true);
         for &(i, j) in &matched {
-            let (a, b, suffix) = (bo[i].0.clone(), bu[j].0.clone(), bu[j].1.clone());
-            self.compare(&a, &b, &at(&suffix));
+            if let Some((a, b, suffix)) = pair(&bo, &bu, i, j) {
+                self.compare(&a, &b, &at(&suffix));
+            }
         }
         if unmatched.is_empty() {
             if bu.len() < bo.len() {
@@ -1783,13 +1745,24 @@ impl<'a> Differ<'a> {
             (Some(a), Some(b)) => {
                 // The update rejects what its negated schema accepts, so the update accepts
                 // everything the original did exactly when the new negated schema accepts no
-                // more than the old one: the diff runs the other way round.
-                let reverse = self.sub_diff(&b, &a, &path);
-                if reverse.is_empty() {
+                // more than the old one: the question runs the other way round.
+                // The reverse question needs a differ with the sides swapped, so each node's
+                // subschemas and references resolve in its own documents.
+                let key = (a.key.clone(), b.key.clone());
+                let narrowed = match self.negations.get(&key) {
+                    Some(&narrowed) => narrowed,
+                    None => {
+                        let mut reverse = Differ::new(self.update, self.original, self.policy);
+                        reverse.depth = self.depth;
+                        let narrowed = reverse.accepts(&b, &a);
+                        self.negations.insert(key, narrowed);
+                        narrowed
+                    }
+                };
+                if narrowed && self.accepts(&a, &b) {
                     return;
                 }
-                let policy = self.policy;
-                if reverse.iter().all(|c| is_compatible(c.kind, policy)) {
+                if narrowed {
                     let message =
                         "the negated schema accepts less, so the update accepts more".to_owned();
                     self.push(ChangeKind::NotTypeNarrowed, &path, message);
@@ -1832,6 +1805,18 @@ impl<'a> Differ<'a> {
             }
         }
     }
+}
+
+/// The original branch `i` and the update branch `j` with the update's path suffix.
+fn pair<'a>(
+    bo: &[(Node<'a>, String)],
+    bu: &[(Node<'a>, String)],
+    i: usize,
+    j: usize,
+) -> Option<(Node<'a>, Node<'a>, String)> {
+    let (a, _) = bo.get(i)?;
+    let (b, suffix) = bu.get(j)?;
+    Some((a.clone(), b.clone(), suffix.clone()))
 }
 
 /// A node's own (first part's) keyword, ignoring what its references contribute.

@@ -62,6 +62,51 @@ pub(crate) struct ModelError {
     pub(crate) message: String,
 }
 
+/// Keywords that constrain instances; everything else (annotations, `$defs`, vendor keywords)
+/// never changes which data is valid.
+pub(crate) const ASSERTIONS: &[&str] = &[
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "format",
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "unevaluatedItems",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "contains",
+    "maxContains",
+    "minContains",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "required",
+    "maxProperties",
+    "minProperties",
+    "dependencies",
+    "dependentRequired",
+    "dependentSchemas",
+    "propertyNames",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+];
+
 /// How many `$ref` hops one node may take before we stop following (a chain this long is either
 /// a cycle of pure references or a schema nobody writes by hand).
 const MAX_REF_HOPS: usize = 32;
@@ -135,12 +180,12 @@ impl Documents {
         let mut out = Vec::new();
         for doc in self.docs.iter().skip(1) {
             out.push((doc.name.clone(), &doc.value, doc.draft));
-            if let Some(base) = self.root_base_uri() {
-                if !has_scheme(&doc.name) {
-                    let joined = join_uri(base, &doc.name);
-                    if joined != doc.name {
-                        out.push((joined, &doc.value, doc.draft));
-                    }
+            if let Some(base) = self.root_base_uri()
+                && !has_scheme(&doc.name)
+            {
+                let joined = join_uri(base, &doc.name);
+                if joined != doc.name {
+                    out.push((joined, &doc.value, doc.draft));
                 }
             }
         }
@@ -238,8 +283,17 @@ impl Documents {
                 _ => break,
             }
         }
+        // The identity is made of the parts that constrain something: a `$ref` with only
+        // annotations next to it is the schema it points to, wherever it is written, so a
+        // recursive schema reached from many places is compared once.
+        let constraining: Vec<&Part<'_>> = parts
+            .iter()
+            .filter(|p| p.map.keys().any(|k| ASSERTIONS.contains(&k.as_str())))
+            .collect();
+        let key_parts: Vec<&Part<'_>> =
+            if constraining.is_empty() { parts.last().into_iter().collect() } else { constraining };
         let key =
-            parts.iter().map(|p| format!("{}:{}", p.doc, p.ptr)).collect::<Vec<_>>().join("|");
+            key_parts.iter().map(|p| format!("{}:{}", p.doc, p.ptr)).collect::<Vec<_>>().join("|");
         Node { kind: NodeKind::Object(parts), draft, key }
     }
 
