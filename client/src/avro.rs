@@ -8,6 +8,7 @@ mod de;
 mod json;
 mod plan;
 mod schema;
+mod temporal;
 #[cfg(test)]
 mod tests;
 

@@ -108,6 +108,8 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
             Op::Boolean => visitor.visit_bool(self.input.with(|r| r.boolean())?),
             Op::Int => visitor.visit_i32(self.input.with(|r| r.int())?),
             Op::Long => visitor.visit_i64(self.input.with(|r| r.long())?),
+            Op::Temporal { long: true, .. } => visitor.visit_i64(self.input.with(|r| r.long())?),
+            Op::Temporal { long: false, .. } => visitor.visit_i32(self.input.with(|r| r.int())?),
             Op::IntAsLong => visitor.visit_i64(i64::from(self.input.with(|r| r.int())?)),
             Op::Float => visitor.visit_f32(self.input.with(|r| r.float())?),
             Op::IntAsFloat => visitor.visit_f32(self.input.with(|r| r.int())? as f32),
@@ -249,8 +251,24 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         true
     }
 
+    fn deserialize_str<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        // Only a date/time position converts; the rest reads as any value would.
+        if let Op::Temporal { long, logical } = self.resolve()? {
+            let count = match long {
+                true => self.input.with(|r| r.long())?,
+                false => i64::from(self.input.with(|r| r.int())?),
+            };
+            return visitor.visit_string(super::temporal::format(*logical, count)?);
+        }
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        self.deserialize_str(visitor)
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
         unit_struct tuple_struct map struct identifier ignored_any
     }
 }

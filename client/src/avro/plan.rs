@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::json::encode_json;
 use super::schema::{Compiled, Named, Node, NodeId};
+use super::temporal::Temporal;
 
 /// Index of an instruction in [`Plan::ops`].
 pub(crate) type OpId = u32;
@@ -38,6 +39,12 @@ pub(crate) enum Op {
     LongAsFloat,
     LongAsDouble,
     FloatAsDouble,
+    /// An `int` (`long` when `long`) with a date/time logical type: a number to numeric
+    /// targets, its text form to `deserialize_str` (chrono's and time's types).
+    Temporal {
+        long: bool,
+        logical: Temporal,
+    },
     Fixed(usize),
     /// Writer symbol index → the reader's symbol (`None`: unknown to the reader, no default).
     Enum(Box<[Option<Box<str>>]>),
@@ -186,11 +193,17 @@ impl Builder<'_> {
             }
             (Node::Null, Node::Null) => Op::Null,
             (Node::Boolean, Node::Boolean) => Op::Boolean,
-            (Node::Int, Node::Int) => Op::Int,
+            (Node::Int, Node::Int) => match reader.temporal.get(&r) {
+                Some(&logical) => Op::Temporal { long: false, logical },
+                None => Op::Int,
+            },
             (Node::Int, Node::Long) => Op::IntAsLong,
             (Node::Int, Node::Float) => Op::IntAsFloat,
             (Node::Int, Node::Double) => Op::IntAsDouble,
-            (Node::Long, Node::Long) => Op::Long,
+            (Node::Long, Node::Long) => match reader.temporal.get(&r) {
+                Some(&logical) => Op::Temporal { long: true, logical },
+                None => Op::Long,
+            },
             (Node::Long, Node::Float) => Op::LongAsFloat,
             (Node::Long, Node::Double) => Op::LongAsDouble,
             (Node::Float, Node::Float) => Op::Float,

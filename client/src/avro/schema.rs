@@ -8,6 +8,8 @@ use apache_avro::Schema as Apache;
 use apache_avro::schema::{InnerDecimalSchema, Name, UuidSchema};
 use serde_json::Value;
 
+use super::temporal::{Temporal, Unit};
+
 /// Index of a node in [`Compiled::nodes`].
 pub(crate) type NodeId = u32;
 
@@ -16,6 +18,9 @@ pub(crate) type NodeId = u32;
 pub struct Compiled {
     pub(crate) nodes: Vec<Node>,
     pub(crate) root: NodeId,
+    /// Date and time logical types by node: consulted only when serde hands text to a number
+    /// position and when planning, so plain `int`/`long` fields never pay for it.
+    pub(crate) temporal: HashMap<NodeId, Temporal>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,12 +88,13 @@ pub(crate) struct Field {
 impl Compiled {
     /// Compiles `schema`, whose `Ref`s name types defined in it or in `referenced`.
     pub fn new(schema: &Apache, referenced: &[Apache]) -> Result<Compiled, String> {
-        let mut builder = Builder { nodes: Vec::new(), names: HashMap::new() };
+        let mut builder =
+            Builder { nodes: Vec::new(), names: HashMap::new(), temporal: HashMap::new() };
         for schema in referenced {
             builder.node(schema)?;
         }
         let root = builder.node(schema)?;
-        Ok(Compiled { nodes: builder.nodes, root })
+        Ok(Compiled { nodes: builder.nodes, root, temporal: builder.temporal })
     }
 
     /// Compiles a schema given as JSON (a Rust type's `Schema::avro_schema()`).
@@ -146,6 +152,7 @@ impl Compiled {
 struct Builder {
     nodes: Vec<Node>,
     names: HashMap<String, NodeId>,
+    temporal: HashMap<NodeId, Temporal>,
 }
 
 impl Builder {
@@ -242,7 +249,21 @@ impl Builder {
                     .ok_or_else(|| format!("named type '{full}' is used but never defined"));
             }
         };
-        Ok(self.push(node))
+        let id = self.push(node);
+        let temporal = match schema {
+            Apache::Date => Temporal::Date,
+            Apache::TimeMillis => Temporal::Time(Unit::Millis),
+            Apache::TimeMicros => Temporal::Time(Unit::Micros),
+            Apache::TimestampMillis => Temporal::Timestamp(Unit::Millis),
+            Apache::TimestampMicros => Temporal::Timestamp(Unit::Micros),
+            Apache::TimestampNanos => Temporal::Timestamp(Unit::Nanos),
+            Apache::LocalTimestampMillis => Temporal::Local(Unit::Millis),
+            Apache::LocalTimestampMicros => Temporal::Local(Unit::Micros),
+            Apache::LocalTimestampNanos => Temporal::Local(Unit::Nanos),
+            _ => return Ok(id),
+        };
+        self.temporal.insert(id, temporal);
+        Ok(id)
     }
 
     fn fixed(

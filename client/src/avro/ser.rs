@@ -111,7 +111,9 @@ fn pick_branch(schema: &Compiled, branches: &[NodeId], kind: Kind<'_>) -> Option
             .or_else(|| position(schema, branches, |n| matches!(n, Node::Float))),
         Kind::Str => position(schema, branches, |n| matches!(n, Node::String))
             .or_else(|| position(schema, branches, |n| matches!(n, Node::Enum { .. })))
-            .or_else(|| position(schema, branches, |n| matches!(n, Node::Bytes))),
+            .or_else(|| position(schema, branches, |n| matches!(n, Node::Bytes)))
+            // An optional date/time: chrono's text goes to the branch with the logical type.
+            .or_else(|| branches.iter().position(|b| schema.temporal.contains_key(b))),
         Kind::Bytes => {
             position(schema, branches, |n| matches!(n, Node::Bytes | Node::Fixed { .. }))
         }
@@ -202,6 +204,14 @@ impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
                     .position(|s| s == v)
                     .ok_or_else(|| CodecError::new(format!("'{v}' is not a symbol of the enum")))?;
                 write_long(index as i64, self.out);
+            }
+            // Text at a date/time position: chrono and time serialize their values as text.
+            // `parse` keeps `int` positions within an int, and both are zigzag varints.
+            Node::Int | Node::Long => {
+                let Some(&logical) = self.schema.temporal.get(&self.node) else {
+                    return Err(self.mismatch("a string"));
+                };
+                write_long(super::temporal::parse(logical, v)?, self.out);
             }
             _ => return Err(self.mismatch("a string")),
         }

@@ -405,3 +405,124 @@ fn uuid_goes_as_its_string_form() {
     let error = decode::<uuid::Uuid>(&plan(&schema, &schema), &bad).unwrap_err().to_string();
     assert!(error.contains("invalid"), "{error}");
 }
+
+/// Encodes `text` at a `logical` position, checks the bytes against apache-avro's encoding of
+/// `count`, and decodes the text form back.
+fn check_temporal(schema: serde_json::Value, text: &str, count: i64, back: &str) {
+    let mut bytes = Vec::new();
+    encode(&compiled(&schema), text, &mut bytes).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let value = match schema["logicalType"].as_str() {
+        Some("date") => AvroValue::Date(count as i32),
+        Some("time-millis") => AvroValue::TimeMillis(count as i32),
+        Some("time-micros") => AvroValue::TimeMicros(count),
+        Some("timestamp-millis") => AvroValue::TimestampMillis(count),
+        Some("timestamp-micros") => AvroValue::TimestampMicros(count),
+        Some("local-timestamp-millis") => AvroValue::LocalTimestampMillis(count),
+        Some("local-timestamp-micros") => AvroValue::LocalTimestampMicros(count),
+        other => panic!("no logical type {other:?}"),
+    };
+    let apache = apache_avro::to_avro_datum(&apache_schema(&schema), value).unwrap();
+    assert_eq!(bytes, apache, "{schema} {text}");
+    assert_eq!(decode::<String>(&plan(&schema, &schema), &bytes).unwrap(), back, "{schema}");
+    // A numeric target still reads the count.
+    assert_eq!(decode::<i64>(&plan(&schema, &schema), &bytes).unwrap(), count, "{schema}");
+}
+
+#[test]
+fn dates_and_times_convert_between_text_and_counts() {
+    let date = json!({"type": "int", "logicalType": "date"});
+    let micros = json!({"type": "long", "logicalType": "timestamp-micros"});
+    let millis = json!({"type": "long", "logicalType": "timestamp-millis"});
+    let local = json!({"type": "long", "logicalType": "local-timestamp-micros"});
+    let time_micros = json!({"type": "long", "logicalType": "time-micros"});
+    let time_millis = json!({"type": "int", "logicalType": "time-millis"});
+    check_temporal(date.clone(), "1970-01-01", 0, "1970-01-01");
+    check_temporal(date.clone(), "2024-02-29", 19_782, "2024-02-29");
+    check_temporal(date.clone(), "1969-12-31", -1, "1969-12-31");
+    check_temporal(date.clone(), "0001-01-01", -719_162, "0001-01-01");
+    let at = "2023-11-14T22:13:20.123456Z";
+    check_temporal(micros.clone(), at, 1_700_000_000_123_456, at);
+    check_temporal(micros.clone(), "2023-11-15T00:13:20.123456+02:00", 1_700_000_000_123_456, at);
+    check_temporal(
+        micros.clone(),
+        "2023-11-14 22:13:20.123456 +00:00:00",
+        1_700_000_000_123_456,
+        at,
+    );
+    check_temporal(
+        micros.clone(),
+        "1969-12-31T23:59:59.999999Z",
+        -1,
+        "1969-12-31T23:59:59.999999Z",
+    );
+    check_temporal(
+        millis.clone(),
+        "2023-11-14T22:13:20.123Z",
+        1_700_000_000_123,
+        "2023-11-14T22:13:20.123Z",
+    );
+    check_temporal(
+        millis.clone(),
+        "2023-11-14T22:13:20Z",
+        1_700_000_000_000,
+        "2023-11-14T22:13:20.000Z",
+    );
+    check_temporal(local.clone(), "1970-01-01T00:00:00", 0, "1970-01-01T00:00:00.000000");
+    check_temporal(time_micros.clone(), "12:30:01.000005", 45_001_000_005, "12:30:01.000005");
+    check_temporal(time_millis.clone(), "23:59:59.999", 86_399_999, "23:59:59.999");
+
+    for (schema, text, why) in [
+        (&date, "2023-02-29", "expected YYYY-MM-DD"),
+        (&date, "2023-1-01", "expected YYYY-MM-DD"),
+        (&date, "2023-01-01x", "trailing"),
+        (&date, "", "expected YYYY-MM-DD"),
+        (&micros, "2023-11-14T24:00:00Z", "out of range"),
+        (&micros, "2023-11-14T22:13:20.1234567Z", "more precision"),
+        (&micros, "2023-11-14T22:13:20.Z", "digits after"),
+        (&micros, "2023-11-14T22:13:20+2:00", "offset"),
+        (&micros, "2023-11-14", "'T'"),
+        (&millis, "+999999-12-31T23:59:59Z", ""),
+        (&time_millis, "12:30", "HH:MM:SS"),
+        (&time_millis, "é", "HH:MM:SS"),
+    ] {
+        let mut bytes = Vec::new();
+        let result = encode(&compiled(schema), text, &mut bytes);
+        if why.is_empty() {
+            // Far years still fit a long of millis.
+            result.unwrap();
+            continue;
+        }
+        let error = result.unwrap_err().to_string();
+        assert!(error.contains(why), "{text}: {error}");
+    }
+    // A text at a plain long is refused as before.
+    let error = encode(&compiled(&json!("long")), "2023-11-14", &mut Vec::new()).unwrap_err();
+    assert!(error.to_string().contains("cannot write a string as long"), "{error}");
+    // A time of day out of range on the wire is an error when presented as text.
+    let mut bytes = Vec::new();
+    encode(&compiled(&json!("long")), &-1_i64, &mut bytes).unwrap();
+    let error = decode::<String>(&plan(&time_micros, &time_micros), &bytes).unwrap_err();
+    assert!(error.to_string().contains("not a time of day"), "{error}");
+    // Extreme counts format without overflow.
+    for count in [i64::MIN, i64::MAX] {
+        let mut bytes = Vec::new();
+        encode(&compiled(&json!("long")), &count, &mut bytes).unwrap();
+        decode::<String>(&plan(&micros, &micros), &bytes).unwrap();
+    }
+}
+
+#[test]
+fn chrono_types_round_trip_at_logical_positions() {
+    let optional = json!(["null", {"type": "long", "logicalType": "timestamp-micros"}]);
+    let at = chrono::DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
+    check_round_trip(optional.clone(), Some(at));
+    check_round_trip(optional, None::<chrono::DateTime<chrono::Utc>>);
+    check_round_trip(
+        json!({"type": "long", "logicalType": "local-timestamp-millis"}),
+        chrono::DateTime::from_timestamp_millis(-1).unwrap().naive_utc(),
+    );
+    check_round_trip(
+        json!({"type": "int", "logicalType": "date"}),
+        chrono::NaiveDate::from_ymd_opt(-5, 3, 1).unwrap(),
+    );
+}
