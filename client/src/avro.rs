@@ -5,6 +5,7 @@
 
 mod binary;
 mod de;
+mod decimal;
 mod json;
 mod plan;
 mod schema;

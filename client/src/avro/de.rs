@@ -7,6 +7,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, IntoDeserializer, Visitor};
 
 use super::CodecError;
 use super::binary::Reader;
+use super::decimal::Decimal;
 use super::json::skip;
 use super::plan::{Op, OpId, Plan, Step};
 
@@ -121,6 +122,10 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
             Op::Bytes => self.input.visit_bytes(None, visitor),
             Op::String => self.input.visit_str(visitor),
             Op::Fixed(size) => self.input.visit_bytes(Some(*size), visitor),
+            Op::Decimal(decimal) => {
+                let unscaled = self.input.with(|r| decimal_bytes(r, decimal.fixed))?;
+                visitor.visit_string(decimal.format(unscaled))
+            }
             Op::Enum(symbols) => visitor.visit_str(self.input.with(|r| symbol(r, symbols))?),
             Op::Array { items, items_may_be_empty } => {
                 let mut seq = SeqDe {
@@ -216,9 +221,11 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         };
         match op {
             // A byte sequence (a `Vec<u8>` or `[u8; N]` without serde_bytes).
-            Op::Bytes | Op::String | Op::Fixed(_) => self.input.with(|reader| {
+            Op::Bytes | Op::String | Op::Fixed(_) | Op::Decimal(_) => self.input.with(|reader| {
                 let bytes = match op {
-                    Op::Fixed(size) => reader.take(*size)?,
+                    Op::Fixed(size) | Op::Decimal(Decimal { fixed: Some(size), .. }) => {
+                        reader.take(*size)?
+                    }
                     _ => reader.bytes()?,
                 };
                 visitor.visit_seq(de::value::SeqDeserializer::<_, CodecError>::new(
@@ -267,10 +274,31 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         self.deserialize_str(visitor)
     }
 
+    fn deserialize_bytes<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        // A byte target at a decimal position takes the wire bytes, not the text.
+        if let Op::Decimal(decimal) = self.resolve()? {
+            return self.input.visit_bytes(decimal.fixed, visitor);
+        }
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        self.deserialize_bytes(visitor)
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char unit
         unit_struct tuple_struct map struct identifier ignored_any
     }
+}
+
+/// The unscaled value of a decimal: `fixed` bytes, or length-prefixed `bytes`.
+fn decimal_bytes(reader: &mut Reader<'_>, fixed: Option<usize>) -> Result<i128, CodecError> {
+    let bytes = match fixed {
+        Some(size) => reader.take(size)?,
+        None => reader.bytes()?,
+    };
+    Decimal::from_bytes(bytes)
 }
 
 #[inline]

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::decimal::Decimal;
 use super::json::encode_json;
 use super::schema::{Compiled, Named, Node, NodeId};
 use super::temporal::Temporal;
@@ -46,6 +47,9 @@ pub(crate) enum Op {
         logical: Temporal,
     },
     Fixed(usize),
+    /// `bytes` or `fixed` with the decimal logical type: its text form to `deserialize_any`
+    /// (rust_decimal), the raw bytes to byte targets, the integer to i128/u128.
+    Decimal(Decimal),
     /// Writer symbol index → the reader's symbol (`None`: unknown to the reader, no default).
     Enum(Box<[Option<Box<str>>]>),
     Array {
@@ -209,10 +213,16 @@ impl Builder<'_> {
             (Node::Float, Node::Float) => Op::Float,
             (Node::Float, Node::Double) => Op::FloatAsDouble,
             (Node::Double, Node::Double) => Op::Double,
-            (Node::Bytes | Node::String, Node::Bytes) => Op::Bytes,
+            (Node::Bytes | Node::String, Node::Bytes) => match reader.decimal.get(&r) {
+                Some(&decimal) => Op::Decimal(decimal),
+                None => Op::Bytes,
+            },
             (Node::Bytes | Node::String, Node::String) => Op::String,
             (Node::Fixed { size: ws, .. }, Node::Fixed { size: rs, .. }) if ws == rs => {
-                Op::Fixed(*ws)
+                match reader.decimal.get(&r) {
+                    Some(&decimal) => Op::Decimal(decimal),
+                    None => Op::Fixed(*ws),
+                }
             }
             (Node::Enum { symbols: ws, .. }, Node::Enum { symbols: rs, default, .. }) => {
                 let map = ws

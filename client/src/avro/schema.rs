@@ -8,6 +8,7 @@ use apache_avro::Schema as Apache;
 use apache_avro::schema::{InnerDecimalSchema, Name, UuidSchema};
 use serde_json::Value;
 
+use super::decimal::Decimal;
 use super::temporal::{Temporal, Unit};
 
 /// Index of a node in [`Compiled::nodes`].
@@ -21,6 +22,8 @@ pub struct Compiled {
     /// Date and time logical types by node: consulted only when serde hands text to a number
     /// position and when planning, so plain `int`/`long` fields never pay for it.
     pub(crate) temporal: HashMap<NodeId, Temporal>,
+    /// Decimal logical types by node, consulted the same way.
+    pub(crate) decimal: HashMap<NodeId, Decimal>,
 }
 
 #[derive(Debug, Clone)]
@@ -88,13 +91,22 @@ pub(crate) struct Field {
 impl Compiled {
     /// Compiles `schema`, whose `Ref`s name types defined in it or in `referenced`.
     pub fn new(schema: &Apache, referenced: &[Apache]) -> Result<Compiled, String> {
-        let mut builder =
-            Builder { nodes: Vec::new(), names: HashMap::new(), temporal: HashMap::new() };
+        let mut builder = Builder {
+            nodes: Vec::new(),
+            names: HashMap::new(),
+            temporal: HashMap::new(),
+            decimal: HashMap::new(),
+        };
         for schema in referenced {
             builder.node(schema)?;
         }
         let root = builder.node(schema)?;
-        Ok(Compiled { nodes: builder.nodes, root, temporal: builder.temporal })
+        Ok(Compiled {
+            nodes: builder.nodes,
+            root,
+            temporal: builder.temporal,
+            decimal: builder.decimal,
+        })
     }
 
     /// Compiles a schema given as JSON (a Rust type's `Schema::avro_schema()`).
@@ -153,6 +165,7 @@ struct Builder {
     nodes: Vec<Node>,
     names: HashMap<String, NodeId>,
     temporal: HashMap<NodeId, Temporal>,
+    decimal: HashMap<NodeId, Decimal>,
 }
 
 impl Builder {
@@ -188,12 +201,17 @@ impl Builder {
             Apache::String => Node::String,
             Apache::Uuid(UuidSchema::String) => Node::String,
             Apache::Uuid(UuidSchema::Bytes) => Node::Bytes,
-            Apache::Decimal(decimal) => match &decimal.inner {
-                InnerDecimalSchema::Bytes => Node::Bytes,
-                InnerDecimalSchema::Fixed(fixed) => {
-                    return self.fixed(&fixed.name, &fixed.aliases, fixed.size);
-                }
-            },
+            Apache::Decimal(decimal) => {
+                let (id, fixed) = match &decimal.inner {
+                    InnerDecimalSchema::Bytes => (self.push(Node::Bytes), None),
+                    InnerDecimalSchema::Fixed(fixed) => {
+                        (self.fixed(&fixed.name, &fixed.aliases, fixed.size)?, Some(fixed.size))
+                    }
+                };
+                let (precision, scale) = (decimal.precision, decimal.scale);
+                self.decimal.insert(id, Decimal { precision, scale, fixed });
+                return Ok(id);
+            }
             Apache::Uuid(UuidSchema::Fixed(fixed))
             | Apache::Duration(fixed)
             | Apache::Fixed(fixed) => {

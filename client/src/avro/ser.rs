@@ -112,8 +112,9 @@ fn pick_branch(schema: &Compiled, branches: &[NodeId], kind: Kind<'_>) -> Option
         Kind::Str => position(schema, branches, |n| matches!(n, Node::String))
             .or_else(|| position(schema, branches, |n| matches!(n, Node::Enum { .. })))
             .or_else(|| position(schema, branches, |n| matches!(n, Node::Bytes)))
-            // An optional date/time: chrono's text goes to the branch with the logical type.
-            .or_else(|| branches.iter().position(|b| schema.temporal.contains_key(b))),
+            // An optional date/time or decimal: text goes to the branch with the logical type.
+            .or_else(|| branches.iter().position(|b| schema.temporal.contains_key(b)))
+            .or_else(|| branches.iter().position(|b| schema.decimal.contains_key(b))),
         Kind::Bytes => {
             position(schema, branches, |n| matches!(n, Node::Bytes | Node::Fixed { .. }))
         }
@@ -197,7 +198,17 @@ impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
 
     fn serialize_str(mut self, v: &str) -> Result<(), CodecError> {
         match self.resolve(Kind::Str)? {
-            Node::String | Node::Bytes => write_bytes(v.as_bytes(), self.out),
+            Node::String => write_bytes(v.as_bytes(), self.out),
+            // Text at a decimal position is a decimal number (rust_decimal serializes so).
+            Node::Bytes | Node::Fixed { .. } if self.schema.decimal.contains_key(&self.node) => {
+                let decimal = self.schema.decimal[&self.node];
+                let bytes = decimal.wire(decimal.parse(v)?)?;
+                match decimal.fixed {
+                    Some(_) => self.out.extend_from_slice(&bytes),
+                    None => write_bytes(&bytes, self.out),
+                }
+            }
+            Node::Bytes => write_bytes(v.as_bytes(), self.out),
             Node::Enum { symbols, .. } => {
                 let index = symbols
                     .iter()

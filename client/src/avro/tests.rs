@@ -526,3 +526,87 @@ fn chrono_types_round_trip_at_logical_positions() {
         chrono::NaiveDate::from_ymd_opt(-5, 3, 1).unwrap(),
     );
 }
+
+/// Encodes `text` under a decimal schema, checks the bytes against apache-avro's encoding of
+/// `unscaled`, and reads the text form back.
+fn check_decimal(schema: serde_json::Value, text: &str, unscaled: i128, back: &str) {
+    let mut bytes = Vec::new();
+    encode(&compiled(&schema), text, &mut bytes).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let size = schema.get("size").and_then(serde_json::Value::as_u64);
+    let wire = unscaled.to_be_bytes();
+    let skip = match size {
+        Some(size) => 16 - size as usize,
+        None => (0..15)
+            .take_while(|&i| {
+                let filler = if unscaled < 0 { 0xff } else { 0 };
+                wire[i] == filler && (wire[i + 1] & 0x80 == 0) == (filler == 0)
+            })
+            .count(),
+    };
+    let value = AvroValue::Decimal(apache_avro::Decimal::from(wire[skip..].to_vec()));
+    let apache = apache_avro::to_avro_datum(&apache_schema(&schema), value).unwrap();
+    assert_eq!(bytes, apache, "{schema} {text}");
+    assert_eq!(decode::<String>(&plan(&schema, &schema), &bytes).unwrap(), back, "{schema}");
+}
+
+/// Bytes that serialize as bytes (serde's `Vec<u8>` is a sequence).
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Raw(#[serde(with = "bytes")] Vec<u8>);
+
+#[test]
+fn decimals_convert_between_text_and_unscaled_bytes() {
+    let bytes = json!({"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2});
+    let fixed = json!({"type": "fixed", "name": "D", "size": 4, "logicalType": "decimal",
+        "precision": 9, "scale": 3});
+    let whole = json!({"type": "bytes", "logicalType": "decimal", "precision": 38, "scale": 0});
+    check_decimal(bytes.clone(), "12.34", 1234, "12.34");
+    check_decimal(bytes.clone(), "-12.3", -1230, "-12.30");
+    check_decimal(bytes.clone(), "0", 0, "0.00");
+    check_decimal(bytes.clone(), "-0.01", -1, "-0.01");
+    check_decimal(bytes.clone(), "1.2800", 128, "1.28");
+    check_decimal(bytes.clone(), "99999999.99", 9_999_999_999, "99999999.99");
+    check_decimal(fixed.clone(), "-1.5", -1500, "-1.500");
+    check_decimal(fixed.clone(), "999999.999", 999_999_999, "999999.999");
+    let max = "9".repeat(38);
+    check_decimal(whole.clone(), &max, max.parse().unwrap(), &max);
+    check_decimal(
+        whole.clone(),
+        &format!("-{max}"),
+        -max.parse::<i128>().unwrap(),
+        &format!("-{max}"),
+    );
+
+    for (schema, text, why) in [
+        (&bytes, "1.234", "more fraction digits"),
+        (&bytes, "100000000.00", "more digits than the precision"),
+        (&bytes, "1e3", "expected digits"),
+        (&bytes, "", "expected digits"),
+        (&bytes, "-", "expected digits"),
+        (&bytes, "1.2.3", "expected digits"),
+        (&fixed, "1000000", "more digits than the precision"),
+        (&whole, &format!("1{max}"), "more digits than the precision"),
+    ] {
+        let error = encode(&compiled(schema), text, &mut Vec::new()).unwrap_err().to_string();
+        assert!(error.contains(why), "{text}: {error}");
+    }
+    // A byte target still reads the wire bytes; more than 128 bits is a typed error.
+    let mut wire = Vec::new();
+    encode(&compiled(&bytes), "-1.28", &mut wire).unwrap();
+    let raw: Raw = decode(&plan(&bytes, &bytes), &wire).unwrap();
+    assert_eq!(raw.0, [0x80]);
+    let mut wide = Vec::new();
+    encode(&compiled(&json!("bytes")), &Raw(vec![1; 17]), &mut wide).unwrap();
+    let error = decode::<String>(&plan(&bytes, &bytes), &wide).unwrap_err().to_string();
+    assert!(error.contains("does not fit 128 bits"), "{error}");
+    let mut wide = Vec::new();
+    let sign_extended = [[0xff; 3].as_slice(), &[0x80; 15]].concat();
+    encode(&compiled(&json!("bytes")), &Raw(sign_extended), &mut wide).unwrap();
+    decode::<String>(&plan(&bytes, &bytes), &wide).unwrap();
+}
+
+#[test]
+fn rust_decimal_round_trips_at_decimal_positions() {
+    let bytes = json!({"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2});
+    check_round_trip(bytes.clone(), rust_decimal::Decimal::new(-1234, 2));
+    check_round_trip(json!(["null", bytes]), Some(rust_decimal::Decimal::new(5, 0)));
+}
