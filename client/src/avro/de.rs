@@ -190,11 +190,19 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
                 visitor.visit_enum(StrDeserializer::<CodecError>::new(symbol))
             }
             Op::ReaderUnion(branch) => {
-                let name = match &branch.name {
-                    Some(name) => &**name,
-                    None => variants.get(branch.position as usize).copied().ok_or_else(|| {
-                        CodecError::new(format!("union branch {} has no variant", branch.position))
-                    })?,
+                // The derive writes one branch per variant in declaration order, which is also
+                // the order of serde's `variants`: the branch's position names the variant even
+                // where its record is named otherwise (`Large(Address)`). The record name is the
+                // fallback for unions with more branches than the enum has variants.
+                let name = match (variants.get(branch.position as usize), &branch.name) {
+                    (Some(variant), _) => *variant,
+                    (None, Some(name)) => &**name,
+                    (None, None) => {
+                        return Err(CodecError::new(format!(
+                            "union branch {} has no variant",
+                            branch.position
+                        )));
+                    }
                 };
                 visitor.visit_enum(VariantDe { name, de: self.with(branch.inner) })
             }

@@ -610,3 +610,37 @@ fn rust_decimal_round_trips_at_decimal_positions() {
     check_round_trip(bytes.clone(), rust_decimal::Decimal::new(-1234, 2));
     check_round_trip(json!(["null", bytes]), Some(rust_decimal::Decimal::new(5, 0)));
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Inner {
+    x: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Renamed {
+    #[serde(rename = "small")]
+    Small {
+        count: i32,
+    },
+    Large(Inner),
+    Unit,
+}
+
+#[test]
+fn union_branch_position_names_the_variant() {
+    let small =
+        json!({"type": "record", "name": "small", "fields": [{"name": "count", "type": "int"}]});
+    let inner =
+        json!({"type": "record", "name": "Inner", "fields": [{"name": "x", "type": "int"}]});
+    let unit = json!({"type": "record", "name": "Unit", "fields": []});
+    let schema = json!([small, inner, unit]);
+    for value in [Renamed::Small { count: 1 }, Renamed::Large(Inner { x: 2 }), Renamed::Unit] {
+        check_round_trip(schema.clone(), value.clone());
+        check_round_trip(json!(["null", small, inner, unit]), Some(value));
+    }
+    // A branch past the enum's variants is a typed error, not a panic.
+    let extra = json!({"type": "record", "name": "Extra", "fields": []});
+    let wider = json!([small, inner, unit, extra]);
+    let error = decode::<Renamed>(&plan(&wider, &wider), &[0x06]).unwrap_err().to_string();
+    assert!(error.contains("unknown variant `Extra`"), "{error}");
+}
