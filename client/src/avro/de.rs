@@ -7,7 +7,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, IntoDeserializer, Visitor};
 
 use super::CodecError;
 use super::binary::Reader;
-use super::decimal::Decimal;
+use super::decimal::{Decimal, Unscaled};
 use super::json::skip;
 use super::plan::{Op, OpId, Plan, Step};
 
@@ -294,14 +294,37 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         self.deserialize_bytes(visitor)
     }
 
+    fn deserialize_i128<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        // A decimal position holds a wide integer; anything else reads as a number would.
+        if let Op::Decimal(decimal) = self.resolve()? {
+            let value = decimal.whole(self.input.with(|r| decimal_bytes(r, decimal.fixed))?)?;
+            let value = value.to_i128().ok_or_else(|| {
+                CodecError::new(format!("{} does not fit an i128", decimal.format(value)))
+            })?;
+            return visitor.visit_i128(value);
+        }
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        if let Op::Decimal(decimal) = self.resolve()? {
+            let value = decimal.whole(self.input.with(|r| decimal_bytes(r, decimal.fixed))?)?;
+            let value = value.to_u128().ok_or_else(|| {
+                CodecError::new(format!("{} does not fit a u128", decimal.format(value)))
+            })?;
+            return visitor.visit_u128(value);
+        }
+        self.deserialize_any(visitor)
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char unit
+        bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char unit
         unit_struct tuple_struct map struct identifier ignored_any
     }
 }
 
 /// The unscaled value of a decimal: `fixed` bytes, or length-prefixed `bytes`.
-fn decimal_bytes(reader: &mut Reader<'_>, fixed: Option<usize>) -> Result<i128, CodecError> {
+fn decimal_bytes(reader: &mut Reader<'_>, fixed: Option<usize>) -> Result<Unscaled, CodecError> {
     let bytes = match fixed {
         Some(size) => reader.take(size)?,
         None => reader.bytes()?,

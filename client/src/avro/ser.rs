@@ -7,6 +7,7 @@ use serde::ser::{self, Serialize};
 
 use super::CodecError;
 use super::binary::{write_bytes, write_long};
+use super::decimal::Unscaled;
 use super::schema::{Compiled, Node, NodeId};
 
 /// Appends the Avro binary encoding of `value` under `schema` to `out`.
@@ -72,6 +73,30 @@ impl<'s, 'o> Enc<'s, 'o> {
             _ => return Err(self.mismatch("an integer")),
         }
         Ok(())
+    }
+
+    /// A u128/i128: the unscaled value at a decimal position, else a long if it fits.
+    fn wide(mut self, value: Unscaled) -> Result<(), CodecError> {
+        let schema = self.schema;
+        if let Node::Union(branches) = schema.node(self.node)
+            && let Some(index) = branches.iter().position(|b| schema.decimal.contains_key(b))
+        {
+            write_long(index as i64, self.out);
+            self.node = branches[index];
+        }
+        if let Some(decimal) = schema.decimal.get(&self.node) {
+            let bytes = decimal.wire(decimal.integer(value)?)?;
+            match decimal.fixed {
+                Some(_) => self.out.extend_from_slice(&bytes),
+                None => write_bytes(&bytes, self.out),
+            }
+            return Ok(());
+        }
+        let narrow = value.to_i128().and_then(|v| i64::try_from(v).ok()).ok_or_else(|| {
+            let sign = if value.negative { "-" } else { "" };
+            CodecError::new(format!("{sign}{} does not fit an Avro long", value.magnitude))
+        })?;
+        self.int(narrow)
     }
 
     fn float(mut self, value: f64) -> Result<(), CodecError> {
@@ -185,6 +210,12 @@ impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
         let v = i64::try_from(v)
             .map_err(|_| CodecError::new(format!("{v} does not fit an Avro long")))?;
         self.int(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), CodecError> {
+        self.wide(Unscaled::from_i128(v))
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), CodecError> {
+        self.wide(Unscaled { negative: false, magnitude: v })
     }
     fn serialize_f32(self, v: f32) -> Result<(), CodecError> {
         self.float(f64::from(v))

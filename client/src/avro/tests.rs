@@ -644,3 +644,65 @@ fn union_branch_position_names_the_variant() {
     let error = decode::<Renamed>(&plan(&wider, &wider), &[0x06]).unwrap_err().to_string();
     assert!(error.contains("unknown variant `Extra`"), "{error}");
 }
+
+#[test]
+fn wide_integers_go_as_decimals_or_longs() {
+    let wide = json!({"type": "bytes", "logicalType": "decimal", "precision": 39, "scale": 0});
+    let scaled = json!({"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2});
+    let fixed = json!({"type": "fixed", "name": "W", "size": 17, "logicalType": "decimal",
+        "precision": 39, "scale": 0});
+    // Checked against apache-avro's encoding of the same unscaled bytes.
+    for (value, wire) in [
+        (0_u128, vec![0x00]),
+        (127, vec![0x7f]),
+        (128, vec![0x00, 0x80]),
+        (u128::MAX, [[0x00].as_slice(), &[0xff; 16]].concat()),
+    ] {
+        let mut bytes = Vec::new();
+        encode(&compiled(&wide), &value, &mut bytes).unwrap();
+        let apache = apache_avro::to_avro_datum(
+            &apache_schema(&wide),
+            AvroValue::Decimal(apache_avro::Decimal::from(wire)),
+        )
+        .unwrap();
+        assert_eq!(bytes, apache, "{value}");
+        check_round_trip(wide.clone(), value);
+        check_round_trip(fixed.clone(), value);
+    }
+    for value in [i128::MIN, -129, -128, -1, 0, 1, i128::MAX] {
+        check_round_trip(wide.clone(), value);
+        check_round_trip(fixed.clone(), value);
+        check_round_trip(json!(["null", wide]), Some(value));
+    }
+    check_round_trip(scaled.clone(), 12_345_678_u128);
+    check_round_trip(json!("long"), i128::from(i64::MIN));
+    check_round_trip(json!("long"), u128::from(u64::MAX >> 1));
+
+    let refuse = |schema: &serde_json::Value, value: i128, why: &str| {
+        let error = encode(&compiled(schema), &value, &mut Vec::new()).unwrap_err().to_string();
+        assert!(error.contains(why), "{value}: {error}");
+    };
+    refuse(&scaled, 123_456_789, "does not fit decimal(10, 2)");
+    refuse(&json!("long"), i128::from(i64::MAX) + 1, "does not fit an Avro long");
+    refuse(&json!("int"), 1 << 40, "does not fit an Avro int");
+    refuse(&json!("string"), 1, "cannot write an integer as string");
+    let narrow = json!({"type": "bytes", "logicalType": "decimal", "precision": 3, "scale": 0});
+    let error = encode(&compiled(&narrow), &u128::MAX, &mut Vec::new()).unwrap_err();
+    assert!(error.to_string().contains("does not fit decimal(3, 0)"), "{error}");
+
+    // Decoding refuses what the target cannot hold, with typed errors.
+    let decoded = |schema: &serde_json::Value, text: &str| {
+        let mut bytes = Vec::new();
+        encode(&compiled(schema), text, &mut bytes).unwrap();
+        bytes
+    };
+    let negative = decoded(&wide, "-1");
+    let error = decode::<u128>(&plan(&wide, &wide), &negative).unwrap_err().to_string();
+    assert!(error.contains("does not fit a u128"), "{error}");
+    let huge = decoded(&wide, &u128::MAX.to_string());
+    let error = decode::<i128>(&plan(&wide, &wide), &huge).unwrap_err().to_string();
+    assert!(error.contains("does not fit an i128"), "{error}");
+    let fraction = decoded(&scaled, "1.5");
+    let error = decode::<i128>(&plan(&scaled, &scaled), &fraction).unwrap_err().to_string();
+    assert!(error.contains("has a fraction"), "{error}");
+}
