@@ -448,6 +448,12 @@ impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
         name: &'static str,
         _len: usize,
     ) -> Result<StructEnc<'s, 'o>, CodecError> {
+        if let Some(trial) = Trial::new(self.schema, self.node, name) {
+            return Ok(StructEnc {
+                trial: Some(Box::new(trial)),
+                ..StructEnc::new(self.schema, self.node, self.out)
+            });
+        }
         match self.resolve(Kind::Named(name))? {
             Node::Record { .. } => Ok(StructEnc::new(self.schema, self.node, self.out)),
             _ => Err(self.mismatch(name)),
@@ -627,6 +633,92 @@ pub(crate) struct StructEnc<'s, 'o> {
     out: &'o mut Vec<u8>,
     next: usize,
     pending: Option<Vec<Option<Vec<u8>>>>,
+    /// Set when the record branch of a union cannot be told from the struct's name.
+    trial: Option<Box<Trial<'s>>>,
+}
+
+/// A struct whose name names no branch of the union it is written to (an untagged enum's
+/// variant is serialized under the enum's name): each field is encoded against every record
+/// branch that could still take it, and the first branch that took every field and has
+/// defaults for the rest wins. Only this fallback pays the extra encoding.
+struct Trial<'s> {
+    name: &'static str,
+    candidates: Vec<Candidate<'s>>,
+}
+
+struct Candidate<'s> {
+    index: usize,
+    fields: &'s [super::schema::Field],
+    encoded: Vec<Option<Vec<u8>>>,
+    alive: bool,
+}
+
+impl<'s> Trial<'s> {
+    fn new(schema: &'s Compiled, node: NodeId, name: &'static str) -> Option<Trial<'s>> {
+        let Node::Union(branches) = schema.node(node) else { return None };
+        let named = branches.iter().any(|&b| match schema.node(b) {
+            Node::Record { name: named, .. } => named.short() == name,
+            _ => false,
+        });
+        let candidates: Vec<Candidate<'s>> = branches
+            .iter()
+            .enumerate()
+            .filter_map(|(index, &b)| match schema.node(b) {
+                Node::Record { fields, .. } => Some(Candidate {
+                    index,
+                    fields,
+                    encoded: vec![None; fields.len()],
+                    alive: true,
+                }),
+                _ => None,
+            })
+            .collect();
+        (!named && candidates.len() > 1).then_some(Trial { name, candidates })
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, schema: &Compiled, key: &str, value: &T) {
+        for candidate in self.candidates.iter_mut().filter(|c| c.alive) {
+            let Some(position) = candidate.fields.iter().position(|f| f.name == key) else {
+                candidate.alive = false;
+                continue;
+            };
+            let mut buffer = Vec::new();
+            let node = candidate.fields[position].ty;
+            let written = value.serialize(Enc { schema, node, out: &mut buffer });
+            if written.is_err() || candidate.encoded[position].is_some() {
+                candidate.alive = false;
+                continue;
+            }
+            candidate.encoded[position] = Some(buffer);
+        }
+    }
+
+    fn end(self, schema: &Compiled, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        let complete = |c: &Candidate<'_>| {
+            c.alive
+                && c.fields.iter().zip(&c.encoded).all(|(f, e)| e.is_some() || f.default.is_some())
+        };
+        let Some(candidate) = self.candidates.into_iter().find(complete) else {
+            return Err(CodecError::new(format!(
+                "no record branch of the union takes the fields of '{}'",
+                self.name
+            )));
+        };
+        write_long(candidate.index as i64, out);
+        for (field, encoded) in candidate.fields.iter().zip(candidate.encoded) {
+            if let Some(bytes) = encoded {
+                out.extend_from_slice(&bytes);
+                continue;
+            }
+            // `complete` checked the default is there; the error only keeps this total.
+            let default = field.default.as_ref().ok_or_else(|| {
+                CodecError::new("field is missing and has no default").at_field(&field.name)
+            })?;
+            super::json::encode_json(schema, field.ty, default, out)
+                .map_err(|e| e.at_field(&field.name))?;
+        }
+        Ok(())
+    }
 }
 
 impl<'s, 'o> StructEnc<'s, 'o> {
@@ -635,13 +727,17 @@ impl<'s, 'o> StructEnc<'s, 'o> {
             Node::Record { fields, .. } => &fields[..],
             _ => &[],
         };
-        StructEnc { schema, fields, out, next: 0, pending: None }
+        StructEnc { schema, fields, out, next: 0, pending: None, trial: None }
     }
 
     #[inline]
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), CodecError> {
         let fields = self.fields;
         let schema = self.schema;
+        if let Some(trial) = &mut self.trial {
+            trial.field(schema, key, value);
+            return Ok(());
+        }
         if self.pending.is_none() && fields.get(self.next).is_some_and(|f| f.name == key) {
             let ty = fields[self.next].ty;
             self.next += 1;
@@ -679,6 +775,9 @@ impl ser::SerializeStruct for StructEnc<'_, '_> {
     }
 
     fn end(self) -> Result<(), CodecError> {
+        if let Some(trial) = self.trial {
+            return trial.end(self.schema, self.out);
+        }
         let fields = self.fields;
         let mut pending = self.pending.unwrap_or_default();
         for (position, field) in fields.iter().enumerate().skip(self.next) {

@@ -706,3 +706,51 @@ fn wide_integers_go_as_decimals_or_longs() {
     let error = decode::<i128>(&plan(&scaled, &scaled), &fraction).unwrap_err().to_string();
     assert!(error.contains("has a fraction"), "{error}");
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Untagged {
+    Point { x: i32, y: i32 },
+    Line { x: i32, length: f64 },
+    Label { text: String },
+}
+
+#[test]
+fn untagged_variants_pick_the_branch_by_their_fields() {
+    let point = json!({"type": "record", "name": "Point", "fields": [
+        {"name": "x", "type": "int"}, {"name": "y", "type": "int"}]});
+    // `width` is not in the Rust variant: its default fills it.
+    let line = json!({"type": "record", "name": "Line", "fields": [
+        {"name": "x", "type": "int"}, {"name": "length", "type": "double"},
+        {"name": "width", "type": "int", "default": 1}]});
+    let label = json!({"type": "record", "name": "Label", "fields": [
+        {"name": "text", "type": "string"}]});
+    let schema = json!(["null", point, line, label]);
+    let apache = apache_schema(&schema);
+    for (value, index) in [
+        (Untagged::Point { x: 1, y: 2 }, 1),
+        (Untagged::Line { x: 1, length: 2.5 }, 2),
+        (Untagged::Label { text: "t".to_owned() }, 3),
+    ] {
+        let mut bytes = Vec::new();
+        encode(&compiled(&schema), &Some(value.clone()), &mut bytes).unwrap();
+        assert_eq!(bytes[0], index * 2, "{value:?}");
+        apache_avro::from_avro_datum(&apache, &mut &bytes[..], None).unwrap();
+        let decoded: Option<Untagged> = decode(&plan(&schema, &schema), &bytes).unwrap();
+        assert_eq!(decoded, Some(value));
+    }
+    // No branch takes these fields: a typed error naming the struct.
+    let narrow = json!([point, label]);
+    let error = encode(&compiled(&narrow), &Untagged::Line { x: 1, length: 2.0 }, &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("no record branch of the union takes the fields"), "{error}");
+    // A field of the wrong type rules its branch out.
+    let typed = json!([
+        {"type": "record", "name": "A", "fields": [{"name": "text", "type": "int"}]},
+        label
+    ]);
+    let mut bytes = Vec::new();
+    encode(&compiled(&typed), &Untagged::Label { text: "t".to_owned() }, &mut bytes).unwrap();
+    assert_eq!(bytes[0], 2);
+}
