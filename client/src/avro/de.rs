@@ -268,14 +268,18 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
 
     fn deserialize_str<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
         // Only a date/time position converts; the rest reads as any value would.
-        if let Op::Temporal { long, logical } = self.resolve()? {
-            let count = match long {
-                true => self.input.with(|r| r.long())?,
-                false => i64::from(self.input.with(|r| r.int())?),
-            };
-            return visitor.visit_string(super::temporal::format(*logical, count)?);
+        match self.resolve()? {
+            // The common case first, without going through `deserialize_any` again.
+            Op::String => self.input.visit_str(visitor),
+            Op::Temporal { long, logical } => {
+                let count = match long {
+                    true => self.input.with(|r| r.long())?,
+                    false => i64::from(self.input.with(|r| r.int())?),
+                };
+                visitor.visit_string(super::temporal::format(*logical, count)?)
+            }
+            _ => self.deserialize_any(visitor),
         }
-        self.deserialize_any(visitor)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {

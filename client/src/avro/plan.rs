@@ -197,15 +197,23 @@ impl Builder<'_> {
             }
             (Node::Null, Node::Null) => Op::Null,
             (Node::Boolean, Node::Boolean) => Op::Boolean,
+            // The writer's logical type (its unit) says what the count means; the reader's says
+            // the position is presented as text at all.
             (Node::Int, Node::Int) => match reader.temporal.get(&r) {
-                Some(&logical) => Op::Temporal { long: false, logical },
+                Some(&logical) => Op::Temporal {
+                    long: false,
+                    logical: *writer.temporal.get(&w).unwrap_or(&logical),
+                },
                 None => Op::Int,
             },
             (Node::Int, Node::Long) => Op::IntAsLong,
             (Node::Int, Node::Float) => Op::IntAsFloat,
             (Node::Int, Node::Double) => Op::IntAsDouble,
             (Node::Long, Node::Long) => match reader.temporal.get(&r) {
-                Some(&logical) => Op::Temporal { long: true, logical },
+                Some(&logical) => Op::Temporal {
+                    long: true,
+                    logical: *writer.temporal.get(&w).unwrap_or(&logical),
+                },
                 None => Op::Long,
             },
             (Node::Long, Node::Float) => Op::LongAsFloat,
@@ -213,14 +221,17 @@ impl Builder<'_> {
             (Node::Float, Node::Float) => Op::Float,
             (Node::Float, Node::Double) => Op::FloatAsDouble,
             (Node::Double, Node::Double) => Op::Double,
-            (Node::Bytes | Node::String, Node::Bytes) => match reader.decimal.get(&r) {
-                Some(&decimal) => Op::Decimal(decimal),
+            // Likewise the writer's scale says what the unscaled value means; a string writer
+            // wrote no decimal.
+            (Node::Bytes, Node::Bytes) => match reader.decimal.get(&r) {
+                Some(&decimal) => Op::Decimal(*writer.decimal.get(&w).unwrap_or(&decimal)),
                 None => Op::Bytes,
             },
+            (Node::String, Node::Bytes) => Op::Bytes,
             (Node::Bytes | Node::String, Node::String) => Op::String,
             (Node::Fixed { size: ws, .. }, Node::Fixed { size: rs, .. }) if ws == rs => {
                 match reader.decimal.get(&r) {
-                    Some(&decimal) => Op::Decimal(decimal),
+                    Some(&decimal) => Op::Decimal(*writer.decimal.get(&w).unwrap_or(&decimal)),
                     None => Op::Fixed(*ws),
                 }
             }

@@ -754,3 +754,19 @@ fn untagged_variants_pick_the_branch_by_their_fields() {
     encode(&compiled(&typed), &Untagged::Label { text: "t".to_owned() }, &mut bytes).unwrap();
     assert_eq!(bytes[0], 2);
 }
+
+#[test]
+fn logical_types_resolve_with_the_writers_unit_and_scale() {
+    let millis = json!({"type": "long", "logicalType": "timestamp-millis"});
+    let micros = json!({"type": "long", "logicalType": "timestamp-micros"});
+    let mut bytes = Vec::new();
+    encode(&compiled(&millis), "2023-11-14T22:13:20.123Z", &mut bytes).unwrap();
+    let text: String = decode(&plan(&millis, &micros), &bytes).unwrap();
+    assert_eq!(text, "2023-11-14T22:13:20.123Z");
+    let two = json!({"type": "bytes", "logicalType": "decimal", "precision": 9, "scale": 2});
+    let three = json!({"type": "bytes", "logicalType": "decimal", "precision": 9, "scale": 3});
+    let mut bytes = Vec::new();
+    encode(&compiled(&two), "1.25", &mut bytes).unwrap();
+    let text: String = decode(&plan(&two, &three), &bytes).unwrap();
+    assert_eq!(text, "1.25");
+}
