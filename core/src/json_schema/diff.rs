@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::JsonSchema;
-use super::model::{ASSERTIONS, Child, Documents, Draft, Node, NodeKind, push_segment};
+use super::model::{Child, Documents, Draft, Node, NodeKind, is_assertion, push_segment};
 use crate::compat::JsonPolicy;
 
 /// Declares the change kinds with their stable names and their BACKWARD classification under
@@ -596,6 +596,9 @@ impl<'a> Differ<'a> {
 
     fn compare_enum(&mut self, o: &Node<'a>, u: &Node<'a>, path: &str) {
         let (vo, vu) = (enum_values(o), enum_values(u));
+        if vo.is_none() && vu.is_none() {
+            return;
+        }
         let keyword = if u.get("const").is_some() || (vu.is_none() && o.get("const").is_some()) {
             "const"
         } else {
@@ -662,6 +665,9 @@ impl<'a> Differ<'a> {
         let [added, removed, increased, decreased] = kinds;
         let vo = o.get(keyword).and_then(Value::as_f64);
         let vu = u.get(keyword).and_then(Value::as_f64);
+        if vo.is_none() && vu.is_none() {
+            return;
+        }
         let path = child_path(path, keyword);
         match (vo, vu) {
             (None, None) => {}
@@ -696,6 +702,9 @@ impl<'a> Differ<'a> {
     ) {
         let [added, removed, changed] = kinds;
         let (vo, vu) = (o.get(keyword), u.get(keyword));
+        if vo.is_none() && vu.is_none() {
+            return;
+        }
         let path = child_path(path, keyword);
         match (vo, vu) {
             (None, Some(b)) => self.push(added, &path, format!("{keyword} {b} added")),
@@ -714,6 +723,9 @@ impl<'a> Differ<'a> {
             o.get("multipleOf").and_then(Value::as_f64),
             u.get("multipleOf").and_then(Value::as_f64),
         );
+        if mo.is_none() && mu.is_none() {
+            return;
+        }
         let path = child_path(path, "multipleOf");
         match (mo, mu) {
             (None, None) => {}
@@ -843,9 +855,10 @@ impl<'a> Differ<'a> {
         let required_o = string_set(o.get("required"));
         let required_u = string_set(u.get("required"));
         let mut required_reported: HashSet<&str> = HashSet::new();
+        let props_path = child_path(path, "properties");
 
         for name in &names_o {
-            let prop_path = child_path(&child_path(path, "properties"), name);
+            let prop_path = child_path(&props_path, name);
             let Some(po) = props_o.as_ref().and_then(|p| p.member(name)) else { continue };
             let node_o = self.node(Side::Original, &po);
             if let Some(pu) = props_u.as_ref().and_then(|p| p.member(name)) {
@@ -886,11 +899,13 @@ impl<'a> Differ<'a> {
             }
         }
 
+        // A set: with hundreds of properties a list lookup per name would be quadratic.
+        let declared_o: HashSet<&str> = names_o.iter().map(String::as_str).collect();
         for name in &names_u {
-            if names_o.contains(name) {
+            if declared_o.contains(name.as_str()) {
                 continue;
             }
-            let prop_path = child_path(&child_path(path, "properties"), name);
+            let prop_path = child_path(&props_path, name);
             let Some(pu) = props_u.as_ref().and_then(|p| p.member(name)) else { continue };
             let node_u = self.node(Side::Update, &pu);
             let newly_required = required_u.contains(name) && !required_o.contains(name);
@@ -1434,6 +1449,9 @@ impl<'a> Differ<'a> {
         path: &str,
     ) {
         let (co, cu) = (o.child(combiner), u.child(combiner));
+        if co.is_none() && cu.is_none() {
+            return;
+        }
         let path = child_path(path, combiner);
         let sum = combiner != "allOf";
         match (co, cu) {
@@ -1725,6 +1743,9 @@ impl<'a> Differ<'a> {
     }
 
     fn compare_not(&mut self, o: &Node<'a>, u: &Node<'a>, path: &str) {
+        if o.get("not").is_none() && u.get("not").is_none() {
+            return;
+        }
         let path = child_path(path, "not");
         match (self.sub(Side::Original, o, "not"), self.sub(Side::Update, u, "not")) {
             (None, None) => {}
@@ -1778,6 +1799,9 @@ impl<'a> Differ<'a> {
 
     fn compare_conditional(&mut self, o: &Node<'a>, u: &Node<'a>, path: &str) {
         let (if_o, if_u) = (o.get("if"), u.get("if"));
+        if if_o.is_none() && if_u.is_none() {
+            return;
+        }
         let if_path = child_path(path, "if");
         match (if_o, if_u) {
             (None, None) => {}
@@ -1855,7 +1879,7 @@ fn enum_values(node: &Node<'_>) -> Option<Vec<Value>> {
 fn is_trivial(node: &Node<'_>) -> bool {
     match &node.kind {
         NodeKind::Bool(value) => *value,
-        NodeKind::Object(_) => !node.keywords().any(|k| ASSERTIONS.contains(&k.as_str())),
+        NodeKind::Object(_) => !node.keywords().any(|k| is_assertion(k)),
     }
 }
 
@@ -1863,7 +1887,7 @@ fn is_trivial(node: &Node<'_>) -> bool {
 fn pure_combiner<'a>(node: &Node<'a>) -> Option<(&'static str, Child<'a>)> {
     let mut found = None;
     for keyword in node.keywords() {
-        if !ASSERTIONS.contains(&keyword.as_str()) {
+        if !is_assertion(keyword) {
             continue;
         }
         let combiner = COMBINERS.iter().find(|c| **c == keyword.as_str())?;

@@ -62,50 +62,54 @@ pub(crate) struct ModelError {
     pub(crate) message: String,
 }
 
-/// Keywords that constrain instances; everything else (annotations, `$defs`, vendor keywords)
-/// never changes which data is valid.
-pub(crate) const ASSERTIONS: &[&str] = &[
-    "type",
-    "enum",
-    "const",
-    "multipleOf",
-    "maximum",
-    "exclusiveMaximum",
-    "minimum",
-    "exclusiveMinimum",
-    "maxLength",
-    "minLength",
-    "pattern",
-    "format",
-    "items",
-    "prefixItems",
-    "additionalItems",
-    "unevaluatedItems",
-    "maxItems",
-    "minItems",
-    "uniqueItems",
-    "contains",
-    "maxContains",
-    "minContains",
-    "properties",
-    "patternProperties",
-    "additionalProperties",
-    "unevaluatedProperties",
-    "required",
-    "maxProperties",
-    "minProperties",
-    "dependencies",
-    "dependentRequired",
-    "dependentSchemas",
-    "propertyNames",
-    "allOf",
-    "anyOf",
-    "oneOf",
-    "not",
-    "if",
-    "then",
-    "else",
-];
+/// Whether a keyword constrains instances; everything else (annotations, `$defs`, vendor
+/// keywords) never changes which data is valid. A `match` rather than a list scan: it runs for
+/// every key of every node the diff looks at.
+pub(crate) fn is_assertion(keyword: &str) -> bool {
+    matches!(
+        keyword,
+        "type"
+            | "enum"
+            | "const"
+            | "multipleOf"
+            | "maximum"
+            | "exclusiveMaximum"
+            | "minimum"
+            | "exclusiveMinimum"
+            | "maxLength"
+            | "minLength"
+            | "pattern"
+            | "format"
+            | "items"
+            | "prefixItems"
+            | "additionalItems"
+            | "unevaluatedItems"
+            | "maxItems"
+            | "minItems"
+            | "uniqueItems"
+            | "contains"
+            | "maxContains"
+            | "minContains"
+            | "properties"
+            | "patternProperties"
+            | "additionalProperties"
+            | "unevaluatedProperties"
+            | "required"
+            | "maxProperties"
+            | "minProperties"
+            | "dependencies"
+            | "dependentRequired"
+            | "dependentSchemas"
+            | "propertyNames"
+            | "allOf"
+            | "anyOf"
+            | "oneOf"
+            | "not"
+            | "if"
+            | "then"
+            | "else"
+    )
+}
 
 /// How many `$ref` hops one node may take before we stop following (a chain this long is either
 /// a cycle of pure references or a schema nobody writes by hand).
@@ -286,10 +290,8 @@ impl Documents {
         // The identity is made of the parts that constrain something: a `$ref` with only
         // annotations next to it is the schema it points to, wherever it is written, so a
         // recursive schema reached from many places is compared once.
-        let constraining: Vec<&Part<'_>> = parts
-            .iter()
-            .filter(|p| p.map.keys().any(|k| ASSERTIONS.contains(&k.as_str())))
-            .collect();
+        let constraining: Vec<&Part<'_>> =
+            parts.iter().filter(|p| p.map.keys().any(|k| is_assertion(k))).collect();
         let key_parts: Vec<&Part<'_>> =
             if constraining.is_empty() { parts.last().into_iter().collect() } else { constraining };
         let key =
