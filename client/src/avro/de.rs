@@ -245,10 +245,22 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
-        self,
+        mut self,
         _len: usize,
         visitor: V,
     ) -> Result<V::Value, CodecError> {
+        // The `time` crate reads its dates and times as tuples.
+        if let Op::Temporal { long, logical } = self.resolve()? {
+            let count = match long {
+                true => self.input.with(|r| r.long())?,
+                false => i64::from(self.input.with(|r| r.int())?),
+            };
+            let parts = super::temporal::to_parts(*logical, count)?;
+            let mut seq = de::value::SeqDeserializer::<_, CodecError>::new(parts.into_iter());
+            let value = visitor.visit_seq(&mut seq)?;
+            seq.end()?;
+            return Ok(value);
+        }
         self.deserialize_seq(visitor)
     }
 

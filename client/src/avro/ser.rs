@@ -9,6 +9,7 @@ use super::CodecError;
 use super::binary::{write_bytes, write_long};
 use super::decimal::Unscaled;
 use super::schema::{Compiled, Node, NodeId};
+use super::temporal::Temporal;
 
 /// Appends the Avro binary encoding of `value` under `schema` to `out`.
 pub(crate) fn encode<T: Serialize + ?Sized>(
@@ -143,9 +144,12 @@ fn pick_branch(schema: &Compiled, branches: &[NodeId], kind: Kind<'_>) -> Option
         Kind::Bytes => {
             position(schema, branches, |n| matches!(n, Node::Bytes | Node::Fixed { .. }))
         }
-        Kind::Seq => position(schema, branches, |n| matches!(n, Node::Array(_))).or_else(|| {
-            position(schema, branches, |n| matches!(n, Node::Bytes | Node::Fixed { .. }))
-        }),
+        Kind::Seq => position(schema, branches, |n| matches!(n, Node::Array(_)))
+            .or_else(|| {
+                position(schema, branches, |n| matches!(n, Node::Bytes | Node::Fixed { .. }))
+            })
+            // An optional date/time of the `time` crate, which serializes as a tuple.
+            .or_else(|| branches.iter().position(|b| schema.temporal.contains_key(b))),
         Kind::Map => position(schema, branches, |n| matches!(n, Node::Map(_)))
             .or_else(|| position(schema, branches, |n| matches!(n, Node::Record { .. }))),
         Kind::Named(name) => position(schema, branches, |n| match n {
@@ -367,9 +371,15 @@ impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
 
     fn serialize_seq(mut self, len: Option<usize>) -> Result<SeqEnc<'s, 'o>, CodecError> {
         let node = self.resolve(Kind::Seq)?;
+        let mut temporal = None;
         let (items, bytes) = match node {
             Node::Array(items) => (Some(*items), None),
             Node::Bytes | Node::Fixed { .. } => (None, Some(Vec::with_capacity(len.unwrap_or(0)))),
+            // The `time` crate's tuples at a date/time position, collected and converted.
+            Node::Int | Node::Long if self.schema.temporal.contains_key(&self.node) => {
+                temporal = Some((self.schema.temporal[&self.node], Vec::new()));
+                (None, None)
+            }
             _ => return Err(self.mismatch("a sequence")),
         };
         let fixed = match node {
@@ -385,6 +395,7 @@ impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
             count: 0,
             buffer: None,
             index: 0,
+            temporal,
         };
         if items.is_some() {
             match len {
@@ -491,6 +502,8 @@ pub(crate) struct SeqEnc<'s, 'o> {
     count: usize,
     buffer: Option<Vec<u8>>,
     index: usize,
+    /// A date/time tuple being collected, with the logical type it converts to.
+    temporal: Option<(Temporal, Vec<i64>)>,
 }
 
 impl ser::SerializeSeq for SeqEnc<'_, '_> {
@@ -498,6 +511,12 @@ impl ser::SerializeSeq for SeqEnc<'_, '_> {
     type Error = CodecError;
 
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), CodecError> {
+        if let Some((_, parts)) = &mut self.temporal {
+            // Rare enough that going through serde_json's Value costs nothing that matters.
+            let part = serde_json::to_value(value).ok().and_then(|v| v.as_i64());
+            parts.push(part.ok_or_else(|| CodecError::new("a date/time part is not an integer"))?);
+            return Ok(());
+        }
         if let Some(bytes) = &mut self.bytes {
             bytes.push(value.serialize(ByteSer)?);
             return Ok(());
@@ -512,6 +531,10 @@ impl ser::SerializeSeq for SeqEnc<'_, '_> {
     }
 
     fn end(self) -> Result<(), CodecError> {
+        if let Some((logical, parts)) = self.temporal {
+            write_long(super::temporal::from_parts(logical, &parts)?, self.out);
+            return Ok(());
+        }
         if let Some(bytes) = self.bytes {
             return match self.fixed {
                 Some(size) if size != bytes.len() => {

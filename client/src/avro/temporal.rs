@@ -276,3 +276,91 @@ impl Cursor<'_> {
         Some(sign * (hours * 3600 + minutes * 60 + seconds))
     }
 }
+
+/// The count of the `time` crate's non-text form: tuples of (year, ordinal day), (hour, minute,
+/// second, nanosecond), the two together, and an offset (hours, minutes, seconds) after those.
+pub(crate) fn from_parts(logical: Temporal, parts: &[i64]) -> Result<i64, CodecError> {
+    let bad = |why: &str| CodecError::new(format!("{parts:?} is not a {}: {why}", name(logical)));
+    let day = |parts: &[i64]| -> Result<i64, CodecError> {
+        let (year, ordinal) = (parts[0], parts[1]);
+        if !(-999_999..=999_999).contains(&year) {
+            return Err(bad("year out of range"));
+        }
+        let length = if days_in_month(year, 2) == 29 { 366 } else { 365 };
+        if !(1..=length).contains(&ordinal) {
+            return Err(bad("day of the year out of range"));
+        }
+        Ok(days_from_civil(year, 1, 1) + ordinal - 1)
+    };
+    let clock = |parts: &[i64], unit: Unit| -> Result<i64, CodecError> {
+        let (hour, minute, second, nanos) = (parts[0], parts[1], parts[2], parts[3]);
+        if !(0..24).contains(&hour)
+            || !(0..60).contains(&minute)
+            || !(0..60).contains(&second)
+            || !(0..1_000_000_000).contains(&nanos)
+        {
+            return Err(bad("time of day out of range"));
+        }
+        let per_unit = 1_000_000_000 / unit.per_second();
+        if nanos % per_unit != 0 {
+            return Err(bad("more precision than the schema's unit"));
+        }
+        Ok((hour * 3600 + minute * 60 + second) * unit.per_second() + nanos / per_unit)
+    };
+    let value = match (logical, parts.len()) {
+        (Temporal::Date, 2) => day(parts)?,
+        (Temporal::Time(unit), 4) => clock(parts, unit)?,
+        (Temporal::Timestamp(unit) | Temporal::Local(unit), 6 | 9) => {
+            let offset = match parts.get(6..9) {
+                Some([h, m, s]) if h.abs() < 26 && m.abs() < 60 && s.abs() < 60 => {
+                    h * 3600 + m * 60 + s
+                }
+                Some(_) => return Err(bad("offset out of range")),
+                None => 0,
+            };
+            let per_day = SECONDS_PER_DAY * unit.per_second();
+            let time = clock(&parts[2..6], unit)?;
+            day(parts)?
+                .checked_mul(per_day)
+                .and_then(|count| count.checked_add(time))
+                .and_then(|count| count.checked_sub(offset * unit.per_second()))
+                .ok_or_else(|| bad("out of range"))?
+        }
+        _ => return Err(bad("unexpected number of parts")),
+    };
+    if matches!(logical, Temporal::Date | Temporal::Time(Unit::Millis)) {
+        i32::try_from(value).map_err(|_| bad("out of range of an Avro int"))?;
+    }
+    Ok(value)
+}
+
+/// The `time` crate's non-text form of `count` (see [`from_parts`]); timestamps at offset zero.
+pub(crate) fn to_parts(logical: Temporal, count: i64) -> Result<Vec<i64>, CodecError> {
+    let date = |days: i64| {
+        let (year, _, _) = civil_from_days(days);
+        [year, days - days_from_civil(year, 1, 1) + 1]
+    };
+    let clock = |count: i64, unit: Unit| {
+        let seconds = count / unit.per_second();
+        let nanos = count % unit.per_second() * (1_000_000_000 / unit.per_second());
+        [seconds / 3600, seconds / 60 % 60, seconds % 60, nanos]
+    };
+    Ok(match logical {
+        Temporal::Date => date(count).to_vec(),
+        Temporal::Time(unit) => {
+            if !(0..SECONDS_PER_DAY * unit.per_second()).contains(&count) {
+                return Err(CodecError::new(format!("{count} is not a time of day")));
+            }
+            clock(count, unit).to_vec()
+        }
+        Temporal::Timestamp(unit) | Temporal::Local(unit) => {
+            let per_day = SECONDS_PER_DAY * unit.per_second();
+            let mut parts = date(count.div_euclid(per_day)).to_vec();
+            parts.extend(clock(count.rem_euclid(per_day), unit));
+            if matches!(logical, Temporal::Timestamp(_)) {
+                parts.extend([0, 0, 0]);
+            }
+            parts
+        }
+    })
+}

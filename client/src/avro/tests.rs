@@ -770,3 +770,42 @@ fn logical_types_resolve_with_the_writers_unit_and_scale() {
     let text: String = decode(&plan(&two, &three), &bytes).unwrap();
     assert_eq!(text, "1.25");
 }
+
+#[test]
+fn time_crate_tuples_convert_at_logical_positions() {
+    let micros = json!({"type": "long", "logicalType": "timestamp-micros"});
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_000).unwrap();
+    let mut bytes = Vec::new();
+    encode(&compiled(&micros), &at, &mut bytes).unwrap();
+    let apache = apache_avro::to_avro_datum(
+        &apache_schema(&micros),
+        AvroValue::TimestampMicros(1_700_000_000_123_456),
+    )
+    .unwrap();
+    assert_eq!(bytes, apache);
+    // An offset other than UTC names the same instant, which comes back at UTC.
+    let east = at.to_offset(time::UtcOffset::from_hms(5, 30, 0).unwrap());
+    let mut again = Vec::new();
+    encode(&compiled(&micros), &east, &mut again).unwrap();
+    assert_eq!(again, bytes);
+    check_round_trip(micros.clone(), at);
+    check_round_trip(json!(["null", micros.clone()]), Some(at));
+    check_round_trip(json!({"type": "int", "logicalType": "date"}), time::Date::MIN);
+    check_round_trip(
+        json!({"type": "long", "logicalType": "local-timestamp-millis"}),
+        time::PrimitiveDateTime::MAX.replace_millisecond(999).unwrap(),
+    );
+    check_round_trip(
+        json!({"type": "int", "logicalType": "time-millis"}),
+        time::Time::from_hms_milli(23, 59, 59, 999).unwrap(),
+    );
+    // Nanoseconds a micros schema cannot hold are refused, not truncated.
+    let nanos = time::OffsetDateTime::from_unix_timestamp_nanos(1).unwrap();
+    let error = encode(&compiled(&micros), &nanos, &mut Vec::new()).unwrap_err().to_string();
+    assert!(error.contains("more precision than the schema's unit"), "{error}");
+    let error = encode(&compiled(&micros), &(1_i32, 2_u16), &mut Vec::new()).unwrap_err();
+    assert!(error.to_string().contains("unexpected number of parts"), "{error}");
+    let date = json!({"type": "int", "logicalType": "date"});
+    let error = encode(&compiled(&date), &(2023_i32, 366_u16), &mut Vec::new()).unwrap_err();
+    assert!(error.to_string().contains("day of the year out of range"), "{error}");
+}

@@ -112,6 +112,20 @@ pub(crate) fn samples() -> (Vec<Sample>, Vec<String>) {
             },
             false,
         ),
+        sample(
+            Time {
+                at: time::OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_000)
+                    .unwrap(),
+                // Within Python's datetime range: fastavro reads these samples too.
+                local: time::PrimitiveDateTime::new(
+                    time::Date::from_ordinal_date(1, 1).unwrap(),
+                    time::Time::MIDNIGHT,
+                ),
+                day: time::Date::from_ordinal_date(2024, 60).unwrap(),
+                clock: time::Time::from_hms_milli(12, 30, 1, 5).unwrap(),
+            },
+            false,
+        ),
         sample(Money { amount: rust_decimal::Decimal::new(1234, 2), rate: None }, false),
         sample(Annotated { full_name: "Ada".to_owned() }, true),
         sample(
