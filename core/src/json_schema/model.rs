@@ -294,8 +294,12 @@ impl Documents {
             parts.iter().filter(|p| p.map.keys().any(|k| is_assertion(k))).collect();
         let key_parts: Vec<&Part<'_>> =
             if constraining.is_empty() { parts.last().into_iter().collect() } else { constraining };
-        let key =
-            key_parts.iter().map(|p| format!("{}:{}", p.doc, p.ptr)).collect::<Vec<_>>().join("|");
+        let key = match key_parts.as_slice() {
+            [single] => format!("{}:{}", single.doc, single.ptr),
+            several => {
+                several.iter().map(|p| format!("{}:{}", p.doc, p.ptr)).collect::<Vec<_>>().join("|")
+            }
+        };
         Node { kind: NodeKind::Object(parts), draft, key }
     }
 
@@ -583,8 +587,11 @@ impl<'a> Node<'a> {
         matches!(self.kind, NodeKind::Bool(false))
     }
 
+    /// A keyword's value, without building its location (the diff asks this for every keyword
+    /// of every node, mostly to learn that it is absent).
     pub(crate) fn get(&self, keyword: &str) -> Option<&'a Value> {
-        self.child(keyword).map(|c| c.value)
+        let NodeKind::Object(parts) = &self.kind else { return None };
+        parts.iter().find_map(|part| part.map.get(keyword))
     }
 
     pub(crate) fn child(&self, keyword: &str) -> Option<Child<'a>> {
