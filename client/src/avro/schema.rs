@@ -2,7 +2,7 @@
 //! to the types that carry them on the wire and named types are resolved once, so encoding and
 //! plan building never look a name up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use apache_avro::Schema as Apache;
 use apache_avro::schema::{InnerDecimalSchema, Name, UuidSchema};
@@ -24,6 +24,9 @@ pub struct Compiled {
     pub(crate) temporal: HashMap<NodeId, Temporal>,
     /// Decimal logical types by node, consulted the same way.
     pub(crate) decimal: HashMap<NodeId, Decimal>,
+    /// uuid on `fixed` or `bytes`: the codec is human readable, so a `Uuid` arrives as text
+    /// and is written as its 16 bytes here.
+    pub(crate) uuid_bytes: HashSet<NodeId>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +99,7 @@ impl Compiled {
             names: HashMap::new(),
             temporal: HashMap::new(),
             decimal: HashMap::new(),
+            uuid_bytes: HashSet::new(),
         };
         for schema in referenced {
             builder.node(schema)?;
@@ -106,6 +110,7 @@ impl Compiled {
             root,
             temporal: builder.temporal,
             decimal: builder.decimal,
+            uuid_bytes: builder.uuid_bytes,
         })
     }
 
@@ -166,6 +171,7 @@ struct Builder {
     names: HashMap<String, NodeId>,
     temporal: HashMap<NodeId, Temporal>,
     decimal: HashMap<NodeId, Decimal>,
+    uuid_bytes: HashSet<NodeId>,
 }
 
 impl Builder {
@@ -200,7 +206,16 @@ impl Builder {
             Apache::Bytes | Apache::BigDecimal => Node::Bytes,
             Apache::String => Node::String,
             Apache::Uuid(UuidSchema::String) => Node::String,
-            Apache::Uuid(UuidSchema::Bytes) => Node::Bytes,
+            Apache::Uuid(UuidSchema::Bytes) => {
+                let id = self.push(Node::Bytes);
+                self.uuid_bytes.insert(id);
+                return Ok(id);
+            }
+            Apache::Uuid(UuidSchema::Fixed(fixed)) => {
+                let id = self.fixed(&fixed.name, &fixed.aliases, fixed.size)?;
+                self.uuid_bytes.insert(id);
+                return Ok(id);
+            }
             Apache::Decimal(decimal) => {
                 let (id, fixed) = match &decimal.inner {
                     InnerDecimalSchema::Bytes => (self.push(Node::Bytes), None),
@@ -212,9 +227,7 @@ impl Builder {
                 self.decimal.insert(id, Decimal { precision, scale, fixed });
                 return Ok(id);
             }
-            Apache::Uuid(UuidSchema::Fixed(fixed))
-            | Apache::Duration(fixed)
-            | Apache::Fixed(fixed) => {
+            Apache::Duration(fixed) | Apache::Fixed(fixed) => {
                 return self.fixed(&fixed.name, &fixed.aliases, fixed.size);
             }
             Apache::Array(array) => {

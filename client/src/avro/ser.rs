@@ -162,6 +162,28 @@ fn pick_branch(schema: &Compiled, branches: &[NodeId], kind: Kind<'_>) -> Option
     }
 }
 
+/// The 16 bytes of a uuid's text (hyphenated or simple, either case).
+fn uuid_bytes(text: &str) -> Result<[u8; 16], CodecError> {
+    let bad = || CodecError::new(format!("'{text}' is not a uuid"));
+    let hex: Vec<u8> = text.bytes().filter(|&b| b != b'-').collect();
+    let hyphens = text.len() - hex.len();
+    let hyphenated =
+        text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text.as_bytes()[i] == b'-');
+    // Checked up front: `from_str_radix` would take a leading '+'.
+    if hex.len() != 32
+        || !hex.iter().all(u8::is_ascii_hexdigit)
+        || !(hyphens == 0 || hyphens == 4 && hyphenated)
+    {
+        return Err(bad());
+    }
+    let mut out = [0u8; 16];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        let text = std::str::from_utf8(pair).map_err(|_| bad())?;
+        *byte = u8::from_str_radix(text, 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
 /// The first branch whose node satisfies `pred` (generic, so each use inlines).
 #[inline]
 fn position(schema: &Compiled, branches: &[NodeId], pred: impl Fn(&Node) -> bool) -> Option<usize> {
@@ -241,6 +263,15 @@ impl<'s, 'o> ser::Serializer for Enc<'s, 'o> {
                 match decimal.fixed {
                     Some(_) => self.out.extend_from_slice(&bytes),
                     None => write_bytes(&bytes, self.out),
+                }
+            }
+            Node::Bytes | Node::Fixed { size: 16, .. }
+                if self.schema.uuid_bytes.contains(&self.node) =>
+            {
+                let bytes = uuid_bytes(v)?;
+                match self.schema.node(self.node) {
+                    Node::Bytes => write_bytes(&bytes, self.out),
+                    _ => self.out.extend_from_slice(&bytes),
                 }
             }
             Node::Bytes => write_bytes(v.as_bytes(), self.out),

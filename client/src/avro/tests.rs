@@ -809,3 +809,31 @@ fn time_crate_tuples_convert_at_logical_positions() {
     let error = encode(&compiled(&date), &(2023_i32, 366_u16), &mut Vec::new()).unwrap_err();
     assert!(error.to_string().contains("day of the year out of range"), "{error}");
 }
+
+#[test]
+fn uuid_on_fixed_and_bytes_goes_as_its_16_bytes() {
+    let id = uuid::Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+    let fixed = json!({"type": "fixed", "name": "U", "size": 16, "logicalType": "uuid"});
+    let mut bytes = Vec::new();
+    encode(&compiled(&fixed), &id, &mut bytes).unwrap();
+    let apache = apache_avro::to_avro_datum(&apache_schema(&fixed), AvroValue::Uuid(id)).unwrap();
+    assert_eq!(bytes, apache);
+    check_round_trip(fixed.clone(), id);
+    check_round_trip(json!({"type": "bytes", "logicalType": "uuid"}), id);
+    for text in ["0123456789abcdef0123456789ABCDEF", "01234567-89ab-cdef-0123-456789abcdef"] {
+        let mut simple = Vec::new();
+        encode(&compiled(&fixed), text, &mut simple).unwrap();
+        assert_eq!(simple, bytes, "{text}");
+    }
+    for text in [
+        "",
+        "0123",
+        "01234567-89ab-cdef-0123-456789abcdeg",
+        "0123456789abcdef0123456789abcdef--",
+        "+123456789abcdef0123456789abcdef",
+        "é123456789abcdef0123456789abcde",
+    ] {
+        let error = encode(&compiled(&fixed), text, &mut Vec::new()).unwrap_err().to_string();
+        assert!(error.contains("is not a uuid"), "{text}: {error}");
+    }
+}
