@@ -1,8 +1,8 @@
-//! Avro's date and time logical types against the text forms chrono and time serialize to: the
-//! encoder turns the text into the epoch count the schema's unit asks for, the decoder turns the
-//! count back into text the type's `Deserialize` parses. Exact and small on purpose: RFC 3339
-//! (`T` or space between date and time, optional `Z`/`±HH:MM[:SS]` offset, any fraction digits)
-//! in proleptic Gregorian days, with every out-of-range value a typed error.
+//! Avro's date and time logical types against the forms chrono and time serialize to (text, and
+//! the `time` crate's tuples): the encoder turns them into the epoch count the schema's unit asks
+//! for, the decoder turns the count back into what the type's `Deserialize` reads. Text is RFC
+//! 3339, exact and small on purpose (`T` or space between date and time, optional `Z`/`±HH:MM[:SS]`
+//! offset, any fraction digits) in proleptic Gregorian days; out-of-range values are typed errors.
 
 use std::fmt::Write as _;
 
