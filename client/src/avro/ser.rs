@@ -714,6 +714,10 @@ impl<'s> Trial<'s> {
             Node::Record { name: named, .. } => named.short() == name,
             _ => false,
         });
+        // The common case (`Option<Record>`, a named branch) decides here without allocating.
+        if named {
+            return None;
+        }
         let candidates: Vec<Candidate<'s>> = branches
             .iter()
             .enumerate()
@@ -727,7 +731,7 @@ impl<'s> Trial<'s> {
                 _ => None,
             })
             .collect();
-        (!named && candidates.len() > 1).then_some(Trial { name, candidates })
+        (candidates.len() > 1).then_some(Trial { name, candidates })
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, schema: &Compiled, key: &str, value: &T) {
@@ -788,16 +792,17 @@ impl<'s, 'o> StructEnc<'s, 'o> {
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), CodecError> {
         let fields = self.fields;
         let schema = self.schema;
-        if let Some(trial) = &mut self.trial {
-            trial.field(schema, key, value);
-            return Ok(());
-        }
         if self.pending.is_none() && fields.get(self.next).is_some_and(|f| f.name == key) {
             let ty = fields[self.next].ty;
             self.next += 1;
             return value
                 .serialize(Enc { schema, node: ty, out: self.out })
                 .map_err(|e| e.at_field(key));
+        }
+        // After the fast path: a trial has no fields of its own, so it never takes it.
+        if let Some(trial) = &mut self.trial {
+            trial.field(schema, key, value);
+            return Ok(());
         }
         let Some(position) = fields.iter().position(|f| f.name == key) else {
             // A field the schema does not know (serde(flatten) extras, say) is not written.
