@@ -87,14 +87,14 @@ fn order_schema() -> JsonSchema {
 
 /// About 1 KB of JSON, valid under `order_schema`.
 fn order_document() -> Vec<u8> {
-    let lines: Vec<Value> = (0..6)
+    let lines: Vec<Value> = (0..8)
         .map(|i| json!({"sku": format!("SKU-{i:05}"), "quantity": i + 1, "price": {"amount": 9.99 + f64::from(i), "currency": "EUR"}}))
         .collect();
     let document = json!({
         "order_id": "7f1c2a4e-8d3b-4c59-9e61-2b0f5a7c9d13",
         "customer": {"id": 4711, "name": "Ada Lovelace", "email": "ada@example.com", "tier": "gold"},
         "lines": lines,
-        "total": {"amount": 119.94, "currency": "EUR"},
+        "total": {"amount": 187.92, "currency": "EUR"},
         "shipping": {"street": "12 Analytical Engine Way", "city": "London", "zip": "N1 9GU", "country": "GB"},
         "notes": "leave at the door, ring twice",
         "created_at": "2026-11-23T02:00:00Z",
