@@ -8,7 +8,7 @@ use axum::response::Response;
 use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
 use schemata_core::{CompatibilityLevel, JsonPolicy, SchemaId, Version};
 
-use super::subjects::{one, resolve, visible};
+use super::subjects::{TwoPath, one, resolve, subject_version, visible};
 use super::{App, BodyKind, Params, VersionSpec, json, read_json, subject};
 use crate::error::ApiError;
 use crate::state::State as Registry;
@@ -30,13 +30,11 @@ fn answer(messages: Vec<String>, verbose: bool) -> Response {
 
 pub(crate) async fn against_version(
     State(app): State<App>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    path: TwoPath,
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (raw_subject, raw_version) = path.map(|Path(p)| p).map_err(|_| ApiError::InvalidSubject)?;
-    let subject = subject(&app.core, raw_subject)?;
-    let spec = VersionSpec::parse(&raw_version)?;
+    let (subject, spec) = subject_version(&app, path)?;
     let verbose = Params::parse(query.as_deref()).flag("verbose");
     let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
     let early = app.core.parse_early(&request);

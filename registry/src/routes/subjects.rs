@@ -14,15 +14,19 @@ use crate::error::ApiError;
 use crate::state::{Mode, State as Registry, SubjectState, VersionRow, schema_record};
 
 type OnePath = Result<Path<String>, PathRejection>;
-type TwoPath = Result<Path<(String, String)>, PathRejection>;
+pub(super) type TwoPath = Result<Path<(String, String)>, PathRejection>;
 
 /// Path segments that are not valid UTF-8 are an invalid subject, not axum's plain-text error.
 pub(super) fn one(path: OnePath) -> Result<String, ApiError> {
     path.map(|Path(s)| s).map_err(|_| ApiError::InvalidSubject)
 }
 
-fn two(path: TwoPath) -> Result<(String, String), ApiError> {
-    path.map(|Path(p)| p).map_err(|_| ApiError::InvalidSubject)
+/// A `/subjects/{subject}/versions/{version}` path: the validated subject (checked first, as its
+/// errors take precedence) and the version spec.
+pub(super) fn subject_version(app: &App, path: TwoPath) -> Result<(String, VersionSpec), ApiError> {
+    let (raw_subject, raw_version) = path.map(|Path(p)| p).map_err(|_| ApiError::InvalidSubject)?;
+    let subject = subject(&app.core, raw_subject)?;
+    Ok((subject, VersionSpec::parse(&raw_version)?))
 }
 
 /// The subject's state if it has versions visible with `deleted`, else 40401.
@@ -136,9 +140,7 @@ pub(crate) async fn get_version(
     path: TwoPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (raw_subject, raw_version) = two(path)?;
-    let subject = subject(&app.core, raw_subject)?;
-    let spec = VersionSpec::parse(&raw_version)?;
+    let (subject, spec) = subject_version(&app, path)?;
     let deleted = Params::parse(query.as_deref()).flag("deleted");
     let state = app.core.read();
     let (version, row) = resolve(visible(&state, &subject, deleted)?, spec, deleted)?;
@@ -150,9 +152,7 @@ pub(crate) async fn get_version_text(
     path: TwoPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (raw_subject, raw_version) = two(path)?;
-    let subject = subject(&app.core, raw_subject)?;
-    let spec = VersionSpec::parse(&raw_version)?;
+    let (subject, spec) = subject_version(&app, path)?;
     let deleted = Params::parse(query.as_deref()).flag("deleted");
     let state = app.core.read();
     let (_, row) = resolve(visible(&state, &subject, deleted)?, spec, deleted)?;
@@ -165,9 +165,7 @@ pub(crate) async fn referenced_by(
     path: TwoPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (raw_subject, raw_version) = two(path)?;
-    let subject = subject(&app.core, raw_subject)?;
-    let spec = VersionSpec::parse(&raw_version)?;
+    let (subject, spec) = subject_version(&app, path)?;
     let params = Params::parse(query.as_deref());
     let deleted = params.flag("deleted");
     let ids = {
@@ -448,9 +446,7 @@ pub(crate) async fn delete_version(
     path: TwoPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (raw_subject, raw_version) = two(path)?;
-    let subject = subject(&app.core, raw_subject)?;
-    let spec = VersionSpec::parse(&raw_version)?;
+    let (subject, spec) = subject_version(&app, path)?;
     let permanent = Params::parse(query.as_deref()).flag("permanent");
     let version = app
         .writer
