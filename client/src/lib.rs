@@ -14,6 +14,8 @@ pub mod history;
 mod schema;
 
 pub mod avro;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod json;
 pub mod registry;
 pub mod serdes;

@@ -1,0 +1,5 @@
+//! The `schemata` binary; everything lives in `schemata::cli`.
+
+fn main() -> std::process::ExitCode {
+    schemata::cli::main()
+}

@@ -1,0 +1,194 @@
+//! The `schemata` command-line tool: compatibility checks for CI, registry operations,
+//! export/import and a console producer/consumer. `main` parses the arguments, `run` does the
+//! work, and this file is the one place that turns an outcome or an error into an exit code:
+//! 0 success (compatible), 1 findings (incompatible), 2 usage, I/O, schema or network error.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod check;
+mod console;
+mod diff;
+mod ops;
+mod transfer;
+
+/// Schema-registry tooling: check schema evolution in CI, operate a registry, move records.
+#[derive(Debug, Parser)]
+#[command(name = "schemata", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How to reach a registry; shared by every command that talks to one.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegistryArgs {
+    /// Registry base URL(s), comma-separated, tried in turn.
+    #[arg(long = "registry", global = true, env = "SCHEMATA_REGISTRY_URL", value_delimiter = ',')]
+    pub urls: Vec<String>,
+    /// Basic auth as USER:PASSWORD.
+    #[arg(long, global = true, env = "SCHEMATA_REGISTRY_BASIC_AUTH", hide_env_values = true)]
+    pub basic_auth: Option<String>,
+    /// Bearer token sent as `Authorization: Bearer ...`.
+    #[arg(long, global = true, env = "SCHEMATA_REGISTRY_BEARER_TOKEN", hide_env_values = true)]
+    pub bearer_token: Option<String>,
+    /// PEM file of the CA that signs the registry's certificate (https URLs; feature `tls`).
+    #[arg(long, global = true, env = "SCHEMATA_REGISTRY_CA")]
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// Per-request timeout in milliseconds.
+    #[arg(long, global = true, default_value_t = 30_000)]
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check schema files against their history (git ref, folder, or registry).
+    Check(check::Args),
+    /// Register a schema file under a subject.
+    Register(ops::RegisterArgs),
+    /// Show the typed changes between two schema files or two registered versions.
+    Diff(diff::Args),
+    /// List subjects.
+    Subjects(ops::SubjectsArgs),
+    /// Print a schema by id, or a subject's version.
+    Get(ops::GetArgs),
+    /// Show or set the compatibility level (global or per subject).
+    Config(ops::ConfigArgs),
+    /// Show or set the mode (READWRITE, READONLY, IMPORT).
+    Mode(ops::ModeArgs),
+    /// Delete a subject or one version (soft, or --permanent).
+    Delete(ops::DeleteArgs),
+    /// Write every schema record of a registry as JSON lines.
+    Export(transfer::ExportArgs),
+    /// Load JSON lines written by `export` into a registry, keeping ids and versions.
+    Import(transfer::ImportArgs),
+    /// Read JSON lines on stdin and produce them to a topic, schema-registry encoded.
+    Produce(console::ProduceArgs),
+    /// Consume a topic and print each record decoded as a JSON line.
+    Consume(console::ConsumeArgs),
+}
+
+/// What a command that finished without error found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done; for `check`, everything is compatible.
+    Success,
+    /// `check` found incompatibilities (exit code 1).
+    Findings,
+}
+
+/// Every way a command can fail; all of them exit with code 2.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// Arguments or configuration that make no sense together.
+    #[error("{0}")]
+    Usage(String),
+    /// A file or stream could not be read or written.
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    /// A schema file does not parse.
+    #[error("{path}: {message}")]
+    Schema { path: String, message: String },
+    /// The registry could not be reached or answered with an error.
+    #[error("registry: {0}")]
+    Registry(#[from] crate::Error),
+    /// Kafka could not be reached or refused a request.
+    #[error("kafka: {0}")]
+    Kafka(String),
+    /// Anything else with a sentence for the user.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    /// An I/O error on `path` (a file name, `-` for stdin/stdout, or a description).
+    pub fn io(path: impl std::fmt::Display, source: std::io::Error) -> CliError {
+        CliError::Io { path: path.to_string(), source }
+    }
+}
+
+/// Exit code of a successful run with no findings.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when `check` found incompatibilities.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code for usage, I/O, schema and network errors.
+pub const EXIT_ERROR: u8 = 2;
+
+/// The binary's entry point: parse, run, map to an exit code. Never panics on user input.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return report(&CliError::io("tokio runtime", error)),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(Outcome::Success) => ExitCode::from(EXIT_OK),
+        Ok(Outcome::Findings) => ExitCode::from(EXIT_FINDINGS),
+        Err(error) => report(&error),
+    }
+}
+
+fn report(error: &CliError) -> ExitCode {
+    let _ = writeln!(std::io::stderr().lock(), "error: {error}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// Runs one parsed command.
+pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
+    let registry = cli.registry;
+    match cli.command {
+        Command::Check(args) => check::run(args, &registry).await,
+        Command::Register(args) => ops::register(args, &registry).await,
+        Command::Diff(args) => diff::run(args, &registry).await,
+        Command::Subjects(args) => ops::subjects(args, &registry).await,
+        Command::Get(args) => ops::get(args, &registry).await,
+        Command::Config(args) => ops::config(args, &registry).await,
+        Command::Mode(args) => ops::mode(args, &registry).await,
+        Command::Delete(args) => ops::delete(args, &registry).await,
+        Command::Export(args) => transfer::export(args, &registry).await,
+        Command::Import(args) => transfer::import(args, &registry).await,
+        Command::Produce(args) => console::produce(args, &registry).await,
+        Command::Consume(args) => console::consume(args, &registry).await,
+    }
+}
+
+impl RegistryArgs {
+    /// A client for the configured URLs; a usage error when none is given.
+    pub fn client(&self) -> Result<crate::RegistryClient, CliError> {
+        if self.urls.is_empty() {
+            return Err(CliError::Usage(
+                "no registry URL: pass --registry URL or set SCHEMATA_REGISTRY_URL".into(),
+            ));
+        }
+        let mut builder = crate::RegistryClient::builder()
+            .urls(self.urls.iter().cloned())
+            .timeout_ms(self.timeout_ms);
+        if let Some(auth) = &self.basic_auth {
+            let Some((user, password)) = auth.split_once(':') else {
+                return Err(CliError::Usage("--basic-auth must be USER:PASSWORD".into()));
+            };
+            builder = builder.basic_auth(user, password);
+        }
+        if let Some(token) = &self.bearer_token {
+            let token = token.clone();
+            builder = builder.bearer(move || token.clone());
+        }
+        if let Some(path) = &self.ca_cert {
+            let pem = std::fs::read(path).map_err(|e| CliError::io(path.display(), e))?;
+            builder = builder.ca_cert_pem(pem);
+        }
+        Ok(builder.build()?)
+    }
+}
