@@ -6,6 +6,7 @@ mod client_interop;
 mod client_registry;
 mod client_serde;
 mod client_support;
+mod client_tls;
 mod harness;
 mod json_interop;
 mod python;
