@@ -3,6 +3,7 @@
 
 mod cli_registry;
 mod cli_support;
+mod cli_transfer;
 mod client_interop;
 mod client_registry;
 mod client_serde;
