@@ -494,6 +494,23 @@ impl RegistryClient {
         self.call(Method::GET, &["subjects"], &query, None::<&()>).await
     }
 
+    /// One page of [`RegistryClient::subjects`]: at most `limit` subjects from `offset` on.
+    /// Registries cap every list at their own limit, so a complete listing pages until a page
+    /// adds nothing.
+    pub async fn subjects_page(
+        &self,
+        prefix: Option<&str>,
+        deleted: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let mut query = page_query(deleted, offset, limit);
+        if let Some(prefix) = prefix {
+            query.push(("subjectPrefix", prefix.to_owned()));
+        }
+        self.call(Method::GET, &["subjects"], &query, None::<&()>).await
+    }
+
     pub async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<u32>> {
         let query = [("deleted", deleted.to_string())];
         self.call(Method::GET, &["subjects", subject, "versions"], &query, None::<&()>).await
@@ -527,6 +544,16 @@ impl RegistryClient {
     pub async fn export(&self, deleted: bool) -> Result<Vec<SubjectSchema>> {
         let query = [("deleted", deleted.to_string())];
         self.call(Method::GET, &["schemas"], &query, None::<&()>).await
+    }
+
+    /// One page of [`RegistryClient::export`]: at most `limit` versions from `offset` on.
+    pub async fn export_page(
+        &self,
+        deleted: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<SubjectSchema>> {
+        self.call(Method::GET, &["schemas"], &page_query(deleted, offset, limit), None::<&()>).await
     }
 
     /// Everything a backup needs to rebuild the registry: every schema version (soft-deleted
@@ -736,6 +763,14 @@ fn with_subject<'a>(root: &'a str, subject: Option<&'a str>) -> Vec<&'a str> {
     let mut path = vec![root];
     path.extend(subject);
     path
+}
+
+fn page_query(deleted: bool, offset: usize, limit: usize) -> Vec<(&'static str, String)> {
+    vec![
+        ("deleted", deleted.to_string()),
+        ("offset", offset.to_string()),
+        ("limit", limit.to_string()),
+    ]
 }
 
 fn endpoint(base: &Url, path: &[&str], query: Query<'_>) -> Url {

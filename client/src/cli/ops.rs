@@ -175,8 +175,10 @@ pub(super) async fn subjects(
     registry: &RegistryArgs,
 ) -> Result<Outcome, CliError> {
     let client = registry.client()?;
+    let prefix = args.prefix.as_deref();
     let mut subjects =
-        client.subjects(args.prefix.as_deref(), args.deleted).await.map_err(registry_error)?;
+        paged(|offset| client.subjects_page(prefix, args.deleted, offset, PAGE_LEN), String::clone)
+            .await?;
     subjects.sort();
     match args.format {
         Format::Text => {
@@ -416,6 +418,40 @@ pub(super) async fn delete(args: DeleteArgs, registry: &RegistryArgs) -> Result<
 
 // ---- shared with `transfer` ----
 
+/// Items asked for per list request. Registries cap lists at their own limit (ours at
+/// `max_list_len`), so pages may come back shorter; see [`paged`].
+pub(super) const PAGE_LEN: usize = 10_000;
+/// A bound on the requests of one listing: 10^9 items at full pages.
+const MAX_PAGES: usize = 100_000;
+
+/// Every item of a paged registry list. The next offset is the count of distinct items so far,
+/// and the listing ends with a page that adds nothing new: that is correct whatever a server caps
+/// its pages at, and it also ends against a server that ignores `offset` (it repeats itself).
+pub(super) async fn paged<T, K, F, Fut>(
+    mut page: F,
+    key: impl Fn(&T) -> K,
+) -> Result<Vec<T>, CliError>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = crate::Result<Vec<T>>>,
+    K: Ord,
+{
+    let mut seen = std::collections::BTreeSet::new();
+    let mut all = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let before = all.len();
+        for item in page(before).await.map_err(registry_error)? {
+            if seen.insert(key(&item)) {
+                all.push(item);
+            }
+        }
+        if all.len() == before {
+            return Ok(all);
+        }
+    }
+    Err(CliError::Other(format!("the registry's list did not end after {MAX_PAGES} pages")))
+}
+
 /// A registry failure as the user should read it: the registry's own sentence with its Confluent
 /// code (`subject 'x' not found (40401)`), or why the registry could not be reached.
 pub(super) fn registry_error(error: crate::Error) -> CliError {
@@ -542,6 +578,31 @@ mod tests {
         assert_eq!(sentence("Subject 'x' not found."), "subject 'x' not found");
         assert_eq!(sentence("IMPORT mode"), "IMPORT mode");
         assert_eq!(sentence(""), "");
+    }
+
+    /// Runs `paged` over `items` served `cap` at a time, honouring `offset` or not.
+    fn page_through(items: &[u32], cap: usize, honour_offset: bool) -> Vec<u32> {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime
+            .block_on(paged(
+                |offset| {
+                    let start = if honour_offset { offset.min(items.len()) } else { 0 };
+                    let page = items[start..].iter().take(cap).copied().collect();
+                    async move { Ok(page) }
+                },
+                |item| *item,
+            ))
+            .unwrap()
+    }
+
+    #[test]
+    fn paging_reads_everything_and_ends() {
+        let items: Vec<u32> = (0..7).collect();
+        assert_eq!(page_through(&items, 3, true), items);
+        assert_eq!(page_through(&items, 100, true), items);
+        assert_eq!(page_through(&[], 3, true), Vec::<u32>::new());
+        // A server that ignores `offset` repeats its first page: the listing still ends.
+        assert_eq!(page_through(&items, 3, false), vec![0, 1, 2]);
     }
 
     #[test]

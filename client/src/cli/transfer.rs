@@ -25,9 +25,10 @@
 //! unknown keytypes are skipped), so a dump of a `_schemas` topic in this shape imports too. Keys
 //! and values may also be JSON strings holding the JSON (as Kafka tools print them).
 //!
-//! Export uses the REST API only (`GET /schemas?deleted=true`, `/config`, `/mode`), so it reads a
-//! Confluent or Karapace registry as well as ours, and import writes through the REST API in
-//! IMPORT mode (explicit ids and versions), so either direction of a migration works.
+//! Export uses the REST API only (`GET /schemas?deleted=true`, paged with `offset`/`limit`, then
+//! `/config` and `/mode`), so it reads a Confluent or Karapace registry as well as ours, and
+//! import writes through the REST API in IMPORT mode (explicit ids and versions), so either
+//! direction of a migration works.
 //!
 //! Import is all-or-nothing where it can be: the whole file is parsed, every schema parsed
 //! locally (references resolved within the file or the target) and compared with what the target
@@ -51,7 +52,7 @@ use schemata_core::{
 };
 use serde_json::{Value, json};
 
-use super::ops::{Format, out, registry_error, say};
+use super::ops::{Format, PAGE_LEN, out, paged, registry_error, say};
 use super::{CliError, Outcome, RegistryArgs};
 use crate::RegistryClient;
 use crate::registry::{ImportedSchema, VersionSpec};
@@ -440,14 +441,14 @@ pub(super) async fn export(args: ExportArgs, registry: &RegistryArgs) -> Result<
 /// Reads everything a backup holds through the REST API. Settings a registry does not support
 /// (a 404 on `/mode`, as older registries answer) are left out rather than failing the export.
 async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<Backup, CliError> {
-    let all = client.export(true).await.map_err(registry_error)?;
-    let live: std::collections::HashSet<(String, i32)> = client
-        .export(false)
-        .await
-        .map_err(registry_error)?
-        .into_iter()
-        .map(|s| (s.subject, s.version))
-        .collect();
+    let key = |s: &SubjectSchema| (s.subject.clone(), s.version);
+    let all = paged(|offset| client.export_page(true, offset, PAGE_LEN), key).await?;
+    let live: std::collections::HashSet<(String, i32)> =
+        paged(|offset| client.export_page(false, offset, PAGE_LEN), key)
+            .await?
+            .into_iter()
+            .map(|s| (s.subject, s.version))
+            .collect();
     let mut backup = Backup::default();
     for found in all {
         let deleted = !live.contains(&(found.subject.clone(), found.version));

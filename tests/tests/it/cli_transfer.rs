@@ -326,3 +326,21 @@ async fn broken_files_are_refused_with_their_line_numbers() {
         assert!(got.stderr.starts_with("error: cannot reach the registry: "), "{}", got.stderr);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_longer_than_the_registry_caps_them_are_read_in_full() {
+    let r = TestRegistry::start_with(|config| config.limits.max_list_len = 3).await;
+    for i in 0..7 {
+        r.register_ok(&format!("s{i}"), &format!(r#"{{"type":"fixed","name":"F{i}","size":1}}"#))
+            .await;
+    }
+    assert_eq!(r.get("/schemas").await.body.as_array().map(Vec::len), Some(3), "capped");
+    let got = schemata(["subjects", "--registry", &r.base]).run().await;
+    got.expect_code(0);
+    assert_eq!(got.stdout, "s0\ns1\ns2\ns3\ns4\ns5\ns6\n");
+    let backup = export(&r).await;
+    assert_eq!(backup.lines().count(), 2 + 7, "{backup}");
+    let target = TestRegistry::start_with(|config| config.limits.max_list_len = 3).await;
+    import(&target, &[], &backup).await.expect_code(0);
+    assert_eq!(export(&target).await, backup);
+}
