@@ -313,6 +313,25 @@ async fn broken_files_are_refused_with_their_line_numbers() {
     assert_eq!(r.get("/subjects?deleted=true").await.body, json!([]), "nothing was written");
     assert_eq!(r.get("/mode").await.body, json!({"mode": "READWRITE"}));
 
+    // A schema only the target can judge (PROTOBUF, which it refuses) stops the import midway:
+    // what came before stays, the message says where, and the mode is set back.
+    let proto = json!({
+        "key": {"keytype": "SCHEMA", "subject": "p", "version": 1, "magic": 1},
+        "value": {"subject": "p", "version": 1, "id": 2, "schemaType": "PROTOBUF",
+                  "schema": "syntax = \"proto3\";"},
+    });
+    let got = import(&r, &[], &format!("{good}\n{proto}\n")).await;
+    got.expect_code(2);
+    assert!(
+        got.stderr.starts_with(
+            "error: import stopped at subject 'p' version 1 (stdin:2) after 1 of 2 writes: "
+        ) && got.stderr.ends_with("; the registry's mode was set back to READWRITE\n"),
+        "{}",
+        got.stderr
+    );
+    assert_eq!(r.get("/subjects").await.body, json!(["s"]));
+    assert_eq!(r.get("/mode").await.body, json!({"mode": "READWRITE"}));
+
     // An unreachable registry: a port that was just free.
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
