@@ -654,10 +654,13 @@ fn plan<'a>(backup: &'a Backup, target: &Backup) -> Plan<'a> {
     }
     // A subject of the file that the target holds must not have versions the file lacks: the
     // result would be a history that neither registry had.
+    let mut first_of_subject: HashMap<&str, &Entry> = HashMap::new();
+    for entry in backup.schemas.values() {
+        first_of_subject.entry(&entry.subject).or_insert(entry);
+    }
     for ((subject, version), there) in &target.schemas {
-        if backup.schemas.keys().any(|(s, _)| s == subject)
+        if let Some(first) = first_of_subject.get(subject.as_str())
             && !backup.schemas.contains_key(&(subject.clone(), *version))
-            && let Some(first) = backup.schemas.values().find(|e| e.subject == *subject)
         {
             conflicts.push((
                 first,
