@@ -64,6 +64,7 @@ async fn registry_commands_print_and_fail_as_documented() {
     let money = write(dir.path(), "money.avsc", MONEY);
     let price = write(dir.path(), "price.avsc", PRICE);
     let untyped = write(dir.path(), "order.txt", ORDER_V1);
+    let spaced = write(dir.path(), "spaced.avsc", r#"{ "type" : "int" }"#);
     let invalid = write(dir.path(), "invalid.avsc", r#"{"type":"recrod","name":"X"}"#);
     let missing = dir.path().join("missing.avsc").display().to_string();
     let get_v1 = format!(
@@ -85,6 +86,8 @@ async fn registry_commands_print_and_fail_as_documented() {
         (vec!["register", &untyped, "--subject", "typed-value", "--type", "avro"], 0, "1\n".into(), registered(&untyped, "typed-value", 1, 1)),
         (vec!["register", &money, "--subject", "money-value"], 0, "4\n".into(), registered(&money, "money-value", 1, 4)),
         (vec!["register", &price, "--subject", "price-value", "--reference", "shop.Money=money-value:1"], 0, "5\n".into(), registered(&price, "price-value", 1, 5)),
+        (vec!["register", &spaced, "--subject", "spaced-value", "--normalize", "--format", "json"], 0, r#"{"subject":"spaced-value","version":1,"id":6}"#.into(), "".into()),
+        (vec!["get", "--id", "6"], 0, "\"int\"\n".into(), "".into()),
         // register failures.
         (vec!["register", &untyped, "--subject", "x"], 2, "".into(), format!("error: cannot tell the schema type of {untyped} from its extension: pass --type AVRO or --type JSON\n")),
         (vec!["register", &order1, "--subject", "x", "--type", "XML"], 2, "".into(), "error: unknown schema type 'XML': expected AVRO or JSON\n".into()),
@@ -95,10 +98,10 @@ async fn registry_commands_print_and_fail_as_documented() {
         (vec!["register", &price, "--subject", "x", "--reference", "shop.Money"], 2, "".into(), "error: --reference 'shop.Money': expected NAME=SUBJECT:VERSION, e.g. com.acme.Money=money-value:1\n".into()),
         (vec!["register", &breaking, "--subject", "orders-value"], 2, "".into(), "error: schema being registered is incompatible with an earlier schema for subject \"orders-value\"*".into()),
         // subjects.
-        (vec!["subjects"], 0, "money-value\norders-value\npeople-value\nprice-value\ntyped-value\n".into(), "".into()),
+        (vec!["subjects"], 0, "money-value\norders-value\npeople-value\nprice-value\nspaced-value\ntyped-value\n".into(), "".into()),
         (vec!["subjects", "--prefix", "p"], 0, "people-value\nprice-value\n".into(), "".into()),
         (vec!["subjects", "--prefix", "zzz"], 0, "".into(), "".into()),
-        (vec!["subjects", "--format", "json"], 0, r#"["money-value","orders-value","people-value","price-value","typed-value"]"#.into(), "".into()),
+        (vec!["subjects", "--format", "json"], 0, r#"["money-value","orders-value","people-value","price-value","spaced-value","typed-value"]"#.into(), "".into()),
         // get: the schema itself, or the registry's record.
         (vec!["get", "--id", "1"], 0, format!("{ORDER_V1}\n"), "".into()),
         (vec!["get", "--id", "2", "--format", "json"], 0, get_id2, "".into()),
@@ -121,7 +124,7 @@ async fn registry_commands_print_and_fail_as_documented() {
         (vec!["config", "--subject", "orders-value"], 0, "NONE json-policy=LENIENT\n".into(), "".into()),
         (vec!["config", "--subject", "orders-value", "--format", "json"], 0, r#"{"compatibilityLevel":"NONE","jsonPolicy":"LENIENT"}"#.into(), "".into()),
         // The subject's NONE now lets the breaking schema in.
-        (vec!["register", &breaking, "--subject", "orders-value"], 0, "6\n".into(), registered(&breaking, "orders-value", 3, 6)),
+        (vec!["register", &breaking, "--subject", "orders-value"], 0, "7\n".into(), registered(&breaking, "orders-value", 3, 7)),
         (vec!["config", "--subject", "orders-value", "--delete"], 0, "deleted subject 'orders-value' config\n".into(), "".into()),
         (vec!["config", "--subject", "orders-value", "--format", "json"], 0, r#"{"compatibilityLevel":"FULL"}"#.into(), "".into()),
         (vec!["config", "--delete"], 0, "deleted the global config\n".into(), "".into()),
@@ -164,7 +167,7 @@ async fn registry_commands_print_and_fail_as_documented() {
     }
     // What the commands did is what the REST API shows.
     assert_eq!(r.get("/subjects/orders-value/versions").await.body, serde_json::json!([2]));
-    assert_eq!(r.get("/subjects?deleted=true").await.body.as_array().map(Vec::len), Some(4));
+    assert_eq!(r.get("/subjects?deleted=true").await.body.as_array().map(Vec::len), Some(5));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
