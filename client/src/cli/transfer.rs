@@ -30,6 +30,13 @@
 //! import writes through the REST API in IMPORT mode (explicit ids and versions), so either
 //! direction of a migration works.
 //!
+//! Import switches the target (and each subject of the backup that has a mode of its own there)
+//! to IMPORT, registers every version in the order above with its id and version, soft-deletes
+//! right after registering what the backup holds soft-deleted (as the history did, so a later
+//! version with the same schema is not mistaken for it), then writes the configs, the subjects'
+//! modes and the global mode last: the backup's when it has one, else the target's mode from
+//! before. When a write fails, the modes are set back to what they were before the import.
+//!
 //! Import is all-or-nothing where it can be: the whole file is parsed, every schema parsed
 //! locally (references resolved within the file or the target) and compared with what the target
 //! already holds before the first write. A target holding different content at a version or id
