@@ -928,7 +928,7 @@ mod tests {
         };
         let tombstone =
             r#"{"key":{"keytype":"SCHEMA","subject":"s","version":1,"magic":1},"value":null}"#;
-        // A tombstone removes, a later record for a key wins, AVRO spelled out is dropped.
+        // A tombstone removes; a later record for a key wins.
         check(
             &format!("{}\n{}\n{tombstone}\n", schema("s", 1, 1), schema("s", 2, 1)),
             &format!("{}\n", schema("s", 2, 1)),

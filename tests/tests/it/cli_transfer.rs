@@ -363,3 +363,73 @@ async fn lists_longer_than_the_registry_caps_them_are_read_in_full() {
     import(&target, &[], &backup).await.expect_code(0);
     assert_eq!(export(&target).await, backup);
 }
+
+/// A registry answering as older Confluent and Karapace versions do: lists ignore `offset`,
+/// `limit` and `deleted`, AVRO is spelled out, and there is no `/mode`.
+async fn older_registry() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let schemas = json!([
+        {"subject": "orders-value", "version": 1, "id": 1, "schemaType": "AVRO", "schema": "\"string\""},
+        {"subject": "orders-value", "version": 2, "id": 3, "schemaType": "AVRO", "schema": "\"long\""},
+        {"subject": "payments-value", "version": 1, "id": 4, "schemaType": "JSON", "schema": "{\"type\":\"object\"}"},
+        {"subject": "users-value", "version": 1, "id": 1, "schema": "\"string\""},
+    ]);
+    let router = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let schemas = schemas.clone();
+        async move {
+            let (status, body) = match request.uri().path() {
+                "/schemas" => (200, schemas),
+                "/config" => (200, json!({"compatibilityLevel": "FULL"})),
+                "/config/orders-value" => (200, json!({"compatibilityLevel": "NONE"})),
+                path if path.starts_with("/config/") => {
+                    (404, json!({"error_code": 40408, "message": "Subject not configured"}))
+                }
+                _ => (404, json!({"error_code": 404, "message": "HTTP 404 Not Found"})),
+            };
+            axum::response::Response::builder()
+                .status(status)
+                .header("content-type", schemata_core::api::CONTENT_TYPE)
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap()
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_registry_migrates_into_ours() {
+    let older = older_registry().await;
+    let got = schemata(["export", "--registry", &older]).run().await;
+    got.expect_code(0);
+    let schema = |subject: &str, version: u32, id: u32, extra: &str, text: &str| {
+        format!(
+            r#"{{"key":{{"keytype":"SCHEMA","subject":"{subject}","version":{version},"magic":1}},"value":{{"subject":"{subject}","version":{version},"id":{id},{extra}"schema":{text},"deleted":false}}}}"#
+        )
+    };
+    let mut expected = vec![
+        r#"{"key":{"keytype":"CONFIG","magic":0},"value":{"compatibilityLevel":"FULL"}}"#.to_owned(),
+        schema("orders-value", 1, 1, "", r#""\"string\"""#),
+        schema("users-value", 1, 1, "", r#""\"string\"""#),
+        schema("orders-value", 2, 3, "", r#""\"long\"""#),
+        schema("payments-value", 1, 4, r#""schemaType":"JSON","#, r#""{\"type\":\"object\"}""#),
+        r#"{"key":{"keytype":"CONFIG","subject":"orders-value","magic":0},"value":{"compatibilityLevel":"NONE"}}"#.to_owned(),
+    ];
+    assert_eq!(got.stdout, format!("{}\n", expected.join("\n")));
+    assert_eq!(got.stderr, "exported 4 schema versions of 3 subjects to stdout\n");
+
+    let ours = TestRegistry::start().await;
+    import(&ours, &[], &got.stdout).await.expect_code(0);
+    // Ours has a mode endpoint; everything else is the same stream.
+    expected
+        .insert(1, r#"{"key":{"keytype":"MODE","magic":0},"value":{"mode":"READWRITE"}}"#.into());
+    assert_eq!(export(&ours).await, format!("{}\n", expected.join("\n")));
+    assert_eq!(
+        ours.get("/schemas/ids/1/versions").await.body,
+        json!([
+            {"subject": "orders-value", "version": 1},
+            {"subject": "users-value", "version": 1},
+        ])
+    );
+}
