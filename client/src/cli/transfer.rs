@@ -69,6 +69,8 @@ const PROGRESS_MIN_STEPS: u64 = 50;
 /// How many problems an import failure lists before summarizing the rest.
 const MAX_PROBLEMS_SHOWN: usize = 20;
 const MODES: [&str; 3] = ["READWRITE", "READONLY", "IMPORT"];
+/// Requests export keeps in flight while reading the subjects' configs and modes.
+const MAX_IN_FLIGHT: usize = 8;
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -471,12 +473,29 @@ async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<B
     } else {
         indicatif::ProgressBar::hidden()
     };
-    for subject in subjects {
-        if let Some(config) = optional(client.config(Some(&subject), false).await)? {
+    // Two small reads per subject: a few in flight at once, so large registries do not pay one
+    // round trip after another. The maps keep the output sorted whatever order answers come in.
+    let mut pending = subjects.into_iter();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < MAX_IN_FLIGHT
+            && let Some(subject) = pending.next()
+        {
+            let client = client.clone();
+            running.spawn(async move {
+                let config = client.config(Some(&subject), false).await;
+                let mode = client.mode(Some(&subject), false).await;
+                (subject, config, mode)
+            });
+        }
+        let Some(done) = running.join_next().await else { break };
+        let (subject, config, mode) =
+            done.map_err(|e| CliError::Other(format!("reading a subject's settings: {e}")))?;
+        if let Some(config) = optional(config)? {
             backup.subject_configs.insert(subject.clone(), config_value(&config));
         }
-        if let Some(mode) = optional(client.mode(Some(&subject), false).await)? {
-            backup.subject_modes.insert(subject.clone(), mode.mode);
+        if let Some(mode) = optional(mode)? {
+            backup.subject_modes.insert(subject, mode.mode);
         }
         bar.inc(1);
     }
