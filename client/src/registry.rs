@@ -19,7 +19,7 @@ use schemata_core::api::{
     RegisterSchemaResponse, SchemaById, SubjectSchema, SubjectVersion, codes,
 };
 use schemata_core::{
-    ReferencedSchema, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType,
+    ReferencedSchema, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType, Version,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -71,6 +71,16 @@ pub struct Export {
     pub subject_configs: Vec<(String, Config)>,
     /// Subjects with a mode of their own.
     pub subject_modes: Vec<(String, Mode)>,
+}
+
+/// What [`RegistryClient::register_with_id`] sends: a schema as a backup holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportedSchema<'a> {
+    pub id: SchemaId,
+    pub version: Version,
+    pub schema_type: SchemaType,
+    pub text: &'a str,
+    pub references: &'a [SchemaReference],
 }
 
 /// A schema as the registry holds it under an id, parsed (references resolved) once.
@@ -365,6 +375,12 @@ impl RegistryClient {
         })?)
     }
 
+    /// The registry's record of schema `id` as it answers it, unparsed and uncached (so it works
+    /// for schema types this client does not parse).
+    pub async fn schema_record_by_id(&self, id: SchemaId) -> Result<SchemaById> {
+        self.call(Method::GET, &["schemas", "ids", &id.to_string()], &[], None::<&()>).await
+    }
+
     /// Subjects under which schema `id` is registered.
     pub async fn subjects_of_id(&self, id: SchemaId) -> Result<Vec<String>> {
         self.call(Method::GET, &["schemas", "ids", &id.to_string(), "subjects"], &[], None::<&()>)
@@ -417,6 +433,22 @@ impl RegistryClient {
         self.register(subject, &schema, normalize).await
     }
 
+    /// Registers schema text under an explicit id and version, as a restore or a migration does.
+    /// The registry accepts this only while the subject (or the registry) is in IMPORT mode. The
+    /// text is sent unparsed and uncached: the target may not hold the references yet when a
+    /// caller validates a whole backup first, and the answer is checked by the caller.
+    pub async fn register_with_id(
+        &self,
+        subject: &str,
+        schema: &ImportedSchema<'_>,
+    ) -> Result<RegisterSchemaResponse> {
+        let request = import_request(schema);
+        let answer =
+            self.call(Method::POST, &["subjects", subject, "versions"], &[], Some(&request)).await;
+        self.inner.latest.invalidate(&subject.to_owned());
+        answer
+    }
+
     /// The id and version of `schema` under `subject` if registered there (40403 if not).
     /// Cached like registrations: a schema's id under a subject never changes.
     pub async fn lookup(
@@ -462,6 +494,23 @@ impl RegistryClient {
         self.call(Method::GET, &["subjects"], &query, None::<&()>).await
     }
 
+    /// One page of [`RegistryClient::subjects`]: at most `limit` subjects from `offset` on.
+    /// Registries cap every list at their own limit, so a complete listing pages until a page
+    /// adds nothing.
+    pub async fn subjects_page(
+        &self,
+        prefix: Option<&str>,
+        deleted: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let mut query = page_query(deleted, offset, limit);
+        if let Some(prefix) = prefix {
+            query.push(("subjectPrefix", prefix.to_owned()));
+        }
+        self.call(Method::GET, &["subjects"], &query, None::<&()>).await
+    }
+
     pub async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<u32>> {
         let query = [("deleted", deleted.to_string())];
         self.call(Method::GET, &["subjects", subject, "versions"], &query, None::<&()>).await
@@ -495,6 +544,16 @@ impl RegistryClient {
     pub async fn export(&self, deleted: bool) -> Result<Vec<SubjectSchema>> {
         let query = [("deleted", deleted.to_string())];
         self.call(Method::GET, &["schemas"], &query, None::<&()>).await
+    }
+
+    /// One page of [`RegistryClient::export`]: at most `limit` versions from `offset` on.
+    pub async fn export_page(
+        &self,
+        deleted: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<SubjectSchema>> {
+        self.call(Method::GET, &["schemas"], &page_query(deleted, offset, limit), None::<&()>).await
     }
 
     /// Everything a backup needs to rebuild the registry: every schema version (soft-deleted
@@ -706,6 +765,14 @@ fn with_subject<'a>(root: &'a str, subject: Option<&'a str>) -> Vec<&'a str> {
     path
 }
 
+fn page_query(deleted: bool, offset: usize, limit: usize) -> Vec<(&'static str, String)> {
+    vec![
+        ("deleted", deleted.to_string()),
+        ("offset", offset.to_string()),
+        ("limit", limit.to_string()),
+    ]
+}
+
 fn endpoint(base: &Url, path: &[&str], query: Query<'_>) -> Url {
     let mut url = base.clone();
     if let Ok(mut segments) = url.path_segments_mut() {
@@ -804,6 +871,25 @@ fn register_request(schema: &ParsedSchema) -> RegisterSchemaRequest {
     }
 }
 
+fn import_request(schema: &ImportedSchema<'_>) -> RegisterSchemaRequest {
+    RegisterSchemaRequest {
+        schema: schema.text.to_owned(),
+        schema_type: (schema.schema_type != SchemaType::Avro)
+            .then(|| schema.schema_type.as_str().to_owned()),
+        references: schema
+            .references
+            .iter()
+            .map(|r| api::SchemaReference {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                version: r.version,
+            })
+            .collect(),
+        id: Some(i64::from(schema.id.0)),
+        version: Some(i64::from(schema.version.0)),
+    }
+}
+
 fn id_key(subject: &str, schema: &ParsedSchema, normalize: bool) -> IdKey {
     IdKey {
         subject: subject.to_owned(),
@@ -869,6 +955,28 @@ mod tests {
         assert!(error.is_not_found());
         let error = registry_error(StatusCode::BAD_GATEWAY, b"<html>");
         assert_eq!(error.error_code(), Some(502));
+    }
+
+    #[test]
+    fn import_requests_carry_id_and_version() {
+        let references =
+            [SchemaReference { name: "a.B".into(), subject: "b-value".into(), version: 2 }];
+        let check = |schema_type, references: &[SchemaReference], expected: &str| {
+            let schema = ImportedSchema {
+                id: SchemaId(7),
+                version: Version(3),
+                schema_type,
+                text: "{}",
+                references,
+            };
+            assert_eq!(serde_json::to_string(&import_request(&schema)).unwrap(), expected);
+        };
+        check(SchemaType::Avro, &[], r#"{"schema":"{}","id":7,"version":3}"#);
+        check(
+            SchemaType::Json,
+            &references,
+            r#"{"schema":"{}","schemaType":"JSON","references":[{"name":"a.B","subject":"b-value","version":2}],"id":7,"version":3}"#,
+        );
     }
 
     #[test]

@@ -1,57 +1,616 @@
-//! Registry operations: register, subjects, get, config, mode, delete.
+//! Registry operations: register, subjects, get, config, mode, delete. Each command is one or two
+//! REST calls through [`crate::RegistryClient`]; what is printed is either a line for people
+//! (`--format text`, the default) or the registry's own JSON shape (`--format json`) for scripts.
+//! Registry errors are shown as the registry's sentence with its Confluent code, e.g.
+//! `subject 'x' not found (40401)`, and exit with code 2 like every other failure.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use schemata_core::api::{ConfigUpdate, SubjectSchema};
+use schemata_core::{CompatibilityLevel, JsonPolicy, SchemaId, SchemaReference, SchemaType};
 
 use super::{CliError, Outcome, RegistryArgs};
+use crate::registry::VersionSpec;
+
+/// How a command prints what it found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON document (the registry's own shapes), for scripts.
+    Json,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct RegisterArgs {}
+pub struct RegisterArgs {
+    /// The schema file (`.avsc` is Avro, `.json` is JSON Schema unless --type says otherwise).
+    pub file: PathBuf,
+    /// The subject to register under.
+    #[arg(long)]
+    pub subject: String,
+    /// The schema type: AVRO or JSON (default: from the file extension).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub schema_type: Option<String>,
+    /// Ask the registry to normalize the schema before looking it up and storing it.
+    #[arg(long)]
+    pub normalize: bool,
+    /// A reference as NAME=SUBJECT:VERSION (repeatable), e.g. `com.acme.Money=money-value:2`.
+    #[arg(long = "reference", value_name = "NAME=SUBJECT:VERSION")]
+    pub references: Vec<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct SubjectsArgs {}
+pub struct SubjectsArgs {
+    /// Only subjects starting with this prefix.
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// Include soft-deleted subjects.
+    #[arg(long)]
+    pub deleted: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+// `--version` names a schema version here, so the tool's version flag is left to `schemata`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["id", "subject"])))]
+#[command(disable_version_flag = true)]
+pub struct GetArgs {
+    /// A schema id.
+    #[arg(long)]
+    pub id: Option<u32>,
+    /// A subject (with --version, default latest).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// A version number or `latest`.
+    #[arg(long, requires = "subject", value_parser = parse_version_spec)]
+    pub version: Option<VersionSpec>,
+    /// Also find soft-deleted versions.
+    #[arg(long, requires = "subject")]
+    pub deleted: bool,
+    /// `text` prints the schema itself; `json` the registry's whole record (id, version, ...).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct GetArgs {}
+pub struct ConfigArgs {
+    /// A subject's own config instead of the global one.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Set this compatibility level (BACKWARD, FORWARD_TRANSITIVE, FULL, NONE, ...).
+    pub level: Option<String>,
+    /// Set the JSON Schema compatibility policy: STRICT or LENIENT.
+    #[arg(long, value_name = "POLICY")]
+    pub json_policy: Option<String>,
+    /// Remove the config (a subject then follows the global one; the global one its default).
+    #[arg(long, conflicts_with_all = ["level", "json_policy"])]
+    pub delete: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct ConfigArgs {}
+pub struct ModeArgs {
+    /// A subject's own mode instead of the global one.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Set this mode: READWRITE, READONLY or IMPORT.
+    pub mode: Option<String>,
+    /// Allow IMPORT mode even though the registry (or subject) already holds schemas.
+    #[arg(long, requires = "mode")]
+    pub force: bool,
+    /// Remove the subject's own mode, so it follows the global one.
+    #[arg(long, requires = "subject", conflicts_with = "mode")]
+    pub delete: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct ModeArgs {}
-
-#[derive(Debug, clap::Args)]
-pub struct DeleteArgs {}
+#[command(disable_version_flag = true)]
+pub struct DeleteArgs {
+    /// The subject to delete (all its versions unless --version).
+    #[arg(long)]
+    pub subject: String,
+    /// Delete only this version (a number or `latest`).
+    #[arg(long, value_parser = parse_version_spec)]
+    pub version: Option<VersionSpec>,
+    /// Delete for good (soft-deleting first when needed, as the registry requires).
+    #[arg(long)]
+    pub permanent: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
 
 pub(super) async fn register(
-    _args: RegisterArgs,
-    _registry: &RegistryArgs,
+    args: RegisterArgs,
+    registry: &RegistryArgs,
 ) -> Result<Outcome, CliError> {
-    Err(CliError::Other("register: not built yet".into()))
+    let schema_type = schema_type_of(&args.file, args.schema_type.as_deref())?;
+    let references =
+        args.references.iter().map(|r| parse_reference(r)).collect::<Result<Vec<_>, _>>()?;
+    let path = args.file.display().to_string();
+    let text = std::fs::read_to_string(&args.file).map_err(|e| CliError::io(&path, e))?;
+    let client = registry.client()?;
+    // Parsed here first so that an invalid file is reported with its path and position, not as
+    // the registry's 42201; references are fetched from the registry to parse against.
+    let schema =
+        client.parse_schema(schema_type, &text, &references).await.map_err(|e| match e {
+            crate::Error::Schema(parse) => {
+                CliError::Schema { path: path.clone(), message: parse.to_string() }
+            }
+            other => registry_error(other),
+        })?;
+    let id =
+        client.register(&args.subject, &schema, args.normalize).await.map_err(registry_error)?;
+    let found = client
+        .lookup(&args.subject, &schema, args.normalize, false)
+        .await
+        .map_err(registry_error)?;
+    match args.format {
+        // The id alone, so `id=$(schemata register ...)` works; the sentence goes to stderr.
+        Format::Text => {
+            say(&format!(
+                "registered {path} under subject '{}' as version {} with id {id}",
+                args.subject, found.version
+            ))?;
+            out(&id.to_string())?;
+        }
+        Format::Json => out(&format!(
+            "{{\"subject\":{},\"version\":{},\"id\":{id}}}",
+            to_json(&args.subject),
+            found.version
+        ))?,
+    }
+    Ok(Outcome::Success)
 }
 
 pub(super) async fn subjects(
-    _args: SubjectsArgs,
-    _registry: &RegistryArgs,
+    args: SubjectsArgs,
+    registry: &RegistryArgs,
 ) -> Result<Outcome, CliError> {
-    Err(CliError::Other("subjects: not built yet".into()))
+    let client = registry.client()?;
+    let prefix = args.prefix.as_deref();
+    let mut subjects =
+        paged(|offset| client.subjects_page(prefix, args.deleted, offset, PAGE_LEN), String::clone)
+            .await?;
+    subjects.sort();
+    match args.format {
+        Format::Text => {
+            let mut text = String::new();
+            for subject in &subjects {
+                text.push_str(subject);
+                text.push('\n');
+            }
+            out_raw(&text)?;
+        }
+        Format::Json => out(&to_json(&subjects))?,
+    }
+    Ok(Outcome::Success)
 }
 
-pub(super) async fn get(_args: GetArgs, _registry: &RegistryArgs) -> Result<Outcome, CliError> {
-    Err(CliError::Other("get: not built yet".into()))
+pub(super) async fn get(args: GetArgs, registry: &RegistryArgs) -> Result<Outcome, CliError> {
+    let client = registry.client()?;
+    if let Some(raw) = args.id {
+        let id = SchemaId::new(i64::from(raw))
+            .ok_or_else(|| CliError::Usage(format!("--id {raw}: schema ids start at 1")))?;
+        let found = client.schema_record_by_id(id).await.map_err(registry_error)?;
+        match args.format {
+            Format::Text => out(&found.schema)?,
+            Format::Json => {
+                // The registry's record with the id in front, in a fixed field order.
+                let record = to_json(&found);
+                let rest = record.strip_prefix('{').unwrap_or(&record);
+                out(&format!("{{\"id\":{id},{rest}"))?;
+            }
+        }
+    } else if let Some(subject) = &args.subject {
+        let version = args.version.unwrap_or(VersionSpec::Latest);
+        let found: SubjectSchema =
+            client.version(subject, version, args.deleted).await.map_err(registry_error)?;
+        match args.format {
+            Format::Text => out(&found.schema)?,
+            Format::Json => out(&to_json(&found))?,
+        }
+    }
+    Ok(Outcome::Success)
 }
 
-pub(super) async fn config(
-    _args: ConfigArgs,
-    _registry: &RegistryArgs,
-) -> Result<Outcome, CliError> {
-    Err(CliError::Other("config: not built yet".into()))
+pub(super) async fn config(args: ConfigArgs, registry: &RegistryArgs) -> Result<Outcome, CliError> {
+    let client = registry.client()?;
+    let subject = args.subject.as_deref();
+    let whose = whose(subject);
+    if args.delete {
+        let old = client.delete_config(subject).await.map_err(registry_error)?;
+        match args.format {
+            Format::Text => out(&format!("deleted {whose} config"))?,
+            Format::Json => out(&to_json(&old))?,
+        }
+        return Ok(Outcome::Success);
+    }
+    if args.level.is_none() && args.json_policy.is_none() {
+        // Show: the subject's own config, else say that it follows the global one.
+        let (config, inherited) = match client.config(subject, false).await {
+            Ok(config) => (config, false),
+            Err(e)
+                if subject.is_some()
+                    && e.error_code()
+                        == Some(
+                            schemata_core::api::codes::SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
+                        ) =>
+            {
+                (client.config(None, false).await.map_err(registry_error)?, true)
+            }
+            Err(e) => return Err(registry_error(e)),
+        };
+        match args.format {
+            Format::Text => {
+                let mut line =
+                    config.compatibility_level.clone().unwrap_or_else(|| "BACKWARD".into());
+                if let Some(normalize) = config.normalize {
+                    line.push_str(&format!(" normalize={normalize}"));
+                }
+                if let Some(policy) = &config.json_policy {
+                    line.push_str(&format!(" json-policy={policy}"));
+                }
+                if inherited {
+                    line.push_str(" (global)");
+                }
+                out(&line)?;
+            }
+            Format::Json => out(&to_json(&config))?,
+        }
+        return Ok(Outcome::Success);
+    }
+    let compatibility = match args.level.as_deref() {
+        Some(raw) => Some(
+            CompatibilityLevel::parse(raw)
+                .ok_or_else(|| {
+                    let valid: Vec<&str> =
+                        CompatibilityLevel::ALL.iter().map(|l| l.as_str()).collect();
+                    CliError::Usage(format!(
+                        "unknown compatibility level '{raw}': expected one of {}",
+                        valid.join(", ")
+                    ))
+                })?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let json_policy = match args.json_policy.as_deref() {
+        Some(raw) => Some(
+            JsonPolicy::parse(raw)
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "unknown JSON policy '{raw}': expected STRICT or LENIENT"
+                    ))
+                })?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let update = ConfigUpdate { compatibility, normalize: None, json_policy };
+    let echo = client.set_config(subject, &update).await.map_err(registry_error)?;
+    match args.format {
+        Format::Text => {
+            let mut parts = Vec::new();
+            if let Some(level) = &echo.compatibility {
+                parts.push(format!("compatibility {level}"));
+            }
+            if let Some(policy) = &echo.json_policy {
+                parts.push(format!("json-policy {policy}"));
+            }
+            out(&format!("set {whose} config: {}", parts.join(", ")))?;
+        }
+        Format::Json => out(&to_json(&echo))?,
+    }
+    Ok(Outcome::Success)
 }
 
-pub(super) async fn mode(_args: ModeArgs, _registry: &RegistryArgs) -> Result<Outcome, CliError> {
-    Err(CliError::Other("mode: not built yet".into()))
+pub(super) async fn mode(args: ModeArgs, registry: &RegistryArgs) -> Result<Outcome, CliError> {
+    let client = registry.client()?;
+    let subject = args.subject.as_deref();
+    let whose = whose(subject);
+    if args.delete {
+        // clap guarantees a subject with --delete.
+        let subject = subject.unwrap_or_default();
+        let old = client.delete_mode(subject).await.map_err(registry_error)?;
+        match args.format {
+            Format::Text => out(&format!("deleted {whose} mode (was {})", old.mode))?,
+            Format::Json => out(&to_json(&old))?,
+        }
+        return Ok(Outcome::Success);
+    }
+    let Some(raw) = &args.mode else {
+        let (mode, inherited) = match client.mode(subject, false).await {
+            Ok(mode) => (mode, false),
+            Err(e)
+                if subject.is_some()
+                    && e.error_code()
+                        == Some(schemata_core::api::codes::SUBJECT_LEVEL_MODE_NOT_CONFIGURED) =>
+            {
+                (client.mode(None, false).await.map_err(registry_error)?, true)
+            }
+            Err(e) => return Err(registry_error(e)),
+        };
+        match args.format {
+            Format::Text if inherited => out(&format!("{} (global)", mode.mode))?,
+            Format::Text => out(&mode.mode)?,
+            Format::Json => out(&to_json(&mode))?,
+        }
+        return Ok(Outcome::Success);
+    };
+    let wanted = raw.to_ascii_uppercase();
+    if !["READWRITE", "READONLY", "IMPORT"].contains(&wanted.as_str()) {
+        return Err(CliError::Usage(format!(
+            "unknown mode '{raw}': expected READWRITE, READONLY or IMPORT"
+        )));
+    }
+    let set = client.set_mode(subject, &wanted, args.force).await.map_err(registry_error)?;
+    match args.format {
+        Format::Text => out(&format!("set {whose} mode to {}", set.mode))?,
+        Format::Json => out(&to_json(&set))?,
+    }
+    Ok(Outcome::Success)
 }
 
-pub(super) async fn delete(
-    _args: DeleteArgs,
-    _registry: &RegistryArgs,
-) -> Result<Outcome, CliError> {
-    Err(CliError::Other("delete: not built yet".into()))
+pub(super) async fn delete(args: DeleteArgs, registry: &RegistryArgs) -> Result<Outcome, CliError> {
+    use schemata_core::api::codes;
+    let client = registry.client()?;
+    let subject = &args.subject;
+    let kind = if args.permanent { "permanently deleted" } else { "soft-deleted" };
+    let deleted: Vec<u32> = match args.version {
+        None => {
+            if args.permanent {
+                // The registry wants a soft delete first; one that already happened is fine.
+                match client.delete_subject(subject, false).await {
+                    Ok(_) => {}
+                    Err(e) if e.error_code() == Some(codes::SUBJECT_SOFT_DELETED) => {}
+                    Err(e) => return Err(registry_error(e)),
+                }
+            }
+            client.delete_subject(subject, args.permanent).await.map_err(registry_error)?
+        }
+        Some(version) => {
+            // `latest` is resolved first, so the soft and the permanent delete hit one version.
+            let version = match version {
+                VersionSpec::Latest => {
+                    let found = client
+                        .version(subject, VersionSpec::Latest, false)
+                        .await
+                        .map_err(registry_error)?;
+                    VersionSpec::Number(u32::try_from(found.version).unwrap_or_default())
+                }
+                number => number,
+            };
+            if args.permanent {
+                match client.delete_version(subject, version, false).await {
+                    Ok(_) => {}
+                    Err(e) if e.error_code() == Some(codes::SCHEMA_VERSION_SOFT_DELETED) => {}
+                    Err(e) => return Err(registry_error(e)),
+                }
+            }
+            vec![
+                client
+                    .delete_version(subject, version, args.permanent)
+                    .await
+                    .map_err(registry_error)?,
+            ]
+        }
+    };
+    match args.format {
+        Format::Text => {
+            let list: Vec<String> = deleted.iter().map(u32::to_string).collect();
+            let noun = if deleted.len() == 1 { "version" } else { "versions" };
+            out(&format!("{kind} {noun} {} of subject '{subject}'", list.join(", ")))?;
+        }
+        Format::Json => out(&to_json(&deleted))?,
+    }
+    Ok(Outcome::Success)
+}
+
+// ---- shared with `transfer` ----
+
+/// Items asked for per list request. Registries cap lists at their own limit (ours at
+/// `max_list_len`), so pages may come back shorter; see [`paged`].
+pub(super) const PAGE_LEN: usize = 10_000;
+/// A bound on the requests of one listing: 10^9 items at full pages.
+const MAX_PAGES: usize = 100_000;
+
+/// Every item of a paged registry list. The next offset is the count of distinct items so far,
+/// and the listing ends with a page that adds nothing new: that is correct whatever a server caps
+/// its pages at, and it also ends against a server that ignores `offset` (it repeats itself).
+pub(super) async fn paged<T, K, F, Fut>(
+    mut page: F,
+    key: impl Fn(&T) -> K,
+) -> Result<Vec<T>, CliError>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = crate::Result<Vec<T>>>,
+    K: Ord,
+{
+    let mut seen = std::collections::BTreeSet::new();
+    let mut all = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let before = all.len();
+        for item in page(before).await.map_err(registry_error)? {
+            if seen.insert(key(&item)) {
+                all.push(item);
+            }
+        }
+        if all.len() == before {
+            return Ok(all);
+        }
+    }
+    Err(CliError::Other(format!("the registry's list did not end after {MAX_PAGES} pages")))
+}
+
+/// A registry failure as the user should read it: the registry's own sentence with its Confluent
+/// code (`subject 'x' not found (40401)`), or why the registry could not be reached.
+pub(super) fn registry_error(error: crate::Error) -> CliError {
+    match error {
+        crate::Error::Registry { error_code, message, .. } => {
+            CliError::Other(format!("{} ({error_code})", sentence(&message)))
+        }
+        crate::Error::Http { message, .. } => {
+            CliError::Other(format!("cannot reach the registry: {message}"))
+        }
+        other => CliError::Registry(other),
+    }
+}
+
+/// A registry message in the house style: lowercase start, no trailing period.
+fn sentence(message: &str) -> String {
+    let trimmed = message.trim().trim_end_matches('.');
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some(first) if !chars.clone().next().is_some_and(char::is_uppercase) => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => trimmed.to_owned(),
+    }
+}
+
+/// Writes `line` and a newline to stdout.
+pub(super) fn out(line: &str) -> Result<(), CliError> {
+    out_raw(&format!("{line}\n"))
+}
+
+/// Writes `text` to stdout as it is.
+pub(super) fn out_raw(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::io("stdout", e))
+}
+
+/// Writes a line for people to stderr: what was done, beside the data on stdout.
+pub(super) fn say(line: &str) -> Result<(), CliError> {
+    writeln!(std::io::stderr().lock(), "{line}").map_err(|e| CliError::io("stderr", e))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // The DTOs are plain structs with string keys: serializing them cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn whose(subject: Option<&str>) -> String {
+    match subject {
+        Some(subject) => format!("subject '{subject}'"),
+        None => "the global".to_owned(),
+    }
+}
+
+fn parse_version_spec(raw: &str) -> Result<VersionSpec, String> {
+    match raw {
+        "latest" | "-1" => Ok(VersionSpec::Latest),
+        _ => match raw.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(VersionSpec::Number(n)),
+            _ => Err(format!("'{raw}' is not a version: expected a number from 1, or latest")),
+        },
+    }
+}
+
+/// The schema type named by `--type`, else by the file's extension.
+fn schema_type_of(file: &std::path::Path, named: Option<&str>) -> Result<SchemaType, CliError> {
+    if let Some(name) = named {
+        return match SchemaType::parse(name) {
+            Some(t @ (SchemaType::Avro | SchemaType::Json)) => Ok(t),
+            _ => {
+                Err(CliError::Usage(format!("unknown schema type '{name}': expected AVRO or JSON")))
+            }
+        };
+    }
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("avsc") => Ok(SchemaType::Avro),
+        Some("json") => Ok(SchemaType::Json),
+        _ => Err(CliError::Usage(format!(
+            "cannot tell the schema type of {} from its extension: pass --type AVRO or --type JSON",
+            file.display()
+        ))),
+    }
+}
+
+/// `NAME=SUBJECT:VERSION`; the name may itself contain ':' (JSON Schema URLs), the subject not.
+fn parse_reference(raw: &str) -> Result<SchemaReference, CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--reference '{raw}': expected NAME=SUBJECT:VERSION, e.g. com.acme.Money=money-value:1"
+        ))
+    };
+    let (name, target) = raw.rsplit_once('=').ok_or_else(bad)?;
+    let (subject, version) = target.rsplit_once(':').ok_or_else(bad)?;
+    let version: i32 = version.parse().ok().filter(|v| *v >= 1 || *v == -1).ok_or_else(bad)?;
+    if name.is_empty() || subject.is_empty() {
+        return Err(bad());
+    }
+    Ok(SchemaReference { name: name.to_owned(), subject: subject.to_owned(), version })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_parse() {
+        let ok = |raw: &str, name: &str, subject: &str, version: i32| {
+            let r = parse_reference(raw).unwrap();
+            assert_eq!((r.name.as_str(), r.subject.as_str(), r.version), (name, subject, version));
+        };
+        ok("com.acme.Money=money-value:2", "com.acme.Money", "money-value", 2);
+        ok("https://x.io/a.json=a:1", "https://x.io/a.json", "a", 1);
+        ok("a=b:-1", "a", "b", -1);
+        for bad in ["a", "a=b", "=b:1", "a=:1", "a=b:0", "a=b:x"] {
+            assert!(parse_reference(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registry_messages_read_as_sentences() {
+        assert_eq!(sentence("Subject 'x' not found."), "subject 'x' not found");
+        assert_eq!(sentence("IMPORT mode"), "IMPORT mode");
+        assert_eq!(sentence(""), "");
+    }
+
+    /// Runs `paged` over `items` served `cap` at a time, honouring `offset` or not.
+    fn page_through(items: &[u32], cap: usize, honour_offset: bool) -> Vec<u32> {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime
+            .block_on(paged(
+                |offset| {
+                    let start = if honour_offset { offset.min(items.len()) } else { 0 };
+                    let page = items[start..].iter().take(cap).copied().collect();
+                    async move { Ok(page) }
+                },
+                |item| *item,
+            ))
+            .unwrap()
+    }
+
+    #[test]
+    fn paging_reads_everything_and_ends() {
+        let items: Vec<u32> = (0..7).collect();
+        assert_eq!(page_through(&items, 3, true), items);
+        assert_eq!(page_through(&items, 100, true), items);
+        assert_eq!(page_through(&[], 3, true), Vec::<u32>::new());
+        // A server that ignores `offset` repeats its first page: the listing still ends.
+        assert_eq!(page_through(&items, 3, false), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version_spec("latest"), Ok(VersionSpec::Latest));
+        assert_eq!(parse_version_spec("-1"), Ok(VersionSpec::Latest));
+        assert_eq!(parse_version_spec("3"), Ok(VersionSpec::Number(3)));
+        assert!(parse_version_spec("0").is_err());
+        assert!(parse_version_spec("x").is_err());
+    }
 }

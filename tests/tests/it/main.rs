@@ -1,7 +1,9 @@
 //! schemata's one integration-test binary. Each area is a module; all of them share `harness`,
 //! which starts real services on loopback with fresh state per test.
 
+mod cli_registry;
 mod cli_support;
+mod cli_transfer;
 mod client_interop;
 mod client_registry;
 mod client_serde;
