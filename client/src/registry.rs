@@ -486,12 +486,10 @@ impl RegistryClient {
             .await
     }
 
+    /// Every subject (page by page, so a registry's list cap loses none).
     pub async fn subjects(&self, prefix: Option<&str>, deleted: bool) -> Result<Vec<String>> {
-        let mut query = vec![("deleted", deleted.to_string())];
-        if let Some(prefix) = prefix {
-            query.push(("subjectPrefix", prefix.to_owned()));
-        }
-        self.call(Method::GET, &["subjects"], &query, None::<&()>).await
+        all_pages(|offset| self.subjects_page(prefix, deleted, offset, PAGE_LEN), String::clone)
+            .await
     }
 
     /// One page of [`RegistryClient::subjects`]: at most `limit` subjects from `offset` on.
@@ -541,9 +539,14 @@ impl RegistryClient {
     }
 
     /// Every schema version the registry holds (soft-deleted ones too when `deleted`).
+    /// Every version of every subject (`GET /schemas`), page by page, so a registry's list cap
+    /// loses none.
     pub async fn export(&self, deleted: bool) -> Result<Vec<SubjectSchema>> {
-        let query = [("deleted", deleted.to_string())];
-        self.call(Method::GET, &["schemas"], &query, None::<&()>).await
+        all_pages(
+            |offset| self.export_page(deleted, offset, PAGE_LEN),
+            |s: &SubjectSchema| (s.subject.clone(), s.version),
+        )
+        .await
     }
 
     /// One page of [`RegistryClient::export`]: at most `limit` versions from `offset` on.
@@ -763,6 +766,40 @@ fn with_subject<'a>(root: &'a str, subject: Option<&'a str>) -> Vec<&'a str> {
     let mut path = vec![root];
     path.extend(subject);
     path
+}
+
+/// Items asked for per list request. Registries cap lists at their own limit (ours at
+/// `max_list_len`), so pages may come back shorter; see [`all_pages`].
+pub(crate) const PAGE_LEN: usize = 10_000;
+/// A bound on the requests of one listing: 10^9 items at full pages.
+const MAX_PAGES: usize = 100_000;
+
+/// Every item of a paged registry list. The next offset is the count of distinct items so far,
+/// and the listing ends with a page that adds nothing new: that is correct whatever a server caps
+/// its pages at, and it also ends against a server that ignores `offset` (it repeats itself).
+pub(crate) async fn all_pages<T, K, F, Fut>(mut page: F, key: impl Fn(&T) -> K) -> Result<Vec<T>>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>>>,
+    K: Ord,
+{
+    let mut seen = std::collections::BTreeSet::new();
+    let mut all = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let before = all.len();
+        for item in page(before).await? {
+            if seen.insert(key(&item)) {
+                all.push(item);
+            }
+        }
+        if all.len() == before {
+            return Ok(all);
+        }
+    }
+    Err(Error::Http {
+        attempts: 1,
+        message: format!("the registry's list did not end after {MAX_PAGES} pages"),
+    })
 }
 
 fn page_query(deleted: bool, offset: usize, limit: usize) -> Vec<(&'static str, String)> {

@@ -418,38 +418,16 @@ pub(super) async fn delete(args: DeleteArgs, registry: &RegistryArgs) -> Result<
 
 // ---- shared with `transfer` ----
 
-/// Items asked for per list request. Registries cap lists at their own limit (ours at
-/// `max_list_len`), so pages may come back shorter; see [`paged`].
-pub(super) const PAGE_LEN: usize = 10_000;
-/// A bound on the requests of one listing: 10^9 items at full pages.
-const MAX_PAGES: usize = 100_000;
+pub(super) use crate::registry::PAGE_LEN;
 
-/// Every item of a paged registry list. The next offset is the count of distinct items so far,
-/// and the listing ends with a page that adds nothing new: that is correct whatever a server caps
-/// its pages at, and it also ends against a server that ignores `offset` (it repeats itself).
-pub(super) async fn paged<T, K, F, Fut>(
-    mut page: F,
-    key: impl Fn(&T) -> K,
-) -> Result<Vec<T>, CliError>
+/// Every item of a paged registry list ([`crate::registry::all_pages`]), errors as users read them.
+pub(super) async fn paged<T, K, F, Fut>(page: F, key: impl Fn(&T) -> K) -> Result<Vec<T>, CliError>
 where
     F: FnMut(usize) -> Fut,
     Fut: std::future::Future<Output = crate::Result<Vec<T>>>,
     K: Ord,
 {
-    let mut seen = std::collections::BTreeSet::new();
-    let mut all = Vec::new();
-    for _ in 0..MAX_PAGES {
-        let before = all.len();
-        for item in page(before).await.map_err(registry_error)? {
-            if seen.insert(key(&item)) {
-                all.push(item);
-            }
-        }
-        if all.len() == before {
-            return Ok(all);
-        }
-    }
-    Err(CliError::Other(format!("the registry's list did not end after {MAX_PAGES} pages")))
+    crate::registry::all_pages(page, key).await.map_err(registry_error)
 }
 
 /// A registry failure as the user should read it: the registry's own sentence with its Confluent

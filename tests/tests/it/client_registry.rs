@@ -26,6 +26,26 @@ fn client(base: &str) -> RegistryClient {
     RegistryClient::builder().url(base).retries(2, 10, 50).timeout_ms(5_000).build().unwrap()
 }
 
+/// Registries cap every list (ours at `max_list_len`): the client's listings page through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_page_through_the_registry_list_cap() {
+    let registry = TestRegistry::start_with(|config| config.limits.max_list_len = 3).await;
+    let client = client(&registry.http.base);
+    for i in 0..8 {
+        let subject = format!("paged-{i}-value");
+        client
+            .register(&subject, &record("P", r#"{"name":"a","type":"int"}"#), false)
+            .await
+            .unwrap();
+        let v2 = record("P", r#"{"name":"a","type":"int"},{"name":"b","type":"int","default":0}"#);
+        client.register(&subject, &v2, false).await.unwrap();
+    }
+    let subjects = client.subjects(None, false).await.unwrap();
+    assert_eq!(subjects.len(), 8, "{subjects:?}");
+    assert_eq!(client.export(false).await.unwrap().len(), 16);
+    assert_eq!(client.export_all().await.unwrap().schemas.len(), 16);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_surface_through_the_client() {
     let registry = TestRegistry::start().await;
