@@ -88,9 +88,8 @@ impl Config {
 
     /// Parses the file's text; relative paths in it are resolved against `base`, its folder.
     fn parse(text: &str, base: &Path, shown: &str) -> Result<Config, CliError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            CliError::Usage(format!("{shown}: {}", e.to_string().trim_end().replace('\n', " ")))
-        })?;
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| CliError::Usage(format!("{shown}: {}", e.to_string().trim_end())))?;
         Config::from_raw(raw, base).map_err(|e| match e {
             CliError::Usage(message) => CliError::Usage(format!("{shown}: {message}")),
             other => other,
@@ -231,7 +230,7 @@ mod tests {
     #[test]
     fn mistakes_are_usage_errors() {
         for (text, expected) in [
-            ("levle = 'FULL'", "schemata.toml: TOML parse error at line 1, column 1 |"),
+            ("levle = 'FULL'", "schemata.toml: TOML parse error at line 1, column 1"),
             ("level = 'SIDEWAYS'", "schemata.toml: level: unknown compatibility level 'SIDEWAYS'"),
             (
                 "[subjects.a]\njson_policy = 'LOOSE'",
@@ -242,5 +241,7 @@ mod tests {
             let error = parse(text).unwrap_err();
             assert!(error.starts_with(expected), "{text}: {error}");
         }
+        let error = parse("levle = 'FULL'").unwrap_err();
+        assert!(error.contains("unknown field `levle`, expected one of `paths`"), "{error}");
     }
 }

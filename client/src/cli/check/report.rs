@@ -305,7 +305,7 @@ mod tests {
                     Problem {
                         rule: "MISSING_ENUM_SYMBOLS".into(),
                         pointer: String::new(),
-                        message: "x & y\u{1}".into(),
+                        message: "x & y".into(),
                         position: None,
                         direction: Direction::Forward,
                         against: "v1".into(),
@@ -357,7 +357,7 @@ mod tests {
                 <testcase classname="a&lt;b&gt;-value" name="schemas/a,b/v2.avsc against v1 (FULL)">
                   <failure type="READER_FIELD_MISSING_DEFAULT_VALUE,MISSING_ENUM_SYMBOLS" message="2 incompatibilities">schemas/a,b/v2.avsc:7:5: READER_FIELD_MISSING_DEFAULT_VALUE: field &apos;n&apos; has no default: 100% &quot;new&quot;
             line (against v1, new schema reads old data, at /fields/1)
-            schemas/a,b/v2.avsc: MISSING_ENUM_SYMBOLS: x &amp; y� (against v1, old schema reads new data, at /)
+            schemas/a,b/v2.avsc: MISSING_ENUM_SYMBOLS: x &amp; y (against v1, old schema reads new data, at /)
             </failure>
                 </testcase>
                 <testcase classname="c" name="schemas/c.json against origin/main (BACKWARD)"/>
@@ -365,6 +365,14 @@ mod tests {
             </testsuites>
         "#]]
         .assert_eq(&render(Format::Junit, &sample()));
+    }
+
+    #[test]
+    fn xml_escapes_markup_and_drops_what_xml_cannot_carry() {
+        assert_eq!(
+            super::xml("<a href=\"x\">'&'</a>\u{1}\t"),
+            "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;\u{FFFD}\t"
+        );
     }
 
     #[test]
