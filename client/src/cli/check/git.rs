@@ -19,8 +19,7 @@ impl GitRef {
         let inside = git(cwd, &["rev-parse", "--is-inside-work-tree"])?;
         if !inside.success {
             return Err(CliError::Other(format!(
-                "--against-git {name}: {} is not inside a git repository ({})",
-                cwd.display(),
+                "--against-git {name}: the current directory is not inside a git repository ({})",
                 inside.stderr_line()
             )));
         }

@@ -247,7 +247,12 @@ fn junit(checked: &[Checked]) -> String {
             continue;
         }
         let _ = writeln!(out, "{open}>");
-        let rules: Vec<&str> = check.problems.iter().map(|p| p.rule.as_str()).collect();
+        let mut rules: Vec<&str> = Vec::new();
+        for problem in &check.problems {
+            if !rules.contains(&problem.rule.as_str()) {
+                rules.push(&problem.rule);
+            }
+        }
         let summary = match check.problems.len() {
             1 => "1 incompatibility".to_owned(),
             n => format!("{n} incompatibilities"),
