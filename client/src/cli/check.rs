@@ -173,9 +173,9 @@ fn shown(path: &Path, cwd: &Path) -> String {
 /// Every schema file under the roots, sorted, ignores applied.
 fn collect(paths: &[PathBuf], config: &Config, cwd: &Path) -> Result<Vec<PathBuf>, CliError> {
     let roots: Vec<PathBuf> = if !paths.is_empty() {
-        paths.iter().map(|p| cwd.join(p)).collect()
+        paths.iter().map(|p| config::normalize(&cwd.join(p))).collect()
     } else if !config.paths.is_empty() {
-        config.paths.clone()
+        config.paths.iter().map(|p| config::normalize(p)).collect()
     } else if cwd.join("schemas").is_dir() {
         vec![cwd.join("schemas")]
     } else {
@@ -262,8 +262,8 @@ fn group(files: Vec<PathBuf>, config: &Config, cwd: &Path) -> Result<Vec<Group>,
         if singles.len() > 1 || (singles.len() == 1 && files.len() > 1) {
             let names: Vec<String> = files.iter().map(|f| shown(&f.path, cwd)).collect();
             return Err(CliError::Usage(format!(
-                "{} all map to subject '{subject}'; give each its own subject with a [files] \
-                 entry in schemata.toml",
+                "{} map to the same subject '{subject}'; give each its own subject with a \
+                 [files] entry in schemata.toml",
                 names.join(", ")
             )));
         }

@@ -4,9 +4,12 @@
 //!
 //! JSON Schema gets core's typed diff: every change with its kind (the rule id), a pointer, a
 //! sentence and whether it keeps BACKWARD compatibility under the policy. Avro has no typed diff
-//! in core, so it gets the compatibility findings in both directions: what breaks readers using
-//! B on data written with A (BACKWARD) and readers using A on data written with B (FORWARD).
-//! Both end with the two verdicts. The exit code is 0 whatever the diff says; 2 on errors.
+//! in core, so `diff/avro.rs` lists field-level changes from the texts. Both then get the
+//! compatibility findings in both directions: what breaks readers using B on data written with A
+//! (BACKWARD) and readers using A on data written with B (FORWARD), with rule ids and lines.
+//! The exit code is 0 whatever the diff says; 2 on errors.
+
+mod avro;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -137,8 +140,10 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
 /// The changes and verdicts of one diff.
 #[derive(Debug)]
 struct Diff {
-    /// Typed changes (JSON Schema only), with their BACKWARD verdict.
+    /// Typed changes (JSON Schema), with their BACKWARD verdict.
     changes: Option<Vec<(json_diff::Change, bool)>>,
+    /// Field-level changes (Avro).
+    avro_changes: Vec<avro::AvroChange>,
     /// B reading data written with A; pointers into B.
     backward: Vec<Finding>,
     /// A reading data written with B; pointers into A.
@@ -160,8 +165,13 @@ impl Diff {
             ),
             _ => None,
         };
+        let avro_changes = match (a.schema.as_avro(), b.schema.as_avro()) {
+            (Some(_), Some(_)) => avro::changes(&a.text, &b.text),
+            _ => Vec::new(),
+        };
         Diff {
             changes,
+            avro_changes,
             backward: compat::can_read(&b.schema, &a.schema, policy),
             forward: compat::can_read(&a.schema, &b.schema, policy),
             policy,
@@ -186,6 +196,22 @@ impl Diff {
                 );
             }
         }
+        if self.changes.is_none() {
+            if self.avro_changes.is_empty() {
+                out.push_str("no field-level changes\n");
+            }
+            for change in &self.avro_changes {
+                let side = if change.in_old { a } else { b };
+                let _ = writeln!(
+                    out,
+                    "{}: {}: {}\n    at {}",
+                    at(side, &change.pointer),
+                    change.kind,
+                    change.message,
+                    if change.pointer.is_empty() { "/" } else { &change.pointer }
+                );
+            }
+        }
         for (title, findings, side) in [
             ("BACKWARD (B reads data written with A)", &self.backward, b),
             ("FORWARD (A reads data written with B)", &self.forward, a),
@@ -196,8 +222,9 @@ impl Diff {
                 n => format!("{n} incompatibilities"),
             };
             let _ = writeln!(out, "{title}: {verdict}");
-            // The typed changes above already say everything for JSON Schema.
-            if self.changes.is_none() {
+            // For JSON Schema the BACKWARD findings are the [breaking] changes listed above.
+            let listed = self.changes.is_some() && std::ptr::eq(findings, &self.backward);
+            if !listed {
                 for finding in findings.iter() {
                     let _ = writeln!(
                         out,
@@ -238,6 +265,24 @@ impl Diff {
             "backward": findings(&self.backward, b),
             "forward": findings(&self.forward, a),
         });
+        if self.changes.is_none() {
+            report["changes"] = self
+                .avro_changes
+                .iter()
+                .map(|change| {
+                    let side = if change.in_old { a } else { b };
+                    let position = locate(&side.text, &change.pointer).map(|(p, _)| p);
+                    json!({
+                        "kind": change.kind,
+                        "pointer": change.pointer,
+                        "message": change.message,
+                        "in": side.name,
+                        "line": position.map(|p| p.line),
+                        "column": position.map(|p| p.column),
+                    })
+                })
+                .collect();
+        }
         if let Some(changes) = &self.changes {
             report["changes"] = changes
                 .iter()

@@ -317,10 +317,13 @@ pub(crate) fn closed_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// (snapshot name, files to write, arguments)
+type BadInput<'a> = (&'a str, &'a [(&'a str, &'a [u8])], &'a [&'a str]);
+
 #[tokio::test]
 async fn bad_input_is_a_sentence_on_stderr_and_exit_code_2() {
     #[rustfmt::skip]
-    let cases: &[(&str, &[(&str, &[u8])], &[&str])] = &[
+    let cases: &[BadInput<'_>] = &[
         ("missing-file", &[], &["check", "schemas/missing.avsc"]),
         ("not-utf8", &[("schemas/a.avsc", b"{\"type\": \"\xff\"}")], &["check"]),
         ("invalid-avro", &[("schemas/a.avsc", b"{\"type\": \"recrod\", \"name\": \"A\"}")], &["check"]),

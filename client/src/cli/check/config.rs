@@ -172,10 +172,25 @@ fn policy(value: Option<&str>, default: JsonPolicy, key: &str) -> Result<JsonPol
     }
 }
 
-/// Drops `.` components so `./schemas/a.avsc` and `schemas/a.avsc` compare equal; `..` is kept
-/// (resolving it would need the file system, and configs rarely climb out of their folder).
+/// Resolves `.` and `..` lexically, so `ci/../schemas/a.avsc`, `./schemas/a.avsc` and
+/// `schemas/a.avsc` compare (and print) the same. Lexical, not `canonicalize`: it must work for
+/// paths that do not exist, and through a symlinked folder `..` may differ from the real parent,
+/// a trade-off accepted for config-relative paths.
 pub(crate) fn normalize(path: &Path) -> PathBuf {
-    path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect()
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {
@@ -224,6 +239,8 @@ mod tests {
             Some("orders-legacy-value")
         );
         assert!(config.is_ignored(Path::new("/repo/schemas/scratch/a.avsc")));
+        assert!(config.is_ignored(Path::new("/repo/ci/../schemas/scratch/./a.avsc")));
+        assert_eq!(super::normalize(Path::new("../a/./b/../c")), Path::new("../a/c"));
         assert!(!config.is_ignored(Path::new("/repo/schemas/scratchpad.avsc")));
     }
 
