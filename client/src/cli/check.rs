@@ -9,11 +9,14 @@
 //! newest file against `DIR/<subject>/vN.*` or `DIR/<subject>.*`), or `--registry URL` (each
 //! subject's newest file against its registered versions at the registry's configured level).
 //!
-//! Online, the versions and the level are fetched and checked here, with core's engine, rather
-//! than through the registry's compatibility endpoint: the endpoint's verbose answer is a list of
-//! sentences, while the local check yields rule ids and JSON pointers, which become line:column
-//! locations and annotations, exactly as offline. The cost is one request per version compared
-//! (one for non-transitive levels), and the registry's level and JSON policy are honoured.
+//! Online, the subject's level (and JSON policy) and the versions it names are fetched and checked
+//! here, with core's engine, rather than through the registry's compatibility endpoint. The
+//! endpoint's verbose answer is Confluent's list of strings: ours embeds the rule id and pointer
+//! in them, Confluent's and Karapace's word them differently per version, so parsing them is
+//! brittle; the local check yields structured rule ids and JSON pointers, located to line:column
+//! exactly as offline, against any registry. The cost is one request per version compared (one
+//! for non-transitive levels) plus the config; the registry's own engine may differ from ours on
+//! edge cases, which is the price of identical offline and online answers.
 
 mod config;
 mod git;

@@ -231,6 +231,30 @@ async fn a_branch_is_checked_against_main_including_in_tree_histories() {
     snapshot("git-branch-subfolder.github", &output, &[]);
 }
 
+/// What the example GitHub workflow runs: a clone, where the target branch is `origin/main`.
+#[tokio::test]
+async fn the_example_workflow_command_annotates_a_clone_against_origin_main() {
+    let upstream = Project::new();
+    upstream.git(&["init", "-q"]).await;
+    upstream.write("schemas/users-value.avsc", USER_V1);
+    upstream.commit_all("v1").await;
+    let clone = Project::new();
+    let source = upstream.path().to_str().unwrap();
+    clone.git(&["clone", "-q", source, "."]).await;
+    clone.git(&["checkout", "-q", "-b", "feature"]).await;
+    clone.write("schemas/users-value.avsc", USER_V2_BREAKING);
+    clone.commit_all("v2").await;
+    let workflow =
+        std::fs::read_to_string(repo_root().join("examples/github-actions/schemata-check.yml"))
+            .unwrap();
+    let command = "schemata check --against-git origin/main --format github";
+    assert!(workflow.contains(&format!("run: {command}")), "{workflow}");
+    assert!(workflow.contains("fetch-depth: 0"), "{workflow}");
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    let output = clone.run(&args).await;
+    snapshot("workflow.github", &output, &[]);
+}
+
 #[tokio::test]
 async fn a_folder_of_released_versions_is_the_baseline_offline() {
     let project = Project::new();
