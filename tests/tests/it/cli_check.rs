@@ -333,6 +333,32 @@ async fn a_registry_is_the_baseline_online_at_the_subjects_level() {
     snapshot("registry-allow-new.text", &output, &[(&url, "$REGISTRY")]);
 }
 
+#[tokio::test]
+async fn json_schema_subjects_are_checked_online_with_their_rule_ids() {
+    let registry = TestRegistry::start().await;
+    let url = registry.http.url("");
+    let history = test_data().join("breaking/schemas/clickstream-json-value");
+    let v1 = std::fs::read_to_string(history.join("v1.json")).unwrap();
+    let reply = registry
+        .http
+        .post(
+            "/subjects/clickstream-json-value/versions",
+            json!({"schema": v1, "schemaType": "JSON"}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply =
+        registry.http.put("/config/clickstream-json-value", json!({"compatibility": "FULL"})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let project = Project::new();
+    project.write(
+        "schemas/clickstream-json-value.json",
+        std::fs::read(history.join("v2.json")).unwrap(),
+    );
+    let output = project.run(&["check", "--registry", &url, "--format", "github"]).await;
+    snapshot("registry-json-schema.github", &output, &[(&url, "$REGISTRY")]);
+}
+
 /// A loopback URL nothing listens on.
 pub(crate) fn closed_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -358,6 +384,7 @@ async fn bad_input_is_a_sentence_on_stderr_and_exit_code_2() {
         ("bad-config-level", &[("schemata.toml", b"level = 'SIDEWAYS'"), ("schemas/a.avsc", USER_V1.as_bytes())], &["check"]),
         ("bad-config-key", &[("schemata.toml", b"[subjects.a]\nlevle = 'FULL'"), ("schemas/a.avsc", USER_V1.as_bytes())], &["check"]),
         ("missing-config", &[("schemas/a.avsc", USER_V1.as_bytes())], &["check", "--config", "nope.toml"]),
+        ("config-is-a-folder", &[("conf/x.txt", b""), ("schemas/a.avsc", USER_V1.as_bytes())], &["check", "--config", "conf"]),
         ("not-a-git-repo", &[("schemas/a.avsc", USER_V1.as_bytes())], &["check", "--against-git", "HEAD"]),
         ("missing-against-dir", &[("schemas/a.avsc", USER_V1.as_bytes())], &["check", "--against-dir", "released"]),
         ("invalid-baseline", &[("schemas/a.avsc", USER_V1.as_bytes()), ("released/a.avsc", b"{}")], &["check", "--against-dir", "released"]),
