@@ -117,6 +117,9 @@ pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, 
         let ignored = &config.subject(&check.subject).ignore_rules;
         check.problems.retain(|p| !ignored.contains(&p.rule));
     }
+    if args.format == Format::Github {
+        workspace_relative(&mut checked, &cwd);
+    }
     let rendered = report::render(args.format, &checked);
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -171,6 +174,22 @@ fn schema_type(path: &Path) -> Option<SchemaType> {
 fn shown(path: &Path, cwd: &Path) -> String {
     let relative = path.strip_prefix(cwd).unwrap_or(path);
     relative.to_string_lossy().replace('\\', "/")
+}
+
+/// Rewrites file paths relative to `GITHUB_WORKSPACE` (the repository root in GitHub Actions):
+/// annotations name repository-relative files, so a run from a subfolder would otherwise
+/// annotate nothing.
+fn workspace_relative(checked: &mut [Checked], cwd: &Path) {
+    let Some(workspace) = std::env::var_os("GITHUB_WORKSPACE") else {
+        return;
+    };
+    let workspace = std::fs::canonicalize(&workspace).unwrap_or_else(|_| PathBuf::from(&workspace));
+    for check in checked {
+        let absolute = config::normalize(&cwd.join(&check.file));
+        if let Ok(relative) = absolute.strip_prefix(&workspace) {
+            check.file = relative.to_string_lossy().replace('\\', "/");
+        }
+    }
 }
 
 /// Every schema file under the roots, sorted, ignores applied.

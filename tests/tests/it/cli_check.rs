@@ -223,12 +223,19 @@ async fn a_branch_is_checked_against_main_including_in_tree_histories() {
     project.commit_all("v2").await;
     let output = project.run(&["check", "--against-git", "main"]).await;
     snapshot("git-branch.text", &output, &[]);
-    // The same run from a subfolder finds the files at the ref as well.
+    // The same run from a subfolder finds the files at the ref as well, and in GitHub Actions
+    // annotates repository-relative paths.
     let output = schemata(["check", ".", "--against-git", "main", "--format", "github"])
         .cwd(&project.path().join("schemas"))
         .run()
         .await;
     snapshot("git-branch-subfolder.github", &output, &[]);
+    let output = schemata(["check", ".", "--against-git", "main", "--format", "github"])
+        .cwd(&project.path().join("schemas"))
+        .env("GITHUB_WORKSPACE", &project.shown())
+        .run()
+        .await;
+    snapshot("git-branch-subfolder-in-actions.github", &output, &[]);
 }
 
 /// What the example GitHub workflow runs: a clone, where the target branch is `origin/main`.
