@@ -267,6 +267,71 @@ mod tests {
         check("^{\"a\": 1}", "/missing", false);
     }
 
+    /// Every node of every example schema: the pointer resolves exactly, and an object member's
+    /// position is where its quoted key starts in the text.
+    #[test]
+    fn every_pointer_of_the_example_schemas_lands_on_its_key() {
+        fn visit(
+            value: &serde_json::Value,
+            pointer: String,
+            out: &mut Vec<(String, Option<String>)>,
+        ) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, child) in map {
+                        let escaped = key.replace('~', "~0").replace('/', "~1");
+                        let child_pointer = format!("{pointer}/{escaped}");
+                        out.push((child_pointer.clone(), Some(key.clone())));
+                        visit(child, child_pointer, out);
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    for (i, child) in items.iter().enumerate() {
+                        let child_pointer = format!("{pointer}/{i}");
+                        out.push((child_pointer.clone(), None));
+                        visit(child, child_pointer, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut checked = 0;
+        for subject in std::fs::read_dir(&root).unwrap() {
+            let subject = subject.unwrap().path();
+            if !subject.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&subject).unwrap() {
+                let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+                let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let mut pointers = Vec::new();
+                visit(&value, String::new(), &mut pointers);
+                for (pointer, key) in pointers {
+                    let (at, exact) = locate(&text, &pointer).expect(&pointer);
+                    assert!(exact, "{pointer}");
+                    let line = text.lines().nth(at.line - 1).unwrap();
+                    let rest: String = line.chars().skip(at.column - 1).collect();
+                    if let Some(key) = key {
+                        let quoted = serde_json::to_string(&key).unwrap();
+                        assert!(rest.starts_with(&quoted), "{pointer}: {rest}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 500, "only {checked} pointers checked");
+    }
+
+    proptest::proptest! {
+        /// Any text, any pointer: an answer or `None`, never a panic (findings come from parsed
+        /// schemas, but the locator must not trust that).
+        #[test]
+        fn never_panics(text in "[{}\\[\\]\",:a-c0-9 \n\\\\é]{0,40}", pointer in "#?(/[a-c0-9~%]{0,3}){0,4}") {
+            let _ = locate(&text, &pointer);
+        }
+    }
+
     #[test]
     fn unwalkable_input_is_none() {
         assert_eq!(locate("{\"a\": ", "/a/b"), None);
