@@ -317,26 +317,43 @@ fn parse(schema_type: SchemaType, text: &str, shown: &str) -> Result<Schema, Cli
         .map_err(|e| CliError::Schema { path: shown.to_owned(), message: e.to_string() })
 }
 
-/// Turns core's report into problems located in `file`; `labels[i]` names history entry `i`.
-fn problems(report: compat::Report, file: &Loaded, labels: &[String]) -> Vec<Problem> {
+/// One entry of the history a file is compared with.
+#[derive(Debug)]
+struct Baseline<'a> {
+    schema: &'a Schema,
+    /// Short name for messages: `v2`, `HEAD`, `registry version 3`, a file.
+    label: String,
+    /// Where its text comes from, to locate FORWARD findings: a file, `REF:file`, or the label.
+    source: String,
+}
+
+/// Turns core's report into located problems. BACKWARD findings point into the new schema (the
+/// reader), which is `file`; FORWARD ones into the old schema, located in that baseline's text.
+fn problems(report: compat::Report, file: &Loaded, history: &[Baseline<'_>]) -> Vec<Problem> {
     report
         .incompatibilities
         .into_iter()
         .map(|incompatibility| {
             let finding = incompatibility.finding;
-            // BACKWARD findings point into the new schema (the reader), which is this file;
-            // FORWARD ones into the old schema, which has no place in this file's text.
-            let position = match incompatibility.direction {
-                Direction::Backward => locate::locate(&file.text, &finding.path).map(|(p, _)| p),
-                Direction::Forward => None,
+            let baseline = history.get(incompatibility.against);
+            let (position, old_location) = match (incompatibility.direction, baseline) {
+                (Direction::Backward, _) => {
+                    (locate::locate(&file.text, &finding.path).map(|(p, _)| p), None)
+                }
+                (Direction::Forward, Some(old)) => {
+                    let located = locate::locate(old.schema.text(), &finding.path);
+                    (None, located.map(|(p, _)| format!("{}:{}:{}", old.source, p.line, p.column)))
+                }
+                (Direction::Forward, None) => (None, None),
             };
             Problem {
                 rule: finding.rule.to_owned(),
                 pointer: finding.path,
                 message: finding.message,
                 position,
+                old_location,
                 direction: incompatibility.direction,
-                against: labels.get(incompatibility.against).cloned().unwrap_or_default(),
+                against: baseline.map(|b| b.label.clone()).unwrap_or_default(),
             }
         })
         .collect()
@@ -346,10 +363,9 @@ fn compare(
     file: &Loaded,
     subject: &str,
     settings: &SubjectSettings,
-    history: &[(&Schema, String)],
-    against: String,
+    history: &[Baseline<'_>],
 ) -> Checked {
-    compare_at(file, subject, settings.level, settings.json_policy, history, against)
+    compare_at(file, subject, settings.level, settings.json_policy, history)
 }
 
 fn compare_at(
@@ -357,18 +373,17 @@ fn compare_at(
     subject: &str,
     level: CompatibilityLevel,
     policy: JsonPolicy,
-    history: &[(&Schema, String)],
-    against: String,
+    history: &[Baseline<'_>],
 ) -> Checked {
-    let schemas: Vec<&Schema> = history.iter().map(|(s, _)| *s).collect();
-    let labels: Vec<String> = history.iter().map(|(_, l)| l.clone()).collect();
+    let schemas: Vec<&Schema> = history.iter().map(|b| b.schema).collect();
+    let labels: Vec<String> = history.iter().map(|b| b.label.clone()).collect();
     let report = compat::check_with_policy(level, policy, &file.schema, &schemas);
     Checked {
         file: file.shown.clone(),
         subject: subject.to_owned(),
         level: level.as_str().to_owned(),
-        against,
-        problems: problems(report, file, &labels),
+        against: against_label(level, &labels),
+        problems: problems(report, file, history),
     }
 }
 
@@ -389,14 +404,16 @@ fn history(group: &Group, settings: &SubjectSettings, files: &[Loaded]) -> Vec<C
         if file.version.is_none() {
             continue;
         }
-        let earlier: Vec<(&Schema, String)> = files[..index]
+        let earlier: Vec<Baseline<'_>> = files[..index]
             .iter()
             .rev()
-            .map(|f| (&f.schema, f.version.map(|v| format!("v{v}")).unwrap_or_default()))
+            .map(|f| Baseline {
+                schema: &f.schema,
+                label: f.version.map(|v| format!("v{v}")).unwrap_or_default(),
+                source: f.shown.clone(),
+            })
             .collect();
-        let labels: Vec<String> = earlier.iter().map(|(_, l)| l.clone()).collect();
-        let against = against_label(settings.level, &labels);
-        out.push(compare(file, &group.subject, settings, &earlier, against));
+        out.push(compare(file, &group.subject, settings, &earlier));
     }
     out
 }
@@ -416,13 +433,8 @@ fn against_git(
     }
     let label = format!("{}:{}", git.name(), file.shown);
     let old = parse(file.schema_type, &old_text, &label)?;
-    Ok(Some(compare(
-        file,
-        &group.subject,
-        settings,
-        &[(&old, git.name().to_owned())],
-        git.name().to_owned(),
-    )))
+    let baseline = Baseline { schema: &old, label: git.name().to_owned(), source: label };
+    Ok(Some(compare(file, &group.subject, settings, &[baseline])))
 }
 
 /// The previous versions of `subject` in `dir`, newest first, with their labels.
@@ -467,10 +479,11 @@ fn against_dir(
     if history.is_empty() {
         return Ok(None);
     }
-    let refs: Vec<(&Schema, String)> = history.iter().map(|(s, l)| (s, l.clone())).collect();
-    let labels: Vec<String> = history.iter().map(|(_, l)| l.clone()).collect();
-    let against = against_label(settings.level, &labels);
-    Ok(Some(compare(newest, &group.subject, settings, &refs, against)))
+    let baselines: Vec<Baseline<'_>> = history
+        .iter()
+        .map(|(schema, shown)| Baseline { schema, label: shown.clone(), source: shown.clone() })
+        .collect();
+    Ok(Some(compare(newest, &group.subject, settings, &baselines)))
 }
 
 async fn against_registry(
@@ -545,10 +558,11 @@ async fn against_registry(
             problems: Vec::new(),
         }));
     }
-    let refs: Vec<(&Schema, String)> = history.iter().map(|(s, l)| (s, l.clone())).collect();
-    let labels: Vec<String> = history.iter().map(|(_, l)| l.clone()).collect();
-    let against = against_label(level, &labels);
-    Ok(Some(compare_at(newest, subject, level, policy, &refs, against)))
+    let baselines: Vec<Baseline<'_>> = history
+        .iter()
+        .map(|(schema, label)| Baseline { schema, label: label.clone(), source: label.clone() })
+        .collect();
+    Ok(Some(compare_at(newest, subject, level, policy, &baselines)))
 }
 
 #[cfg(test)]

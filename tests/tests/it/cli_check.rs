@@ -206,6 +206,14 @@ async fn compatible_changes_and_new_files_pass_against_a_git_ref() {
     project.write("schemas/new-value.avsc", USER_V2_BREAKING);
     let output = project.run(&["check", "--against-git", "HEAD"]).await;
     snapshot("git-compatible.text", &output, &[]);
+    // Dropping a field old readers need breaks FORWARD; the finding is located in the old text.
+    project.write("schemata.toml", "level = \"FORWARD\"\n");
+    project.write(
+        "schemas/users-value.avsc",
+        USER_V1.replace(",\n    {\"name\": \"email\", \"type\": \"string\"}", ""),
+    );
+    let output = project.run(&["check", "--against-git", "HEAD"]).await;
+    snapshot("git-forward.text", &output, &[]);
 }
 
 #[tokio::test]

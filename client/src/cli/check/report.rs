@@ -41,6 +41,9 @@ pub(crate) struct Problem {
     /// Where the pointer lands in the checked file; `None` when it points into the old schema
     /// (a FORWARD finding) or could not be walked.
     pub(crate) position: Option<Position>,
+    /// For a FORWARD finding, where the pointer lands in the old schema: `file:line:column`,
+    /// `REF:file:line:column`, or `registry version N:line:column`.
+    pub(crate) old_location: Option<String>,
     pub(crate) direction: Direction,
     /// The history entry this finding is against (differs from `Checked::against` only for
     /// transitive levels).
@@ -88,8 +91,13 @@ fn location(problem: &Problem) -> String {
     }
 }
 
-fn pointer(problem: &Problem) -> &str {
-    if problem.pointer.is_empty() { "/" } else { &problem.pointer }
+/// The pointer, and for FORWARD findings where it lands in the old schema.
+fn pointer(problem: &Problem) -> String {
+    let pointer = if problem.pointer.is_empty() { "/" } else { &problem.pointer };
+    match &problem.old_location {
+        Some(old) => format!("{pointer} in {old}"),
+        None => pointer.to_owned(),
+    }
 }
 
 fn text(checked: &[Checked]) -> String {
@@ -138,6 +146,7 @@ fn json_report(checked: &[Checked]) -> String {
                     "line": problem.position.map(|p| p.line),
                     "column": problem.position.map(|p| p.column),
                     "pointer": problem.pointer,
+                    "old_location": problem.old_location,
                     "rule": problem.rule,
                     "message": problem.message,
                     "subject": check.subject,
@@ -304,6 +313,7 @@ mod tests {
                         pointer: "/fields/1".into(),
                         message: "field 'n' has no default: 100% \"new\"\nline".into(),
                         position: Some(Position { line: 7, column: 5 }),
+                        old_location: None,
                         direction: Direction::Backward,
                         against: "v1".into(),
                     },
@@ -312,6 +322,7 @@ mod tests {
                         pointer: String::new(),
                         message: "x & y".into(),
                         position: None,
+                        old_location: Some("schemas/a,b/v1.avsc:3:1".into()),
                         direction: Direction::Forward,
                         against: "v1".into(),
                     },
@@ -334,7 +345,7 @@ mod tests {
             line
                 subject a<b>-value, FULL against v1 (new schema reads old data), at /fields/1
             schemas/a,b/v2.avsc: MISSING_ENUM_SYMBOLS: x & y
-                subject a<b>-value, FULL against v1 (old schema reads new data), at /
+                subject a<b>-value, FULL against v1 (old schema reads new data), at / in schemas/a,b/v1.avsc:3:1
             2 subjects, 2 comparisons: 2 incompatibilities
         "#]]
         .assert_eq(&render(Format::Text, &sample()));
@@ -348,7 +359,7 @@ mod tests {
     fn github() {
         expect![[r#"
             ::error file=schemas/a%2Cb/v2.avsc,line=7,col=5,title=READER_FIELD_MISSING_DEFAULT_VALUE::field 'n' has no default: 100%25 "new"%0Aline (subject a<b>-value, FULL against v1, new schema reads old data, at /fields/1)
-            ::error file=schemas/a%2Cb/v2.avsc,title=MISSING_ENUM_SYMBOLS::x & y (subject a<b>-value, FULL against v1, old schema reads new data, at /)
+            ::error file=schemas/a%2Cb/v2.avsc,title=MISSING_ENUM_SYMBOLS::x & y (subject a<b>-value, FULL against v1, old schema reads new data, at / in schemas/a,b/v1.avsc:3:1)
         "#]]
         .assert_eq(&render(Format::Github, &sample()));
     }
@@ -362,7 +373,7 @@ mod tests {
                 <testcase classname="a&lt;b&gt;-value" name="schemas/a,b/v2.avsc against v1 (FULL)">
                   <failure type="READER_FIELD_MISSING_DEFAULT_VALUE,MISSING_ENUM_SYMBOLS" message="2 incompatibilities">schemas/a,b/v2.avsc:7:5: READER_FIELD_MISSING_DEFAULT_VALUE: field &apos;n&apos; has no default: 100% &quot;new&quot;
             line (against v1, new schema reads old data, at /fields/1)
-            schemas/a,b/v2.avsc: MISSING_ENUM_SYMBOLS: x &amp; y (against v1, old schema reads new data, at /)
+            schemas/a,b/v2.avsc: MISSING_ENUM_SYMBOLS: x &amp; y (against v1, old schema reads new data, at / in schemas/a,b/v1.avsc:3:1)
             </failure>
                 </testcase>
                 <testcase classname="c" name="schemas/c.json against origin/main (BACKWARD)"/>
