@@ -40,11 +40,12 @@ use crate::registry::VersionSpec;
 pub struct Args {
     /// Schema files or folders to check (default: `paths` in schemata.toml, else `schemas`).
     pub paths: Vec<PathBuf>,
-    /// Also compare each file with its version at this git ref (offline).
+    /// Also compare each file with its version at this git ref (offline: --registry is then not
+    /// consulted).
     #[arg(long, value_name = "REF", conflicts_with = "against_dir")]
     pub against_git: Option<String>,
-    /// Also compare each subject with its previous versions in this folder (offline), laid out
-    /// as `DIR/<subject>/vN.avsc` or `DIR/<subject>.avsc`.
+    /// Also compare each subject's newest file with its previous versions in this folder
+    /// (offline), laid out as `DIR/<subject>/vN.avsc` or `DIR/<subject>.avsc`.
     #[arg(long, value_name = "DIR")]
     pub against_dir: Option<PathBuf>,
     /// Configuration file (default: ./schemata.toml when it exists).
