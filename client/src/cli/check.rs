@@ -419,23 +419,44 @@ fn history(group: &Group, settings: &SubjectSettings, files: &[Loaded]) -> Vec<C
     out
 }
 
+/// How many versions of a file `--against-git` reads from the ref's history for a transitive
+/// level; older versions are not checked.
+const MAX_GIT_VERSIONS: usize = 100;
+
+/// A file against its text at the ref, or for transitive levels against every version of it in
+/// the ref's history (newest first, up to `MAX_GIT_VERSIONS`).
 fn against_git(
     git: &git::GitRef,
     group: &Group,
     settings: &SubjectSettings,
     file: &Loaded,
 ) -> Result<Option<Checked>, CliError> {
-    let Some(old_text) = git.show(&file.path)? else {
-        // New at the ref: an in-tree history covers it, a single file has nothing to check.
+    let versions = if settings.level.is_transitive() {
+        git.history(&file.path, MAX_GIT_VERSIONS)?
+    } else {
+        git.show(&file.path)?.map(|text| (git.name().to_owned(), text)).into_iter().collect()
+    };
+    // New at the ref: an in-tree history covers it, a single file has nothing to check.
+    let Some((_, newest)) = versions.first() else {
         return Ok(None);
     };
-    if old_text == file.text {
+    if *newest == file.text {
         return Ok(None);
     }
-    let label = format!("{}:{}", git.name(), file.shown);
-    let old = parse(file.schema_type, &old_text, &label)?;
-    let baseline = Baseline { schema: &old, label: git.name().to_owned(), source: label };
-    Ok(Some(compare(file, &group.subject, settings, &[baseline])))
+    let mut parsed = Vec::new();
+    for (label, text) in &versions {
+        let source = format!("{label}:{}", file.shown);
+        parsed.push((parse(file.schema_type, text, &source)?, label.clone(), source));
+    }
+    let baselines: Vec<Baseline<'_>> = parsed
+        .iter()
+        .map(|(schema, label, source)| Baseline {
+            schema,
+            label: label.clone(),
+            source: source.clone(),
+        })
+        .collect();
+    Ok(Some(compare(file, &group.subject, settings, &baselines)))
 }
 
 /// The previous versions of `subject` in `dir`, newest first, with their labels.

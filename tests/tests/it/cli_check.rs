@@ -85,6 +85,9 @@ impl Project {
             .current_dir(self.path())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            // Fixed dates make commit ids, which messages show, the same on every run.
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
             .kill_on_drop(true);
         let output = tokio::time::timeout(WAIT, command.output())
             .await
@@ -244,6 +247,40 @@ async fn a_branch_is_checked_against_main_including_in_tree_histories() {
         .run()
         .await;
     snapshot("git-branch-subfolder-in-actions.github", &output, &[]);
+}
+
+/// For a transitive level, `--against-git` checks every version of the file in the ref's
+/// history, not only the ref's own.
+#[tokio::test]
+async fn transitive_levels_check_every_version_in_the_git_history() {
+    let field =
+        |name: &str, extra: &str| format!("{{\"name\": \"{name}\", \"type\": \"string\"{extra}}}");
+    let user = |fields: &[String]| {
+        format!(
+            "{{\n  \"type\": \"record\",\n  \"name\": \"User\",\n  \"fields\": [\n    {}\n  ]\n}}\n",
+            fields.join(",\n    ")
+        )
+    };
+    let project = Project::new();
+    project.git(&["init", "-q"]).await;
+    project.write("schemas/users-value.avsc", user(&[field("id", "")]));
+    project.commit_all("v1").await;
+    project.write(
+        "schemas/users-value.avsc",
+        user(&[field("id", ""), field("email", ", \"default\": \"\"")]),
+    );
+    project.commit_all("v2: email with a default").await;
+    project.write("schemas/other.txt", "a commit that does not touch the schema");
+    project.commit_all("unrelated").await;
+    // Dropping the default reads v2's data (it has email) but not v1's.
+    project.write("schemas/users-value.avsc", user(&[field("id", ""), field("email", "")]));
+    let output = project.run(&["check", "--against-git", "HEAD"]).await;
+    snapshot("git-history-backward.text", &output, &[]);
+    project.write("schemata.toml", "level = \"BACKWARD_TRANSITIVE\"\n");
+    for format in ["text", "json"] {
+        let output = project.run(&["check", "--against-git", "HEAD", "--format", format]).await;
+        snapshot(&format!("git-history-transitive.{format}"), &output, &[]);
+    }
 }
 
 /// What the example GitHub workflow runs: a clone, where the target branch is `origin/main`.

@@ -60,6 +60,50 @@ impl GitRef {
             message: "not UTF-8 text".into(),
         })
     }
+
+    /// The versions of `file` in the history of this ref, newest first, each with a label (the
+    /// ref's name for the newest, else the short commit id) and its text; consecutive identical
+    /// texts are one version. At most `limit` versions. Renames are not followed: a renamed file's
+    /// history starts at the rename.
+    pub(crate) fn history(
+        &self,
+        file: &Path,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, CliError> {
+        let Some(newest) = self.show(file)? else {
+            return Ok(Vec::new());
+        };
+        let mut versions = vec![(self.name.clone(), newest)];
+        let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+            return Ok(versions);
+        };
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let name = format!("./{}", name.to_string_lossy());
+        let log = git(dir, &["log", "--format=%h", "--end-of-options", &self.name, "--", &name])?;
+        if !log.success {
+            return Err(CliError::Other(format!("git log {}: {}", self.name, log.stderr_line())));
+        }
+        let commits = String::from_utf8_lossy(&log.stdout).into_owned();
+        for commit in commits.lines().map(str::trim).filter(|c| !c.is_empty()) {
+            if versions.len() >= limit {
+                break;
+            }
+            let object = format!("{commit}:{name}");
+            // A commit that deleted the file has no version of it.
+            let shown = git(dir, &["show", &object])?;
+            if !shown.success {
+                continue;
+            }
+            let Ok(text) = String::from_utf8(shown.stdout) else {
+                continue;
+            };
+            if versions.last().is_some_and(|(_, last)| *last == text) {
+                continue;
+            }
+            versions.push((commit.to_owned(), text));
+        }
+        Ok(versions)
+    }
 }
 
 #[derive(Debug)]
