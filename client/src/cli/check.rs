@@ -5,9 +5,10 @@
 //! `<subject>/vN.avsc|.json` is an in-tree version history, any other `<subject>.avsc|.json` a
 //! single file that evolves in git. Every check runs the in-tree histories (each vN against the
 //! earlier versions at the subject's level); the baseline flag adds one more comparison:
-//! `--against-git REF` (each file against its text at REF), `--against-dir DIR` (each subject's
-//! newest file against `DIR/<subject>/vN.*` or `DIR/<subject>.*`), or `--registry URL` (each
-//! subject's newest file against its registered versions at the registry's configured level).
+//! `--against-git REF` (each file against its text at REF, or for transitive levels against
+//! every version in REF's history), `--against-dir DIR` (each subject's newest file against
+//! `DIR/<subject>/vN.*` or `DIR/<subject>.*`), or `--registry URL` (each subject's newest file
+//! against its registered versions at the registry's configured level).
 //!
 //! Online, the subject's level (and JSON policy) and the versions it names are fetched and checked
 //! here, with core's engine, rather than through the registry's compatibility endpoint. The
