@@ -1,10 +1,609 @@
-//! `schemata check`: schema files against their history (git ref, folder, or registry).
+//! `schemata check`: schema files against their history, with every incompatibility reported
+//! with its file, line:column, rule id and a sentence.
+//!
+//! The files (`PATHS`, else `paths` in `schemata.toml`, else `schemas/`) are grouped by subject:
+//! `<subject>/vN.avsc|.json` is an in-tree version history, any other `<subject>.avsc|.json` a
+//! single file that evolves in git. Every check runs the in-tree histories (each vN against the
+//! earlier versions at the subject's level); the baseline flag adds one more comparison:
+//! `--against-git REF` (each file against its text at REF, or for transitive levels against
+//! every version in REF's history), `--against-dir DIR` (each subject's newest file against
+//! `DIR/<subject>/vN.*` or `DIR/<subject>.*`), or `--registry URL` (each subject's newest file
+//! against its registered versions at the registry's configured level).
+//!
+//! Online, the subject's level (and JSON policy) and the versions it names are fetched and checked
+//! here, with core's engine, rather than through the registry's compatibility endpoint. The
+//! endpoint's verbose answer is Confluent's list of strings: ours embeds the rule id and pointer
+//! in them, Confluent's and Karapace's word them differently per version, so parsing them is
+//! brittle; the local check yields structured rule ids and JSON pointers, located to line:column
+//! exactly as offline, against any registry. The cost is one request per version compared (one
+//! for non-transitive levels) plus the config; the registry's own engine may differ from ours on
+//! edge cases, which is the price of identical offline and online answers.
 
+mod config;
+mod git;
+pub(crate) mod locate;
+mod report;
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use schemata_core::api::codes;
+use schemata_core::compat::{self, Direction};
+use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaReference, SchemaType};
+
+use self::config::{Config, SubjectSettings};
+use self::report::{Checked, Format, Problem};
 use super::{CliError, Outcome, RegistryArgs};
+use crate::registry::VersionSpec;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Schema files or folders to check (default: `paths` in schemata.toml, else `schemas`).
+    pub paths: Vec<PathBuf>,
+    /// Also compare each file with its version at this git ref (offline: --registry is then not
+    /// consulted).
+    #[arg(long, value_name = "REF", conflicts_with = "against_dir")]
+    pub against_git: Option<String>,
+    /// Also compare each subject's newest file with its previous versions in this folder
+    /// (offline), laid out as `DIR/<subject>/vN.avsc` or `DIR/<subject>.avsc`.
+    #[arg(long, value_name = "DIR")]
+    pub against_dir: Option<PathBuf>,
+    /// Configuration file (default: ./schemata.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// With --registry: treat subjects the registry does not know as new instead of failing
+    /// (a typo in a subject name would otherwise pass every check silently).
+    #[arg(long)]
+    pub allow_new_subjects: bool,
+}
 
-pub(super) async fn run(_args: Args, _registry: &RegistryArgs) -> Result<Outcome, CliError> {
-    Err(CliError::Other("check: not built yet".into()))
+pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, CliError> {
+    let cwd = std::env::current_dir().map_err(|e| CliError::io("current directory", e))?;
+    let config = Config::load(args.config.as_deref(), &cwd)?;
+    let files = collect(&args.paths, &config, &cwd)?;
+    let subjects = group(files, &config, &cwd)?;
+
+    let mut checked = Vec::new();
+    let mut loaded: Vec<(Group, SubjectSettings, Vec<Loaded>)> = Vec::new();
+    for group in subjects {
+        let settings = config.subject(&group.subject);
+        if settings.skip {
+            continue;
+        }
+        let files = group
+            .files
+            .iter()
+            .map(|f| load(&f.path, &cwd, f.version))
+            .collect::<Result<Vec<_>, _>>()?;
+        checked.extend(history(&group, &settings, &files));
+        loaded.push((group, settings, files));
+    }
+
+    if let Some(name) = &args.against_git {
+        let git = git::GitRef::open(&cwd, name)?;
+        for (group, settings, files) in &loaded {
+            for file in files {
+                checked.extend(against_git(&git, group, settings, file)?);
+            }
+        }
+    } else if let Some(dir) = &args.against_dir {
+        let dir = cwd.join(dir);
+        if !dir.is_dir() {
+            return Err(CliError::Usage(format!(
+                "--against-dir {}: not a folder",
+                args.against_dir.as_deref().unwrap_or(&dir).display()
+            )));
+        }
+        for (group, settings, files) in &loaded {
+            if let Some(newest) = files.last() {
+                checked.extend(against_dir(&dir, &cwd, group, settings, newest)?);
+            }
+        }
+    } else if !registry.urls.is_empty() {
+        let client = registry.client()?;
+        for (group, settings, files) in &loaded {
+            if let Some(newest) = files.last() {
+                checked.extend(
+                    against_registry(&client, group, settings, newest, args.allow_new_subjects)
+                        .await?,
+                );
+            }
+        }
+    }
+
+    for check in &mut checked {
+        let ignored = &config.subject(&check.subject).ignore_rules;
+        check.problems.retain(|p| !ignored.contains(&p.rule));
+    }
+    if args.format == Format::Github {
+        workspace_relative(&mut checked, &cwd);
+    }
+    let rendered = report::render(args.format, &checked);
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(rendered.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::io("stdout", e))?;
+    if checked.iter().any(|c| !c.problems.is_empty()) {
+        Ok(Outcome::Findings)
+    } else {
+        Ok(Outcome::Success)
+    }
+}
+
+/// A schema file found on disk, before grouping.
+#[derive(Debug, Clone)]
+struct Found {
+    path: PathBuf,
+    subject: String,
+    /// `Some(N)` for `vN.*` files of an in-tree history.
+    version: Option<u32>,
+}
+
+/// The files of one subject, oldest first.
+#[derive(Debug)]
+struct Group {
+    subject: String,
+    files: Vec<Found>,
+}
+
+/// A file read and parsed.
+#[derive(Debug)]
+struct Loaded {
+    /// As shown to the user.
+    shown: String,
+    path: PathBuf,
+    version: Option<u32>,
+    schema_type: SchemaType,
+    text: String,
+    schema: Schema,
+}
+
+fn schema_type(path: &Path) -> Option<SchemaType> {
+    match path.extension()?.to_str()? {
+        "avsc" => Some(SchemaType::Avro),
+        "json" => Some(SchemaType::Json),
+        _ => None,
+    }
+}
+
+/// The path as the user should see it: relative to the working directory when it is under it,
+/// with `/` separators (GitHub annotations want repository-relative paths).
+fn shown(path: &Path, cwd: &Path) -> String {
+    let relative = path.strip_prefix(cwd).unwrap_or(path);
+    relative.to_string_lossy().replace('\\', "/")
+}
+
+/// Rewrites file paths relative to `GITHUB_WORKSPACE` (the repository root in GitHub Actions):
+/// annotations name repository-relative files, so a run from a subfolder would otherwise
+/// annotate nothing.
+fn workspace_relative(checked: &mut [Checked], cwd: &Path) {
+    let Some(workspace) = std::env::var_os("GITHUB_WORKSPACE") else {
+        return;
+    };
+    let workspace = std::fs::canonicalize(&workspace).unwrap_or_else(|_| PathBuf::from(&workspace));
+    for check in checked {
+        let absolute = config::normalize(&cwd.join(&check.file));
+        if let Ok(relative) = absolute.strip_prefix(&workspace) {
+            check.file = relative.to_string_lossy().replace('\\', "/");
+        }
+    }
+}
+
+/// Every schema file under the roots, sorted, ignores applied.
+fn collect(paths: &[PathBuf], config: &Config, cwd: &Path) -> Result<Vec<PathBuf>, CliError> {
+    let roots: Vec<PathBuf> = if !paths.is_empty() {
+        paths.iter().map(|p| config::normalize(&cwd.join(p))).collect()
+    } else if !config.paths.is_empty() {
+        config.paths.iter().map(|p| config::normalize(p)).collect()
+    } else if cwd.join("schemas").is_dir() {
+        vec![cwd.join("schemas")]
+    } else {
+        return Err(CliError::Usage(
+            "nothing to check: pass schema files or folders, set `paths` in schemata.toml, or \
+             run where a schemas/ folder is"
+                .into(),
+        ));
+    };
+    let mut files = Vec::new();
+    for root in roots {
+        let metadata = std::fs::metadata(&root).map_err(|e| CliError::io(shown(&root, cwd), e))?;
+        if metadata.is_dir() {
+            walk(&root, config, cwd, &mut files, 0)?;
+        } else if schema_type(&root).is_some() {
+            files.push(config::normalize(&root));
+        } else {
+            return Err(CliError::Usage(format!(
+                "{}: not a schema file (expected .avsc or .json)",
+                shown(&root, cwd)
+            )));
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// Folder depth `walk` descends to; schema folders are shallow, and a bound keeps a symlink loop
+/// from running forever.
+const MAX_WALK_DEPTH: usize = 16;
+
+fn walk(
+    dir: &Path,
+    config: &Config,
+    cwd: &Path,
+    files: &mut Vec<PathBuf>,
+    depth: usize,
+) -> Result<(), CliError> {
+    if depth > MAX_WALK_DEPTH || config.is_ignored(dir) {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| CliError::io(shown(dir, cwd), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| CliError::io(shown(dir, cwd), e))?;
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, config, cwd, files, depth + 1)?;
+        } else if schema_type(&path).is_some() && !config.is_ignored(&path) {
+            files.push(config::normalize(&path));
+        }
+    }
+    Ok(())
+}
+
+/// `v12` → 12.
+fn version_of(stem: &str) -> Option<u32> {
+    let digits = stem.strip_prefix('v')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Groups files by subject: `[files]` entries first, then `<subject>/vN.*`, then the file stem.
+fn group(files: Vec<PathBuf>, config: &Config, cwd: &Path) -> Result<Vec<Group>, CliError> {
+    let mut groups: BTreeMap<String, Vec<Found>> = BTreeMap::new();
+    for path in files {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let parent =
+            path.parent().and_then(Path::file_name).map(|s| s.to_string_lossy().into_owned());
+        let found = if let Some(subject) = config.file_subject(&path) {
+            Found { subject: subject.to_owned(), version: None, path }
+        } else if let (Some(version), Some(parent)) = (version_of(&stem), parent) {
+            Found { subject: parent, version: Some(version), path }
+        } else {
+            Found { subject: stem, version: None, path }
+        };
+        groups.entry(found.subject.clone()).or_default().push(found);
+    }
+    let mut out = Vec::new();
+    for (subject, mut files) in groups {
+        let singles: Vec<&Found> = files.iter().filter(|f| f.version.is_none()).collect();
+        if singles.len() > 1 || (singles.len() == 1 && files.len() > 1) {
+            let names: Vec<String> = files.iter().map(|f| shown(&f.path, cwd)).collect();
+            return Err(CliError::Usage(format!(
+                "{} map to the same subject '{subject}'; give each its own subject with a \
+                 [files] entry in schemata.toml",
+                names.join(", ")
+            )));
+        }
+        files.sort_by_key(|f| f.version);
+        if let Some(pair) = files.windows(2).find(|w| w[0].version == w[1].version) {
+            return Err(CliError::Usage(format!(
+                "{} and {} are the same version of subject '{subject}'",
+                shown(&pair[0].path, cwd),
+                shown(&pair[1].path, cwd)
+            )));
+        }
+        out.push(Group { subject, files });
+    }
+    Ok(out)
+}
+
+fn load(path: &Path, cwd: &Path, version: Option<u32>) -> Result<Loaded, CliError> {
+    let shown = shown(path, cwd);
+    let schema_type = schema_type(path).ok_or_else(|| {
+        CliError::Usage(format!("{shown}: not a schema file (expected .avsc or .json)"))
+    })?;
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::io(&shown, e))?;
+    let schema = parse(schema_type, &text, &shown)?;
+    Ok(Loaded { shown, path: path.to_path_buf(), version, schema_type, text, schema })
+}
+
+fn parse(schema_type: SchemaType, text: &str, shown: &str) -> Result<Schema, CliError> {
+    Schema::parse(schema_type, text)
+        .map_err(|e| CliError::Schema { path: shown.to_owned(), message: e.to_string() })
+}
+
+/// One entry of the history a file is compared with.
+#[derive(Debug)]
+struct Baseline<'a> {
+    schema: &'a Schema,
+    /// Short name for messages: `v2`, `HEAD`, `registry version 3`, a file.
+    label: String,
+    /// Where its text comes from, to locate FORWARD findings: a file, `REF:file`, or the label.
+    source: String,
+}
+
+/// Turns core's report into located problems. BACKWARD findings point into the new schema (the
+/// reader), which is `file`; FORWARD ones into the old schema, located in that baseline's text.
+fn problems(report: compat::Report, file: &Loaded, history: &[Baseline<'_>]) -> Vec<Problem> {
+    report
+        .incompatibilities
+        .into_iter()
+        .map(|incompatibility| {
+            let finding = incompatibility.finding;
+            let baseline = history.get(incompatibility.against);
+            let (position, old_location) = match (incompatibility.direction, baseline) {
+                (Direction::Backward, _) => {
+                    (locate::locate(&file.text, &finding.path).map(|(p, _)| p), None)
+                }
+                (Direction::Forward, Some(old)) => {
+                    let located = locate::locate(old.schema.text(), &finding.path);
+                    (None, located.map(|(p, _)| format!("{}:{}:{}", old.source, p.line, p.column)))
+                }
+                (Direction::Forward, None) => (None, None),
+            };
+            Problem {
+                rule: finding.rule.to_owned(),
+                pointer: finding.path,
+                message: finding.message,
+                position,
+                old_location,
+                direction: incompatibility.direction,
+                against: baseline.map(|b| b.label.clone()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+fn compare(
+    file: &Loaded,
+    subject: &str,
+    settings: &SubjectSettings,
+    history: &[Baseline<'_>],
+) -> Checked {
+    compare_at(file, subject, settings.level, settings.json_policy, history)
+}
+
+fn compare_at(
+    file: &Loaded,
+    subject: &str,
+    level: CompatibilityLevel,
+    policy: JsonPolicy,
+    history: &[Baseline<'_>],
+) -> Checked {
+    let schemas: Vec<&Schema> = history.iter().map(|b| b.schema).collect();
+    let labels: Vec<String> = history.iter().map(|b| b.label.clone()).collect();
+    let report = compat::check_with_policy(level, policy, &file.schema, &schemas);
+    Checked {
+        file: file.shown.clone(),
+        subject: subject.to_owned(),
+        level: level.as_str().to_owned(),
+        against: against_label(level, &labels),
+        problems: problems(report, file, history),
+    }
+}
+
+/// What a comparison against `history` (newest first) at `level` covers, e.g. `v2` or `v1..v2`.
+fn against_label(level: CompatibilityLevel, labels: &[String]) -> String {
+    match labels {
+        [] => String::new(),
+        [only] => only.clone(),
+        [newest, .., oldest] if level.is_transitive() => format!("{oldest}..{newest}"),
+        [newest, ..] => newest.clone(),
+    }
+}
+
+/// Each vN of an in-tree history against the versions before it.
+fn history(group: &Group, settings: &SubjectSettings, files: &[Loaded]) -> Vec<Checked> {
+    let mut out = Vec::new();
+    for (index, file) in files.iter().enumerate().skip(1) {
+        if file.version.is_none() {
+            continue;
+        }
+        let earlier: Vec<Baseline<'_>> = files[..index]
+            .iter()
+            .rev()
+            .map(|f| Baseline {
+                schema: &f.schema,
+                label: f.version.map(|v| format!("v{v}")).unwrap_or_default(),
+                source: f.shown.clone(),
+            })
+            .collect();
+        out.push(compare(file, &group.subject, settings, &earlier));
+    }
+    out
+}
+
+/// How many versions of a file `--against-git` reads from the ref's history for a transitive
+/// level; older versions are not checked.
+const MAX_GIT_VERSIONS: usize = 100;
+
+/// A file against its text at the ref, or for transitive levels against every version of it in
+/// the ref's history (newest first, up to `MAX_GIT_VERSIONS`).
+fn against_git(
+    git: &git::GitRef,
+    group: &Group,
+    settings: &SubjectSettings,
+    file: &Loaded,
+) -> Result<Option<Checked>, CliError> {
+    let versions = if settings.level.is_transitive() {
+        git.history(&file.path, MAX_GIT_VERSIONS)?
+    } else {
+        git.show(&file.path)?.map(|text| (git.name().to_owned(), text)).into_iter().collect()
+    };
+    // New at the ref: an in-tree history covers it, a single file has nothing to check.
+    let Some((_, newest)) = versions.first() else {
+        return Ok(None);
+    };
+    if *newest == file.text {
+        return Ok(None);
+    }
+    let mut parsed = Vec::new();
+    for (label, text) in &versions {
+        let source = format!("{label}:{}", file.shown);
+        parsed.push((parse(file.schema_type, text, &source)?, label.clone(), source));
+    }
+    let baselines: Vec<Baseline<'_>> = parsed
+        .iter()
+        .map(|(schema, label, source)| Baseline {
+            schema,
+            label: label.clone(),
+            source: source.clone(),
+        })
+        .collect();
+    Ok(Some(compare(file, &group.subject, settings, &baselines)))
+}
+
+/// The previous versions of `subject` in `dir`, newest first, with their labels.
+fn dir_history(dir: &Path, cwd: &Path, subject: &str) -> Result<Vec<(Schema, String)>, CliError> {
+    let mut history = Vec::new();
+    let folder = dir.join(subject);
+    if folder.is_dir() {
+        let mut versions = Vec::new();
+        let entries =
+            std::fs::read_dir(&folder).map_err(|e| CliError::io(shown(&folder, cwd), e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| CliError::io(shown(&folder, cwd), e))?.path();
+            let version = path.file_stem().and_then(|s| s.to_str()).and_then(version_of);
+            if let (Some(version), Some(_)) = (version, schema_type(&path)) {
+                versions.push((version, path));
+            }
+        }
+        versions.sort();
+        for (_, path) in versions.into_iter().rev() {
+            let loaded = load(&path, cwd, None)?;
+            history.push((loaded.schema, loaded.shown));
+        }
+    }
+    for extension in ["avsc", "json"] {
+        let path = dir.join(format!("{subject}.{extension}"));
+        if path.is_file() {
+            let loaded = load(&path, cwd, None)?;
+            history.push((loaded.schema, loaded.shown));
+        }
+    }
+    Ok(history)
+}
+
+fn against_dir(
+    dir: &Path,
+    cwd: &Path,
+    group: &Group,
+    settings: &SubjectSettings,
+    newest: &Loaded,
+) -> Result<Option<Checked>, CliError> {
+    let history = dir_history(dir, cwd, &group.subject)?;
+    if history.is_empty() {
+        return Ok(None);
+    }
+    let baselines: Vec<Baseline<'_>> = history
+        .iter()
+        .map(|(schema, shown)| Baseline { schema, label: shown.clone(), source: shown.clone() })
+        .collect();
+    Ok(Some(compare(newest, &group.subject, settings, &baselines)))
+}
+
+async fn against_registry(
+    client: &crate::RegistryClient,
+    group: &Group,
+    settings: &SubjectSettings,
+    newest: &Loaded,
+    allow_new: bool,
+) -> Result<Option<Checked>, CliError> {
+    let subject = group.subject.as_str();
+    let versions = match client.versions(subject, false).await {
+        Ok(versions) => versions,
+        Err(e) if e.error_code() == Some(codes::SUBJECT_NOT_FOUND) => {
+            if allow_new {
+                return Ok(None);
+            }
+            return Err(CliError::Usage(format!(
+                "{}: subject '{subject}' is not registered (a new subject? pass \
+                 --allow-new-subjects; a typo? map the file with a [files] entry in schemata.toml)",
+                newest.shown
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let config = client.config(Some(subject), true).await?;
+    let level = match config.compatibility_level.as_deref() {
+        Some(name) => CompatibilityLevel::parse(name).ok_or_else(|| {
+            CliError::Other(format!("registry: subject '{subject}' has unknown level '{name}'"))
+        })?,
+        None => CompatibilityLevel::Backward,
+    };
+    let policy =
+        config.json_policy.as_deref().and_then(JsonPolicy::parse).unwrap_or(settings.json_policy);
+    let wanted: Vec<u32> = if level.is_transitive() {
+        versions.iter().rev().copied().collect()
+    } else {
+        versions.iter().max().copied().into_iter().collect()
+    };
+    let mut history = Vec::new();
+    for version in wanted {
+        let registered = client.version(subject, VersionSpec::Number(version), false).await?;
+        let schema_type = registered
+            .schema_type
+            .as_deref()
+            .map_or(Some(SchemaType::Avro), SchemaType::parse)
+            .ok_or_else(|| {
+                CliError::Other(format!(
+                    "registry: {subject} version {version} has an unknown schema type"
+                ))
+            })?;
+        let references: Vec<SchemaReference> = registered
+            .references
+            .iter()
+            .map(|r| SchemaReference {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                version: r.version,
+            })
+            .collect();
+        let schema = client.parse_schema(schema_type, &registered.schema, &references).await?;
+        history.push((schema, format!("registry version {version}")));
+    }
+    // Registering a schema the subject already holds is a no-op, so it passes as it would there.
+    if let Some((_, label)) = history.iter().find(|(s, _)| {
+        s.schema_type() == newest.schema_type && s.normalized() == newest.schema.normalized()
+    }) {
+        return Ok(Some(Checked {
+            file: newest.shown.clone(),
+            subject: subject.to_owned(),
+            level: level.as_str().to_owned(),
+            against: format!("{label} (identical)"),
+            problems: Vec::new(),
+        }));
+    }
+    let baselines: Vec<Baseline<'_>> = history
+        .iter()
+        .map(|(schema, label)| Baseline { schema, label: label.clone(), source: label.clone() })
+        .collect();
+    Ok(Some(compare_at(newest, subject, level, policy, &baselines)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_of;
+
+    #[test]
+    fn version_file_names() {
+        for (stem, expected) in [
+            ("v1", Some(1)),
+            ("v12", Some(12)),
+            ("v", None),
+            ("v1a", None),
+            ("V1", None),
+            ("orders", None),
+            ("v+1", None),
+        ] {
+            assert_eq!(version_of(stem), expected, "{stem}");
+        }
+    }
 }

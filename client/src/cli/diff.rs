@@ -1,10 +1,314 @@
-//! `schemata diff A B`: the typed changes between two schemas.
+//! `schemata diff A B`: what changed from schema A to schema B. A and B are schema files
+//! (`.avsc` Avro, `.json` JSON Schema) or, with `--registry`, registered versions written
+//! `subject:version` (`subject:latest` too).
+//!
+//! JSON Schema gets core's typed diff: every change with its kind (the rule id), a pointer, a
+//! sentence and whether it keeps BACKWARD compatibility under the policy. Avro has no typed diff
+//! in core, so `diff/avro.rs` lists field-level changes from the texts. Both then get the
+//! compatibility findings in both directions: what breaks readers using B on data written with A
+//! (BACKWARD) and readers using A on data written with B (FORWARD), with rule ids and lines.
+//! The exit code is 0 whatever the diff says; 2 on errors.
 
+mod avro;
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use schemata_core::compat::{self, Finding};
+use schemata_core::json_schema as json_diff;
+use schemata_core::{JsonPolicy, Schema, SchemaReference, SchemaType};
+use serde_json::{Value, json};
+
+use super::check::locate::locate;
 use super::{CliError, Outcome, RegistryArgs};
+use crate::registry::VersionSpec;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The old schema: a file, or `subject:version` with --registry.
+    pub a: String,
+    /// The new schema: a file, or `subject:version` with --registry.
+    pub b: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// The JSON Schema policy the verdicts use.
+    #[arg(long, default_value = "STRICT", value_parser = parse_policy)]
+    pub json_policy: JsonPolicy,
+}
 
-pub(super) async fn run(_args: Args, _registry: &RegistryArgs) -> Result<Outcome, CliError> {
-    Err(CliError::Other("diff: not built yet".into()))
+/// The output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+fn parse_policy(name: &str) -> Result<JsonPolicy, String> {
+    JsonPolicy::parse(name)
+        .ok_or_else(|| format!("unknown JSON policy '{name}' (STRICT or LENIENT)"))
+}
+
+/// One side of the diff, read and parsed.
+#[derive(Debug)]
+struct Side {
+    /// As shown: the path as given, or `subject:version`.
+    name: String,
+    text: String,
+    schema: Schema,
+}
+
+pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, CliError> {
+    let a = side(&args.a, registry).await?;
+    let b = side(&args.b, registry).await?;
+    if a.schema.schema_type() != b.schema.schema_type() {
+        return Err(CliError::Usage(format!(
+            "{} is {} and {} is {}: diff compares two schemas of one type",
+            a.name,
+            a.schema.schema_type(),
+            b.name,
+            b.schema.schema_type()
+        )));
+    }
+    let diff = Diff::new(&a, &b, args.json_policy);
+    let rendered = match args.format {
+        DiffFormat::Text => diff.text(&a, &b),
+        DiffFormat::Json => diff.json(&a, &b),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(rendered.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CliError::io("stdout", e))?;
+    Ok(Outcome::Success)
+}
+
+async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> {
+    let path = Path::new(operand);
+    if path.exists() || !operand.contains(':') {
+        let schema_type = match path.extension().and_then(|e| e.to_str()) {
+            Some("avsc") => SchemaType::Avro,
+            Some("json") => SchemaType::Json,
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "{operand}: not a schema file (expected .avsc or .json, or subject:version \
+                     with --registry)"
+                )));
+            }
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| CliError::io(operand, e))?;
+        let schema = Schema::parse(schema_type, &text)
+            .map_err(|e| CliError::Schema { path: operand.to_owned(), message: e.to_string() })?;
+        return Ok(Side { name: operand.to_owned(), text, schema });
+    }
+    let Some((subject, version)) = operand.rsplit_once(':') else {
+        return Err(CliError::Usage(format!("{operand}: expected subject:version")));
+    };
+    let version = match version {
+        "latest" | "-1" => VersionSpec::Latest,
+        number => number.parse().map(VersionSpec::Number).map_err(|_| {
+            CliError::Usage(format!("{operand}: version must be a number or 'latest'"))
+        })?,
+    };
+    if registry.urls.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{operand}: no such file; for a registered version pass --registry URL"
+        )));
+    }
+    let client = registry.client()?;
+    let registered = client.version(subject, version, false).await?;
+    let schema_type = match registered.schema_type.as_deref() {
+        None => SchemaType::Avro,
+        Some(name) => SchemaType::parse(name)
+            .ok_or_else(|| CliError::Other(format!("{operand}: unknown schema type '{name}'")))?,
+    };
+    let references: Vec<SchemaReference> = registered
+        .references
+        .iter()
+        .map(|r| SchemaReference {
+            name: r.name.clone(),
+            subject: r.subject.clone(),
+            version: r.version,
+        })
+        .collect();
+    let schema = client.parse_schema(schema_type, &registered.schema, &references).await?;
+    let name = format!("{subject}:{}", registered.version);
+    Ok(Side { name, text: registered.schema, schema })
+}
+
+/// The changes and verdicts of one diff.
+#[derive(Debug)]
+struct Diff {
+    /// Typed changes (JSON Schema), with their BACKWARD verdict.
+    changes: Option<Vec<(json_diff::Change, bool)>>,
+    /// Field-level changes (Avro).
+    avro_changes: Vec<avro::AvroChange>,
+    /// B reading data written with A; pointers into B.
+    backward: Vec<Finding>,
+    /// A reading data written with B; pointers into A.
+    forward: Vec<Finding>,
+    policy: JsonPolicy,
+}
+
+impl Diff {
+    fn new(a: &Side, b: &Side, policy: JsonPolicy) -> Diff {
+        let changes = match (a.schema.as_json(), b.schema.as_json()) {
+            (Some(old), Some(new)) => Some(
+                json_diff::diff_with_policy(old, new, policy)
+                    .into_iter()
+                    .map(|change| {
+                        let compatible = json_diff::is_compatible(change.kind, policy);
+                        (change, compatible)
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let avro_changes = match (a.schema.as_avro(), b.schema.as_avro()) {
+            (Some(_), Some(_)) => avro::changes(&a.text, &b.text),
+            _ => Vec::new(),
+        };
+        Diff {
+            changes,
+            avro_changes,
+            backward: compat::can_read(&b.schema, &a.schema, policy),
+            forward: compat::can_read(&a.schema, &b.schema, policy),
+            policy,
+        }
+    }
+
+    fn text(&self, a: &Side, b: &Side) -> String {
+        let mut out = format!("--- {}\n+++ {}\n", a.name, b.name);
+        if let Some(changes) = &self.changes {
+            if changes.is_empty() {
+                out.push_str("no changes\n");
+            }
+            for (change, compatible) in changes {
+                let verdict = if *compatible { "compatible" } else { "breaking" };
+                let _ = writeln!(
+                    out,
+                    "{}: {} [{verdict}]: {}\n    at {}",
+                    at(b, &change.path),
+                    change.kind.as_str(),
+                    change.message,
+                    change.path
+                );
+            }
+        }
+        if self.changes.is_none() {
+            if self.avro_changes.is_empty() {
+                out.push_str("no field-level changes\n");
+            }
+            for change in &self.avro_changes {
+                let side = if change.in_old { a } else { b };
+                let _ = writeln!(
+                    out,
+                    "{}: {}: {}\n    at {}",
+                    at(side, &change.pointer),
+                    change.kind,
+                    change.message,
+                    if change.pointer.is_empty() { "/" } else { &change.pointer }
+                );
+            }
+        }
+        for (title, findings, side) in [
+            ("BACKWARD (B reads data written with A)", &self.backward, b),
+            ("FORWARD (A reads data written with B)", &self.forward, a),
+        ] {
+            let verdict = match findings.len() {
+                0 => "compatible".to_owned(),
+                1 => "1 incompatibility".to_owned(),
+                n => format!("{n} incompatibilities"),
+            };
+            let _ = writeln!(out, "{title}: {verdict}");
+            // For JSON Schema the BACKWARD findings are the [breaking] changes listed above.
+            let listed = self.changes.is_some() && std::ptr::eq(findings, &self.backward);
+            if !listed {
+                for finding in findings.iter() {
+                    let _ = writeln!(
+                        out,
+                        "  {}: {}: {}\n      at {}",
+                        at(side, &finding.path),
+                        finding.rule,
+                        finding.message,
+                        if finding.path.is_empty() { "/" } else { &finding.path }
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn json(&self, a: &Side, b: &Side) -> String {
+        let findings = |findings: &[Finding], side: &Side| -> Value {
+            json!({
+                "compatible": findings.is_empty(),
+                "findings": findings.iter().map(|f| {
+                    let position = locate(&side.text, &f.path).map(|(p, _)| p);
+                    json!({
+                        "rule": f.rule,
+                        "pointer": f.path,
+                        "message": f.message,
+                        "in": side.name,
+                        "line": position.map(|p| p.line),
+                        "column": position.map(|p| p.column),
+                    })
+                }).collect::<Vec<_>>(),
+            })
+        };
+        let mut report = json!({
+            "a": a.name,
+            "b": b.name,
+            "schema_type": a.schema.schema_type().as_str(),
+            "json_policy": self.policy.as_str(),
+            "backward": findings(&self.backward, b),
+            "forward": findings(&self.forward, a),
+        });
+        if self.changes.is_none() {
+            report["changes"] = self
+                .avro_changes
+                .iter()
+                .map(|change| {
+                    let side = if change.in_old { a } else { b };
+                    let position = locate(&side.text, &change.pointer).map(|(p, _)| p);
+                    json!({
+                        "kind": change.kind,
+                        "pointer": change.pointer,
+                        "message": change.message,
+                        "in": side.name,
+                        "line": position.map(|p| p.line),
+                        "column": position.map(|p| p.column),
+                    })
+                })
+                .collect();
+        }
+        if let Some(changes) = &self.changes {
+            report["changes"] = changes
+                .iter()
+                .map(|(change, compatible)| {
+                    let position = locate(&b.text, &change.path).map(|(p, _)| p);
+                    json!({
+                        "kind": change.kind.as_str(),
+                        "pointer": change.path,
+                        "message": change.message,
+                        "compatible": compatible,
+                        "line": position.map(|p| p.line),
+                        "column": position.map(|p| p.column),
+                    })
+                })
+                .collect();
+        }
+        let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
+        out.push('\n');
+        out
+    }
+}
+
+/// `name:line:column` where the pointer lands in the side's text, else just the name.
+fn at(side: &Side, pointer: &str) -> String {
+    match locate(&side.text, pointer) {
+        Some((p, _)) => format!("{}:{}:{}", side.name, p.line, p.column),
+        None => side.name.clone(),
+    }
 }

@@ -28,6 +28,21 @@ mod users_v1 {
 mod users_v2 {
     crate::include_schema!("../schemas/users-value/v2.avsc");
 }
+mod clickstream_v1 {
+    crate::include_schema!("../schemas/clickstream-value/v1.avsc");
+}
+mod clickstream_v2 {
+    crate::include_schema!("../schemas/clickstream-value/v2.avsc");
+}
+mod clickstream_v3 {
+    crate::include_schema!("../schemas/clickstream-value/v3.avsc");
+}
+mod clickstream_json_v1 {
+    crate::include_schema!("../schemas/clickstream-json-value/v1.json");
+}
+mod clickstream_json_v2 {
+    crate::include_schema!("../schemas/clickstream-json-value/v2.json");
+}
 mod customers_v1 {
     crate::include_schema!("../schemas/customers-json-value/v1.json");
 }
@@ -38,6 +53,8 @@ mod customers_v2 {
 /// (file under `schemas/`, the generated root type's JSON Schema)
 fn generated_json() -> Vec<(&'static str, &'static serde_json::Value)> {
     vec![
+        ("clickstream-json-value/v1.json", clickstream_json_v1::PageView::json_schema()),
+        ("clickstream-json-value/v2.json", clickstream_json_v2::PageView::json_schema()),
         ("customers-json-value/v1.json", customers_v1::Customer::json_schema()),
         ("customers-json-value/v2.json", customers_v2::Customer::json_schema()),
     ]
@@ -62,6 +79,18 @@ pub(crate) fn generated() -> Vec<(&'static str, &'static serde_json::Value)> {
         ("payments-value/v2.avsc", payments_v2::com::acme::payments::Payment::avro_schema()),
         ("users-value/v1.avsc", users_v1::com::acme::users::User::avro_schema()),
         ("users-value/v2.avsc", users_v2::com::acme::users::User::avro_schema()),
+        (
+            "clickstream-value/v1.avsc",
+            clickstream_v1::com::acme::clickstream::ClickEvent::avro_schema(),
+        ),
+        (
+            "clickstream-value/v2.avsc",
+            clickstream_v2::com::acme::clickstream::ClickEvent::avro_schema(),
+        ),
+        (
+            "clickstream-value/v3.avsc",
+            clickstream_v3::com::acme::clickstream::ClickEvent::avro_schema(),
+        ),
     ]
 }
 

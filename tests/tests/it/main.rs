@@ -1,6 +1,8 @@
 //! schemata's one integration-test binary. Each area is a module; all of them share `harness`,
 //! which starts real services on loopback with fresh state per test.
 
+mod cli_check;
+mod cli_diff;
 mod cli_registry;
 mod cli_support;
 mod cli_transfer;

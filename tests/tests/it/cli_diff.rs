@@ -1,0 +1,80 @@
+//! `schemata diff A B`: typed JSON Schema changes, Avro findings in both directions, files and
+//! registered versions, with exit code, stdout and stderr compared to snapshot files.
+
+use crate::cli_check::{
+    Project, USER_V1, USER_V2_BREAKING, USER_V2_COMPATIBLE, closed_url, snapshot, test_data,
+};
+use crate::harness::TestRegistry;
+
+#[tokio::test]
+async fn file_diffs_in_both_formats() {
+    let project = Project::new();
+    project.write("v1.avsc", USER_V1);
+    project.write("v2.avsc", USER_V2_BREAKING);
+    project.write("v2-ok.avsc", USER_V2_COMPATIBLE);
+    let json = test_data().join("breaking/schemas/clickstream-json-value");
+    std::fs::copy(json.join("v1.json"), project.path().join("v1.json")).unwrap();
+    std::fs::copy(json.join("v2.json"), project.path().join("v2.json")).unwrap();
+    #[rustfmt::skip]
+    let cases: &[(&str, &[&str])] = &[
+        ("avro-breaking", &["v1.avsc", "v2.avsc"]),
+        ("avro-compatible", &["v1.avsc", "v2-ok.avsc"]),
+        ("avro-same", &["v1.avsc", "v1.avsc"]),
+        ("json-schema", &["v1.json", "v2.json"]),
+        ("json-schema-lenient", &["v1.json", "v2.json", "--json-policy", "lenient"]),
+        ("json-schema-same", &["v2.json", "v2.json"]),
+    ];
+    for (name, args) in cases {
+        for format in ["text", "json"] {
+            let mut argv = vec!["diff", "--format", format];
+            argv.extend_from_slice(args);
+            let output = project.run(&argv).await;
+            assert_eq!(output.code, Some(0), "{name}: {output:?}");
+            snapshot(&format!("diff-{name}.{format}"), &output, &[]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn registered_versions_diff_by_subject_and_version() {
+    let registry = TestRegistry::start().await;
+    let url = registry.http.url("");
+    registry.http.register_ok("users-value", USER_V1).await;
+    registry.http.register_ok("users-value", USER_V2_COMPATIBLE).await;
+    let project = Project::new();
+    project.write("users.avsc", USER_V2_BREAKING);
+    let replace = [(url.as_str(), "$REGISTRY")];
+    for (name, args) in [
+        ("registry-versions", ["users-value:1", "users-value:latest"]),
+        ("registry-and-file", ["users-value:2", "users.avsc"]),
+        ("registry-unknown-subject", ["users-value:1", "orders-value:1"]),
+        ("registry-unknown-version", ["users-value:1", "users-value:9"]),
+    ] {
+        let output = project.run(&["diff", "--registry", &url, args[0], args[1]]).await;
+        snapshot(&format!("diff-{name}.text"), &output, &replace);
+    }
+}
+
+#[tokio::test]
+async fn bad_operands_exit_2() {
+    let project = Project::new();
+    project.write("v1.avsc", USER_V1);
+    project.write("v1.json", r#"{"type": "string"}"#);
+    project.write("bad.avsc", r#"{"type": "record"}"#);
+    let unreachable = closed_url();
+    #[rustfmt::skip]
+    let cases: &[(&str, &[&str])] = &[
+        ("missing-file", &["diff", "v1.avsc", "v9.avsc"]),
+        ("invalid-schema", &["diff", "v1.avsc", "bad.avsc"]),
+        ("mixed-types", &["diff", "v1.avsc", "v1.json"]),
+        ("version-without-registry", &["diff", "v1.avsc", "users-value:1"]),
+        ("bad-version", &["diff", "v1.avsc", "users-value:first", "--registry", &unreachable]),
+        ("unreachable-registry", &["diff", "v1.avsc", "users-value:1", "--registry", &unreachable]),
+        ("one-operand", &["diff", "v1.avsc"]),
+    ];
+    for (name, args) in cases {
+        let output = project.run(args).await;
+        assert_eq!(output.code, Some(2), "{name}: {output:?}");
+        snapshot(&format!("diff-bad-{name}.text"), &output, &[(&unreachable, "$REGISTRY")]);
+    }
+}
