@@ -1,6 +1,7 @@
 //! schemata's one integration-test binary. Each area is a module; all of them share `harness`,
 //! which starts real services on loopback with fresh state per test.
 
+mod broker;
 mod cli_support;
 mod client_interop;
 mod client_registry;
@@ -8,6 +9,7 @@ mod client_serde;
 mod client_support;
 mod harness;
 mod json_interop;
+mod kafka;
 mod python;
 mod registry_api;
 mod registry_bad_input;
