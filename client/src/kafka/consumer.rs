@@ -411,7 +411,7 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
                             partition,
                             offset,
                             dead_letter_topic: dead_letter_topic.clone(),
-                            source,
+                            source: Box::new(source),
                         };
                         Outcome::Failed(Box::new(error), message)
                     }

@@ -22,7 +22,7 @@ pub enum Error {
         topic: String,
         part: Part,
         #[source]
-        source: crate::Error,
+        source: Box<crate::Error>,
     },
     /// The broker did not acknowledge a record within the message timeout, or refused it.
     #[error("delivery to {topic} failed: {source}")]
@@ -53,7 +53,7 @@ pub enum Error {
         offset: i64,
         dead_letter_topic: String,
         #[source]
-        source: KafkaError,
+        source: Box<KafkaError>,
     },
     /// The broker refused to create a topic.
     #[error("cannot create topic {topic}: {source}")]

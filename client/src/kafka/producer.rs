@@ -271,7 +271,11 @@ async fn encode<T: ?Sized + Sync>(
         Some(done) => done,
         None => encoder.encode(topic, is_key, value, &mut out).await,
     };
-    done.map_err(|source| Error::Encode { topic: topic.to_owned(), part, source })?;
+    done.map_err(|source| Error::Encode {
+        topic: topic.to_owned(),
+        part,
+        source: Box::new(source),
+    })?;
     Ok(out)
 }
 

@@ -10,6 +10,7 @@ mod client_support;
 mod harness;
 mod json_interop;
 mod kafka;
+mod kafka_interop;
 mod python;
 mod registry_api;
 mod registry_bad_input;
