@@ -464,8 +464,8 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
 
     fn store_offset(&self, topic: &str, partition: i32, offset: i64) {
         let mut stored = lock(&self.stored);
-        let next = stored.entry((topic.to_owned(), partition)).or_insert(offset + 1);
-        *next = (*next).max(offset + 1);
+        let next = stored.entry((topic.to_owned(), partition)).or_insert(offset.saturating_add(1));
+        *next = (*next).max(offset.saturating_add(1));
     }
 
     /// Records skipped under [`UndecodablePolicy::Skip`] since this consumer was built.
@@ -492,7 +492,7 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
         list.add_partition_offset(
             &record.topic,
             record.partition,
-            Offset::Offset(record.offset + 1),
+            Offset::Offset(record.offset.saturating_add(1)),
         )?;
         self.commit_list(list).await
     }
