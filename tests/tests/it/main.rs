@@ -2,6 +2,7 @@
 //! which starts real services on loopback with fresh state per test.
 
 mod broker;
+mod cli_console;
 mod cli_support;
 mod client_interop;
 mod client_registry;
