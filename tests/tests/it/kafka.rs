@@ -453,3 +453,60 @@ async fn group_commit_and_restart_lose_nothing() {
     }
     assert!(again.len() <= 5, "at most the 5 uncommitted records come again: {again:?}");
 }
+
+/// A registry that cannot be reached is not the record's fault: even under the dead-letter
+/// policy the consumer returns an error and stays, and nothing is dead-lettered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_registry_is_an_error_not_a_dead_letter() {
+    let env = Env::start().await;
+    let topic = env.topic("no-registry", 1).await;
+    let dead = env.topic("no-registry-dlq", 1).await;
+    let producer = env.producer(Utf8, env.avro_ser::<v1::Shipment>());
+    producer.send(&topic, None, Some(&shipment_v1(1)), &[]).await.unwrap();
+
+    // A port nothing listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let gone = RegistryClient::builder()
+        .url(format!("http://127.0.0.1:{port}"))
+        .retries(1, 10, 10)
+        .timeout_ms(2_000)
+        .build()
+        .unwrap();
+    let consumer = env.consumer(
+        &unique("g"),
+        UndecodablePolicy::DeadLetter { topic: dead },
+        Utf8,
+        AvroDeserializer::<v1::Shipment>::new(gone).unwrap(),
+    );
+    consumer.assign(&topic, &[0]).unwrap();
+    for attempt in 0..2 {
+        let error = tokio::time::timeout(WAIT, consumer.recv()).await.unwrap().unwrap_err();
+        assert_eq!(error.decode_kind(), Some(DecodeErrorKind::Unavailable), "{attempt}: {error}");
+        assert!(matches!(error, kafka::Error::Decode { offset: 0, .. }), "{error:?}");
+    }
+    assert_eq!((consumer.dead_lettered_records(), consumer.skipped_records()), (0, 0));
+}
+
+/// A dead-letter write that fails (here: the topic does not exist, and tansu does not create
+/// it) is an error and the record is not passed over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_dead_letter_write_is_an_error_and_the_record_stays() {
+    let env = Env::start().await;
+    let topic = env.topic("dlq-missing", 1).await;
+    let raw = env.producer(Bytes, Bytes);
+    raw.send(&topic, None, Some(&vec![9, 9, 9]), &[]).await.unwrap();
+    let consumer = Consumer::builder(&env.broker.bootstrap, unique("g"))
+        .on_undecodable(UndecodablePolicy::DeadLetter { topic: unique("never-created") })
+        .dead_letter_timeout_ms(2_000)
+        .build(Utf8, env.avro_de::<v1::Shipment>())
+        .unwrap();
+    consumer.assign(&topic, &[0]).unwrap();
+    for attempt in 0..2 {
+        let error = tokio::time::timeout(WAIT, consumer.recv()).await.unwrap().unwrap_err();
+        assert!(
+            matches!(&error, kafka::Error::DeadLetter { offset: 0, partition: 0, topic: t, .. } if *t == topic),
+            "{attempt}: {error:?}"
+        );
+    }
+    assert_eq!(consumer.dead_lettered_records(), 0);
+}
