@@ -510,3 +510,41 @@ async fn failed_dead_letter_write_is_an_error_and_the_record_stays() {
     }
     assert_eq!(consumer.dead_lettered_records(), 0);
 }
+
+/// `store` + `commit_stored` commit in batches, and the offsets the skip policy passed over are
+/// stored too: a restarted consumer starts after them, not on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_offsets_include_skipped_records() {
+    let env = Env::start().await;
+    let topic = env.topic("stored", 1).await;
+    let typed = env.producer(Utf8, env.avro_ser::<v1::Shipment>());
+    let raw = env.producer(Bytes, Bytes);
+    let junk = vec![0xde, 0xad];
+    typed.send(&topic, None, Some(&shipment_v1(0)), &[]).await.unwrap(); // offset 0
+    raw.send(&topic, None, Some(&junk), &[]).await.unwrap(); // 1
+    typed.send(&topic, None, Some(&shipment_v1(1)), &[]).await.unwrap(); // 2
+    raw.send(&topic, None, Some(&junk), &[]).await.unwrap(); // 3
+    typed.send(&topic, None, Some(&shipment_v1(2)), &[]).await.unwrap(); // 4
+
+    let group = unique("g");
+    let skipping =
+        env.consumer(&group, UndecodablePolicy::Skip, Utf8, env.avro_de::<v1::Shipment>());
+    skipping.assign(&topic, &[0]).unwrap();
+    for expected in [0, 2] {
+        let record = recv(&skipping).await;
+        assert_eq!(record.offset, expected);
+        skipping.store(&record);
+    }
+    // Reaching offset 4 skips offset 3; 4 itself is received but not stored.
+    assert_eq!(recv(&skipping).await.offset, 4);
+    assert_eq!(skipping.skipped_records(), 2);
+    skipping.commit_stored().await.unwrap();
+    drop(skipping);
+
+    // A strict consumer in the same group starts at 4: had the skipped offset 3 not been
+    // stored, it would start on the junk and fail.
+    let strict = env.consumer(&group, UndecodablePolicy::Fail, Utf8, env.avro_de::<v1::Shipment>());
+    strict.assign(&topic, &[0]).unwrap();
+    let record = recv(&strict).await;
+    assert_eq!((record.offset, record.value), (4, Some(shipment_v1(2))));
+}
