@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine and runs all of it.
 #   - a Python venv (.venv) with the pinned confluent-kafka reference client (tests/python/requirements.txt)
+#   - the tansu Kafka broker 0.6.0 (cargo install, ~30 min on a fresh 2-core machine, then cached
+#     in ~/.cargo/bin), exported as SCHEMATA_TANSU for the Kafka tests and benchmark
 #   - then `cargo test --workspace --locked`
 # Everything installed is cached: the venv is rebuilt only when requirements.txt changes.
 set -euo pipefail
@@ -17,6 +19,20 @@ if ! cmp -s "$requirements" "$venv/.installed-requirements" 2>/dev/null; then
   cp "$requirements" "$venv/.installed-requirements"
 fi
 export SCHEMATA_PYTHON="$venv/bin/python"
+
+# The broker the Kafka tests start: $SCHEMATA_TANSU, else tansu on PATH, else ~/.cargo/bin/tansu,
+# else installed (newer releases are named nisshi and need a newer rustc, hence the pin).
+tansu=${SCHEMATA_TANSU:-$(command -v tansu || true)}
+cargo_bin=${CARGO_HOME:-$HOME/.cargo}/bin
+if [[ -z "$tansu" && -x "$cargo_bin/tansu" ]]; then
+  tansu=$cargo_bin/tansu
+fi
+if [[ -z "$tansu" ]] || ! "$tansu" --version 2>/dev/null | grep -q '^tansu 0\.6\.0'; then
+  echo "==> installing the tansu 0.6.0 broker (about 30 minutes on a fresh machine, cached after)"
+  cargo install tansu --version 0.6.0 --features dynostore --locked
+  tansu=$cargo_bin/tansu
+fi
+export SCHEMATA_TANSU="$tansu"
 
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"

@@ -17,6 +17,8 @@ pub mod avro;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod json;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod registry;
 pub mod serdes;
 

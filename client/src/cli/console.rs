@@ -1,23 +1,278 @@
-//! `schemata produce` / `schemata consume`: JSON lines in and out of a topic.
+//! `schemata produce` / `schemata consume`: JSON lines in and out of a topic, schema-registry
+//! encoded, like Confluent's kafka-avro-console-producer and -consumer. Values are Avro or JSON
+//! Schema; keys are plain UTF-8 text (`--key-separator`), which is what console users type.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use schemata_core::{SchemaId, SchemaType, wire};
+use tokio::io::AsyncBufReadExt as _;
 
 use super::{CliError, Outcome, RegistryArgs};
+use crate::DynamicDeserializer;
+use crate::avro::Compiled;
+use crate::kafka::{self, Bytes, Consumer, OffsetReset, Producer, UndecodablePolicy, Utf8};
+use crate::registry::{RegisteredSchema, RegistryClient};
+use crate::serdes::compile_registered;
+
+/// Where the broker is and raw rdkafka options; shared by both commands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct KafkaArgs {
+    /// Kafka bootstrap servers (host:port, comma-separated).
+    #[arg(long, env = "SCHEMATA_BOOTSTRAP_SERVERS")]
+    pub bootstrap_servers: String,
+    /// Any other rdkafka option, as KEY=VALUE (repeatable).
+    #[arg(long = "property", short = 'X', value_name = "KEY=VALUE")]
+    pub properties: Vec<String>,
+}
+
+impl KafkaArgs {
+    fn properties(&self) -> Result<Vec<(String, String)>, CliError> {
+        self.properties
+            .iter()
+            .map(|p| {
+                p.split_once('=')
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .ok_or_else(|| CliError::Usage(format!("--property {p}: expected KEY=VALUE")))
+            })
+            .collect()
+    }
+}
 
 #[derive(Debug, clap::Args)]
-pub struct ProduceArgs {}
+pub struct ProduceArgs {
+    /// The topic to write to.
+    #[arg(long)]
+    pub topic: String,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    /// The value subject (default: TOPIC-value).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Schema file to write with (registered under the subject first, as Confluent's console
+    /// producer does); without it, the subject's latest version.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// AVRO or JSON for --schema (default: JSON for a `.json` file, else AVRO).
+    #[arg(long)]
+    pub schema_type: Option<String>,
+    /// Each line is KEY<SEPARATOR>VALUE, the key written as UTF-8 text.
+    #[arg(long)]
+    pub key_separator: Option<String>,
+    /// Upper bound on each record's delivery, retries included.
+    #[arg(long, default_value_t = 30_000)]
+    pub message_timeout_ms: u32,
+}
 
 #[derive(Debug, clap::Args)]
-pub struct ConsumeArgs {}
+pub struct ConsumeArgs {
+    /// The topic to read.
+    #[arg(long)]
+    pub topic: String,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    /// Start at the oldest record when the group has no committed offset (else only new ones).
+    #[arg(long)]
+    pub from_beginning: bool,
+    /// Consumer group; each printed record is committed. Default: a fresh group per run.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Stop after this many records.
+    #[arg(long)]
+    pub max_messages: Option<u64>,
+    /// Stop when no record arrives for this long (default: wait forever).
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+    /// Print KEY<TAB>VALUE (the key as UTF-8 text, `null` when absent).
+    #[arg(long)]
+    pub print_key: bool,
+}
+
+/// How produced values are encoded: the schema id to frame with, and the compiled Avro schema
+/// or the parsed JSON Schema to check documents against.
+enum Writer {
+    Avro(SchemaId, Compiled),
+    Json(SchemaId, Arc<RegisteredSchema>),
+}
+
+impl Writer {
+    fn encode(&self, value: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), String> {
+        match self {
+            Writer::Avro(id, schema) => {
+                wire::write_header(*id, out);
+                let start = out.len();
+                // serde's view of the JSON first: a union takes the branch the value's shape
+                // fits (`null` or a string for ["null","string"]), which is what people type.
+                // Avro's default spelling (a union is its first branch) is the fallback.
+                crate::avro::encode(schema, value, out).or_else(|first| {
+                    out.truncate(start);
+                    crate::avro::encode_json(schema, value, out).map_err(|_| first.to_string())
+                })
+            }
+            Writer::Json(id, registered) => {
+                if let Some(schema) = registered.schema.as_json()
+                    && let Err(errors) = schema.validate(value)
+                {
+                    let reasons: Vec<String> =
+                        errors.iter().take(8).map(ToString::to_string).collect();
+                    return Err(format!("does not validate: {}", reasons.join("; ")));
+                }
+                wire::write_header(*id, out);
+                serde_json::to_writer(&mut *out, value).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+async fn writer(args: &ProduceArgs, client: &RegistryClient) -> Result<Writer, CliError> {
+    let subject = args.subject.clone().unwrap_or_else(|| format!("{}-value", args.topic));
+    let id = match &args.schema {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| CliError::io(path.display(), e))?;
+            let schema_type = match args.schema_type.as_deref().map(str::to_ascii_uppercase) {
+                Some(t) if t == "AVRO" => SchemaType::Avro,
+                Some(t) if t == "JSON" => SchemaType::Json,
+                Some(other) => {
+                    return Err(CliError::Usage(format!("--schema-type {other}: AVRO or JSON")));
+                }
+                None if path.extension().is_some_and(|e| e == "json") => SchemaType::Json,
+                None => SchemaType::Avro,
+            };
+            client.register_text(&subject, schema_type, &text, &[], false).await?
+        }
+        None => {
+            let latest = client.latest(&subject).await?;
+            SchemaId::new(i64::from(latest.id)).ok_or_else(|| {
+                CliError::Other(format!("the registry answered with schema id {}", latest.id))
+            })?
+        }
+    };
+    let registered = client.schema_by_id(id).await?;
+    match registered.schema.schema_type() {
+        SchemaType::Json => Ok(Writer::Json(id, registered)),
+        _ => Ok(Writer::Avro(id, compile_registered(&registered)?)),
+    }
+}
 
 pub(super) async fn produce(
-    _args: ProduceArgs,
-    _registry: &RegistryArgs,
+    args: ProduceArgs,
+    registry: &RegistryArgs,
 ) -> Result<Outcome, CliError> {
-    Err(CliError::Other("produce: not built yet".into()))
+    let client = registry.client()?;
+    let writer = writer(&args, &client).await?;
+    let mut builder = Producer::builder(&args.kafka.bootstrap_servers)
+        .client_id("schemata-console-producer")
+        .message_timeout_ms(args.message_timeout_ms);
+    for (key, value) in args.kafka.properties()? {
+        builder = builder.set(key, value);
+    }
+    let producer = builder.build(Utf8, Bytes).map_err(kafka_error)?;
+
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut pending = Vec::new();
+    let mut number = 0u64;
+    while let Some(line) = lines.next_line().await.map_err(|e| CliError::io("-", e))? {
+        number += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (key, text) = match &args.key_separator {
+            Some(separator) => match line.split_once(separator.as_str()) {
+                Some((key, text)) => (Some(key.to_owned()), text),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "line {number}: no key separator {separator:?}"
+                    )));
+                }
+            },
+            None => (None, line.as_str()),
+        };
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| CliError::Other(format!("line {number}: not JSON: {e}")))?;
+        // A JSON null is a tombstone, as in Confluent's console producer.
+        let bytes = if value.is_null() {
+            None
+        } else {
+            let mut out = Vec::new();
+            writer
+                .encode(&value, &mut out)
+                .map_err(|e| CliError::Other(format!("line {number}: {e}")))?;
+            Some(out)
+        };
+        pending.push(
+            producer
+                .enqueue(&args.topic, key.as_ref(), bytes.as_ref(), &[])
+                .await
+                .map_err(kafka_error)?,
+        );
+    }
+    let count = pending.len();
+    for record in pending {
+        record.delivered().await.map_err(kafka_error)?;
+    }
+    let _ = writeln!(std::io::stderr().lock(), "produced {count} records to {}", args.topic);
+    Ok(Outcome::Success)
+}
+
+fn kafka_error(error: kafka::Error) -> CliError {
+    CliError::Kafka(error.to_string())
 }
 
 pub(super) async fn consume(
-    _args: ConsumeArgs,
-    _registry: &RegistryArgs,
+    args: ConsumeArgs,
+    registry: &RegistryArgs,
 ) -> Result<Outcome, CliError> {
-    Err(CliError::Other("consume: not built yet".into()))
+    let client = registry.client()?;
+    let decoder = DynamicDeserializer::new(client);
+    let group =
+        args.group.clone().unwrap_or_else(|| format!("schemata-console-{}", std::process::id()));
+    let mut builder = Consumer::builder(&args.kafka.bootstrap_servers, group)
+        .client_id("schemata-console-consumer")
+        .offset_reset(if args.from_beginning { OffsetReset::Earliest } else { OffsetReset::Latest })
+        .on_undecodable(UndecodablePolicy::Fail);
+    for (key, value) in args.kafka.properties()? {
+        builder = builder.set(key, value);
+    }
+    // Raw bytes from Kafka; the value is decoded with its writer schema, whatever its type.
+    let consumer = builder.build(Bytes, Bytes).map_err(kafka_error)?;
+    consumer.subscribe(&[&args.topic]).map_err(kafka_error)?;
+
+    let mut printed = 0u64;
+    while args.max_messages.is_none_or(|max| printed < max) {
+        let record = match args.timeout_ms {
+            Some(ms) => {
+                match tokio::time::timeout(Duration::from_millis(ms), consumer.recv()).await {
+                    Ok(record) => record,
+                    Err(_) => break,
+                }
+            }
+            None => consumer.recv().await,
+        }
+        .map_err(kafka_error)?;
+        let value = match &record.value {
+            Some(bytes) => decoder.decode(bytes).await.map_err(|e| {
+                CliError::Other(format!(
+                    "{}/{}@{}: cannot decode the value: {e}",
+                    record.topic, record.partition, record.offset
+                ))
+            })?,
+            None => serde_json::Value::Null,
+        };
+        let mut line = String::new();
+        if args.print_key {
+            match &record.key {
+                Some(key) => line.push_str(&String::from_utf8_lossy(key)),
+                None => line.push_str("null"),
+            }
+            line.push('\t');
+        }
+        line.push_str(&value.to_string());
+        writeln!(std::io::stdout().lock(), "{line}").map_err(|e| CliError::io("-", e))?;
+        consumer.commit(&record).await.map_err(kafka_error)?;
+        printed += 1;
+    }
+    Ok(Outcome::Success)
 }

@@ -1,7 +1,9 @@
 //! schemata's one integration-test binary. Each area is a module; all of them share `harness`,
 //! which starts real services on loopback with fresh state per test.
 
+mod broker;
 mod cli_check;
+mod cli_console;
 mod cli_diff;
 mod cli_registry;
 mod cli_support;
@@ -13,6 +15,8 @@ mod client_support;
 mod client_tls;
 mod harness;
 mod json_interop;
+mod kafka;
+mod kafka_interop;
 mod python;
 mod registry_api;
 mod registry_bad_input;

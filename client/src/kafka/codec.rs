@@ -1,0 +1,371 @@
+//! How the producer and consumer turn keys and values into bytes and back: two small object-safe
+//! traits, implemented by the crate's Avro and JSON serdes and by plain bytes and UTF-8 text, and
+//! the classification of decode failures that the undecodable-record policy acts on.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use schemata_core::SchemaId;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::serdes::frame;
+use crate::{
+    AvroDeserializer, AvroSerializer, Error as SerdeError, JsonDeserializer, JsonSerializer, Schema,
+};
+
+/// A boxed future borrowed from the codec and the value. Boxing keeps the traits object safe, so
+/// `Producer<K, V>` names only the key and value types; the box is only paid on the slow path
+/// (the first record of a topic, or a writer id not seen before).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Turns a `T` into the bytes of a Kafka key or value.
+pub trait Encoder<T: ?Sized>: Send + Sync {
+    /// Appends the encoding of `value` to `out` without awaiting, or `None` when the encoder
+    /// needs the registry first (then [`Encoder::encode`] is called).
+    fn encode_now(
+        &self,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Option<Result<(), SerdeError>>;
+
+    /// Appends the encoding of `value` to `out`, asking the registry if needed.
+    fn encode<'a>(
+        &'a self,
+        topic: &'a str,
+        is_key: bool,
+        value: &'a T,
+        out: &'a mut Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), SerdeError>>;
+}
+
+/// Turns the bytes of a Kafka key or value into a `T`.
+pub trait Decoder<T>: Send + Sync {
+    /// Decodes without awaiting, or `None` when the decoder needs the registry first (then
+    /// [`Decoder::decode`] is called).
+    fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>>;
+
+    /// Decodes, asking the registry if needed.
+    fn decode<'a>(
+        &'a self,
+        topic: &'a str,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<T, DecodeError>>;
+}
+
+/// Why a record could not be decoded. All but [`DecodeErrorKind::Unavailable`] are properties of
+/// the record itself, so retrying cannot help and the undecodable-record policy applies;
+/// `Unavailable` (registry unreachable, misconfigured) is about us, and is always an error so a
+/// registry outage never sends good records to a dead-letter topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// The frame names a schema id the registry does not know (or whose schema does not parse).
+    UnknownSchema,
+    /// Not a schema-registry frame: wrong magic byte, or shorter than the 5-byte header.
+    WireFormat,
+    /// The payload does not decode with its writer schema (truncated, garbage, invalid text).
+    Corrupt,
+    /// The payload is well formed but cannot be read as the consumer's type (incompatible writer
+    /// schema, another schema type, a JSON document of another shape).
+    TypeMismatch,
+    /// The registry could not be asked: not the record's fault.
+    Unavailable,
+}
+
+impl DecodeErrorKind {
+    /// The stable spelling written to the `schemata.error.kind` dead-letter header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecodeErrorKind::UnknownSchema => "unknown-schema",
+            DecodeErrorKind::WireFormat => "wire-format",
+            DecodeErrorKind::Corrupt => "corrupt",
+            DecodeErrorKind::TypeMismatch => "type-mismatch",
+            DecodeErrorKind::Unavailable => "unavailable",
+        }
+    }
+
+    /// True when the record itself is at fault, so the undecodable-record policy applies.
+    pub fn is_undecodable(self) -> bool {
+        self != DecodeErrorKind::Unavailable
+    }
+}
+
+impl fmt::Display for DecodeErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A decode failure and its kind.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct DecodeError {
+    pub kind: DecodeErrorKind,
+    /// The underlying error as a sentence (kept as text so the error is `Clone`-free and small).
+    pub message: String,
+}
+
+impl DecodeError {
+    pub fn new(kind: DecodeErrorKind, message: impl Into<String>) -> DecodeError {
+        DecodeError { kind, message: message.into() }
+    }
+}
+
+impl From<SerdeError> for DecodeError {
+    fn from(error: SerdeError) -> DecodeError {
+        let kind = match &error {
+            SerdeError::Wire(_) => DecodeErrorKind::WireFormat,
+            SerdeError::Registry { .. } if error.is_not_found() => DecodeErrorKind::UnknownSchema,
+            SerdeError::Registry { .. } | SerdeError::Http { .. } | SerdeError::Config(_) => {
+                DecodeErrorKind::Unavailable
+            }
+            SerdeError::Schema(_) => DecodeErrorKind::UnknownSchema,
+            SerdeError::Avro { .. } | SerdeError::Json(_) => DecodeErrorKind::Corrupt,
+            SerdeError::SchemaType { .. }
+            | SerdeError::Validation(_)
+            | SerdeError::Incompatible { .. } => DecodeErrorKind::TypeMismatch,
+        };
+        DecodeError { kind, message: error.to_string() }
+    }
+}
+
+impl<T: Schema + Serialize + Sync> Encoder<T> for AvroSerializer<T> {
+    fn encode_now(
+        &self,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Option<Result<(), SerdeError>> {
+        self.serialize_cached(topic, is_key, value, out)
+    }
+
+    fn encode<'a>(
+        &'a self,
+        topic: &'a str,
+        is_key: bool,
+        value: &'a T,
+        out: &'a mut Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), SerdeError>> {
+        Box::pin(self.serialize_into(topic, is_key, value, out))
+    }
+}
+
+impl<T: Schema + DeserializeOwned + Send> Decoder<T> for AvroDeserializer<T> {
+    fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
+        self.deserialize_cached(bytes).map(|result| result.map_err(DecodeError::from))
+    }
+
+    fn decode<'a>(
+        &'a self,
+        topic: &'a str,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<T, DecodeError>> {
+        Box::pin(async move { self.deserialize(topic, bytes).await.map_err(DecodeError::from) })
+    }
+}
+
+impl<T: Schema + Serialize + Sync> Encoder<T> for JsonSerializer<T> {
+    fn encode_now(
+        &self,
+        _topic: &str,
+        _is_key: bool,
+        _value: &T,
+        _out: &mut Vec<u8>,
+    ) -> Option<Result<(), SerdeError>> {
+        // The JSON serializer keeps its ids behind an async lookup: always the async path.
+        None
+    }
+
+    fn encode<'a>(
+        &'a self,
+        topic: &'a str,
+        is_key: bool,
+        value: &'a T,
+        out: &'a mut Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), SerdeError>> {
+        Box::pin(self.serialize_into(topic, is_key, value, out))
+    }
+}
+
+/// Decodes like [`JsonDeserializer::deserialize`], but tells a document that is not JSON
+/// (corrupt) from JSON of another shape (type mismatch), which serde_json's error category knows.
+fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let (id, payload): (SchemaId, &[u8]) = frame(bytes)?;
+    serde_json::from_slice(payload).map_err(|e| {
+        let kind = match e.classify() {
+            serde_json::error::Category::Data => DecodeErrorKind::TypeMismatch,
+            _ => DecodeErrorKind::Corrupt,
+        };
+        DecodeError::new(kind, format!("json document of schema {id}: {e}"))
+    })
+}
+
+impl<T: DeserializeOwned + Send> Decoder<T> for JsonDeserializer<T> {
+    fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
+        Some(decode_json(bytes))
+    }
+
+    fn decode<'a>(
+        &'a self,
+        _topic: &'a str,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<T, DecodeError>> {
+        Box::pin(std::future::ready(decode_json(bytes)))
+    }
+}
+
+/// Keys and values as raw bytes, unframed: for keys that are ids or hashes, and for tools that
+/// move records without looking inside.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bytes;
+
+impl Encoder<Vec<u8>> for Bytes {
+    fn encode_now(
+        &self,
+        _topic: &str,
+        _is_key: bool,
+        value: &Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> Option<Result<(), SerdeError>> {
+        out.extend_from_slice(value);
+        Some(Ok(()))
+    }
+
+    fn encode<'a>(
+        &'a self,
+        topic: &'a str,
+        is_key: bool,
+        value: &'a Vec<u8>,
+        out: &'a mut Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), SerdeError>> {
+        let done = self.encode_now(topic, is_key, value, out).unwrap_or(Ok(()));
+        Box::pin(std::future::ready(done))
+    }
+}
+
+impl Decoder<Vec<u8>> for Bytes {
+    fn decode_now(&self, bytes: &[u8]) -> Option<Result<Vec<u8>, DecodeError>> {
+        Some(Ok(bytes.to_vec()))
+    }
+
+    fn decode<'a>(
+        &'a self,
+        _topic: &'a str,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<Vec<u8>, DecodeError>> {
+        Box::pin(std::future::ready(Ok(bytes.to_vec())))
+    }
+}
+
+/// Keys and values as UTF-8 text, unframed (the common string key). Invalid UTF-8 on read is a
+/// corrupt record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Utf8;
+
+fn utf8(bytes: &[u8]) -> Result<String, DecodeError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|e| DecodeError::new(DecodeErrorKind::Corrupt, format!("not UTF-8 text: {e}")))
+}
+
+impl Encoder<String> for Utf8 {
+    fn encode_now(
+        &self,
+        _topic: &str,
+        _is_key: bool,
+        value: &String,
+        out: &mut Vec<u8>,
+    ) -> Option<Result<(), SerdeError>> {
+        out.extend_from_slice(value.as_bytes());
+        Some(Ok(()))
+    }
+
+    fn encode<'a>(
+        &'a self,
+        topic: &'a str,
+        is_key: bool,
+        value: &'a String,
+        out: &'a mut Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), SerdeError>> {
+        let done = self.encode_now(topic, is_key, value, out).unwrap_or(Ok(()));
+        Box::pin(std::future::ready(done))
+    }
+}
+
+impl Decoder<String> for Utf8 {
+    fn decode_now(&self, bytes: &[u8]) -> Option<Result<String, DecodeError>> {
+        Some(utf8(bytes))
+    }
+
+    fn decode<'a>(
+        &'a self,
+        _topic: &'a str,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<String, DecodeError>> {
+        Box::pin(std::future::ready(utf8(bytes)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemata_core::wire::WireError;
+
+    fn check(error: SerdeError, kind: DecodeErrorKind) {
+        assert_eq!(DecodeError::from(error).kind, kind);
+    }
+
+    #[test]
+    fn serde_errors_classify() {
+        check(SerdeError::Wire(WireError::UnknownMagic(7)), DecodeErrorKind::WireFormat);
+        check(
+            SerdeError::Registry { status: 404, error_code: 40403, message: "no".into() },
+            DecodeErrorKind::UnknownSchema,
+        );
+        check(
+            SerdeError::Registry { status: 500, error_code: 50001, message: "x".into() },
+            DecodeErrorKind::Unavailable,
+        );
+        check(
+            SerdeError::Http { attempts: 3, message: "refused".into() },
+            DecodeErrorKind::Unavailable,
+        );
+        check(SerdeError::avro("a", "eof"), DecodeErrorKind::Corrupt);
+        check(
+            SerdeError::Incompatible {
+                writer: SchemaId::new(1).unwrap(),
+                reader: "T".into(),
+                reasons: vec![],
+            },
+            DecodeErrorKind::TypeMismatch,
+        );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[expect(dead_code, reason = "only decoded")]
+    struct Shape {
+        a: i32,
+    }
+
+    fn json_kind(bytes: &[u8]) -> Option<DecodeErrorKind> {
+        JsonDeserializer::<Shape>::new().decode_now(bytes).and_then(|r| r.err()).map(|e| e.kind)
+    }
+
+    #[test]
+    fn json_and_text_failures_classify() {
+        assert_eq!(json_kind(b"\x00\x00\x00\x00\x01{\"a\":1}"), None);
+        assert_eq!(
+            json_kind(b"\x00\x00\x00\x00\x01{\"a\":\"x\"}"),
+            Some(DecodeErrorKind::TypeMismatch)
+        );
+        assert_eq!(json_kind(b"\x00\x00\x00\x00\x01{\"a\""), Some(DecodeErrorKind::Corrupt));
+        assert_eq!(json_kind(b"\x07\x00\x00\x00\x01{}"), Some(DecodeErrorKind::WireFormat));
+        assert_eq!(json_kind(b"\x00\x00"), Some(DecodeErrorKind::WireFormat));
+        let bad = Utf8.decode_now(&[0xff, 0xfe]).and_then(|r| r.err()).map(|e| e.kind);
+        assert_eq!(bad, Some(DecodeErrorKind::Corrupt));
+    }
+}
