@@ -879,14 +879,7 @@ fn parse_type(name: Option<&str>) -> Result<SchemaType> {
 }
 
 fn core_references(references: &[api::SchemaReference]) -> Vec<SchemaReference> {
-    references
-        .iter()
-        .map(|r| SchemaReference {
-            name: r.name.clone(),
-            subject: r.subject.clone(),
-            version: r.version,
-        })
-        .collect()
+    references.iter().map(SchemaReference::from).collect()
 }
 
 fn register_request(schema: &ParsedSchema) -> RegisterSchemaRequest {
@@ -894,15 +887,7 @@ fn register_request(schema: &ParsedSchema) -> RegisterSchemaRequest {
         schema: schema.text().to_owned(),
         schema_type: (schema.schema_type() != SchemaType::Avro)
             .then(|| schema.schema_type().as_str().to_owned()),
-        references: schema
-            .references()
-            .iter()
-            .map(|r| api::SchemaReference {
-                name: r.name.clone(),
-                subject: r.subject.clone(),
-                version: r.version,
-            })
-            .collect(),
+        references: schema.references().iter().map(api::SchemaReference::from).collect(),
         id: None,
         version: None,
     }
@@ -913,15 +898,7 @@ fn import_request(schema: &ImportedSchema<'_>) -> RegisterSchemaRequest {
         schema: schema.text.to_owned(),
         schema_type: (schema.schema_type != SchemaType::Avro)
             .then(|| schema.schema_type.as_str().to_owned()),
-        references: schema
-            .references
-            .iter()
-            .map(|r| api::SchemaReference {
-                name: r.name.clone(),
-                subject: r.subject.clone(),
-                version: r.version,
-            })
-            .collect(),
+        references: schema.references.iter().map(api::SchemaReference::from).collect(),
         id: Some(i64::from(schema.id.0)),
         version: Some(i64::from(schema.version.0)),
     }

@@ -34,6 +34,27 @@ pub struct ReferenceValue {
     pub version: i32,
 }
 
+/// The same three fields in the schema model, the REST bodies and the records: conversions, so
+/// no caller copies them by hand.
+macro_rules! reference_conversions {
+    ($($from:ty => $to:ty),* $(,)?) => {$(
+        impl From<&$from> for $to {
+            fn from(r: &$from) -> Self {
+                Self { name: r.name.clone(), subject: r.subject.clone(), version: r.version }
+            }
+        }
+    )*};
+}
+
+reference_conversions!(
+    ReferenceValue => crate::schema::SchemaReference,
+    ReferenceValue => crate::api::SchemaReference,
+    crate::schema::SchemaReference => ReferenceValue,
+    crate::api::SchemaReference => ReferenceValue,
+    crate::api::SchemaReference => crate::schema::SchemaReference,
+    crate::schema::SchemaReference => crate::api::SchemaReference,
+);
+
 /// Value of a `SCHEMA` record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

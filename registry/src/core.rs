@@ -244,15 +244,8 @@ impl Core {
                 self.limits.max_list_len
             )));
         }
-        let references: Vec<SchemaReference> = request
-            .references
-            .iter()
-            .map(|r| SchemaReference {
-                name: r.name.clone(),
-                subject: r.subject.clone(),
-                version: r.version,
-            })
-            .collect();
+        let references: Vec<SchemaReference> =
+            request.references.iter().map(SchemaReference::from).collect();
         Schema::parse_with_limits(
             schema_type,
             &request.schema,

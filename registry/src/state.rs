@@ -66,15 +66,8 @@ impl StoredSchema {
     fn new(value: &SchemaValue) -> StoredSchema {
         let schema_type =
             value.schema_type.as_deref().and_then(SchemaType::parse).unwrap_or(SchemaType::Avro);
-        let references: Vec<SchemaReference> = value
-            .references
-            .iter()
-            .map(|r| SchemaReference {
-                name: r.name.clone(),
-                subject: r.subject.clone(),
-                version: r.version,
-            })
-            .collect();
+        let references: Vec<SchemaReference> =
+            value.references.iter().map(SchemaReference::from).collect();
         let body = api::SchemaById {
             schema: value.schema.clone(),
             schema_type: (schema_type != SchemaType::Avro).then(|| schema_type.as_str().into()),
@@ -96,14 +89,7 @@ impl StoredSchema {
 }
 
 pub(crate) fn api_references(references: &[SchemaReference]) -> Vec<api::SchemaReference> {
-    references
-        .iter()
-        .map(|r| api::SchemaReference {
-            name: r.name.clone(),
-            subject: r.subject.clone(),
-            version: r.version,
-        })
-        .collect()
+    references.iter().map(api::SchemaReference::from).collect()
 }
 
 /// A version row of a subject.

@@ -557,15 +557,8 @@ async fn against_registry(
                     "registry: {subject} version {version} has an unknown schema type"
                 ))
             })?;
-        let references: Vec<SchemaReference> = registered
-            .references
-            .iter()
-            .map(|r| SchemaReference {
-                name: r.name.clone(),
-                subject: r.subject.clone(),
-                version: r.version,
-            })
-            .collect();
+        let references: Vec<SchemaReference> =
+            registered.references.iter().map(SchemaReference::from).collect();
         let schema = client.parse_schema(schema_type, &registered.schema, &references).await?;
         history.push((schema, format!("registry version {version}")));
     }

@@ -123,15 +123,8 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
         Some(name) => SchemaType::parse(name)
             .ok_or_else(|| CliError::Other(format!("{operand}: unknown schema type '{name}'")))?,
     };
-    let references: Vec<SchemaReference> = registered
-        .references
-        .iter()
-        .map(|r| SchemaReference {
-            name: r.name.clone(),
-            subject: r.subject.clone(),
-            version: r.version,
-        })
-        .collect();
+    let references: Vec<SchemaReference> =
+        registered.references.iter().map(SchemaReference::from).collect();
     let schema = client.parse_schema(schema_type, &registered.schema, &references).await?;
     let name = format!("{subject}:{}", registered.version);
     Ok(Side { name, text: registered.schema, schema })

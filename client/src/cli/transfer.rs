@@ -385,14 +385,7 @@ fn parse_type(schema_type: Option<&str>) -> SchemaType {
 }
 
 fn core_references(references: &[ReferenceValue]) -> Vec<SchemaReference> {
-    references
-        .iter()
-        .map(|r| SchemaReference {
-            name: r.name.clone(),
-            subject: r.subject.clone(),
-            version: r.version,
-        })
-        .collect()
+    references.iter().map(SchemaReference::from).collect()
 }
 
 /// A progress bar on stderr, drawn only on a terminal and only for long runs.
