@@ -7,6 +7,34 @@
 //! [`rdkafka`](self::rdkafka) for what the typed API does not cover (admin calls, metadata).
 //! Every rdkafka option the wrappers rely on is set explicitly by the builders, with bounded
 //! defaults, and any other raw option can be added with `set`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use schemata::kafka::{Consumer, Producer, UndecodablePolicy, Utf8};
+//! use schemata::{AvroDeserializer, AvroSerializer, RegistryClient, Schema, SerializerConfig};
+//!
+//! #[derive(Debug, Schema, serde::Serialize, serde::Deserialize)]
+//! #[schemata(namespace = "com.acme.orders")]
+//! struct OrderPlaced { id: i64, customer: String, #[serde(default)] coupon: Option<String> }
+//!
+//! let registry = RegistryClient::new("http://localhost:8081")?;
+//! let producer = Producer::builder("localhost:9092")
+//!     .build(Utf8, AvroSerializer::<OrderPlaced>::new(registry.clone(), SerializerConfig::default())?)?;
+//! let order = OrderPlaced { id: 7, customer: "ada".into(), coupon: None };
+//! producer.send("orders", Some(&"7".to_owned()), Some(&order), &[]).await?;
+//! producer.send("orders", Some(&"7".to_owned()), None, &[]).await?; // a tombstone
+//!
+//! let consumer = Consumer::builder("localhost:9092", "billing")
+//!     .on_undecodable(UndecodablePolicy::DeadLetter { topic: "orders.dlq".into() })
+//!     .build(Utf8, AvroDeserializer::<OrderPlaced>::new(registry)?)?;
+//! consumer.subscribe(&["orders"])?;
+//! loop {
+//!     let record = consumer.recv().await?;
+//!     if let Some(order) = &record.value { /* handle it */ }
+//!     consumer.commit(&record).await?; // after handling: at-least-once
+//! }
+//! # }
+//! ```
 
 pub use rdkafka;
 
