@@ -230,7 +230,7 @@ async fn confluent_python_produces_and_our_consumer_decodes() {
         &unique("g"),
         UndecodablePolicy::Fail,
         Utf8,
-        JsonDeserializer::<Parcel>::new(),
+        JsonDeserializer::<Parcel>::with_registry(env.client.clone()),
     );
     json.assign(&json_topic, &[0]).unwrap();
     for expected in parcels() {
