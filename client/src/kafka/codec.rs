@@ -345,6 +345,17 @@ mod tests {
             DecodeErrorKind::Unavailable,
         );
         check(SerdeError::avro("a", "eof"), DecodeErrorKind::Corrupt);
+        // What a JSON deserializer with a registry adds: the id of an Avro schema, and a
+        // document its writer schema refuses.
+        check(
+            SerdeError::SchemaType {
+                id: SchemaId::new(1).unwrap(),
+                expected: "JSON",
+                found: "AVRO".into(),
+            },
+            DecodeErrorKind::TypeMismatch,
+        );
+        check(SerdeError::Validation(vec!["at '': no".into()]), DecodeErrorKind::TypeMismatch);
         check(
             SerdeError::Incompatible {
                 writer: SchemaId::new(1).unwrap(),
