@@ -16,7 +16,7 @@ mod transfer;
 
 /// Schema-registry tooling: check schema evolution in CI, operate a registry, move records.
 #[derive(Debug, Parser)]
-#[command(name = "schemata", version, about, propagate_version = true)]
+#[command(name = "schemata", bin_name = "schemata", version, about, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub registry: RegistryArgs,

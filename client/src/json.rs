@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Schema;
-use crate::registry::{Error, RegistryClient, Result};
+use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
 use crate::serdes::{SerializerConfig, frame};
 
 /// Most validation errors reported for one document.
@@ -96,25 +96,198 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
 
 /// Reads framed JSON documents into `T`. JSON has no writer/reader resolution: serde's own
 /// rules (unknown fields ignored, `#[serde(default)]`) apply.
+///
+/// Two modes, as in Confluent's JSONDeserializer when it has a registry and when it has none:
+///
+/// - [`JsonDeserializer::with_registry`], what consumers should use: the writer schema is
+///   fetched by the record's id through the client's bounded id cache, an unknown id is the
+///   registry's error (40403), a schema that is not JSON Schema is [`Error::SchemaType`], and
+///   the document is validated against the writer schema (on by default, see
+///   [`JsonDeserializer::validate`]). The validator is compiled when the schema is parsed, so
+///   once per id for as long as the id stays in the client's cache.
+/// - [`JsonDeserializer::new`], without a registry: only the frame's shape is checked. A record
+///   with an unknown id, or with the id of an Avro schema, decodes whenever its payload parses
+///   as `T`.
 #[derive(Debug)]
 pub struct JsonDeserializer<T> {
+    client: Option<RegistryClient>,
+    validate: bool,
     _type: PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned> Default for JsonDeserializer<T> {
     fn default() -> Self {
-        JsonDeserializer { _type: PhantomData }
+        JsonDeserializer { client: None, validate: true, _type: PhantomData }
+    }
+}
+
+/// Why a document did not decode, finer than [`Error`]: the Kafka codec tells text that is not
+/// JSON (corrupt) from JSON of another shape (type mismatch) by serde_json's error category.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Serde(Error),
+    Document { id: SchemaId, error: serde_json::Error },
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Serde(error)
+    }
+}
+
+impl From<Failure> for Error {
+    fn from(failure: Failure) -> Error {
+        match failure {
+            Failure::Serde(error) => error,
+            Failure::Document { id, error } => {
+                Error::Json(format!("document of schema {id}: {error}"))
+            }
+        }
     }
 }
 
 impl<T: DeserializeOwned> JsonDeserializer<T> {
+    /// A deserializer without a registry: it does not check schema ids (see the type's docs).
     pub fn new() -> JsonDeserializer<T> {
         JsonDeserializer::default()
     }
 
-    /// Decodes a framed document; the schema id is checked for shape but not fetched.
-    pub fn deserialize(&self, bytes: &[u8]) -> Result<T> {
-        let (_, payload) = frame(bytes)?;
-        serde_json::from_slice(payload).map_err(|e| Error::Json(e.to_string()))
+    /// A deserializer that fetches each record's writer schema by id and validates the document
+    /// against it.
+    pub fn with_registry(client: RegistryClient) -> JsonDeserializer<T> {
+        JsonDeserializer { client: Some(client), validate: true, _type: PhantomData }
+    }
+
+    /// Whether documents are validated against their writer schema (default: on). Turning it
+    /// off keeps the id checks and saves building a `serde_json::Value` per record. Without a
+    /// registry there is no writer schema and nothing is validated.
+    pub fn validate(mut self, validate: bool) -> JsonDeserializer<T> {
+        self.validate = validate;
+        self
+    }
+
+    /// Decodes a framed document. The topic is not needed to find the schema (the id names it);
+    /// it is taken for symmetry with the serializer and [`crate::AvroDeserializer`].
+    pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
+        self.decode(bytes).await.map_err(Error::from)
+    }
+
+    /// As [`JsonDeserializer::deserialize`] without awaiting: `None` until the writer schema of
+    /// this record's id has been fetched by an async call (never `None` without a registry).
+    pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
+        self.decode_cached(bytes).map(|result| result.map_err(Error::from))
+    }
+
+    pub(crate) fn decode_cached(&self, bytes: &[u8]) -> Option<Result<T, Failure>> {
+        let (id, payload) = match frame(bytes) {
+            Ok(frame) => frame,
+            Err(error) => return Some(Err(error.into())),
+        };
+        match &self.client {
+            None => Some(from_slice(id, payload)),
+            Some(client) => {
+                let writer = client.cached_schema_by_id(id)?;
+                Some(self.decode_with(&writer, payload))
+            }
+        }
+    }
+
+    pub(crate) async fn decode(&self, bytes: &[u8]) -> Result<T, Failure> {
+        let (id, payload) = frame(bytes)?;
+        match &self.client {
+            None => from_slice(id, payload),
+            Some(client) => {
+                let writer = client.schema_by_id(id).await?;
+                self.decode_with(&writer, payload)
+            }
+        }
+    }
+
+    fn decode_with(&self, writer: &RegisteredSchema, payload: &[u8]) -> Result<T, Failure> {
+        let id = writer.id;
+        let schema = writer.schema.as_json().ok_or_else(|| Error::SchemaType {
+            id,
+            expected: "JSON",
+            found: writer.schema.schema_type().to_string(),
+        })?;
+        if !self.validate {
+            return from_slice(id, payload);
+        }
+        let document: serde_json::Value = from_slice(id, payload)?;
+        if let Err(errors) = schema.validate(&document) {
+            let reasons = errors.iter().take(MAX_REPORTED_ERRORS).map(ToString::to_string);
+            return Err(Error::Validation(reasons.collect()).into());
+        }
+        T::deserialize(document).map_err(|error| Failure::Document { id, error })
+    }
+}
+
+fn from_slice<T: DeserializeOwned>(id: SchemaId, payload: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(payload).map_err(|error| Failure::Document { id, error })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Shape {
+        a: i32,
+    }
+
+    const JSON: &str = r#"{"type":"object","properties":{"a":{"type":"integer","minimum":0},
+        "b":{"type":"string"}},"required":["a"]}"#;
+
+    fn writer(schema_type: SchemaType, text: &str) -> RegisteredSchema {
+        let schema = ParsedSchema::parse(schema_type, text).unwrap();
+        RegisteredSchema { id: SchemaId::new(7).unwrap(), schema }
+    }
+
+    /// Decodes `payload` as if written with `writer`, as the registry mode does after the fetch.
+    fn check(validate: bool, writer: &RegisteredSchema, payload: &str) -> Result<Shape> {
+        let client = RegistryClient::new("http://127.0.0.1:9").unwrap();
+        let de = JsonDeserializer::<Shape>::with_registry(client).validate(validate);
+        de.decode_with(writer, payload.as_bytes()).map_err(Error::from)
+    }
+
+    #[test]
+    fn registry_mode_checks_the_writer_schema() {
+        let json = writer(SchemaType::Json, JSON);
+        assert_eq!(check(true, &json, r#"{"a":1,"b":"x"}"#).unwrap(), Shape { a: 1 });
+
+        // Every reason is listed, not only the first.
+        let error = check(true, &json, r#"{"a":-1,"b":2}"#).unwrap_err();
+        assert!(matches!(&error, Error::Validation(r) if r.len() == 2), "{error:?}");
+        // The same document passes once validation is off: serde alone accepts it.
+        assert_eq!(check(false, &json, r#"{"a":-1,"b":2}"#).unwrap(), Shape { a: -1 });
+
+        let avro = writer(SchemaType::Avro, r#"{"type":"record","name":"S","fields":[]}"#);
+        let error = check(true, &avro, r#"{"a":1}"#).unwrap_err();
+        assert!(
+            matches!(&error, Error::SchemaType { expected: "JSON", found, .. } if found == "AVRO"),
+            "{error:?}"
+        );
+        let error = check(true, &json, r#"{"a""#).unwrap_err();
+        assert!(matches!(&error, Error::Json(m) if m.contains("schema 7")), "{error:?}");
+    }
+
+    #[test]
+    fn registry_less_mode_checks_only_the_frame() {
+        let de = JsonDeserializer::<Shape>::new();
+        // Id 0x7fff is known to no one: without a registry nobody asks.
+        let decoded = de.deserialize_cached(b"\x00\x00\x00\x7f\xff{\"a\":-1}").unwrap();
+        assert_eq!(decoded.unwrap(), Shape { a: -1 });
+        let error = de.deserialize_cached(b"\x01\x00\x00\x00\x01{}").unwrap().unwrap_err();
+        assert!(matches!(error, Error::Wire(_)), "{error:?}");
+    }
+
+    #[test]
+    fn registry_mode_waits_for_the_fetch() {
+        let client = RegistryClient::new("http://127.0.0.1:9").unwrap();
+        let de = JsonDeserializer::<Shape>::with_registry(client);
+        assert!(de.deserialize_cached(b"\x00\x00\x00\x00\x01{\"a\":1}").is_none());
+        // A frame that is not one fails without the registry.
+        let error = de.deserialize_cached(b"\x00\x00").unwrap().unwrap_err();
+        assert!(matches!(error, Error::Wire(_)), "{error:?}");
     }
 }

@@ -4,7 +4,7 @@
 //! for records that cannot be decoded (fail, skip, or dead-letter topic).
 //!
 //! This module is the only place that knows rdkafka; the crate re-exports it as
-//! [`rdkafka`](self::rdkafka) for what the typed API does not cover (admin calls, metadata).
+//! [`rdkafka`] for what the typed API does not cover (admin calls, metadata).
 //! Every rdkafka option the wrappers rely on is set explicitly by the builders, with bounded
 //! defaults, and any other raw option can be added with `set`.
 //!

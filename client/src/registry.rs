@@ -340,6 +340,12 @@ impl RegistryClient {
             .await
     }
 
+    /// The schema with `id` if the id cache holds it, without asking the registry: for decode
+    /// paths that must not await.
+    pub(crate) fn cached_schema_by_id(&self, id: SchemaId) -> Option<Arc<RegisteredSchema>> {
+        self.inner.by_id.peek(&id)
+    }
+
     /// Parses `text`, fetching its references (transitively) from the registry first.
     pub async fn parse_schema(
         &self,

@@ -6,11 +6,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use schemata_core::SchemaId;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::serdes::frame;
+use crate::json::Failure;
 use crate::{
     AvroDeserializer, AvroSerializer, Error as SerdeError, JsonDeserializer, JsonSerializer, Schema,
 };
@@ -192,22 +191,30 @@ impl<T: Schema + Serialize + Sync> Encoder<T> for JsonSerializer<T> {
     }
 }
 
-/// Decodes like [`JsonDeserializer::deserialize`], but tells a document that is not JSON
-/// (corrupt) from JSON of another shape (type mismatch), which serde_json's error category knows.
-fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let (id, payload): (SchemaId, &[u8]) = frame(bytes)?;
-    serde_json::from_slice(payload).map_err(|e| {
-        let kind = match e.classify() {
-            serde_json::error::Category::Data => DecodeErrorKind::TypeMismatch,
-            _ => DecodeErrorKind::Corrupt,
-        };
-        DecodeError::new(kind, format!("json document of schema {id}: {e}"))
-    })
+impl From<Failure> for DecodeError {
+    /// A document that is not JSON is corrupt; JSON of another shape than `T` is a type
+    /// mismatch, which serde_json's error category tells apart.
+    fn from(failure: Failure) -> DecodeError {
+        match failure {
+            Failure::Serde(error) => DecodeError::from(error),
+            Failure::Document { id, error } => {
+                let kind = match error.classify() {
+                    serde_json::error::Category::Data => DecodeErrorKind::TypeMismatch,
+                    _ => DecodeErrorKind::Corrupt,
+                };
+                DecodeError::new(kind, format!("json document of schema {id}: {error}"))
+            }
+        }
+    }
 }
 
+/// With a registry ([`JsonDeserializer::with_registry`]) an unknown id is an
+/// [`DecodeErrorKind::UnknownSchema`] record, the id of another schema type a
+/// [`DecodeErrorKind::TypeMismatch`], a document its writer schema refuses a type mismatch, and
+/// all follow the consumer's undecodable-record policy. Without one, ids are not checked.
 impl<T: DeserializeOwned + Send> Decoder<T> for JsonDeserializer<T> {
     fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
-        Some(decode_json(bytes))
+        self.decode_cached(bytes).map(|result| result.map_err(DecodeError::from))
     }
 
     fn decode<'a>(
@@ -215,7 +222,9 @@ impl<T: DeserializeOwned + Send> Decoder<T> for JsonDeserializer<T> {
         _topic: &'a str,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
-        Box::pin(std::future::ready(decode_json(bytes)))
+        Box::pin(
+            async move { JsonDeserializer::decode(self, bytes).await.map_err(DecodeError::from) },
+        )
     }
 }
 
@@ -313,6 +322,7 @@ impl Decoder<String> for Utf8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use schemata_core::SchemaId;
     use schemata_core::wire::WireError;
 
     fn check(error: SerdeError, kind: DecodeErrorKind) {
@@ -335,6 +345,17 @@ mod tests {
             DecodeErrorKind::Unavailable,
         );
         check(SerdeError::avro("a", "eof"), DecodeErrorKind::Corrupt);
+        // What a JSON deserializer with a registry adds: the id of an Avro schema, and a
+        // document its writer schema refuses.
+        check(
+            SerdeError::SchemaType {
+                id: SchemaId::new(1).unwrap(),
+                expected: "JSON",
+                found: "AVRO".into(),
+            },
+            DecodeErrorKind::TypeMismatch,
+        );
+        check(SerdeError::Validation(vec!["at '': no".into()]), DecodeErrorKind::TypeMismatch);
         check(
             SerdeError::Incompatible {
                 writer: SchemaId::new(1).unwrap(),

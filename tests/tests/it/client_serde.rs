@@ -207,7 +207,8 @@ async fn json_schema_serde_validates_and_round_trips() {
     assert_eq!(&bytes[5..], br#"{"sensor":"s1","value":1.5}"#);
     let latest = client.latest("readings-value").await.unwrap();
     assert_eq!(latest.schema_type.as_deref(), Some("JSON"));
-    assert_eq!(JsonDeserializer::<Reading>::new().deserialize(&bytes).unwrap(), reading);
+    let deserializer = JsonDeserializer::<Reading>::with_registry(client.clone());
+    assert_eq!(deserializer.deserialize("readings", &bytes).await.unwrap(), reading);
     let dynamic = DynamicDeserializer::new(client.clone());
     assert_eq!(dynamic.decode(&bytes).await.unwrap(), json!({"sensor": "s1", "value": 1.5}));
 
@@ -217,4 +218,65 @@ async fn json_schema_serde_validates_and_round_trips() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Validation(ref reasons) if reasons.len() == 1), "{error:?}");
+}
+
+/// A framed record: the header for `id`, then `payload`.
+fn framed(id: SchemaId, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    schemata_core::wire::write_header(id, &mut out);
+    out.extend_from_slice(payload);
+    out
+}
+
+fn id_of(framed: &[u8]) -> SchemaId {
+    let id = u32::from_be_bytes(framed[1..5].try_into().unwrap());
+    SchemaId::new(i64::from(id)).unwrap()
+}
+
+/// With a registry the JSON deserializer trusts no id: an unknown id is the registry's 40403, an
+/// Avro schema's id is the wrong schema type, and the document is validated against the writer
+/// schema (every reason listed) unless validation is turned off. Without a registry, nothing of
+/// this is checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_deserializer_checks_the_writer_schema_id() {
+    let registry = TestRegistry::start().await;
+    let client = client(&registry);
+    let checking = JsonDeserializer::<Reading>::with_registry(client.clone());
+    let document = br#"{"sensor":"long name","value":-1.5}"#;
+    let reading = Reading { sensor: "long name".into(), value: -1.5 };
+
+    let unknown = framed(SchemaId::new(0x7fff).unwrap(), document);
+    let error = checking.deserialize("readings", &unknown).await.unwrap_err();
+    assert_eq!(error.error_code(), Some(40403), "{error:?}");
+    assert_eq!(
+        JsonDeserializer::<Reading>::new().deserialize("readings", &unknown).await.unwrap(),
+        reading
+    );
+
+    let avro = AvroSerializer::<v1::Order>::new(client.clone(), SerializerConfig::default())
+        .unwrap()
+        .serialize("orders", false, &order())
+        .await
+        .unwrap();
+    let error =
+        checking.deserialize("readings", &framed(id_of(&avro), document)).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::SchemaType { expected: "JSON", found, .. } if found == "AVRO"),
+        "{error:?}"
+    );
+
+    // A stricter schema than the type's: serde alone would accept the document.
+    let strict = r#"{"type":"object","properties":{"sensor":{"type":"string","maxLength":3},
+        "value":{"type":"number","minimum":0}},"required":["sensor","value"]}"#;
+    let strict = schemata_core::Schema::parse(schemata_core::SchemaType::Json, strict).unwrap();
+    let id = client.register("strict-readings-value", &strict, false).await.unwrap();
+    let error = checking.deserialize("readings", &framed(id, document)).await.unwrap_err();
+    assert!(matches!(&error, Error::Validation(reasons) if reasons.len() == 2), "{error:?}");
+    let lenient = JsonDeserializer::<Reading>::with_registry(client.clone()).validate(false);
+    assert_eq!(lenient.deserialize("readings", &framed(id, document)).await.unwrap(), reading);
+    let valid = br#"{"sensor":"s1","value":2.0}"#;
+    let decoded = checking.deserialize("readings", &framed(id, valid)).await.unwrap();
+    assert_eq!(decoded, Reading { sensor: "s1".into(), value: 2.0 });
+    // The writer schema is now cached: the non-awaiting path decodes without the registry.
+    assert!(checking.deserialize_cached(&framed(id, valid)).unwrap().is_ok());
 }

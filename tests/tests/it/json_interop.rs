@@ -34,7 +34,8 @@ struct Dimensions {
 async fn confluent_python_json_serde_reads_ours_and_we_read_its() {
     let registry = TestRegistry::start().await;
     let client = RegistryClient::new(registry.http.base.clone()).unwrap();
-    let serializer = JsonSerializer::<Shipment>::new(client, SerializerConfig::default()).unwrap();
+    let serializer =
+        JsonSerializer::<Shipment>::new(client.clone(), SerializerConfig::default()).unwrap();
     let shipment = Shipment {
         id: "s-1".into(),
         weight_kg: 2.75,
@@ -61,7 +62,8 @@ async fn confluent_python_json_serde_reads_ours_and_we_read_its() {
     let id = report["schema_id"].as_u64().unwrap() as u32;
     assert_eq!(theirs[..5], ours[..5], "both framed with the one registered id");
     assert_eq!(theirs[1..5], id.to_be_bytes());
-    let back: Shipment = JsonDeserializer::new().deserialize(&theirs).unwrap();
+    let back: Shipment =
+        JsonDeserializer::with_registry(client).deserialize("shipments", &theirs).await.unwrap();
     assert_eq!(back, shipment);
 }
 

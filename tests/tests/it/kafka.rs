@@ -8,7 +8,10 @@ use schemata::kafka::{
     self, Bytes, Consumer, DecodeErrorKind, Decoder, Encoder, Header, Producer, Record,
     UndecodablePolicy, Utf8, dead_letter_headers as dlq,
 };
-use schemata::{AvroDeserializer, AvroSerializer, RegistryClient, SerializerConfig};
+use schemata::{
+    AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, RegistryClient,
+    SerializerConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::broker::{Broker, unique};
@@ -344,6 +347,62 @@ async fn dead_letter_topic_gets_original_bytes_and_error_headers() {
         assert_eq!(header(&record, dlq::SOURCE_PARTITION), "0", "{name}");
         assert_eq!(header(&record, dlq::SOURCE_OFFSET), (2 * i + 1).to_string(), "{name}");
         assert!(!header(&record, dlq::ERROR).is_empty(), "{name}");
+    }
+}
+
+/// JSON values read with the registry: a record whose id the registry does not know, one framed
+/// with an Avro schema's id, and one its JSON Schema refuses are each dead-lettered with their
+/// kind, while the good documents around them are delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_values_with_unknown_or_foreign_ids_are_dead_lettered() {
+    let env = Env::start().await;
+    let topic = env.topic("json-dlq-source", 1).await;
+    let dead = env.topic("json-dlq", 1).await;
+    let json = JsonSerializer::<v1::Shipment>::new(env.client.clone(), SerializerConfig::default())
+        .unwrap();
+    let json_id = json.serialize(&topic, false, &shipment_v1(0)).await.unwrap()[1..5].to_vec();
+    let invoice = Invoice { number: "N1".into(), total_cents: 5 };
+    let avro = env.avro_ser::<Invoice>().serialize("invoices", false, &invoice).await.unwrap();
+    // A document `v1::Shipment` would read: only the id makes these records bad.
+    let payload = serde_json::to_vec(&shipment_v1(99)).unwrap();
+    let frame = |id: &[u8], payload: &[u8]| [&[0], id, payload].concat();
+    let bad = [
+        (frame(&[0, 0, 0x7f, 0xff], &payload), DecodeErrorKind::UnknownSchema),
+        (frame(&avro[1..5], &payload), DecodeErrorKind::TypeMismatch),
+        (
+            frame(&json_id, br#"{"id":1,"carrier":"c","weight_grams":1e10}"#),
+            DecodeErrorKind::TypeMismatch,
+        ),
+    ];
+    let raw = env.producer(Bytes, Bytes);
+    for i in 0..=bad.len() {
+        let good = json.serialize(&topic, false, &shipment_v1(i64::try_from(i).unwrap())).await;
+        raw.send(&topic, None, Some(&good.unwrap()), &[]).await.unwrap();
+        if let Some((value, _)) = bad.get(i) {
+            raw.send(&topic, None, Some(value), &[]).await.unwrap();
+        }
+    }
+
+    let consumer = env.consumer(
+        &unique("g"),
+        UndecodablePolicy::DeadLetter { topic: dead.clone() },
+        Bytes,
+        JsonDeserializer::<v1::Shipment>::with_registry(env.client.clone()),
+    );
+    consumer.assign(&topic, &[0]).unwrap();
+    for i in 0..=bad.len() {
+        let record = recv(&consumer).await;
+        assert_eq!(record.value, Some(shipment_v1(i64::try_from(i).unwrap())));
+        assert_eq!(consumer.dead_lettered_records(), u64::try_from(i).unwrap());
+    }
+
+    let reader = env.consumer(&unique("dlq-reader"), UndecodablePolicy::Fail, Bytes, Bytes);
+    reader.assign(&dead, &[0]).unwrap();
+    for (value, kind) in &bad {
+        let record = recv(&reader).await;
+        assert_eq!(record.value.as_ref(), Some(value), "{kind}: original value bytes");
+        assert_eq!(header(&record, dlq::ERROR_KIND), kind.as_str());
+        assert_eq!(header(&record, dlq::ERROR_PART), "value", "{kind}");
     }
 }
 

@@ -16,10 +16,10 @@ use crate::broker::unique;
 use crate::kafka::{Env, recv};
 use crate::python;
 
-/// The Avro side. The schema is written by hand because it uses logical types (uuid,
-/// timestamp-millis/micros, decimal) on plain Rust types, whose text and integer serde forms the
-/// codec converts at those nodes, without this crate needing the uuid/chrono/rust_decimal
-/// features.
+/// The Avro side, plain. The schema is written by hand because it uses logical types (uuid,
+/// timestamp-millis/micros, decimal) on plain Rust types (String, i64), whose text and integer
+/// serde forms the codec converts at those nodes. [`typed::Order`] is the same record with the
+/// real logical types.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Order {
     id: String,
@@ -33,7 +33,8 @@ struct Order {
     shipped_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
+#[schemata(namespace = "com.acme.kinterop")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 enum Status {
     New,
@@ -41,7 +42,8 @@ enum Status {
     Shipped,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
+#[schemata(namespace = "com.acme.kinterop")]
 struct Customer {
     name: String,
     email: Option<String>,
@@ -54,7 +56,8 @@ struct Line {
     unit_price: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
+#[schemata(namespace = "com.acme.kinterop")]
 struct Gift {
     message: String,
     wrapped: bool,
@@ -91,6 +94,103 @@ impl schemata::Schema for Order {
 
     fn full_name() -> &'static str {
         "com.acme.kinterop.Order"
+    }
+}
+
+/// The Avro record with real logical types, its schema derived: `uuid::Uuid` (uuid),
+/// `chrono::DateTime<Utc>` (timestamp-millis by attribute, timestamp-micros by default) and
+/// `rust_decimal::Decimal` (bytes decimal). [`typed::plain`] is its JSON form for the script.
+mod typed {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+    use rust_decimal::Decimal;
+    use uuid::Uuid;
+
+    #[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
+    #[schemata(namespace = "com.acme.kinterop.typed")]
+    pub(super) struct Order {
+        id: Uuid,
+        #[schemata(timestamp = "millis")]
+        created_at: DateTime<Utc>,
+        #[schemata(precision = 12, scale = 2)]
+        amount: Decimal,
+        status: Status,
+        customer: Customer,
+        lines: Vec<Line>,
+        attributes: BTreeMap<String, String>,
+        gift: Option<Gift>,
+        shipped_at: Option<DateTime<Utc>>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
+    #[schemata(namespace = "com.acme.kinterop.typed")]
+    struct Line {
+        sku: String,
+        quantity: i32,
+        #[schemata(precision = 10, scale = 2)]
+        unit_price: Decimal,
+    }
+
+    fn at_micros(micros: i64) -> DateTime<Utc> {
+        Utc.timestamp_micros(micros).unwrap()
+    }
+
+    /// The values of [`super::orders`], typed; decimals keep the schema's scale.
+    pub(super) fn orders() -> Vec<Order> {
+        vec![
+            Order {
+                id: Uuid::parse_str("6f1c2a9e-3b1d-4c55-9a0e-1d2b3c4d5e6f").unwrap(),
+                created_at: at_micros(1_700_000_000_123_000),
+                amount: Decimal::new(123_450, 2),
+                status: Status::Paid,
+                customer: Customer { name: "Zoë".into(), email: Some("zoe@example.com".into()) },
+                lines: vec![
+                    Line { sku: "A-1".into(), quantity: 2, unit_price: Decimal::new(1025, 2) },
+                    Line { sku: "B-2".into(), quantity: -1, unit_price: Decimal::new(-99, 2) },
+                ],
+                attributes: [
+                    ("channel".to_owned(), "web".to_owned()),
+                    ("ü".to_owned(), "✓".to_owned()),
+                ]
+                .into(),
+                gift: Some(Gift { message: "happy birthday".into(), wrapped: true }),
+                shipped_at: Some(at_micros(1_700_000_100_000_001)),
+            },
+            Order {
+                id: Uuid::nil(),
+                created_at: at_micros(-86_400_000_000),
+                amount: Decimal::new(0, 2),
+                status: Status::New,
+                customer: Customer { name: String::new(), email: None },
+                lines: vec![],
+                attributes: BTreeMap::new(),
+                gift: None,
+                shipped_at: None,
+            },
+        ]
+    }
+
+    /// The JSON form the script speaks (uuid and decimal as text, epoch millis and micros).
+    pub(super) fn plain(order: &Order) -> super::Order {
+        super::Order {
+            id: order.id.hyphenated().to_string(),
+            created_at: order.created_at.timestamp_millis(),
+            amount: order.amount.to_string(),
+            status: order.status.clone(),
+            customer: order.customer.clone(),
+            lines: order
+                .lines
+                .iter()
+                .map(|line| super::Line {
+                    sku: line.sku.clone(),
+                    quantity: line.quantity,
+                    unit_price: line.unit_price.to_string(),
+                })
+                .collect(),
+            attributes: order.attributes.clone(),
+            gift: order.gift.clone(),
+            shipped_at: order.shipped_at.map(|at| at.timestamp_micros()),
+        }
     }
 }
 
@@ -230,7 +330,7 @@ async fn confluent_python_produces_and_our_consumer_decodes() {
         &unique("g"),
         UndecodablePolicy::Fail,
         Utf8,
-        JsonDeserializer::<Parcel>::new(),
+        JsonDeserializer::<Parcel>::with_registry(env.client.clone()),
     );
     json.assign(&json_topic, &[0]).unwrap();
     for expected in parcels() {
@@ -269,4 +369,53 @@ async fn our_producer_writes_and_confluent_python_decodes() {
     assert_eq!(decoded, orders());
     let decoded: Vec<Parcel> = serde_json::from_value(report["json"].clone()).unwrap();
     assert_eq!(decoded, parcels());
+}
+
+/// Both directions with the typed fixture: what confluent-kafka's AvroSerializer writes (from
+/// Python's UUID, datetime and Decimal, under the schema our derive produced) our consumer reads
+/// as `Uuid`, `DateTime<Utc>` and `Decimal`; what our producer writes from those types, its
+/// AvroDeserializer reads back as UUID, datetime and Decimal (the script asserts the types).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_logical_types_both_ways_with_confluent_python() {
+    let env = Env::start().await;
+    let py_topic = env.topic("py-typed", 1).await;
+    let rs_topic = env.topic("rs-typed", 1).await;
+    let expected = typed::orders();
+    let plain: Vec<Order> = expected.iter().map(typed::plain).collect();
+    assert_eq!(plain, orders(), "the typed fixture holds the plain fixture's values");
+
+    let args = vec![
+        "produce".to_owned(),
+        env.broker.bootstrap.clone(),
+        env.registry_url().to_owned(),
+        py_topic.clone(),
+        unique("py-typed-json-unused"),
+        <typed::Order as schemata::Schema>::avro_schema().to_string(),
+        json!({"type": "object"}).to_string(),
+        json!({"avro": plain, "json": []}).to_string(),
+    ];
+    let report = tokio::task::spawn_blocking(move || run_python(args)).await.unwrap();
+    assert_eq!(report["produced"], 2);
+    let consumer =
+        env.consumer(&unique("g"), UndecodablePolicy::Fail, Utf8, env.avro_de::<typed::Order>());
+    consumer.assign(&py_topic, &[0]).unwrap();
+    for order in &expected {
+        assert_eq!(recv(&consumer).await.value.as_ref(), Some(order));
+    }
+
+    let producer = env.producer(Utf8, env.avro_ser::<typed::Order>());
+    for (i, order) in expected.iter().enumerate() {
+        producer.send(&rs_topic, Some(&format!("k{i}")), Some(order), &[]).await.unwrap();
+    }
+    let args = vec![
+        "consume".to_owned(),
+        env.broker.bootstrap.clone(),
+        env.registry_url().to_owned(),
+        rs_topic,
+        "-".to_owned(),
+        "2".to_owned(),
+    ];
+    let report = tokio::task::spawn_blocking(move || run_python(args)).await.unwrap();
+    let decoded: Vec<Order> = serde_json::from_value(report["avro"].clone()).unwrap();
+    assert_eq!(decoded, plain);
 }
