@@ -39,9 +39,9 @@ pub struct RegistryArgs {
     /// PEM file of the CA that signs the registry's certificate (https URLs; feature `tls`).
     #[arg(long, global = true, env = "SCHEMATA_REGISTRY_CA")]
     pub ca_cert: Option<std::path::PathBuf>,
-    /// Per-request timeout in milliseconds.
-    #[arg(long, global = true, default_value_t = 30_000)]
-    pub timeout_ms: u64,
+    /// Per-request timeout of registry calls, in milliseconds.
+    #[arg(long, global = true, env = "SCHEMATA_REGISTRY_TIMEOUT_MS", default_value_t = 30_000)]
+    pub registry_timeout_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,15 +94,44 @@ pub enum CliError {
     /// A schema file does not parse.
     #[error("{path}: {message}")]
     Schema { path: String, message: String },
-    /// The registry could not be reached or answered with an error.
-    #[error("registry: {0}")]
-    Registry(#[from] crate::Error),
-    /// Kafka could not be reached or refused a request.
-    #[error("kafka: {0}")]
+    /// A client-side failure around the registry (encoding, decoding, configuration). Registry
+    /// answers and unreachable registries become `Other` sentences (see the `From` impl).
+    #[error("{0}")]
+    Registry(crate::Error),
+    /// Kafka could not be reached or refused a request (the message names Kafka itself).
+    #[error("{0}")]
     Kafka(String),
     /// Anything else with a sentence for the user.
     #[error("{0}")]
     Other(String),
+}
+
+/// A registry failure as the user should read it: the registry's own sentence with its Confluent
+/// code (`subject 'x' not found (40401)`), or why the registry could not be reached.
+impl From<crate::Error> for CliError {
+    fn from(error: crate::Error) -> CliError {
+        match error {
+            crate::Error::Registry { error_code, message, .. } => {
+                CliError::Other(format!("{} ({error_code})", sentence(&message)))
+            }
+            crate::Error::Http { message, .. } => {
+                CliError::Other(format!("cannot reach the registry: {message}"))
+            }
+            other => CliError::Registry(other),
+        }
+    }
+}
+
+/// A registry message in the house style: lowercase start, no trailing period.
+fn sentence(message: &str) -> String {
+    let trimmed = message.trim().trim_end_matches('.');
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some(first) if !chars.clone().next().is_some_and(char::is_uppercase) => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => trimmed.to_owned(),
+    }
 }
 
 impl CliError {
@@ -174,7 +203,7 @@ impl RegistryArgs {
         }
         let mut builder = crate::RegistryClient::builder()
             .urls(self.urls.iter().cloned())
-            .timeout_ms(self.timeout_ms);
+            .timeout_ms(self.registry_timeout_ms);
         if let Some(auth) = &self.basic_auth {
             let Some((user, password)) = auth.split_once(':') else {
                 return Err(CliError::Usage("--basic-auth must be USER:PASSWORD".into()));
@@ -190,5 +219,37 @@ impl RegistryArgs {
             builder = builder.ca_cert_pem(pem);
         }
         Ok(builder.build()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_messages_read_as_sentences() {
+        assert_eq!(sentence("Subject 'x' not found."), "subject 'x' not found");
+        assert_eq!(sentence("IMPORT mode"), "IMPORT mode");
+        assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn registry_failures_become_sentences() {
+        let check = |error: crate::Error, expected: &str| {
+            assert_eq!(CliError::from(error).to_string(), expected);
+        };
+        check(
+            crate::Error::Registry {
+                status: 404,
+                error_code: 40401,
+                message: "Subject 'x' not found.".into(),
+            },
+            "subject 'x' not found (40401)",
+        );
+        check(
+            crate::Error::Http { attempts: 4, message: "connection refused".into() },
+            "cannot reach the registry: connection refused",
+        );
+        check(crate::Error::Json("eof".into()), "json: eof");
     }
 }

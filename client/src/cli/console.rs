@@ -141,7 +141,17 @@ async fn writer(args: &ProduceArgs, client: &RegistryClient) -> Result<Writer, C
                 None if path.extension().is_some_and(|e| e == "json") => SchemaType::Json,
                 None => SchemaType::Avro,
             };
-            client.register_text(&subject, schema_type, &text, &[], false).await?
+            // Parsed first so an invalid file is reported with its path, not as the registry's
+            // 42201.
+            let schema =
+                client.parse_schema(schema_type, &text, &[]).await.map_err(|e| match e {
+                    crate::Error::Schema(parse) => CliError::Schema {
+                        path: path.display().to_string(),
+                        message: parse.to_string(),
+                    },
+                    other => CliError::from(other),
+                })?;
+            client.register(&subject, &schema, false).await?
         }
         None => {
             let latest = client.latest(&subject).await?;

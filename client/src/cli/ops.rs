@@ -430,30 +430,9 @@ where
     crate::registry::all_pages(page, key).await.map_err(registry_error)
 }
 
-/// A registry failure as the user should read it: the registry's own sentence with its Confluent
-/// code (`subject 'x' not found (40401)`), or why the registry could not be reached.
+/// See `From<crate::Error> for CliError`: the one mapping of registry failures to sentences.
 pub(super) fn registry_error(error: crate::Error) -> CliError {
-    match error {
-        crate::Error::Registry { error_code, message, .. } => {
-            CliError::Other(format!("{} ({error_code})", sentence(&message)))
-        }
-        crate::Error::Http { message, .. } => {
-            CliError::Other(format!("cannot reach the registry: {message}"))
-        }
-        other => CliError::Registry(other),
-    }
-}
-
-/// A registry message in the house style: lowercase start, no trailing period.
-fn sentence(message: &str) -> String {
-    let trimmed = message.trim().trim_end_matches('.');
-    let mut chars = trimmed.chars();
-    match chars.next() {
-        Some(first) if !chars.clone().next().is_some_and(char::is_uppercase) => {
-            first.to_lowercase().chain(chars).collect()
-        }
-        _ => trimmed.to_owned(),
-    }
+    CliError::from(error)
 }
 
 /// Writes `line` and a newline to stdout.
@@ -549,13 +528,6 @@ mod tests {
         for bad in ["a", "a=b", "=b:1", "a=:1", "a=b:0", "a=b:x"] {
             assert!(parse_reference(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn registry_messages_read_as_sentences() {
-        assert_eq!(sentence("Subject 'x' not found."), "subject 'x' not found");
-        assert_eq!(sentence("IMPORT mode"), "IMPORT mode");
-        assert_eq!(sentence(""), "");
     }
 
     /// Runs `paged` over `items` served `cap` at a time, honouring `offset` or not.

@@ -95,3 +95,40 @@ async fn produce_and_consume_json_lines_through_the_broker() {
     output.expect_code(2);
     assert!(output.stderr.contains("line 1"), "{}", output.stderr);
 }
+
+/// Bad input to the console commands: a sentence on stderr and exit 2, each bounded by the
+/// tool's own timeouts (no broker or registry listens on port 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_bad_input_is_a_sentence_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.avsc");
+    std::fs::write(&bad, r#"{"type":"recordx"}"#).unwrap();
+    let good = dir.path().join("good.avsc");
+    std::fs::write(&good, READING_AVSC).unwrap();
+    let (bad, good) = (bad.to_str().unwrap(), good.to_str().unwrap());
+    let closed = ["--registry", "http://127.0.0.1:1", "--bootstrap-servers", "127.0.0.1:1"];
+    let cases: [(&[&str], &str); 5] = [
+        (&["consume", "--topic", "t"], "--bootstrap-servers"),
+        (
+            &["consume", "--topic", "t", "--timeout-ms", "3000", "--max-messages", "1"],
+            "error: kafka: ",
+        ),
+        (&["produce", "--topic", "t", "--schema", bad], "bad.avsc: invalid AVRO schema at '/type'"),
+        (&["produce", "--topic", "t", "--schema", good], "error: cannot reach the registry: "),
+        (&["produce", "--topic", "t", "--schema", good, "--schema-type", "XML"], "AVRO or JSON"),
+    ];
+    for (args, expected) in cases {
+        let mut argv: Vec<&str> = args.to_vec();
+        if args.len() > 3 {
+            argv.extend(closed);
+        }
+        argv.extend(["--registry-timeout-ms", "2000"]);
+        let output = schemata(argv)
+            .stdin("{\"sensor\":\"a\",\"value\":1.0,\"note\":null,\"tags\":[]}\n")
+            .run()
+            .await;
+        output.expect_code(2);
+        assert!(output.stderr.contains(expected), "{expected}: {}", output.stderr);
+        assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
+    }
+}

@@ -183,7 +183,7 @@ async fn without_a_reachable_registry_commands_fail_cleanly() {
         (vec!["get", "--id", "1", "--registry", &closed], "error: cannot reach the registry: *"),
         (vec!["mode", "--registry", &closed], "error: cannot reach the registry: *"),
         (vec!["subjects"], "error: no registry URL: pass --registry URL or set SCHEMATA_REGISTRY_URL\n"),
-        (vec!["subjects", "--registry", "not a url"], "error: registry: invalid client configuration: *"),
+        (vec!["subjects", "--registry", "not a url"], "error: invalid client configuration: *"),
         (vec!["subjects", "--registry", &closed, "--basic-auth", "nocolon"], "error: --basic-auth must be USER:PASSWORD\n"),
     ];
     for (args, stderr) in &cases {
