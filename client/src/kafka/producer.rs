@@ -43,6 +43,7 @@ pub struct ProducerBuilder {
     bootstrap_servers: String,
     client_id: String,
     acks: Acks,
+    idempotence: bool,
     message_timeout_ms: u32,
     request_timeout_ms: u32,
     linger_ms: u32,
@@ -57,6 +58,7 @@ impl ProducerBuilder {
             bootstrap_servers: bootstrap_servers.into(),
             client_id: "schemata-producer".into(),
             acks: Acks::All,
+            idempotence: true,
             message_timeout_ms: 30_000,
             request_timeout_ms: 10_000,
             linger_ms: 5,
@@ -77,6 +79,14 @@ impl ProducerBuilder {
     }
 
     /// Upper bound on the time from enqueue to acknowledgement, retries included (default 30 s).
+    /// Idempotent delivery (`enable.idempotence`, default on, as in Kafka's Java client since
+    /// 3.0): the broker drops the duplicates that retries would otherwise write and keeps each
+    /// partition in send order. Kafka requires `acks=all` for it, so with other acks it is off.
+    pub fn idempotence(mut self, on: bool) -> Self {
+        self.idempotence = on;
+        self
+    }
+
     pub fn message_timeout_ms(mut self, ms: u32) -> Self {
         self.message_timeout_ms = ms;
         self
@@ -119,6 +129,7 @@ impl ProducerBuilder {
             .set("bootstrap.servers", &self.bootstrap_servers)
             .set("client.id", &self.client_id)
             .set("acks", self.acks.as_config())
+            .set("enable.idempotence", (self.idempotence && self.acks == Acks::All).to_string())
             .set("message.timeout.ms", self.message_timeout_ms.to_string())
             .set("request.timeout.ms", self.request_timeout_ms.to_string())
             .set("linger.ms", self.linger_ms.to_string())
@@ -336,7 +347,13 @@ mod tests {
             .client_config();
         let get = |key| config.get(key).map(str::to_owned);
         assert_eq!(get("acks").as_deref(), Some("1"));
+        assert_eq!(get("enable.idempotence").as_deref(), Some("false"), "needs acks=all");
         assert_eq!(get("message.timeout.ms").as_deref(), Some("30000"));
+        let default = ProducerBuilder::new("127.0.0.1:1").client_config();
+        assert_eq!(default.get("acks"), Some("all"));
+        assert_eq!(default.get("enable.idempotence"), Some("true"));
+        let off = ProducerBuilder::new("127.0.0.1:1").idempotence(false).client_config();
+        assert_eq!(off.get("enable.idempotence"), Some("false"));
         assert_eq!(get("linger.ms").as_deref(), Some("50"));
         assert_eq!(get("compression.type").as_deref(), Some("lz4"));
     }
