@@ -9,7 +9,7 @@ use super::CodecError;
 use super::binary::Reader;
 use super::decimal::{Decimal, Unscaled};
 use super::json::skip;
-use super::plan::{Op, OpId, Plan, Step};
+use super::plan::{Op, OpId, Plan, Record, Step};
 
 /// Where the bytes come from: the record itself (strings and bytes borrowed for `'de`), or a
 /// pre-encoded default owned by the plan (copied, since it does not live for `'de`).
@@ -97,6 +97,24 @@ impl<'de, 'p, 'i, I: Input<'de>> De<'p, 'i, I> {
     fn with(&mut self, op: OpId) -> De<'p, '_, I> {
         De { plan: self.plan, op, input: self.input }
     }
+
+    /// A record as a map from the reader's field names to values; `keys` are the positions of
+    /// its fields in the struct's `fields` (see [`FieldKey`]).
+    #[inline]
+    fn record<V: Visitor<'de>>(
+        self,
+        record: &'p Record,
+        keys: Option<&'p [u32]>,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let steps = &record.steps;
+        let mut record = RecordDe { plan: self.plan, input: self.input, steps, keys, next: 0 };
+        record.input.with(|r| r.enter())?;
+        let value = visitor.visit_map(&mut record)?;
+        record.drain()?;
+        record.input.with(|r| r.leave());
+        Ok(value)
+    }
 }
 
 impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
@@ -135,6 +153,9 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
                     done: false,
                 };
                 seq.de.input.with(|r| r.enter())?;
+                // The first block's count is read up front so that the visitor's size hint
+                // is right and a `Vec` is allocated once.
+                seq.more()?;
                 let value = visitor.visit_seq(&mut seq)?;
                 seq.drain()?;
                 seq.de.input.with(|r| r.leave());
@@ -143,19 +164,13 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
             Op::Map(values) => {
                 let mut map = MapDe { de: self.with(*values), left: 0, done: false };
                 map.de.input.with(|r| r.enter())?;
+                map.more()?;
                 let value = visitor.visit_map(&mut map)?;
                 map.drain()?;
                 map.de.input.with(|r| r.leave());
                 Ok(value)
             }
-            Op::Record(steps) => {
-                let mut record = RecordDe { plan: self.plan, input: self.input, steps, next: 0 };
-                record.input.with(|r| r.enter())?;
-                let value = visitor.visit_map(&mut record)?;
-                record.drain()?;
-                record.input.with(|r| r.leave());
-                Ok(value)
-            }
+            Op::Record(record) => self.record(record, None, visitor),
             Op::ReaderUnion(branch) => {
                 if branch.null {
                     visitor.visit_unit()
@@ -333,9 +348,28 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         self.deserialize_any(visitor)
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        mut self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let mut op = self.resolve()?;
+        if let Op::ReaderUnion(branch) = op
+            && !branch.null
+        {
+            self.op = branch.inner;
+            op = self.resolve()?;
+        }
+        match op {
+            Op::Record(record) => self.record(record, record.keys(fields), visitor),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char unit
-        unit_struct tuple_struct map struct identifier ignored_any
+        unit_struct tuple_struct map identifier ignored_any
     }
 }
 
@@ -486,13 +520,15 @@ struct RecordDe<'p, 'i, I> {
     plan: &'p Plan,
     input: &'i mut I,
     steps: &'p [Step],
+    /// Each step's field position in the struct's `fields`, when known.
+    keys: Option<&'p [u32]>,
     next: usize,
 }
 
-impl<'de, I: Input<'de>> RecordDe<'_, '_, I> {
+impl<'de, 'p, I: Input<'de>> RecordDe<'p, '_, I> {
     /// Moves past writer-only fields to the next field the reader sees.
     #[inline]
-    fn advance(&mut self) -> Result<Option<&Step>, CodecError> {
+    fn advance(&mut self) -> Result<Option<&'p Step>, CodecError> {
         while let Some(step) = self.steps.get(self.next) {
             match step {
                 Step::Skip(node) => {
@@ -534,7 +570,8 @@ impl<'de, I: Input<'de>> de::MapAccess<'de> for &mut RecordDe<'_, '_, I> {
             Some(Step::Read { name, .. } | Step::Default { name, .. }) => name,
             Some(Step::Skip(_)) => return Err(CodecError::new("plan stopped on a skipped field")),
         };
-        seed.deserialize(StrDeserializer::<CodecError>::new(name)).map(Some)
+        let position = self.keys.and_then(|keys| keys.get(self.next).copied());
+        seed.deserialize(FieldKey { name, position }).map(Some)
     }
 
     #[inline]
@@ -609,9 +646,60 @@ impl<'de, I: Input<'de>> de::VariantAccess<'de> for De<'_, '_, I> {
 
     fn struct_variant<V: Visitor<'de>>(
         self,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, CodecError> {
-        de::Deserializer::deserialize_any(self, visitor)
+        de::Deserializer::deserialize_struct(self, "", fields, visitor)
+    }
+}
+
+/// A record field's name as a map key. A struct's field is named by its position in the
+/// struct's `fields` where that is known to mean the same: serde's derive gives each struct a
+/// `__FieldVisitor` whose `visit_u64(i)` is the `i`th name of `fields` (when the struct has no
+/// aliases, which `fields` would list too: [`Record::keys`] requires the record's fields to be
+/// exactly `fields`). The name is then not compared against every field's name in turn. Any
+/// other key visitor gets the name, as `StrDeserializer` would give it.
+struct FieldKey<'a> {
+    name: &'a str,
+    position: Option<u32>,
+}
+
+/// Whether `V` is the field-identifier visitor that serde's derive writes for a struct.
+#[inline]
+fn is_derived_field_visitor<V>() -> bool {
+    std::any::type_name::<V>().ends_with("::__FieldVisitor")
+}
+
+impl<'de> de::Deserializer<'de> for FieldKey<'_> {
+    type Error = CodecError;
+
+    #[inline]
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.position {
+            Some(position) if is_derived_field_visitor::<V>() => {
+                visitor.visit_u64(u64::from(position))
+            }
+            _ => visitor.visit_str(self.name),
+        }
+    }
+
+    #[inline]
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        de::Deserializer::deserialize_any(StrDeserializer::<CodecError>::new(self.name), visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let key = StrDeserializer::<CodecError>::new(self.name);
+        de::Deserializer::deserialize_enum(key, name, variants, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct ignored_any
     }
 }
