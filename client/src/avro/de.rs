@@ -94,6 +94,23 @@ impl<'de, 'p, 'i, I: Input<'de>> De<'p, 'i, I> {
         }
     }
 
+    /// `deserialize_str` where the position is not a plain string: only a date/time position
+    /// converts (to its text); the rest reads as any value would.
+    #[inline(never)]
+    fn str_otherwise<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.resolve()? {
+            Op::String => self.input.visit_str(visitor),
+            Op::Temporal { long, logical } => {
+                let count = match long {
+                    true => self.input.with(|r| r.long())?,
+                    false => i64::from(self.input.with(|r| r.int())?),
+                };
+                visitor.visit_string(super::temporal::format(*logical, count)?)
+            }
+            _ => de::Deserializer::deserialize_any(self, visitor),
+        }
+    }
+
     fn with(&mut self, op: OpId) -> De<'p, '_, I> {
         De { plan: self.plan, op, input: self.input }
     }
@@ -293,24 +310,63 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         true
     }
 
-    fn deserialize_str<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
-        // Only a date/time position converts; the rest reads as any value would.
-        match self.resolve()? {
-            // The common case first, without going through `deserialize_any` again.
+    #[inline]
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        // The common case inline, the rest out of line.
+        match self.plan.op(self.op) {
             Op::String => self.input.visit_str(visitor),
-            Op::Temporal { long, logical } => {
-                let count = match long {
-                    true => self.input.with(|r| r.long())?,
-                    false => i64::from(self.input.with(|r| r.int())?),
-                };
-                visitor.visit_string(super::temporal::format(*logical, count)?)
-            }
+            _ => self.str_otherwise(visitor),
+        }
+    }
+
+    #[inline]
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        self.deserialize_str(visitor)
+    }
+
+    // The primitives a struct's fields mostly are: when the plan's instruction is the plain
+    // one, read it here, inlined into the struct's visitor; anything else (a union, a promotion,
+    // a logical type) goes through `deserialize_any`.
+
+    #[inline]
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Boolean => visitor.visit_bool(self.input.with(|r| r.boolean())?),
             _ => self.deserialize_any(visitor),
         }
     }
 
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
-        self.deserialize_str(visitor)
+    #[inline]
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Int => visitor.visit_i32(self.input.with(|r| r.int())?),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    #[inline]
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Long => visitor.visit_i64(self.input.with(|r| r.long())?),
+            Op::IntAsLong => visitor.visit_i64(i64::from(self.input.with(|r| r.int())?)),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    #[inline]
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Float => visitor.visit_f32(self.input.with(|r| r.float())?),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    #[inline]
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Double => visitor.visit_f64(self.input.with(|r| r.double())?),
+            _ => self.deserialize_any(visitor),
+        }
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
@@ -368,8 +424,7 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char unit
-        unit_struct tuple_struct map identifier ignored_any
+        i8 i16 u8 u16 u32 u64 char unit unit_struct tuple_struct map identifier ignored_any
     }
 }
 

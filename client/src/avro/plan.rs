@@ -165,6 +165,7 @@ impl Plan {
         Ok(Plan { ops, root, writer })
     }
 
+    #[inline]
     pub(crate) fn op(&self, id: OpId) -> &Op {
         &self.ops[id as usize]
     }
