@@ -1090,6 +1090,13 @@ fn struct_fields_decode_alike_by_position_or_by_name() {
     // Twice: the positions are worked out on first use and then kept in the plan.
     let same = plan(&abc, &abc);
     assert_eq!(twice_on(&same, &bytes), [expected.clone(), expected.clone()]);
+    // Errors still name the field they happened in.
+    let error = decode::<Plain>(&same, &bytes[..3]).unwrap_err().to_string();
+    assert!(error.contains("at '/b'") && error.contains("exceeds"), "{error}");
+    let mut bad = bytes.clone();
+    bad[2] = 0xff;
+    let error = decode::<Plain>(&same, &bad).unwrap_err().to_string();
+    assert!(error.contains("at '/b'") && error.contains("not utf-8"), "{error}");
     // One plan read as several types: each decodes as it would by name.
     let reordered: Reordered = decode(&same, &bytes).unwrap();
     assert_eq!(serde_json::to_value(reordered).unwrap(), serde_json::to_value(&expected).unwrap());
