@@ -88,17 +88,27 @@ impl<'a> Reader<'a> {
     #[inline(never)]
     fn long_slow(&mut self) -> Result<i64, CodecError> {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
-        if let Some(chunk) = rest.first_chunk::<8>() {
-            let word = u64::from_le_bytes(*chunk);
+        if !rest.is_empty() {
+            // Near the end of the input the word is padded with zeros, which a varint that
+            // runs into them must not be taken to end in.
+            let word = match rest.first_chunk::<8>() {
+                Some(chunk) => u64::from_le_bytes(*chunk),
+                None => {
+                    let mut padded = [0u8; 8];
+                    padded[..rest.len()].copy_from_slice(rest);
+                    u64::from_le_bytes(padded)
+                }
+            };
             // The high bit of each byte that ends a varint; the lowest one ends this varint.
             let ends = !word & 0x8080_8080_8080_8080;
-            if ends != 0 {
+            let len = (ends.trailing_zeros() / 8 + 1) as usize;
+            if ends != 0 && len <= rest.len() {
                 // The varint's bytes, without their continuation bits.
                 let mut n = word & (ends ^ (ends - 1)) & 0x7f7f_7f7f_7f7f_7f7f;
                 n = (n & 0x007f_007f_007f_007f) | ((n & 0x7f00_7f00_7f00_7f00) >> 1);
                 n = (n & 0x0000_3fff_0000_3fff) | ((n & 0x3fff_0000_3fff_0000) >> 2);
                 n = (n & 0x0000_0000_0fff_ffff) | ((n & 0x0fff_ffff_0000_0000) >> 4);
-                self.pos += (ends.trailing_zeros() / 8 + 1) as usize;
+                self.pos += len;
                 return Ok(unzigzag(n));
             }
         }

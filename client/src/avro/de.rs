@@ -111,6 +111,24 @@ impl<'de, 'p, 'i, I: Input<'de>> De<'p, 'i, I> {
         }
     }
 
+    #[inline]
+    fn array<V: Visitor<'de>>(
+        mut self,
+        items: OpId,
+        empty: bool,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let mut seq = SeqDe { de: self.with(items), left: 0, empty, done: false };
+        seq.de.input.with(|r| r.enter())?;
+        // The first block's count is read up front so that the visitor's size hint is right
+        // and a `Vec` is allocated once.
+        seq.more()?;
+        let value = visitor.visit_seq(&mut seq)?;
+        seq.drain()?;
+        seq.de.input.with(|r| r.leave());
+        Ok(value)
+    }
+
     fn with(&mut self, op: OpId) -> De<'p, '_, I> {
         De { plan: self.plan, op, input: self.input }
     }
@@ -163,20 +181,7 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
             }
             Op::Enum(symbols) => visitor.visit_str(self.input.with(|r| symbol(r, symbols))?),
             Op::Array { items, items_may_be_empty } => {
-                let mut seq = SeqDe {
-                    de: self.with(*items),
-                    left: 0,
-                    empty: *items_may_be_empty,
-                    done: false,
-                };
-                seq.de.input.with(|r| r.enter())?;
-                // The first block's count is read up front so that the visitor's size hint
-                // is right and a `Vec` is allocated once.
-                seq.more()?;
-                let value = visitor.visit_seq(&mut seq)?;
-                seq.drain()?;
-                seq.de.input.with(|r| r.leave());
-                Ok(value)
+                self.array(*items, *items_may_be_empty, visitor)
             }
             Op::Map(values) => {
                 let mut map = MapDe { de: self.with(*values), left: 0, done: false };
@@ -272,6 +277,9 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
                     bytes.iter().copied(),
                 ))
             }),
+            Op::Array { items, items_may_be_empty } => {
+                self.array(*items, *items_may_be_empty, visitor)
+            }
             _ => self.deserialize_any(visitor),
         }
     }
