@@ -23,6 +23,11 @@ pub(crate) fn write_long(value: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(&buf[..=len]);
 }
 
+#[inline]
+fn unzigzag(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ -((n & 1) as i64)
+}
+
 pub(crate) fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     write_long(bytes.len() as i64, out);
     out.extend_from_slice(bytes);
@@ -64,24 +69,62 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
+    /// A zig-zag varint. One-byte values (small numbers, lengths, union and enum indexes) take
+    /// the inlined path; longer ones a loop kept out of line.
     #[inline]
     pub(crate) fn long(&mut self) -> Result<i64, CodecError> {
-        let mut n: u64 = 0;
-        let mut shift = 0;
-        loop {
-            let Some(&byte) = self.buf.get(self.pos) else {
-                return Err(CodecError::new("input ends inside a varint"));
-            };
-            self.pos += 1;
-            n |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(((n >> 1) as i64) ^ -((n & 1) as i64));
+        match self.buf.get(self.pos) {
+            Some(&byte) if byte < 0x80 => {
+                self.pos += 1;
+                Ok(unzigzag(u64::from(byte)))
             }
-            shift += 7;
-            if shift > 63 {
-                return Err(CodecError::new("varint is longer than 10 bytes"));
+            _ => self.long_slow(),
+        }
+    }
+
+    /// A varint of up to 10 bytes (bits past the 64th are dropped, as other readers do). With
+    /// eight bytes in view, the ones of the varint are found and their 7-bit groups packed
+    /// without a loop.
+    #[inline(never)]
+    fn long_slow(&mut self) -> Result<i64, CodecError> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        if !rest.is_empty() {
+            // Near the end of the input the word is padded with zeros, which a varint that
+            // runs into them must not be taken to end in.
+            let word = match rest.first_chunk::<8>() {
+                Some(chunk) => u64::from_le_bytes(*chunk),
+                None => {
+                    let mut padded = [0u8; 8];
+                    padded[..rest.len()].copy_from_slice(rest);
+                    u64::from_le_bytes(padded)
+                }
+            };
+            // The high bit of each byte that ends a varint; the lowest one ends this varint.
+            let ends = !word & 0x8080_8080_8080_8080;
+            let len = (ends.trailing_zeros() / 8 + 1) as usize;
+            if ends != 0 && len <= rest.len() {
+                // The varint's bytes, without their continuation bits.
+                let mut n = word & (ends ^ (ends - 1)) & 0x7f7f_7f7f_7f7f_7f7f;
+                n = (n & 0x007f_007f_007f_007f) | ((n & 0x7f00_7f00_7f00_7f00) >> 1);
+                n = (n & 0x0000_3fff_0000_3fff) | ((n & 0x3fff_0000_3fff_0000) >> 2);
+                n = (n & 0x0000_0000_0fff_ffff) | ((n & 0x0fff_ffff_0000_0000) >> 4);
+                self.pos += len;
+                return Ok(unzigzag(n));
             }
         }
+        let mut n: u64 = 0;
+        for (i, &byte) in rest.iter().take(10).enumerate() {
+            n |= u64::from(byte & 0x7f) << (7 * i);
+            if byte & 0x80 == 0 {
+                self.pos += i + 1;
+                return Ok(unzigzag(n));
+            }
+        }
+        Err(CodecError::new(if rest.len() >= 10 {
+            "varint is longer than 10 bytes"
+        } else {
+            "input ends inside a varint"
+        }))
     }
 
     #[inline]
@@ -92,33 +135,36 @@ impl<'a> Reader<'a> {
 
     #[inline]
     pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], CodecError> {
-        if len > self.remaining() {
-            return Err(CodecError::new(format!(
-                "length {len} exceeds the {} bytes left",
-                self.remaining()
-            )));
+        match self.pos.checked_add(len).and_then(|end| Some((end, self.buf.get(self.pos..end)?))) {
+            Some((end, bytes)) => {
+                self.pos = end;
+                Ok(bytes)
+            }
+            None => Err(self.too_long(len as i64, "exceeds")),
         }
-        let bytes = &self.buf[self.pos..self.pos + len];
-        self.pos += len;
-        Ok(bytes)
     }
 
-    /// A length prefix, checked against the input left.
-    #[inline]
-    pub(crate) fn len(&mut self) -> Result<usize, CodecError> {
-        let len = self.long()?;
-        usize::try_from(len).ok().filter(|&len| len <= self.remaining()).ok_or_else(|| {
-            CodecError::new(format!(
-                "length {len} is negative or exceeds the {} bytes left",
-                self.remaining()
-            ))
-        })
-    }
-
+    /// A length-prefixed run of bytes, the length checked against the input left.
     #[inline]
     pub(crate) fn bytes(&mut self) -> Result<&'a [u8], CodecError> {
-        let len = self.len()?;
-        self.take(len)
+        let len = self.long()?;
+        let bytes = usize::try_from(len)
+            .ok()
+            .and_then(|len| self.pos.checked_add(len))
+            .and_then(|end| Some((end, self.buf.get(self.pos..end)?)));
+        match bytes {
+            Some((end, bytes)) => {
+                self.pos = end;
+                Ok(bytes)
+            }
+            None => Err(self.too_long(len, "is negative or exceeds")),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_long(&self, len: i64, what: &str) -> CodecError {
+        CodecError::new(format!("length {len} {what} the {} bytes left", self.remaining()))
     }
 
     #[inline]
@@ -128,25 +174,32 @@ impl<'a> Reader<'a> {
     }
 
     #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], CodecError> {
+        match self.buf.get(self.pos..).and_then(|rest| rest.first_chunk::<N>()) {
+            Some(&array) => {
+                self.pos += N;
+                Ok(array)
+            }
+            None => Err(self.too_long(N as i64, "exceeds")),
+        }
+    }
+
+    #[inline]
     pub(crate) fn float(&mut self) -> Result<f32, CodecError> {
-        let bytes = self.take(4)?;
-        Ok(f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+        Ok(f32::from_le_bytes(self.array()?))
     }
 
     #[inline]
     pub(crate) fn double(&mut self) -> Result<f64, CodecError> {
-        let bytes = self.take(8)?;
-        let mut array = [0u8; 8];
-        array.copy_from_slice(bytes);
-        Ok(f64::from_le_bytes(array))
+        Ok(f64::from_le_bytes(self.array()?))
     }
 
     #[inline]
     pub(crate) fn boolean(&mut self) -> Result<bool, CodecError> {
-        match self.take(1)?[0] {
-            0 => Ok(false),
-            1 => Ok(true),
-            other => Err(CodecError::new(format!("boolean byte is {other}, not 0 or 1"))),
+        match self.array::<1>()? {
+            [0] => Ok(false),
+            [1] => Ok(true),
+            [other] => Err(CodecError::new(format!("boolean byte is {other}, not 0 or 1"))),
         }
     }
 

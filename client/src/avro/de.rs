@@ -9,7 +9,7 @@ use super::CodecError;
 use super::binary::Reader;
 use super::decimal::{Decimal, Unscaled};
 use super::json::skip;
-use super::plan::{Op, OpId, Plan, Step};
+use super::plan::{Op, OpId, Plan, Record, Step};
 
 /// Where the bytes come from: the record itself (strings and bytes borrowed for `'de`), or a
 /// pre-encoded default owned by the plan (copied, since it does not live for `'de`).
@@ -94,8 +94,61 @@ impl<'de, 'p, 'i, I: Input<'de>> De<'p, 'i, I> {
         }
     }
 
+    /// `deserialize_str` where the position is not a plain string: only a date/time position
+    /// converts (to its text); the rest reads as any value would.
+    #[inline(never)]
+    fn str_otherwise<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.resolve()? {
+            Op::String => self.input.visit_str(visitor),
+            Op::Temporal { long, logical } => {
+                let count = match long {
+                    true => self.input.with(|r| r.long())?,
+                    false => i64::from(self.input.with(|r| r.int())?),
+                };
+                visitor.visit_string(super::temporal::format(*logical, count)?)
+            }
+            _ => de::Deserializer::deserialize_any(self, visitor),
+        }
+    }
+
+    #[inline]
+    fn array<V: Visitor<'de>>(
+        mut self,
+        items: OpId,
+        empty: bool,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let mut seq = SeqDe { de: self.with(items), left: 0, empty, done: false };
+        seq.de.input.with(|r| r.enter())?;
+        // The first block's count is read up front so that the visitor's size hint is right
+        // and a `Vec` is allocated once.
+        seq.more()?;
+        let value = visitor.visit_seq(&mut seq)?;
+        seq.drain()?;
+        seq.de.input.with(|r| r.leave());
+        Ok(value)
+    }
+
     fn with(&mut self, op: OpId) -> De<'p, '_, I> {
         De { plan: self.plan, op, input: self.input }
+    }
+
+    /// A record as a map from the reader's field names to values; `keys` are the positions of
+    /// its fields in the struct's `fields` (see [`FieldKey`]).
+    #[inline]
+    fn record<V: Visitor<'de>>(
+        self,
+        record: &'p Record,
+        keys: Option<&'p [u32]>,
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let steps = &record.steps;
+        let mut record = RecordDe { plan: self.plan, input: self.input, steps, keys, next: 0 };
+        record.input.with(|r| r.enter())?;
+        let value = visitor.visit_map(&mut record)?;
+        record.drain()?;
+        record.input.with(|r| r.leave());
+        Ok(value)
     }
 }
 
@@ -128,34 +181,18 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
             }
             Op::Enum(symbols) => visitor.visit_str(self.input.with(|r| symbol(r, symbols))?),
             Op::Array { items, items_may_be_empty } => {
-                let mut seq = SeqDe {
-                    de: self.with(*items),
-                    left: 0,
-                    empty: *items_may_be_empty,
-                    done: false,
-                };
-                seq.de.input.with(|r| r.enter())?;
-                let value = visitor.visit_seq(&mut seq)?;
-                seq.drain()?;
-                seq.de.input.with(|r| r.leave());
-                Ok(value)
+                self.array(*items, *items_may_be_empty, visitor)
             }
             Op::Map(values) => {
                 let mut map = MapDe { de: self.with(*values), left: 0, done: false };
                 map.de.input.with(|r| r.enter())?;
+                map.more()?;
                 let value = visitor.visit_map(&mut map)?;
                 map.drain()?;
                 map.de.input.with(|r| r.leave());
                 Ok(value)
             }
-            Op::Record(steps) => {
-                let mut record = RecordDe { plan: self.plan, input: self.input, steps, next: 0 };
-                record.input.with(|r| r.enter())?;
-                let value = visitor.visit_map(&mut record)?;
-                record.drain()?;
-                record.input.with(|r| r.leave());
-                Ok(value)
-            }
+            Op::Record(record) => self.record(record, None, visitor),
             Op::ReaderUnion(branch) => {
                 if branch.null {
                     visitor.visit_unit()
@@ -240,6 +277,9 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
                     bytes.iter().copied(),
                 ))
             }),
+            Op::Array { items, items_may_be_empty } => {
+                self.array(*items, *items_may_be_empty, visitor)
+            }
             _ => self.deserialize_any(visitor),
         }
     }
@@ -278,24 +318,63 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         true
     }
 
-    fn deserialize_str<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
-        // Only a date/time position converts; the rest reads as any value would.
-        match self.resolve()? {
-            // The common case first, without going through `deserialize_any` again.
+    #[inline]
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        // The common case inline, the rest out of line.
+        match self.plan.op(self.op) {
             Op::String => self.input.visit_str(visitor),
-            Op::Temporal { long, logical } => {
-                let count = match long {
-                    true => self.input.with(|r| r.long())?,
-                    false => i64::from(self.input.with(|r| r.int())?),
-                };
-                visitor.visit_string(super::temporal::format(*logical, count)?)
-            }
+            _ => self.str_otherwise(visitor),
+        }
+    }
+
+    #[inline]
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        self.deserialize_str(visitor)
+    }
+
+    // The primitives a struct's fields mostly are: when the plan's instruction is the plain
+    // one, read it here, inlined into the struct's visitor; anything else (a union, a promotion,
+    // a logical type) goes through `deserialize_any`.
+
+    #[inline]
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Boolean => visitor.visit_bool(self.input.with(|r| r.boolean())?),
             _ => self.deserialize_any(visitor),
         }
     }
 
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
-        self.deserialize_str(visitor)
+    #[inline]
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Int => visitor.visit_i32(self.input.with(|r| r.int())?),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    #[inline]
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Long => visitor.visit_i64(self.input.with(|r| r.long())?),
+            Op::IntAsLong => visitor.visit_i64(i64::from(self.input.with(|r| r.int())?)),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    #[inline]
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Float => visitor.visit_f32(self.input.with(|r| r.float())?),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    #[inline]
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.plan.op(self.op) {
+            Op::Double => visitor.visit_f64(self.input.with(|r| r.double())?),
+            _ => self.deserialize_any(visitor),
+        }
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value, CodecError> {
@@ -333,9 +412,27 @@ impl<'de, I: Input<'de>> de::Deserializer<'de> for De<'_, '_, I> {
         self.deserialize_any(visitor)
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        mut self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let mut op = self.resolve()?;
+        if let Op::ReaderUnion(branch) = op
+            && !branch.null
+        {
+            self.op = branch.inner;
+            op = self.resolve()?;
+        }
+        match op {
+            Op::Record(record) => self.record(record, record.keys(fields), visitor),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char unit
-        unit_struct tuple_struct map struct identifier ignored_any
+        i8 i16 u8 u16 u32 u64 char unit unit_struct tuple_struct map identifier ignored_any
     }
 }
 
@@ -486,13 +583,15 @@ struct RecordDe<'p, 'i, I> {
     plan: &'p Plan,
     input: &'i mut I,
     steps: &'p [Step],
+    /// Each step's field position in the struct's `fields`, when known.
+    keys: Option<&'p [u32]>,
     next: usize,
 }
 
-impl<'de, I: Input<'de>> RecordDe<'_, '_, I> {
+impl<'de, 'p, I: Input<'de>> RecordDe<'p, '_, I> {
     /// Moves past writer-only fields to the next field the reader sees.
     #[inline]
-    fn advance(&mut self) -> Result<Option<&Step>, CodecError> {
+    fn advance(&mut self) -> Result<Option<&'p Step>, CodecError> {
         while let Some(step) = self.steps.get(self.next) {
             match step {
                 Step::Skip(node) => {
@@ -534,7 +633,8 @@ impl<'de, I: Input<'de>> de::MapAccess<'de> for &mut RecordDe<'_, '_, I> {
             Some(Step::Read { name, .. } | Step::Default { name, .. }) => name,
             Some(Step::Skip(_)) => return Err(CodecError::new("plan stopped on a skipped field")),
         };
-        seed.deserialize(StrDeserializer::<CodecError>::new(name)).map(Some)
+        let position = self.keys.and_then(|keys| keys.get(self.next).copied());
+        seed.deserialize(FieldKey { name, position }).map(Some)
     }
 
     #[inline]
@@ -609,9 +709,60 @@ impl<'de, I: Input<'de>> de::VariantAccess<'de> for De<'_, '_, I> {
 
     fn struct_variant<V: Visitor<'de>>(
         self,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, CodecError> {
-        de::Deserializer::deserialize_any(self, visitor)
+        de::Deserializer::deserialize_struct(self, "", fields, visitor)
+    }
+}
+
+/// A record field's name as a map key. A struct's field is named by its position in the
+/// struct's `fields` where that is known to mean the same: serde's derive gives each struct a
+/// `__FieldVisitor` whose `visit_u64(i)` is the `i`th name of `fields` (when the struct has no
+/// aliases, which `fields` would list too: [`Record::keys`] requires the record's fields to be
+/// exactly `fields`). The name is then not compared against every field's name in turn. Any
+/// other key visitor gets the name, as `StrDeserializer` would give it.
+struct FieldKey<'a> {
+    name: &'a str,
+    position: Option<u32>,
+}
+
+/// Whether `V` is the field-identifier visitor that serde's derive writes for a struct.
+#[inline]
+fn is_derived_field_visitor<V>() -> bool {
+    std::any::type_name::<V>().ends_with("::__FieldVisitor")
+}
+
+impl<'de> de::Deserializer<'de> for FieldKey<'_> {
+    type Error = CodecError;
+
+    #[inline]
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        match self.position {
+            Some(position) if is_derived_field_visitor::<V>() => {
+                visitor.visit_u64(u64::from(position))
+            }
+            _ => visitor.visit_str(self.name),
+        }
+    }
+
+    #[inline]
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CodecError> {
+        de::Deserializer::deserialize_any(StrDeserializer::<CodecError>::new(self.name), visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, CodecError> {
+        let key = StrDeserializer::<CodecError>::new(self.name);
+        de::Deserializer::deserialize_enum(key, name, variants, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct ignored_any
     }
 }

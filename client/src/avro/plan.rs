@@ -3,7 +3,7 @@
 //! of decode instructions. The deserializer then runs the plan without looking at either schema.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::decimal::Decimal;
 use super::json::encode_json;
@@ -57,7 +57,7 @@ pub(crate) enum Op {
         items_may_be_empty: bool,
     },
     Map(OpId),
-    Record(Box<[Step]>),
+    Record(Box<Record>),
     /// The writer wrote a union: read the branch index, go on with that branch's plan.
     WriterUnion(Box<[OpId]>),
     /// The reader expects a union (an `Option`, a data-carrying enum) and this is its branch.
@@ -79,6 +79,61 @@ pub(crate) struct ReaderBranch {
     /// The reader union is `["null", this]`: an `Option` needs no union context past `Some`.
     pub(crate) alone: bool,
     pub(crate) inner: OpId,
+}
+
+#[derive(Debug)]
+pub(crate) struct Record {
+    pub(crate) steps: Box<[Step]>,
+    /// The reader's field names in the order the steps present them, against the `fields` of
+    /// the type that deserializes the record (see [`Record::keys`]).
+    keys: OnceLock<Keys>,
+}
+
+/// For one `fields` list (told apart by address: a `&'static` list never changes), the
+/// position in it of each step's field, or `None` when the lists do not match one for one.
+#[derive(Debug)]
+struct Keys {
+    fields: (usize, usize),
+    positions: Option<Box<[u32]>>,
+}
+
+impl Record {
+    fn new(steps: Vec<Step>) -> Record {
+        Record { steps: steps.into(), keys: OnceLock::new() }
+    }
+
+    /// Each step's position in `fields` (the names a struct passes to `deserialize_struct`),
+    /// when the reader's fields are exactly `fields`, in any order; `None` otherwise. Computed
+    /// once for the first `fields` seen; another list is never matched (and gets `None`).
+    #[inline]
+    pub(crate) fn keys(&self, fields: &'static [&'static str]) -> Option<&[u32]> {
+        let id = (fields.as_ptr() as usize, fields.len());
+        let keys =
+            self.keys.get_or_init(|| Keys { fields: id, positions: self.match_fields(fields) });
+        if keys.fields == id { keys.positions.as_deref() } else { None }
+    }
+
+    #[cold]
+    fn match_fields(&self, fields: &[&str]) -> Option<Box<[u32]>> {
+        let mut seen = vec![false; fields.len()];
+        let mut found = 0;
+        let mut positions = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            let position = match step {
+                Step::Read { name, .. } | Step::Default { name, .. } => {
+                    let position = fields.iter().position(|f| **f == **name)?;
+                    if std::mem::replace(&mut seen[position], true) {
+                        return None;
+                    }
+                    found += 1;
+                    position
+                }
+                Step::Skip(_) => 0,
+            };
+            positions.push(u32::try_from(position).ok()?);
+        }
+        (found == fields.len()).then(|| positions.into())
+    }
 }
 
 #[derive(Debug)]
@@ -110,6 +165,7 @@ impl Plan {
         Ok(Plan { ops, root, writer })
     }
 
+    #[inline]
     pub(crate) fn op(&self, id: OpId) -> &Op {
         &self.ops[id as usize]
     }
@@ -303,7 +359,7 @@ impl Builder<'_> {
                         bytes: bytes.into(),
                     });
                 }
-                self.ops[id as usize] = Op::Record(steps.into());
+                self.ops[id as usize] = Op::Record(Box::new(Record::new(steps)));
                 return Ok(id);
             }
             _ => {

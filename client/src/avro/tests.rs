@@ -837,3 +837,299 @@ fn uuid_on_fixed_and_bytes_goes_as_its_16_bytes() {
         assert!(error.contains("is not a uuid"), "{text}: {error}");
     }
 }
+
+/// The varint reader against a byte-at-a-time reference, at every length, with the input
+/// ending right after the varint (the loop) and with more bytes after it (eight bytes in view).
+#[test]
+fn varints_read_at_every_length_and_fail_cleanly() {
+    use super::binary::{Reader, write_long};
+
+    fn reference(bytes: &[u8]) -> Option<(i64, usize)> {
+        let mut n: u64 = 0;
+        for (i, &byte) in bytes.iter().take(10).enumerate() {
+            n |= u64::from(byte & 0x7f).checked_shl(7 * i as u32).unwrap_or(0);
+            if byte & 0x80 == 0 {
+                return Some((((n >> 1) as i64) ^ -((n & 1) as i64), i + 1));
+            }
+        }
+        None
+    }
+
+    let mut values = vec![0, -1, 1, 63, -64, 64, -65, i64::MAX, i64::MIN, i64::MAX - 1];
+    for shift in 0..64 {
+        let power = 1i64 << shift;
+        let below = power.wrapping_sub(1);
+        values.extend([
+            power,
+            power.wrapping_neg(),
+            below,
+            power.wrapping_add(1),
+            below.wrapping_neg(),
+        ]);
+    }
+    for value in values {
+        let mut bytes = Vec::new();
+        write_long(value, &mut bytes);
+        for padding in [0, 1, 7, 9] {
+            let mut input = bytes.clone();
+            input.extend(std::iter::repeat_n(0xffu8, padding));
+            let mut reader = Reader::new(&input);
+            assert_eq!(reader.long().unwrap(), value, "{input:02x?}");
+            assert_eq!(reader.pos, bytes.len(), "{input:02x?}");
+            assert_eq!(reference(&input), Some((value, bytes.len())));
+        }
+        // Cut short: an error, whatever follows.
+        for len in 0..bytes.len() {
+            let error = Reader::new(&bytes[..len]).long().unwrap_err().to_string();
+            assert!(error.contains("input ends inside a varint"), "{error}");
+        }
+    }
+    // Ten bytes are the most; the tenth's bits past the 64th are dropped, as the reference does.
+    for last in [0x00, 0x01, 0x7f] {
+        let mut input = vec![0xff; 9];
+        input.push(last);
+        input.extend([0x00; 4]);
+        let mut reader = Reader::new(&input);
+        assert_eq!(Some((reader.long().unwrap(), reader.pos)), reference(&input));
+    }
+    for input in [vec![0x80; 11], vec![0xff; 10], [vec![0x80; 10], vec![0x00]].concat()] {
+        let error = Reader::new(&input).long().unwrap_err().to_string();
+        assert!(error.contains("longer than 10 bytes"), "{input:02x?}: {error}");
+    }
+    // Overlong encodings of small numbers are read, as the specification's readers do.
+    let mut reader = Reader::new(&[0x82, 0x80, 0x80, 0x00, 0x05]);
+    assert_eq!((reader.long().unwrap(), reader.pos), (1, 4));
+    // Lengths, floats and booleans past the end are errors too.
+    assert!(Reader::new(&[0x06, b'a']).bytes().is_err());
+    assert!(Reader::new(&[0x01, b'a']).bytes().is_err());
+    assert!(
+        Reader::new(&[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).bytes().is_err()
+    );
+    assert!(Reader::new(&[0; 3]).float().is_err());
+    assert!(Reader::new(&[0; 7]).double().is_err());
+    assert!(Reader::new(&[]).boolean().is_err());
+    assert_eq!(Reader::new(&[0, 0, 0x80, 0x3f]).float().unwrap(), 1.0);
+}
+
+/// A struct's fields are named to its derived field visitor by position when the record's
+/// fields are exactly the struct's; every other shape still goes by name, and all decode alike.
+mod field_keys {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub(super) struct Plain {
+        a: i64,
+        b: String,
+        c: Option<i32>,
+    }
+
+    /// `Plain`'s fields declared in another order: its `fields` list differs.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub(super) struct Reordered {
+        c: Option<i32>,
+        a: i64,
+        b: String,
+    }
+
+    /// An alias is listed in `fields` too, so positions in `fields` are not field indexes.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub(super) struct Aliased {
+        #[serde(alias = "x")]
+        a: i64,
+        b: String,
+        c: Option<i32>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Strict {
+        a: i64,
+        #[serde(skip)]
+        skipped: u8,
+        b: String,
+        c: Option<i32>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "UPPERCASE")]
+    pub(super) struct Upper {
+        a: i64,
+        b: String,
+        c: Option<i32>,
+    }
+
+    /// Written by hand as serde's documentation shows: its field visitor knows names only.
+    #[derive(Debug, Clone, PartialEq)]
+    pub(super) struct ByHand {
+        a: i64,
+        b: String,
+        c: Option<i32>,
+    }
+
+    impl<'de> Deserialize<'de> for ByHand {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByHand, D::Error> {
+            enum Field {
+                A,
+                B,
+                C,
+            }
+            impl<'de> Deserialize<'de> for Field {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Field, D::Error> {
+                    struct FieldVisitor;
+                    impl serde::de::Visitor<'_> for FieldVisitor {
+                        type Value = Field;
+                        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                            f.write_str("`a`, `b` or `c`")
+                        }
+                        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Field, E> {
+                            match v {
+                                "a" => Ok(Field::A),
+                                "b" => Ok(Field::B),
+                                "c" => Ok(Field::C),
+                                _ => Err(E::unknown_field(v, &["a", "b", "c"])),
+                            }
+                        }
+                    }
+                    d.deserialize_identifier(FieldVisitor)
+                }
+            }
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = ByHand;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("struct ByHand")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<ByHand, A::Error> {
+                    let (mut a, mut b, mut c) = (None, None, None);
+                    while let Some(key) = map.next_key()? {
+                        match key {
+                            Field::A => a = Some(map.next_value()?),
+                            Field::B => b = Some(map.next_value()?),
+                            Field::C => c = Some(map.next_value()?),
+                        }
+                    }
+                    let missing = serde::de::Error::missing_field;
+                    Ok(ByHand {
+                        a: a.ok_or_else(|| missing("a"))?,
+                        b: b.ok_or_else(|| missing("b"))?,
+                        c: c.ok_or_else(|| missing("c"))?,
+                    })
+                }
+            }
+            d.deserialize_struct("ByHand", &["a", "b", "c"], V)
+        }
+    }
+
+    /// A hand-written key visitor named like serde's: named by position, it says so.
+    #[derive(Debug, Clone, PartialEq)]
+    pub(super) struct Probe(pub(super) Vec<String>);
+
+    impl<'de> Deserialize<'de> for Probe {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Probe, D::Error> {
+            struct Key(String);
+            impl<'de> Deserialize<'de> for Key {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+                    #[allow(non_camel_case_types, reason = "named as serde's derive names it")]
+                    struct __FieldVisitor;
+                    impl serde::de::Visitor<'_> for __FieldVisitor {
+                        type Value = Key;
+                        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                            f.write_str("a key")
+                        }
+                        fn visit_u64<E>(self, v: u64) -> Result<Key, E> {
+                            Ok(Key(format!("#{v}")))
+                        }
+                        fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+                            Ok(Key(v.to_owned()))
+                        }
+                    }
+                    d.deserialize_identifier(__FieldVisitor)
+                }
+            }
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Probe;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("struct Probe")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Probe, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some(Key(key)) = map.next_key()? {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        keys.push(key);
+                    }
+                    Ok(Probe(keys))
+                }
+            }
+            d.deserialize_struct("Probe", &["b", "c", "a"], V)
+        }
+    }
+}
+
+#[test]
+fn struct_fields_decode_alike_by_position_or_by_name() {
+    use field_keys::*;
+
+    let schema = |names: [&str; 3]| {
+        json!({"type": "record", "name": "R", "fields": [
+            {"name": names[0], "type": "long"},
+            {"name": names[1], "type": "string"},
+            {"name": names[2], "type": ["null", "int"], "default": null}
+        ]})
+    };
+    let abc = schema(["a", "b", "c"]);
+    let expected: Plain = serde_json::from_value(json!({"a": 7, "b": "seven", "c": 77})).unwrap();
+    let mut bytes = Vec::new();
+    encode(&compiled(&abc), &expected, &mut bytes).unwrap();
+    // Twice: the positions are worked out on first use and then kept in the plan.
+    let same = plan(&abc, &abc);
+    assert_eq!(twice_on(&same, &bytes), [expected.clone(), expected.clone()]);
+    // Errors still name the field they happened in.
+    let error = decode::<Plain>(&same, &bytes[..3]).unwrap_err().to_string();
+    assert!(error.contains("at '/b'") && error.contains("exceeds"), "{error}");
+    let mut bad = bytes.clone();
+    bad[2] = 0xff;
+    let error = decode::<Plain>(&same, &bad).unwrap_err().to_string();
+    assert!(error.contains("at '/b'") && error.contains("not utf-8"), "{error}");
+    // One plan read as several types: each decodes as it would by name.
+    let reordered: Reordered = decode(&same, &bytes).unwrap();
+    assert_eq!(serde_json::to_value(reordered).unwrap(), serde_json::to_value(&expected).unwrap());
+    let aliased: Aliased = decode(&same, &bytes).unwrap();
+    assert_eq!(serde_json::to_value(aliased).unwrap(), serde_json::to_value(&expected).unwrap());
+    let strict: Strict = decode(&plan(&abc, &abc), &bytes).unwrap();
+    assert_eq!(serde_json::to_value(strict).unwrap(), json!({"a": 7, "b": "seven", "c": 77}));
+    let by_hand: ByHand = decode(&same, &bytes).unwrap();
+    assert_eq!(format!("{by_hand:?}"), r#"ByHand { a: 7, b: "seven", c: Some(77) }"#);
+    let upper = schema(["A", "B", "C"]);
+    let upper_plan = plan(&upper, &upper);
+    let upper: Upper = decode(&upper_plan, &bytes).unwrap();
+    assert_eq!(serde_json::to_value(upper).unwrap(), json!({"A": 7, "B": "seven", "C": 77}));
+    // The probe's `fields` are b, c, a: a position is the field's place in that list.
+    assert_eq!(decode::<Probe>(&plan(&abc, &abc), &bytes).unwrap().0, ["#2", "#0", "#1"]);
+    // Fields not exactly `fields` (one missing, one extra): by name.
+    let abd = schema(["a", "b", "d"]);
+    assert_eq!(decode::<Probe>(&plan(&abd, &abd), &bytes).unwrap().0, ["a", "b", "d"]);
+    // The reader lists its fields in another order than the writer, one is skipped and one is
+    // filled from its default: positions follow the reader's names.
+    let writer = json!({"type": "record", "name": "R", "fields": [
+        {"name": "b", "type": "string"},
+        {"name": "gone", "type": "string"},
+        {"name": "a", "type": "int"}
+    ]});
+    let mut bytes = Vec::new();
+    encode_json(&compiled(&writer), &json!({"b": "bee", "gone": "x", "a": 5}), &mut bytes).unwrap();
+    let evolved = plan(&writer, &abc);
+    let expected: Plain = serde_json::from_value(json!({"a": 5, "b": "bee", "c": null})).unwrap();
+    assert_eq!(twice_on(&evolved, &bytes), [expected.clone(), expected]);
+    assert_eq!(decode::<Probe>(&plan(&writer, &abc), &bytes).unwrap().0, ["#0", "#2", "#1"]);
+}
+
+fn twice_on(plan: &Plan, bytes: &[u8]) -> [field_keys::Plain; 2] {
+    [decode(plan, bytes).unwrap(), decode(plan, bytes).unwrap()]
+}
