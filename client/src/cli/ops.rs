@@ -7,7 +7,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use schemata_core::api::{ConfigUpdate, SubjectSchema};
+use schemata_core::api::{ConfigUpdate, SubjectSchema, codes};
 use schemata_core::{CompatibilityLevel, JsonPolicy, SchemaId, SchemaReference, SchemaType};
 
 use super::{CliError, Outcome, RegistryArgs};
@@ -146,8 +146,18 @@ pub(super) async fn register(
             }
             other => registry_error(other),
         })?;
-    let id =
-        client.register(&args.subject, &schema, args.normalize).await.map_err(registry_error)?;
+    let id = client.register(&args.subject, &schema, args.normalize).await.map_err(|e| {
+        let incompatible = e.error_code() == Some(codes::INCOMPATIBLE_SCHEMA);
+        match registry_error(e) {
+            // The registry's 409 message is one long line (with the old schema's text, as
+            // Confluent writes it); `check` prints each finding with its line and column.
+            CliError::Other(message) if incompatible => CliError::Other(format!(
+                "{message}\nhint: `schemata check --registry URL` over the schema files lists \
+                 each incompatibility with its file, line and column"
+            )),
+            other => other,
+        }
+    })?;
     let found = client
         .lookup(&args.subject, &schema, args.normalize, false)
         .await

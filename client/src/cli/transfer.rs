@@ -432,10 +432,13 @@ pub(super) async fn export(args: ExportArgs, registry: &RegistryArgs) -> Result<
     }
     let subjects = backup.schemas.keys().map(|(s, _)| s).collect::<std::collections::BTreeSet<_>>();
     let to = args.output.as_ref().map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let (versions, subjects) = (backup.schemas.len(), subjects.len());
+    let plural =
+        |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
     say(&format!(
-        "exported {} schema versions of {} subjects to {to}",
-        backup.schemas.len(),
-        subjects.len()
+        "exported {} of {} to {to}",
+        plural(versions, "schema version"),
+        plural(subjects, "subject")
     ))?;
     Ok(Outcome::Success)
 }
