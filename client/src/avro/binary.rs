@@ -4,13 +4,20 @@
 
 use super::CodecError;
 
-#[inline]
+/// A zig-zag varint. One-byte values (small numbers, lengths, union and enum indexes) take the
+/// inlined path; longer ones a loop kept out of line.
+#[inline(always)]
 pub(crate) fn write_long(value: i64, out: &mut Vec<u8>) {
-    let mut n = ((value << 1) ^ (value >> 63)) as u64;
+    let n = ((value << 1) ^ (value >> 63)) as u64;
     if n < 0x80 {
         out.push(n as u8);
-        return;
+    } else {
+        write_varint_slow(n, out);
     }
+}
+
+#[inline(never)]
+fn write_varint_slow(mut n: u64, out: &mut Vec<u8>) {
     // One capacity check for the whole varint rather than one per byte.
     let mut buf = [0u8; 10];
     let mut len = 0;
@@ -28,6 +35,7 @@ fn unzigzag(n: u64) -> i64 {
     ((n >> 1) as i64) ^ -((n & 1) as i64)
 }
 
+#[inline]
 pub(crate) fn write_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     write_long(bytes.len() as i64, out);
     out.extend_from_slice(bytes);

@@ -44,10 +44,23 @@ pub(crate) struct Enc<'s, 'o> {
 impl<'s, 'o> Enc<'s, 'o> {
     /// The node to write a value of `kind` with: the node itself, or for a union the branch that
     /// fits (whose index is written first).
+    /// Inlined for the common case, a position that is not a union.
+    #[inline(always)]
     fn resolve(&mut self, kind: Kind<'_>) -> Result<&'s Node, CodecError> {
+        let node = self.schema.node(self.node);
+        match node {
+            Node::Union(branches) => self.resolve_union(branches, kind),
+            _ => Ok(node),
+        }
+    }
+
+    #[inline(never)]
+    fn resolve_union(
+        &mut self,
+        branches: &'s [NodeId],
+        kind: Kind<'_>,
+    ) -> Result<&'s Node, CodecError> {
         let schema = self.schema;
-        let node = schema.node(self.node);
-        let Node::Union(branches) = node else { return Ok(node) };
         let index = pick_branch(schema, branches, kind).ok_or_else(|| {
             let names: Vec<&str> = branches.iter().map(|&b| schema.type_name(b)).collect();
             CodecError::new(format!("no branch of union {names:?} takes a {kind:?} value"))
@@ -182,6 +195,31 @@ fn uuid_bytes(text: &str) -> Result<[u8; 16], CodecError> {
         *byte = u8::from_str_radix(text, 16).map_err(|_| bad())?;
     }
     Ok(out)
+}
+
+/// Whether a field's name is `key`, compared inline: field names are short, and a call to
+/// `memcmp` per field costs more than the comparison. The first and last (overlapping) words of
+/// two names of the same length cover every byte of them.
+#[inline(always)]
+fn same_name(name: &str, key: &str) -> bool {
+    let (a, b) = (name.as_bytes(), key.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let len = a.len();
+    match len {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1],
+        4..=7 => {
+            a.first_chunk::<4>() == b.first_chunk::<4>()
+                && a.last_chunk::<4>() == b.last_chunk::<4>()
+        }
+        8..=16 => {
+            a.first_chunk::<8>() == b.first_chunk::<8>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
+        _ => a == b,
+    }
 }
 
 /// The first branch whose node satisfies `pred` (generic, so each use inlines).
@@ -788,23 +826,36 @@ impl<'s, 'o> StructEnc<'s, 'o> {
         StructEnc { schema, fields, out, next: 0, pending: None, trial: None }
     }
 
-    #[inline]
+    /// The field serde hands over next is the schema's next field, for a derived type: that
+    /// check and the write are inlined; the rest is kept out of line.
+    #[inline(always)]
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), CodecError> {
-        let fields = self.fields;
-        let schema = self.schema;
-        if self.pending.is_none() && fields.get(self.next).is_some_and(|f| f.name == key) {
-            let ty = fields[self.next].ty;
+        if self.pending.is_none()
+            && let Some(field) = self.fields.get(self.next)
+            && same_name(&field.name, key)
+        {
             self.next += 1;
             return value
-                .serialize(Enc { schema, node: ty, out: self.out })
+                .serialize(Enc { schema: self.schema, node: field.ty, out: self.out })
                 .map_err(|e| e.at_field(key));
         }
+        self.field_out_of_order(key, value)
+    }
+
+    #[inline(never)]
+    fn field_out_of_order<T: Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), CodecError> {
+        let fields = self.fields;
+        let schema = self.schema;
         // After the fast path: a trial has no fields of its own, so it never takes it.
         if let Some(trial) = &mut self.trial {
             trial.field(schema, key, value);
             return Ok(());
         }
-        let Some(position) = fields.iter().position(|f| f.name == key) else {
+        let Some(position) = fields.iter().position(|f| same_name(&f.name, key)) else {
             // A field the schema does not know (serde(flatten) extras, say) is not written.
             return Ok(());
         };
@@ -1063,5 +1114,200 @@ impl ser::Serializer for ByteSer {
         _: usize,
     ) -> Result<Self::SerializeStructVariant, CodecError> {
         Err(CodecError::new("a non-byte element of bytes is not allowed here"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+    use serde::ser::SerializeStruct;
+    use serde_json::json;
+
+    use super::*;
+    use crate::avro::binary::Reader;
+
+    fn schema() -> Compiled {
+        Compiled::from_json(&json!({
+            "type": "record", "name": "R", "fields": [
+                {"name": "a", "type": "long"},
+                {"name": "name", "type": "string"},
+                {"name": "opt", "type": ["null", "string"], "default": null},
+                {"name": "count", "type": "int", "default": 7},
+                {"name": "longer_name_x", "type": "long"}
+            ]
+        }))
+        .unwrap()
+    }
+
+    fn bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+        let schema = schema();
+        let mut out = Vec::new();
+        encode(&schema, value, &mut out).map(|()| out)
+    }
+
+    #[derive(Serialize)]
+    struct InOrder {
+        a: i64,
+        name: String,
+        opt: Option<String>,
+        count: i32,
+        longer_name_x: i64,
+    }
+
+    fn in_order() -> InOrder {
+        InOrder {
+            a: -3,
+            name: "nm".into(),
+            opt: Some("o".into()),
+            count: 300,
+            longer_name_x: 1 << 40,
+        }
+    }
+
+    /// The fields of `in_order()`, handed over in `order` (names from `in_order`'s type).
+    struct Shuffled(&'static [&'static str]);
+
+    impl Serialize for Shuffled {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let v = in_order();
+            let mut st = s.serialize_struct("R", self.0.len())?;
+            for &key in self.0 {
+                match key {
+                    "a" => st.serialize_field(key, &v.a)?,
+                    "name" => st.serialize_field(key, &v.name)?,
+                    "opt" => st.serialize_field(key, &v.opt)?,
+                    "count" => st.serialize_field(key, &v.count)?,
+                    "longer_name_x" => st.serialize_field(key, &v.longer_name_x)?,
+                    other => st.serialize_field(other, &0)?,
+                }
+            }
+            st.end()
+        }
+    }
+
+    #[test]
+    fn in_order_fields_write_the_schema_layout() {
+        let mut expected = Vec::new();
+        write_long(-3, &mut expected);
+        write_bytes(b"nm", &mut expected);
+        write_long(1, &mut expected);
+        write_bytes(b"o", &mut expected);
+        write_long(300, &mut expected);
+        write_long(1 << 40, &mut expected);
+        assert_eq!(bytes(&in_order()).unwrap(), expected);
+    }
+
+    #[test]
+    fn out_of_order_fields_are_written_in_schema_order() {
+        let expected = bytes(&in_order()).unwrap();
+        for order in [
+            &["longer_name_x", "count", "opt", "name", "a"][..],
+            &["a", "count", "name", "opt", "longer_name_x"],
+            &["name", "a", "opt", "count", "longer_name_x"],
+            &["a", "name", "opt", "longer_name_x", "count"],
+        ] {
+            assert_eq!(bytes(&Shuffled(order)).unwrap(), expected, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_dropped_and_skipped_ones_take_defaults() {
+        let expected = bytes(&in_order()).unwrap();
+        // An unknown key of a known name's length, and one differing only in its last byte.
+        let extra = &["a", "zz", "name", "namf", "opt", "count", "longer_name_y", "longer_name_x"];
+        assert_eq!(bytes(&Shuffled(extra)).unwrap(), expected);
+
+        // `opt` and `count` skipped: null and 7 from the schema's defaults.
+        let skipped = bytes(&Shuffled(&["a", "name", "longer_name_x"])).unwrap();
+        let mut expected = Vec::new();
+        write_long(-3, &mut expected);
+        write_bytes(b"nm", &mut expected);
+        write_long(0, &mut expected);
+        write_long(7, &mut expected);
+        write_long(1 << 40, &mut expected);
+        assert_eq!(skipped, expected);
+
+        let missing = bytes(&Shuffled(&["a", "opt", "count"])).unwrap_err().to_string();
+        assert!(missing.contains("/name") && missing.contains("no default"), "{missing}");
+        let twice = bytes(&Shuffled(&["a", "name", "a"])).unwrap_err().to_string();
+        assert!(twice.contains("'a' is written twice"), "{twice}");
+    }
+
+    #[test]
+    fn flattened_extras_are_matched_by_name() {
+        #[derive(Serialize)]
+        struct Flat {
+            a: i64,
+            #[serde(flatten)]
+            rest: BTreeMap<String, serde_json::Value>,
+        }
+        let rest = BTreeMap::from([
+            ("count".to_owned(), json!(300)),
+            ("longer_name_x".to_owned(), json!(1_i64 << 40)),
+            ("name".to_owned(), json!("nm")),
+            ("opt".to_owned(), json!("o")),
+            ("unknown".to_owned(), json!(1)),
+        ]);
+        assert_eq!(bytes(&Flat { a: -3, rest }).unwrap(), bytes(&in_order()).unwrap());
+    }
+
+    #[test]
+    fn errors_name_the_field_on_the_in_order_path() {
+        #[derive(Serialize)]
+        struct Wide {
+            a: i64,
+            name: String,
+            opt: Option<String>,
+            count: i64,
+            longer_name_x: i64,
+        }
+        let err = bytes(&Wide {
+            a: 0,
+            name: String::new(),
+            opt: None,
+            count: i64::MAX,
+            longer_name_x: 0,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("at '/count'") && err.contains("does not fit"), "{err}");
+        #[derive(Serialize)]
+        struct WrongType {
+            a: String,
+        }
+        let err = bytes(&WrongType { a: "x".into() }).unwrap_err().to_string();
+        assert!(err.starts_with("at '/a'"), "{err}");
+    }
+
+    #[test]
+    fn same_name_compares_every_byte() {
+        for len in 0..40 {
+            let name: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert!(same_name(&name, &name.clone()));
+            assert!(!same_name(&name, &format!("{name}a")));
+            for i in 0..len {
+                let mut other = name.clone().into_bytes();
+                other[i] = b'_';
+                let other = String::from_utf8(other).unwrap();
+                assert!(!same_name(&name, &other), "{name} vs {other}");
+            }
+        }
+    }
+
+    #[test]
+    fn varints_of_every_length_read_back() {
+        let mut values = vec![0, 1, -1, 63, -64, 64, -65, i64::MAX, i64::MIN];
+        for shift in 0..63 {
+            values.extend([1_i64 << shift, (1_i64 << shift) - 1, -(1_i64 << shift)]);
+        }
+        for value in values {
+            let mut out = vec![9];
+            write_long(value, &mut out);
+            let mut reader = Reader::new(&out[1..]);
+            assert_eq!(reader.long().unwrap(), value);
+            assert_eq!(reader.remaining(), 0);
+        }
     }
 }
