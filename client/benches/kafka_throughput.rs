@@ -24,27 +24,15 @@ use schemata::kafka::rdkafka::producer::{FutureProducer, FutureRecord};
 use schemata::kafka::rdkafka::{Offset, TopicPartitionList};
 use schemata::kafka::{Bytes, Consumer, ConsumerBuilder, Producer, ProducerBuilder};
 use schemata::{AvroDeserializer, AvroSerializer, RegistryClient, SerializerConfig};
-use serde::{Deserialize, Serialize};
 
 /// Records per iteration: enough that per-batch waits (linger, fetch) are amortized.
 const BATCH: usize = 2_000;
 /// Every wait in the setup is bounded by this.
 const WAIT: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
-#[schemata(namespace = "bench")]
-struct Event10 {
-    id: i64,
-    user: String,
-    amount: f64,
-    count: i32,
-    active: bool,
-    email: Option<String>,
-    tags: Vec<String>,
-    country: String,
-    score: f32,
-    ts: i64,
-}
+#[path = "common/events.rs"]
+mod events;
+use events::Event10;
 
 fn event(id: i64) -> Event10 {
     Event10 {
