@@ -11,19 +11,15 @@ use std::hint::black_box;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::response::Response;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use schemata::kafka::rdkafka::Message as _;
 use schemata::kafka::rdkafka::consumer::{Consumer as _, StreamConsumer};
 use schemata::kafka::rdkafka::producer::{FutureProducer, FutureRecord};
 use schemata::kafka::rdkafka::{Offset, TopicPartitionList};
 use schemata::kafka::{Bytes, Consumer, ConsumerBuilder, Producer, ProducerBuilder};
-use schemata::{AvroDeserializer, AvroSerializer, RegistryClient, SerializerConfig};
+use schemata::{AvroDeserializer, AvroSerializer, SerializerConfig};
 
 /// Records per iteration: enough that per-batch waits (linger, fetch) are amortized.
 const BATCH: usize = 2_000;
@@ -33,6 +29,9 @@ const WAIT: Duration = Duration::from_secs(30);
 #[path = "common/events.rs"]
 mod events;
 use events::Event10;
+#[path = "common/registry.rs"]
+mod registry;
+use registry::start_registry;
 
 fn event(id: i64) -> Event10 {
     Event10 {
@@ -95,43 +94,6 @@ fn start_broker() -> Broker {
     broker
 }
 
-/// A stand-in registry: registration hands out ids in order, ids give back their schema.
-#[derive(Debug, Default)]
-struct Registry {
-    schemas: Mutex<Vec<String>>,
-}
-
-async fn answer(State(registry): State<Arc<Registry>>, request: Request) -> Response {
-    let path = request.uri().path().to_owned();
-    let body = axum::body::to_bytes(request.into_body(), 1 << 20).await.unwrap_or_default();
-    let mut schemas = registry.schemas.lock().unwrap();
-    let json = if let Some(id) = path.strip_prefix("/schemas/ids/") {
-        let index = id.parse::<usize>().unwrap_or(0).saturating_sub(1);
-        serde_json::json!({"schema": schemas.get(index).cloned().unwrap_or_default()})
-    } else {
-        let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let text = request["schema"].as_str().unwrap_or_default().to_owned();
-        let id = match schemas.iter().position(|s| *s == text) {
-            Some(index) => index + 1,
-            None => {
-                schemas.push(text);
-                schemas.len()
-            }
-        };
-        serde_json::json!({"id": id})
-    };
-    Response::new(Body::from(json.to_string()))
-}
-
-fn start_registry(runtime: &tokio::runtime::Runtime) -> RegistryClient {
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = axum::Router::new().fallback(answer).with_state(Arc::new(Registry::default()));
-    runtime.spawn(async move { axum::serve(listener, router).await });
-    let _guard = runtime.enter();
-    RegistryClient::new(base).unwrap()
-}
-
 /// The same rdkafka settings for both sides: only the typed layer differs.
 fn producer_config(bootstrap: &str) -> ProducerBuilder {
     ProducerBuilder::new(bootstrap).linger_ms(5)
@@ -189,7 +151,7 @@ async fn raw_round(
 fn benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let broker = start_broker();
-    let client = start_registry(&runtime);
+    let (client, _) = start_registry(&runtime);
     let bootstrap = broker.bootstrap.clone();
     let (typed_topic, raw_topic) = ("bench-typed", "bench-raw");
     runtime
