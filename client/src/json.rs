@@ -2,7 +2,6 @@
 //! The serializer registers the type's JSON Schema and, by default, validates every document
 //! against it before writing, so a producer cannot publish what its own schema forbids.
 
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{PoisonError, RwLock};
 
@@ -25,7 +24,9 @@ pub struct JsonSerializer<T> {
     config: SerializerConfig,
     /// Parsed once by core, whose JSON Schema engine compiles the validator at parse time.
     schema: ParsedSchema,
-    ids: RwLock<HashMap<(String, bool), SchemaId>>,
+    /// Ids found per (topic, is_key). A list rather than a map: a serializer writes to a few
+    /// topics, and a scan needs no owned key on the hot path.
+    ids: RwLock<Vec<((String, bool), SchemaId)>>,
     _type: PhantomData<fn(&T)>,
 }
 
@@ -50,7 +51,34 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Result<()> {
+        if let Some(done) = self.serialize_cached(topic, is_key, value, out) {
+            return done;
+        }
         let id = self.id(topic, is_key).await?;
+        self.write(id, value, out)
+    }
+
+    /// As [`JsonSerializer::serialize_into`] without awaiting: `None` until an async call has
+    /// found the schema id for this topic (and always with `use_latest_version`, whose id can
+    /// change).
+    pub fn serialize_cached(
+        &self,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Option<Result<()>> {
+        let id = self.cached_id(topic, is_key)?;
+        Some(self.write(id, value, out))
+    }
+
+    fn cached_id(&self, topic: &str, is_key: bool) -> Option<SchemaId> {
+        let ids = self.ids.read().unwrap_or_else(PoisonError::into_inner);
+        ids.iter().find(|((t, k), _)| t == topic && *k == is_key).map(|(_, id)| *id)
+    }
+
+    /// Validates (when configured) and writes the framed document.
+    fn write(&self, id: SchemaId, value: &T, out: &mut Vec<u8>) -> Result<()> {
         if self.config.validate
             && let Some(schema) = self.schema.as_json()
         {
@@ -68,11 +96,8 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
         })
     }
 
+    /// The schema id for a topic on a cache miss (`serialize_into` looked in the cache first).
     async fn id(&self, topic: &str, is_key: bool) -> Result<SchemaId> {
-        let key = (topic.to_owned(), is_key);
-        if let Some(id) = self.ids.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
-            return Ok(*id);
-        }
         let config = &self.config;
         let subject = T::subject(config.strategy, topic, is_key);
         let id = if let Some(id) = config.fixed_id {
@@ -88,7 +113,10 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
             self.client.lookup_id(&subject, &self.schema, config.normalize).await?
         };
         if !config.use_latest_version {
-            self.ids.write().unwrap_or_else(PoisonError::into_inner).insert(key, id);
+            let mut ids = self.ids.write().unwrap_or_else(PoisonError::into_inner);
+            if !ids.iter().any(|((t, k), _)| t == topic && *k == is_key) {
+                ids.push(((topic.to_owned(), is_key), id));
+            }
         }
         Ok(id)
     }
@@ -229,6 +257,28 @@ fn from_slice<T: DeserializeOwned>(id: SchemaId, payload: &[u8]) -> Result<T, Fa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(serde::Serialize, crate::Schema)]
+    struct Point {
+        x: i32,
+    }
+
+    /// Once an async call found a topic's id, later documents are written without awaiting
+    /// (the Kafka producer's fast path); the key of the same topic has its own id.
+    #[test]
+    fn the_id_found_once_serves_the_non_awaiting_path() {
+        let client = RegistryClient::new("http://127.0.0.1:1").unwrap();
+        let config = SerializerConfig { fixed_id: SchemaId::new(9), ..SerializerConfig::default() };
+        let serializer = JsonSerializer::<Point>::new(client, config).unwrap();
+        let mut out = Vec::new();
+        assert!(serializer.serialize_cached("t", false, &Point { x: 1 }, &mut out).is_none());
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let first = runtime.block_on(serializer.serialize("t", false, &Point { x: 1 })).unwrap();
+        assert_eq!(first, b"\x00\x00\x00\x00\x09{\"x\":1}");
+        serializer.serialize_cached("t", false, &Point { x: 1 }, &mut out).unwrap().unwrap();
+        assert_eq!(out, first);
+        assert!(serializer.serialize_cached("t", true, &Point { x: 1 }, &mut out).is_none());
+    }
 
     #[derive(Debug, PartialEq, serde::Deserialize)]
     struct Shape {

@@ -171,13 +171,12 @@ impl<T: Schema + DeserializeOwned + Send> Decoder<T> for AvroDeserializer<T> {
 impl<T: Schema + Serialize + Sync> Encoder<T> for JsonSerializer<T> {
     fn encode_now(
         &self,
-        _topic: &str,
-        _is_key: bool,
-        _value: &T,
-        _out: &mut Vec<u8>,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
     ) -> Option<Result<(), SerdeError>> {
-        // The JSON serializer keeps its ids behind an async lookup: always the async path.
-        None
+        self.serialize_cached(topic, is_key, value, out)
     }
 
     fn encode<'a>(
