@@ -510,7 +510,10 @@ fn compatible(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    // The timeout (milliseconds per case) turns a generated schema whose self-diff runs away
+    // (seen once: over 16 minutes, not yet diagnosed) into a failure that reports the schema,
+    // instead of a test run that never ends.
+    #![proptest_config(ProptestConfig { cases: 128, timeout: 60_000, ..ProptestConfig::default() })]
 
     #[test]
     fn every_schema_is_compatible_with_itself(schema in arb_schema(), uri in draft_uri()) {
