@@ -11,10 +11,11 @@ mod parse;
 mod tests;
 
 pub use self::compat::{
-    FIXED_SIZE_MISMATCH, MISSING_ENUM_SYMBOLS, MISSING_UNION_BRANCH, NAME_MISMATCH,
-    READER_FIELD_MISSING_DEFAULT_VALUE, TYPE_MISMATCH,
+    CHECK_BUDGET_EXCEEDED, FIXED_SIZE_MISMATCH, MISSING_ENUM_SYMBOLS, MISSING_UNION_BRANCH,
+    NAME_MISMATCH, READER_FIELD_MISSING_DEFAULT_VALUE, TYPE_MISMATCH,
 };
 
+use crate::budget::{Budget, BudgetExceeded};
 use crate::compat::Finding;
 use crate::schema::{ParseError, ResolvedReference, SchemaType};
 
@@ -31,29 +32,26 @@ pub struct AvroSchema {
 
 impl AvroSchema {
     /// Parses `text`. `references` come in dependency order; each is a schema whose named types
-    /// the main schema (and later references) may use by name.
+    /// the main schema (and later references) may use by name. Within the default work budget.
     pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<AvroSchema, ParseError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ParseError::from_json(&e))?;
-        let mut parser = parse::Parser::default();
-        for reference in references {
-            let referenced: serde_json::Value =
-                serde_json::from_str(&reference.text).map_err(|e| {
-                    invalid(
-                        String::new(),
-                        format!("referenced schema '{}' is not valid JSON: {e}", reference.name),
-                    )
-                })?;
-            parser.parse_reference(&referenced).map_err(|located| {
-                invalid(
-                    located.pointer,
-                    format!("in referenced schema '{}': {}", reference.name, located.message),
-                )
-            })?;
-        }
-        let model =
-            parser.finish(&value).map_err(|located| invalid(located.pointer, located.message))?;
-        // apache-avro has the final word: what it refuses we cannot encode or decode with.
+        AvroSchema::parse_with_budget(text, references, &mut Budget::default())
+    }
+
+    /// As [`AvroSchema::parse`], spending steps from `budget`: one per JSON value of the text
+    /// and the references, one per type and per default value checked.
+    pub fn parse_with_budget(
+        text: &str,
+        references: &[ResolvedReference],
+        budget: &mut Budget,
+    ) -> Result<AvroSchema, ParseError> {
+        let mut parser = parse::Parser::with_budget(std::mem::replace(budget, Budget::new(0)));
+        let model = build_model(&mut parser, text, references);
+        *budget = std::mem::replace(&mut parser.budget, Budget::new(0));
+        // A spent budget is the reason, whatever the walk reported when it stopped.
+        budget.result(crate::budget::PARSE)?;
+        let model = model?;
+        // apache-avro has the final word: what it refuses we cannot encode or decode with. Its
+        // work is linear in the text, which the budget has already paid for value by value.
         let (apache, referenced) = apache_avro::Schema::parse_str_with_list(
             text,
             references.iter().map(|reference| reference.text.as_str()),
@@ -119,6 +117,37 @@ fn locate_apache_error(model: &model::Model, message: &str) -> Option<String> {
     })
 }
 
+/// Our walk over the references and then the text, into the model.
+fn build_model(
+    parser: &mut parse::Parser,
+    text: &str,
+    references: &[ResolvedReference],
+) -> Result<model::Model, ParseError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ParseError::from_json(&e))?;
+    for reference in references {
+        let referenced: serde_json::Value = serde_json::from_str(&reference.text).map_err(|e| {
+            invalid(
+                String::new(),
+                format!("referenced schema '{}' is not valid JSON: {e}", reference.name),
+            )
+        })?;
+        if !parser.budget.spend(crate::budget::json_values(&referenced)) {
+            return Err(invalid(String::new(), parse::BUDGET_SPENT.to_owned()));
+        }
+        parser.parse_reference(&referenced).map_err(|located| {
+            invalid(
+                located.pointer,
+                format!("in referenced schema '{}': {}", reference.name, located.message),
+            )
+        })?;
+    }
+    if !parser.budget.spend(crate::budget::json_values(&value)) {
+        return Err(invalid(String::new(), parse::BUDGET_SPENT.to_owned()));
+    }
+    parser.finish(&value).map_err(|located| invalid(located.pointer, located.message))
+}
+
 fn invalid(pointer: String, message: String) -> ParseError {
     ParseError::Invalid { schema_type: SchemaType::Avro, pointer, message }
 }
@@ -127,4 +156,14 @@ fn invalid(pointer: String, message: String) -> ParseError {
 /// stable rule id and a JSON pointer into the reader schema as written.
 pub fn can_read(reader: &AvroSchema, writer: &AvroSchema) -> Vec<Finding> {
     compat::can_read(&reader.model, &writer.model)
+}
+
+/// As [`can_read`], spending steps from `budget` (which may be shared with other checks); `Err`
+/// when it runs out, since a partial check could miss an incompatibility.
+pub fn can_read_with_budget(
+    reader: &AvroSchema,
+    writer: &AvroSchema,
+    budget: &mut Budget,
+) -> Result<Vec<Finding>, BudgetExceeded> {
+    compat::can_read_with_budget(&reader.model, &writer.model, budget)
 }

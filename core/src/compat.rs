@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::budget::{Budget, BudgetExceeded};
 use crate::schema::{Schema, SchemaType};
 use crate::{avro, json_schema};
 
@@ -195,7 +196,51 @@ pub fn check_with_policy(
     report
 }
 
-/// Every reason `reader` cannot read data written with `writer`.
+/// As [`check_with_policy`], every pairwise check spending steps from one `budget`, so that the
+/// whole check is bounded however many versions the level names; `Err` when it runs out.
+pub fn check_with_budget(
+    level: CompatibilityLevel,
+    policy: JsonPolicy,
+    new: &Schema,
+    history: &[&Schema],
+    budget: &mut Budget,
+) -> Result<Report, BudgetExceeded> {
+    let against = if level.is_transitive() { history.len() } else { history.len().min(1) };
+    let mut report = Report::default();
+    for (index, old) in history.iter().take(against).enumerate() {
+        for &direction in level.directions() {
+            let (reader, writer) = match direction {
+                Direction::Backward => (new, *old),
+                Direction::Forward => (*old, new),
+            };
+            for finding in can_read_with_budget(reader, writer, policy, budget)? {
+                report.incompatibilities.push(Incompatibility {
+                    against: index,
+                    direction,
+                    finding,
+                });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// As [`can_read`], spending steps from `budget`; `Err` when it runs out.
+pub fn can_read_with_budget(
+    reader: &Schema,
+    writer: &Schema,
+    policy: JsonPolicy,
+    budget: &mut Budget,
+) -> Result<Vec<Finding>, BudgetExceeded> {
+    match (reader.as_avro(), writer.as_avro(), reader.as_json(), writer.as_json()) {
+        (Some(r), Some(w), _, _) => avro::can_read_with_budget(r, w, budget),
+        (_, _, Some(r), Some(w)) => json_schema::can_read_with_budget(r, w, policy, budget),
+        _ => Ok(vec![type_mismatch(reader.schema_type(), writer.schema_type())]),
+    }
+}
+
+/// Every reason `reader` cannot read data written with `writer`, within the default work budget
+/// (past it, a `CHECK_BUDGET_EXCEEDED` finding).
 pub fn can_read(reader: &Schema, writer: &Schema, policy: JsonPolicy) -> Vec<Finding> {
     match (reader.as_avro(), writer.as_avro(), reader.as_json(), writer.as_json()) {
         (Some(r), Some(w), _, _) => avro::can_read(r, w),

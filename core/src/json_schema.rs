@@ -14,10 +14,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::budget::{Budget, BudgetExceeded};
 use crate::compat::{Finding, JsonPolicy};
 use crate::schema::{ParseError, ResolvedReference, SchemaType};
 
-pub use diff::{Change, ChangeKind, diff, diff_with_policy, is_compatible};
+pub use diff::{Change, ChangeKind, diff, diff_with_budget, diff_with_policy, is_compatible};
 pub use model::Draft;
 
 use model::Documents;
@@ -45,8 +46,20 @@ impl JsonSchema {
     /// Parses `text`, with `references` (in dependency order) available to `$ref` under their
     /// names. The schema is checked against its draft's meta-schema, every `$ref` must resolve,
     /// and the validator is compiled here so invalid schemas are refused at registration.
+    /// Within the default work budget.
     pub fn parse(text: &str, references: &[ResolvedReference]) -> Result<JsonSchema, ParseError> {
+        JsonSchema::parse_with_budget(text, references, &mut Budget::default())
+    }
+
+    /// As [`JsonSchema::parse`], spending steps from `budget`: one per JSON value of the text
+    /// and the references, and per document searched when a `$ref` is resolved.
+    pub fn parse_with_budget(
+        text: &str,
+        references: &[ResolvedReference],
+        budget: &mut Budget,
+    ) -> Result<JsonSchema, ParseError> {
         let root: Value = serde_json::from_str(text).map_err(|e| ParseError::from_json(&e))?;
+        let mut values = crate::budget::json_values(&root);
         let mut referenced = Vec::with_capacity(references.len());
         for reference in references {
             let value: Value = serde_json::from_str(&reference.text).map_err(|e| {
@@ -55,10 +68,16 @@ impl JsonSchema {
                     format!("referenced schema '{}' is not valid JSON: {e}", reference.name),
                 )
             })?;
+            values = values.saturating_add(crate::budget::json_values(&value));
             referenced.push((reference.name.clone(), value));
         }
-        let documents =
-            Documents::new(root, referenced).map_err(|e| invalid(&e.pointer, e.message))?;
+        // Indexing, the meta-schema check, compiling and normalizing are each a pass over the
+        // values; resolving the `$ref`s is paid for as it goes.
+        budget.spend(values);
+        budget.result(crate::budget::PARSE)?;
+        let documents = Documents::new(root, referenced, budget);
+        budget.result(crate::budget::PARSE)?;
+        let documents = documents.map_err(|e| invalid(&e.pointer, e.message))?;
         let validator = compile(&documents)?;
         Ok(JsonSchema { documents: Arc::new(documents), validator: Arc::new(validator) })
     }
@@ -109,9 +128,24 @@ impl JsonSchema {
 }
 
 /// Every reason `reader` (the update) cannot read data valid under `writer` (the original): the
-/// incompatible changes of the diff from writer to reader under `policy`.
+/// incompatible changes of the diff from writer to reader under `policy`. Within the default
+/// work budget; past it, a `CHECK_BUDGET_EXCEEDED` finding says so.
 pub fn can_read(reader: &JsonSchema, writer: &JsonSchema, policy: JsonPolicy) -> Vec<Finding> {
-    diff_with_policy(writer, reader, policy)
+    findings(diff_with_policy(writer, reader, policy), policy)
+}
+
+/// As [`can_read`], spending steps from `budget`; `Err` when it runs out.
+pub fn can_read_with_budget(
+    reader: &JsonSchema,
+    writer: &JsonSchema,
+    policy: JsonPolicy,
+    budget: &mut Budget,
+) -> Result<Vec<Finding>, BudgetExceeded> {
+    Ok(findings(diff_with_budget(writer, reader, policy, budget)?, policy))
+}
+
+fn findings(changes: Vec<Change>, policy: JsonPolicy) -> Vec<Finding> {
+    changes
         .into_iter()
         .filter(|change| !is_compatible(change.kind, policy))
         .map(|change| Finding {

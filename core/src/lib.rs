@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod avro;
+pub mod budget;
 pub mod compat;
 pub mod ids;
 pub mod json_schema;
@@ -14,6 +15,7 @@ pub mod records;
 pub mod schema;
 pub mod wire;
 
+pub use budget::{Budget, BudgetExceeded};
 pub use compat::{CompatibilityLevel, Direction, Finding, Incompatibility, JsonPolicy, Report};
 pub use ids::{SchemaId, Subject, Version};
 pub use schema::{ParseError, ReferencedSchema, Schema, SchemaReference, SchemaType};

@@ -6,6 +6,7 @@ use std::fmt;
 
 use sha2::Digest as _;
 
+use crate::budget::{self, Budget, BudgetExceeded};
 use crate::{avro, json_schema};
 
 /// The schema languages of the Confluent API. Protobuf is reserved: it parses to an error.
@@ -93,6 +94,9 @@ pub enum ParseError {
     ReferenceTooDeep { max_depth: usize },
     #[error("schema type {0} is not supported")]
     Unsupported(SchemaType),
+    /// The parse (with its references) needed more work than its budget allows.
+    #[error(transparent)]
+    BudgetExceeded(#[from] BudgetExceeded),
 }
 
 impl ParseError {
@@ -140,13 +144,35 @@ impl Schema {
         )
     }
 
-    /// As [`Schema::parse_with_references`] with an explicit reference depth limit.
+    /// As [`Schema::parse_with_references`] with an explicit reference depth limit, within the
+    /// default work budget.
     pub fn parse_with_limits(
         schema_type: SchemaType,
         text: &str,
         references: &[SchemaReference],
         lookup: &mut dyn FnMut(&SchemaReference) -> Option<ReferencedSchema>,
         max_reference_depth: usize,
+    ) -> Result<Schema, ParseError> {
+        Schema::parse_with_budget(
+            schema_type,
+            text,
+            references,
+            lookup,
+            max_reference_depth,
+            &mut Budget::default(),
+        )
+    }
+
+    /// As [`Schema::parse_with_limits`], spending steps from `budget`: one per reference looked
+    /// up, then what the language's parser spends on the text and every referenced text. Past
+    /// the budget: [`ParseError::BudgetExceeded`], which names the limit.
+    pub fn parse_with_budget(
+        schema_type: SchemaType,
+        text: &str,
+        references: &[SchemaReference],
+        lookup: &mut dyn FnMut(&SchemaReference) -> Option<ReferencedSchema>,
+        max_reference_depth: usize,
+        budget: &mut Budget,
     ) -> Result<Schema, ParseError> {
         let mut resolved = Vec::new();
         let mut resolver = Resolver {
@@ -155,11 +181,16 @@ impl Schema {
             on_path: HashSet::new(),
             done: HashSet::new(),
             out: &mut resolved,
+            budget,
         };
         resolver.resolve_all(schema_type, references, 1)?;
         let parsed = match schema_type {
-            SchemaType::Avro => Parsed::Avro(avro::AvroSchema::parse(text, &resolved)?),
-            SchemaType::Json => Parsed::Json(json_schema::JsonSchema::parse(text, &resolved)?),
+            SchemaType::Avro => {
+                Parsed::Avro(avro::AvroSchema::parse_with_budget(text, &resolved, budget)?)
+            }
+            SchemaType::Json => {
+                Parsed::Json(json_schema::JsonSchema::parse_with_budget(text, &resolved, budget)?)
+            }
             SchemaType::Protobuf => return Err(ParseError::Unsupported(schema_type)),
         };
         let normalized = match &parsed {
@@ -246,6 +277,8 @@ struct Resolver<'a> {
     on_path: HashSet<(String, i32)>,
     done: HashSet<(String, i32)>,
     out: &'a mut Vec<ResolvedReference>,
+    /// A step per reference looked up: a wide, deep graph of references is many lookups.
+    budget: &'a mut Budget,
 }
 
 impl Resolver<'_> {
@@ -263,6 +296,9 @@ impl Resolver<'_> {
         }
         for reference in references {
             let key = (reference.subject.clone(), reference.version);
+            if !self.budget.spend(1) {
+                return Err(self.budget.exceeded(budget::PARSE).into());
+            }
             if self.done.contains(&key) {
                 continue;
             }

@@ -7,10 +7,11 @@
 //! walk allocates nothing per node. The path is a stack of segments turned into a pointer only
 //! when a finding is made; message strings are only formatted when they are reported.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::model::{Kind, Model, Node, NodeId};
+use crate::budget::{self, Budget, BudgetExceeded};
 use crate::compat::Finding;
 
 /// A reader field is missing in the writer and has no default to fill it with.
@@ -25,9 +26,40 @@ pub const MISSING_UNION_BRANCH: &str = "MISSING_UNION_BRANCH";
 pub const NAME_MISMATCH: &str = "NAME_MISMATCH";
 /// Fixed types of different sizes.
 pub const FIXED_SIZE_MISMATCH: &str = "FIXED_SIZE_MISMATCH";
+/// The check ran out of its work budget: what was not compared may be incompatible, so the
+/// verdict fails closed.
+pub const CHECK_BUDGET_EXCEEDED: &str = "CHECK_BUDGET_EXCEEDED";
 
-/// Every reason `reader` cannot read data written with `writer`; empty when it can.
+/// Every reason `reader` cannot read data written with `writer`; empty when it can. Within the
+/// default budget; past it the findings end with a `CHECK_BUDGET_EXCEEDED` one.
 pub(crate) fn can_read(reader: &Model, writer: &Model) -> Vec<Finding> {
+    let mut budget = Budget::default();
+    let (mut findings, exceeded) = run(reader, writer, &mut budget);
+    if let Err(exceeded) = exceeded {
+        findings.push(Finding {
+            rule: CHECK_BUDGET_EXCEEDED,
+            path: String::new(),
+            message: format!("not compared to the end: {exceeded}"),
+        });
+    }
+    findings
+}
+
+/// As [`can_read`], spending steps from `budget`; `Err` when it runs out.
+pub(crate) fn can_read_with_budget(
+    reader: &Model,
+    writer: &Model,
+    budget: &mut Budget,
+) -> Result<Vec<Finding>, BudgetExceeded> {
+    let (findings, exceeded) = run(reader, writer, budget);
+    exceeded.map(|()| findings)
+}
+
+fn run(
+    reader: &Model,
+    writer: &Model,
+    budget: &mut Budget,
+) -> (Vec<Finding>, Result<(), BudgetExceeded>) {
     let mut checker = Checker {
         reader,
         writer,
@@ -36,9 +68,11 @@ pub(crate) fn can_read(reader: &Model, writer: &Model) -> Vec<Finding> {
         memo: HashMap::default(),
         trial: 0,
         depth: 0,
+        budget: std::mem::replace(budget, Budget::new(0)),
     };
     checker.check(reader.root, writer.root);
-    checker.findings
+    *budget = checker.budget;
+    (checker.findings, budget.result(budget::CHECK))
 }
 
 /// One step of the path from the reader's root to the node being checked.
@@ -73,6 +107,9 @@ struct Checker<'a> {
     trial: u32,
     /// How many checks are on the stack.
     depth: u32,
+    /// One step per pair of types compared (and per enum symbol looked up): wide unions of
+    /// records compare every branch with every branch, which is quadratic and can be large.
+    budget: Budget,
 }
 
 /// How many nested checks the engine performs before giving up on a pair. Parsing bounds how
@@ -84,6 +121,10 @@ const MAX_CHECK_DEPTH: u32 = 1_024;
 
 impl Checker<'_> {
     fn check(&mut self, r: NodeId, w: NodeId) -> bool {
+        if !self.budget.spend(1) {
+            // The check is abandoned; the caller reports the budget, not this verdict.
+            return false;
+        }
         if self.depth >= MAX_CHECK_DEPTH {
             self.report(TYPE_MISMATCH, |_| {
                 format!("types nest more than {MAX_CHECK_DEPTH} levels deep here; not compared")
@@ -210,14 +251,21 @@ impl Checker<'_> {
                 Kind::Enum { symbols: writer_symbols, .. },
             ) => {
                 let mut compatible = self.names_match(reader, writer);
-                let covered = writer_symbols.iter().all(|symbol| reader_symbols.contains(symbol));
+                // A set: two enums of many thousand symbols would otherwise be quadratic.
+                let steps = (reader_symbols.len() + writer_symbols.len()) as u64;
+                if !self.budget.spend(steps) {
+                    return false;
+                }
+                let readable: HashSet<&str> = reader_symbols.iter().map(String::as_str).collect();
+                let covered =
+                    writer_symbols.iter().all(|symbol| readable.contains(symbol.as_str()));
                 if !covered && default.is_none() {
                     compatible = false;
                     self.path.push(Segment::Key("symbols"));
                     self.report(MISSING_ENUM_SYMBOLS, |c| {
                         let mut missing: Vec<&str> = writer_symbols
                             .iter()
-                            .filter(|symbol| !reader_symbols.contains(symbol))
+                            .filter(|symbol| !readable.contains(symbol.as_str()))
                             .map(String::as_str)
                             .collect();
                         missing.sort_unstable();

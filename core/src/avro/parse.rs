@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use super::model::{Field, Kind, Model, Named, Node, NodeId};
+use crate::budget::Budget;
 
 /// A parse failure with the JSON pointer of the offending value in the text being parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +53,14 @@ pub(crate) struct Parser {
     /// Per node, how many levels of types it nests (0 = not measured yet), following uses of
     /// named types by name: what bounds the recursion of the checker and the printers.
     depths: Vec<u32>,
+    /// One step per type parsed and per value of a default checked; the caller also pays for
+    /// every JSON value of the texts up front. Past it the parse stops with `exhausted` set.
+    pub(crate) budget: Budget,
 }
+
+/// The message of the parse failure that a spent budget causes; the caller turns it into the
+/// typed error, which names the limit.
+pub(crate) const BUDGET_SPENT: &str = "work budget spent";
 
 /// How deeply types may nest, counting through uses of named types by name. JSON nesting alone is
 /// bounded by serde_json, but a chain of records each using the previous one by name is not, and
@@ -60,6 +68,10 @@ pub(crate) struct Parser {
 pub(crate) const MAX_TYPE_DEPTH: u32 = 256;
 
 impl Parser {
+    pub(crate) fn with_budget(budget: Budget) -> Parser {
+        Parser { budget, ..Parser::default() }
+    }
+
     /// Parses one referenced schema; its named types become available to what follows.
     pub(crate) fn parse_reference(&mut self, value: &Value) -> Result<()> {
         self.external = true;
@@ -70,12 +82,13 @@ impl Parser {
         self.check_defaults(start)
     }
 
-    /// Parses the main schema and returns the finished model.
-    pub(crate) fn finish(mut self, value: &Value) -> Result<Model> {
+    /// Parses the main schema and returns the finished model (the parser keeps only its
+    /// budget).
+    pub(crate) fn finish(&mut self, value: &Value) -> Result<Model> {
         let start = self.nodes.len();
         let root = self.parse(value, "", "")?;
         self.check_defaults(start)?;
-        Ok(Model { nodes: self.nodes, root })
+        Ok(Model { nodes: std::mem::take(&mut self.nodes), root })
     }
 
     fn push(
@@ -114,6 +127,9 @@ impl Parser {
     }
 
     fn parse(&mut self, value: &Value, namespace: &str, pointer: &str) -> Result<NodeId> {
+        if !self.budget.spend(1) {
+            return fail(pointer, BUDGET_SPENT.to_owned());
+        }
         let id = self.parse_type(value, namespace, pointer)?;
         // Named types used by name were measured when defined; a record still being defined
         // (a recursive use) is measured when it is finished.
@@ -358,6 +374,8 @@ impl Parser {
                     return fail(pointer, format!("enum '{full}' has no \"symbols\""));
                 }
                 let mut symbols: Vec<String> = Vec::new();
+                // A set beside the list: a duplicate scan of the list would be quadratic.
+                let mut distinct: HashSet<&str> = HashSet::new();
                 for (i, symbol) in
                     string_list(object.get("symbols"), &symbols_pointer)?.into_iter().enumerate()
                 {
@@ -369,7 +387,7 @@ impl Parser {
                             ),
                         );
                     }
-                    if symbols.iter().any(|s| s == symbol) {
+                    if !distinct.insert(symbol) {
                         return fail(
                             &index(&symbols_pointer, i),
                             format!("enum symbol '{symbol}' appears more than once"),
@@ -505,16 +523,27 @@ impl Parser {
 
     /// Checks the defaults of the records created since `start`, once every type they may use is
     /// known.
-    fn check_defaults(&self, start: usize) -> Result<()> {
+    fn check_defaults(&mut self, start: usize) -> Result<()> {
+        // The budget is lent out for the walk, which only reads the arena.
+        let mut budget = std::mem::replace(&mut self.budget, Budget::new(0));
+        let checked = self.check_defaults_within(start, &mut budget);
+        self.budget = budget;
+        checked
+    }
+
+    fn check_defaults_within(&self, start: usize, budget: &mut Budget) -> Result<()> {
         for node in self.nodes.iter().skip(start) {
             let (Kind::Record { fields, .. }, Some(named)) = (&node.kind, &node.named) else {
                 continue;
             };
             for (i, field) in fields.iter().enumerate() {
-                if let Some(default) = &field.default
-                    && !self.default_fits(default, field.ty)
-                {
-                    let pointer = child(&index(&child(&named.pointer, "fields"), i), "default");
+                let Some(default) = &field.default else { continue };
+                let fits = self.default_fits(default, field.ty, budget);
+                let pointer = child(&index(&child(&named.pointer, "fields"), i), "default");
+                if budget.is_exceeded() {
+                    return fail(&pointer, BUDGET_SPENT.to_owned());
+                }
+                if !fits {
                     return fail(
                         &pointer,
                         format!(
@@ -543,10 +572,18 @@ impl Parser {
     /// Whether a JSON default is a valid value of a type, as the specification encodes defaults.
     /// For unions any branch is accepted, as apache-avro and Java 1.11 accept it. Recursion only
     /// descends into the (finite) JSON value, so it terminates for recursive types too.
-    fn default_fits(&self, value: &Value, id: NodeId) -> bool {
+    fn default_fits(&self, value: &Value, id: NodeId, budget: &mut Budget) -> bool {
         let Some(node) = self.nodes.get(id as usize) else {
             return false;
         };
+        // An enum lookup scans the symbols; everything else is one step.
+        let steps = match &node.kind {
+            Kind::Enum { symbols, .. } => 1 + symbols.len() as u64,
+            _ => 1,
+        };
+        if !budget.spend(steps) {
+            return false;
+        }
         match &node.kind {
             Kind::Null => value.is_null(),
             Kind::Boolean => value.is_boolean(),
@@ -559,16 +596,16 @@ impl Parser {
             }
             Kind::Array { items } => value
                 .as_array()
-                .is_some_and(|list| list.iter().all(|v| self.default_fits(v, *items))),
+                .is_some_and(|list| list.iter().all(|v| self.default_fits(v, *items, budget))),
             Kind::Map { values } => value
                 .as_object()
-                .is_some_and(|map| map.values().all(|v| self.default_fits(v, *values))),
+                .is_some_and(|map| map.values().all(|v| self.default_fits(v, *values, budget))),
             Kind::Union { branches } => {
-                branches.iter().any(|&branch| self.default_fits(value, branch))
+                branches.iter().any(|&branch| self.default_fits(value, branch, budget))
             }
             Kind::Record { fields, .. } => value.as_object().is_some_and(|map| {
                 fields.iter().all(|field| match map.get(&field.name) {
-                    Some(v) => self.default_fits(v, field.ty),
+                    Some(v) => self.default_fits(v, field.ty, budget),
                     // A missing value takes the field's own default, which is checked on its own.
                     None => field.default.is_some(),
                 })

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::JsonSchema;
 use super::model::{Child, Documents, Draft, Node, NodeKind, is_assertion, push_segment};
+use crate::budget::{self, Budget, BudgetExceeded};
 use crate::compat::JsonPolicy;
 
 /// Declares the change kinds with their stable names and their BACKWARD classification under
@@ -208,6 +209,9 @@ change_kinds! {
     ConditionalAdded = "CONDITIONAL_ADDED", I, I;
     ConditionalRemoved = "CONDITIONAL_REMOVED", C, C;
     ConditionalChanged = "CONDITIONAL_CHANGED", I, I;
+    // The comparison ran out of its work budget: nothing past that point was compared, so the
+    // verdict fails closed.
+    CheckBudgetExceeded = "CHECK_BUDGET_EXCEEDED", I, I;
 }
 
 impl std::fmt::Display for ChangeKind {
@@ -240,17 +244,52 @@ pub fn diff(original: &JsonSchema, update: &JsonSchema) -> Vec<Change> {
     diff_with_policy(original, update, JsonPolicy::Strict)
 }
 
-/// As [`diff`], with the policy used for the diff's own sub-verdicts.
+/// As [`diff`], with the policy used for the diff's own sub-verdicts. Runs within the default
+/// work budget; past it the changes found so far end with a `CHECK_BUDGET_EXCEEDED` change, which
+/// is incompatible under every policy, so a verdict built on them fails closed.
 pub fn diff_with_policy(
     original: &JsonSchema,
     update: &JsonSchema,
     policy: JsonPolicy,
 ) -> Vec<Change> {
-    let mut differ = Differ::new(original.documents(), update.documents(), policy);
+    let mut budget = Budget::default();
+    let (mut changes, exceeded) = run(original, update, policy, &mut budget);
+    if let Err(exceeded) = exceeded {
+        changes.push(Change {
+            kind: ChangeKind::CheckBudgetExceeded,
+            path: "#".to_owned(),
+            message: format!("not compared to the end: {exceeded}"),
+        });
+    }
+    changes
+}
+
+/// As [`diff_with_policy`], spending steps from `budget` (which may be shared with other checks);
+/// `Err` when it runs out, since a partial diff could miss an incompatibility.
+pub fn diff_with_budget(
+    original: &JsonSchema,
+    update: &JsonSchema,
+    policy: JsonPolicy,
+    budget: &mut Budget,
+) -> Result<Vec<Change>, BudgetExceeded> {
+    let (changes, exceeded) = run(original, update, policy, budget);
+    exceeded.map(|()| changes)
+}
+
+fn run(
+    original: &JsonSchema,
+    update: &JsonSchema,
+    policy: JsonPolicy,
+    budget: &mut Budget,
+) -> (Vec<Change>, Result<(), BudgetExceeded>) {
+    // The differ owns the budget while it runs (it is threaded through every recursive call).
+    let lent = std::mem::replace(budget, Budget::new(0));
+    let mut differ = Differ::new(original.documents(), update.documents(), policy, lent);
     let o = original.documents().root_node();
     let u = update.documents().root_node();
     differ.compare(&o, &u, "#");
-    differ.changes
+    *budget = differ.budget;
+    (differ.changes, budget.result(budget::CHECK))
 }
 
 /// How deep comparisons nest. References are memoized so recursion terminates anyway; this
@@ -368,40 +407,73 @@ enum Side {
     Update,
 }
 
+/// Memo tables, one per direction: a `not` asks its question with the sides swapped, and the
+/// answers of the two directions must not mix.
+type PairMemo<T> = [HashMap<(String, String), T>; 2];
+
 struct Differ<'a> {
+    /// The documents of the original and the update; swapped while a `not` asks its reverse
+    /// question (`flipped` says so).
     original: &'a Documents,
     update: &'a Documents,
+    flipped: bool,
     policy: JsonPolicy,
     changes: Vec<Change>,
     /// Node pairs already compared in the current diff: a recursive schema meets the same pair
     /// again and stops there.
     visited: HashSet<(String, String)>,
-    /// Verdicts of sub-diffs, by node pair; pairs still being decided count as compatible
-    /// (a recursive structure is compatible unless some finite part of it is not).
-    verdicts: HashMap<(String, String), bool>,
-    deciding: HashSet<(String, String)>,
+    /// Verdicts of sub-diffs, by direction and node pair; pairs still being decided count as
+    /// compatible (a recursive structure is compatible unless some finite part of it is not).
+    /// Shared by both directions' questions for the whole diff: a `not` whose negated schema
+    /// leads back to the root once started a fresh differ here, which met the `not` again and
+    /// started another, each redoing everything: exponential in the number of such `not`s (two
+    /// took minutes, three never finished).
+    verdicts: PairMemo<bool>,
+    deciding: [HashSet<(String, String)>; 2],
     patterns: HashMap<String, Option<jsonschema::Validator>>,
+    /// Type sets by (whether the node is in the update's documents, node key).
     type_cache: HashMap<(bool, String), Types>,
-    /// Verdicts of `not` pairs, which run a differ with the sides swapped.
-    negations: HashMap<(String, String), bool>,
+    /// Verdicts of `not` pairs, which ask the reverse question.
+    negations: PairMemo<bool>,
     depth: usize,
+    /// Every compared pair, verdict, type set and pattern match spends a step; when the budget
+    /// is spent every call returns at once and the caller reports it.
+    budget: Budget,
 }
 
 impl<'a> Differ<'a> {
-    fn new(original: &'a Documents, update: &'a Documents, policy: JsonPolicy) -> Differ<'a> {
+    fn new(
+        original: &'a Documents,
+        update: &'a Documents,
+        policy: JsonPolicy,
+        budget: Budget,
+    ) -> Differ<'a> {
         Differ {
             original,
             update,
+            flipped: false,
             policy,
             changes: Vec::new(),
             visited: HashSet::new(),
-            verdicts: HashMap::new(),
-            deciding: HashSet::new(),
+            verdicts: [HashMap::new(), HashMap::new()],
+            deciding: [HashSet::new(), HashSet::new()],
             patterns: HashMap::new(),
             type_cache: HashMap::new(),
-            negations: HashMap::new(),
+            negations: [HashMap::new(), HashMap::new()],
             depth: 0,
+            budget,
         }
+    }
+
+    /// Index of the current direction in the memo tables.
+    fn direction(&self) -> usize {
+        usize::from(self.flipped)
+    }
+
+    /// Swaps the sides, to ask (or to stop asking) the reverse question of a `not`.
+    fn flip(&mut self) {
+        std::mem::swap(&mut self.original, &mut self.update);
+        self.flipped = !self.flipped;
     }
 
     fn docs(&self, side: Side) -> &'a Documents {
@@ -424,7 +496,7 @@ impl<'a> Differ<'a> {
     }
 
     fn compare(&mut self, o: &Node<'a>, u: &Node<'a>, path: &str) {
-        if self.depth >= MAX_DEPTH {
+        if self.depth >= MAX_DEPTH || !self.budget.spend(1) {
             return;
         }
         if !self.visited.insert((o.key.clone(), u.key.clone())) {
@@ -446,17 +518,22 @@ impl<'a> Differ<'a> {
 
     /// Whether everything valid under `o` is valid under `u`, as far as the diff can tell.
     fn accepts(&mut self, o: &Node<'a>, u: &Node<'a>) -> bool {
+        if !self.budget.spend(1) {
+            // The diff is abandoned; the verdict is never used.
+            return false;
+        }
+        let direction = self.direction();
         let key = (o.key.clone(), u.key.clone());
-        if let Some(&verdict) = self.verdicts.get(&key) {
+        if let Some(&verdict) = self.verdicts[direction].get(&key) {
             return verdict;
         }
-        if !self.deciding.insert(key.clone()) {
+        if !self.deciding[direction].insert(key.clone()) {
             return true;
         }
         let policy = self.policy;
         let verdict = self.sub_diff(o, u, "#").iter().all(|c| is_compatible(c.kind, policy));
-        self.deciding.remove(&key);
-        self.verdicts.insert(key, verdict);
+        self.deciding[direction].remove(&key);
+        self.verdicts[direction].insert(key, verdict);
         verdict
     }
 
@@ -548,7 +625,7 @@ impl<'a> Differ<'a> {
     /// per node: combined schemas that refer back to themselves would otherwise make this
     /// exponential; a node met again while its own types are being computed counts as any type.
     fn types(&mut self, side: Side, node: &Node<'a>, depth: usize) -> Types {
-        let key = (side == Side::Update, node.key.clone());
+        let key = ((side == Side::Update) != self.flipped, node.key.clone());
         if let Some(&types) = self.type_cache.get(&key) {
             return types;
         }
@@ -559,6 +636,9 @@ impl<'a> Differ<'a> {
     }
 
     fn compute_types(&mut self, side: Side, node: &Node<'a>, depth: usize) -> Types {
+        if !self.budget.spend(1) {
+            return Types::ALL;
+        }
         let mut types = match &node.kind {
             NodeKind::Bool(true) => return Types::ALL,
             NodeKind::Bool(false) => return Types::NONE,
@@ -1085,6 +1165,12 @@ impl<'a> Differ<'a> {
     /// ECMA-262 regex matching through the validator crate, so the diff and validation agree on
     /// what a pattern matches. Compiled patterns are cached for the diff's lifetime.
     fn pattern_matches(&mut self, pattern: &str, name: &str) -> bool {
+        // Compiling is paid per character, matching per step: both are linear in the pattern
+        // and the name for the regex engines the validator uses.
+        let cost = if self.patterns.contains_key(pattern) { 1 } else { 1 + pattern.len() as u64 };
+        if !self.budget.spend(cost) {
+            return false;
+        }
         let validator = self.patterns.entry(pattern.to_owned()).or_insert_with(|| {
             let schema = serde_json::json!({ "pattern": pattern });
             jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&schema).ok()
@@ -1767,16 +1853,19 @@ impl<'a> Differ<'a> {
                 // The update rejects what its negated schema accepts, so the update accepts
                 // everything the original did exactly when the new negated schema accepts no
                 // more than the old one: the question runs the other way round.
-                // The reverse question needs a differ with the sides swapped, so each node's
-                // subschemas and references resolve in its own documents.
+                // The reverse question needs the sides swapped, so each node's subschemas and
+                // references resolve in its own documents. This differ asks it with its sides
+                // flipped, so its answer (and every sub-verdict on the way) is remembered for
+                // the whole diff.
+                let direction = self.direction();
                 let key = (a.key.clone(), b.key.clone());
-                let narrowed = match self.negations.get(&key) {
+                let narrowed = match self.negations[direction].get(&key) {
                     Some(&narrowed) => narrowed,
                     None => {
-                        let mut reverse = Differ::new(self.update, self.original, self.policy);
-                        reverse.depth = self.depth;
-                        let narrowed = reverse.accepts(&b, &a);
-                        self.negations.insert(key, narrowed);
+                        self.flip();
+                        let narrowed = self.accepts(&b, &a);
+                        self.flip();
+                        self.negations[direction].insert(key, narrowed);
                         narrowed
                     }
                 };

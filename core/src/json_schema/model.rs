@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use crate::budget::Budget;
+
 /// The JSON Schema drafts we parse. `$schema` decides; a schema without one is draft 7, as in
 /// Confluent's registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -143,9 +145,12 @@ pub(crate) struct Target {
 }
 
 impl Documents {
+    /// Indexes the documents and checks that every `$ref` resolves, spending a step per
+    /// document searched; a spent budget stops the checks (the caller reports it).
     pub(crate) fn new(
         root: Value,
         referenced: Vec<(String, Value)>,
+        budget: &mut Budget,
     ) -> Result<Documents, ModelError> {
         let mut docs = Vec::with_capacity(referenced.len() + 1);
         docs.push(Document::new(String::new(), root)?);
@@ -157,7 +162,7 @@ impl Documents {
             docs.push(doc);
         }
         let documents = Documents { docs };
-        documents.check_refs()?;
+        documents.check_refs(budget)?;
         Ok(documents)
     }
 
@@ -309,11 +314,17 @@ impl Documents {
     }
 
     /// Checks that every `$ref` in every document resolves.
-    fn check_refs(&self) -> Result<(), ModelError> {
+    fn check_refs(&self, budget: &mut Budget) -> Result<(), ModelError> {
+        // Resolving searches every document for a base URI: many references times many
+        // documents is the quadratic part of parsing.
+        let per_ref = 1 + self.docs.len() as u64;
         for (index, document) in self.docs.iter().enumerate() {
             let mut refs = Vec::new();
             collect_refs(&document.value, &mut String::new(), &mut refs, 0);
             for (ptr, reference) in refs {
+                if !budget.spend(per_ref) {
+                    return Ok(());
+                }
                 if self.resolve(index, &reference).is_none() {
                     let message = if index == 0 {
                         format!("$ref '{reference}' does not resolve")
