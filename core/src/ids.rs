@@ -43,6 +43,42 @@ impl fmt::Display for Version {
     }
 }
 
+/// A version as a request names it: an exact version or the latest. Confluent's rule, the one
+/// parser every crate uses: 1..=2^31-1, `latest` (any case) or -1 (latest); anything else,
+/// version 0 included, is not a version (the registry answers 42202).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VersionSpec {
+    Latest,
+    Exact(Version),
+}
+
+impl VersionSpec {
+    /// Parses a `{version}` path segment or a command-line version; `None` when it is not one.
+    pub fn parse(raw: &str) -> Option<VersionSpec> {
+        if raw.eq_ignore_ascii_case("latest") {
+            return Some(VersionSpec::Latest);
+        }
+        VersionSpec::from_number(raw.parse::<i64>().ok()?)
+    }
+
+    /// A numeric version: -1 is the latest, 1..=2^31-1 an exact version, the rest `None`.
+    pub fn from_number(raw: i64) -> Option<VersionSpec> {
+        match raw {
+            -1 => Some(VersionSpec::Latest),
+            n => Version::new(n).map(VersionSpec::Exact),
+        }
+    }
+}
+
+impl fmt::Display for VersionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionSpec::Latest => f.write_str("latest"),
+            VersionSpec::Exact(version) => version.fmt(f),
+        }
+    }
+}
+
 /// A subject name. Confluent accepts any non-empty string without control characters; the
 /// registry enforces its own length limit on top.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -91,6 +127,32 @@ mod tests {
             &[("orders-value", true), ("", false), ("a\nb", false), ("ünïcode", true)];
         for &(name, ok) in cases {
             assert_eq!(Subject::new(name).is_some(), ok, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn version_specs_follow_confluent() {
+        let cases: &[(&str, Option<VersionSpec>)] = &[
+            ("1", Some(VersionSpec::Exact(Version(1)))),
+            ("2147483647", Some(VersionSpec::Exact(Version(2147483647)))),
+            ("latest", Some(VersionSpec::Latest)),
+            ("LATEST", Some(VersionSpec::Latest)),
+            ("-1", Some(VersionSpec::Latest)),
+            ("0", None),
+            ("-2", None),
+            ("2147483648", None),
+            ("99999999999999999999", None),
+            ("one", None),
+            ("", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(VersionSpec::parse(raw), *expected, "{raw:?}");
+            if let Some(spec) = expected
+                && *raw != "LATEST"
+                && *raw != "-1"
+            {
+                assert_eq!(spec.to_string(), *raw);
+            }
         }
     }
 }

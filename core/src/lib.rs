@@ -17,5 +17,5 @@ pub mod wire;
 
 pub use budget::{Budget, BudgetExceeded};
 pub use compat::{CompatibilityLevel, Direction, Finding, Incompatibility, JsonPolicy, Report};
-pub use ids::{SchemaId, Subject, Version};
+pub use ids::{SchemaId, Subject, Version, VersionSpec};
 pub use schema::{ParseError, ReferencedSchema, Schema, SchemaReference, SchemaType};

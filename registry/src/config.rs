@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::core::Limits;
+use crate::limits::Limits;
 
 /// Where the registry keeps its records.
 #[derive(Debug, Clone, PartialEq, Eq)]

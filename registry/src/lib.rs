@@ -3,11 +3,17 @@
 //! `Server::start` runs it in-process (tests do this); `main` is the binary's whole life:
 //! configuration, logs, the server, and a graceful stop on SIGTERM or SIGINT.
 
+mod compatibility;
 pub mod config;
-mod core;
+mod dedup;
 mod error;
+mod jobs;
+mod limits;
 mod metrics;
+mod parse_cache;
+mod request;
 mod routes;
+mod shared;
 mod state;
 pub mod storage;
 mod writer;
@@ -19,8 +25,8 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 pub use crate::config::{Args, Config, ConfigError, StorageKind};
-pub use crate::core::Limits;
 pub use crate::error::ApiError;
+pub use crate::limits::Limits;
 use crate::storage::embedded::EmbeddedStorage;
 use crate::storage::{MemoryStorage, Replay, Storage, StorageError};
 
@@ -61,7 +67,7 @@ impl Server {
         records: Replay,
     ) -> Result<Server, ServeError> {
         let started = std::time::Instant::now();
-        let state = tokio::task::spawn_blocking(move || state::State::replay(records))
+        let state = tokio::task::spawn_blocking(move || state::RegistryState::replay(records))
             .await
             .map_err(|e| ServeError::Io(e.to_string()))?;
         tracing::info!(
@@ -71,9 +77,9 @@ impl Server {
             elapsed = ?started.elapsed(),
             "replayed"
         );
-        let core = Arc::new(core::Core::new(state, config.limits.clone()));
+        let shared = Arc::new(shared::Shared::new(state, config.limits.clone()));
         let (writer, writer_thread) =
-            writer::Writer::start(Arc::clone(&core), storage, config.limits.write_queue_len)
+            writer::Writer::start(Arc::clone(&shared), storage, config.limits.write_queue_len)
                 .map_err(|e| ServeError::Io(e.to_string()))?;
         let listener = tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| {
             ServeError::Listen { address: config.listen.clone(), message: e.to_string() }
@@ -86,11 +92,11 @@ impl Server {
         // The dedup index parses every stored schema. Build it in the background: parse with no
         // lock held, then install it through the writer, so neither reads nor the first
         // registration wait for a full parse (a registration that comes first builds it itself).
-        let background = (Arc::clone(&core), writer.downgrade());
+        let background = (Arc::clone(&shared), writer.downgrade());
         tokio::spawn(async move {
-            let (core, writer) = background;
-            let worker = Arc::clone(&core);
-            let Ok(hashes) = tokio::task::spawn_blocking(move || worker.precompute_hashes()).await
+            let (shared, writer) = background;
+            let Ok(hashes) =
+                tokio::task::spawn_blocking(move || dedup::precompute_hashes(&shared)).await
             else {
                 return;
             };
@@ -98,12 +104,12 @@ impl Server {
             let Some(writer) = writer.upgrade() else { return };
             let _ = writer
                 .submit(move |tx| {
-                    tx.core.dedup_with(tx.state, &hashes);
+                    dedup::index_with(tx.shared, tx.state, &hashes);
                     Ok(())
                 })
                 .await;
         });
-        let router = routes::router(routes::App { core, writer });
+        let router = routes::router(routes::App { shared, writer });
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let result = axum::serve(listener, router)

@@ -2,8 +2,8 @@
 //! the handlers need (id → schema, subject → versions, reference → referrers, and the lazily built
 //! content-hash → id index used for de-duplication and lookup).
 //!
-//! Only the writer mutates it, and only by applying records (`State::apply`), so the state after
-//! a restart is the state before it: replay and live writes go through the same code.
+//! Only the writer mutates it, and only by applying records (`RegistryState::apply`), so the
+//! state after a restart is the state before it: replay and live writes go through the same code.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
@@ -13,8 +13,11 @@ use schemata_core::records::{
     ConfigValue, ModeValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
 };
 use schemata_core::{
-    CompatibilityLevel, ReferencedSchema, SchemaId, SchemaReference, SchemaType, Version, api,
+    CompatibilityLevel, JsonPolicy, ReferencedSchema, SchemaId, SchemaReference, SchemaType,
+    Version, VersionSpec, api,
 };
+
+use crate::error::ApiError;
 
 /// Content hash of a schema: SHA-256 over type, normalized form and references.
 pub(crate) type ContentHash = [u8; 32];
@@ -121,6 +124,30 @@ impl SubjectState {
         self.live().next_back()
     }
 
+    /// Resolves a version spec, soft-deleted rows only with `deleted`; 40402 when none.
+    pub(crate) fn resolve(
+        &self,
+        spec: VersionSpec,
+        deleted: bool,
+    ) -> Result<(Version, VersionRow), ApiError> {
+        match spec {
+            VersionSpec::Latest => {
+                let latest = if deleted {
+                    self.versions.iter().next_back().map(|(v, r)| (*v, *r))
+                } else {
+                    self.latest_live()
+                };
+                latest.ok_or_else(|| ApiError::VersionNotFound("latest".into()))
+            }
+            VersionSpec::Exact(version) => self
+                .versions
+                .get(&version)
+                .filter(|row| deleted || !row.deleted)
+                .map(|row| (version, *row))
+                .ok_or_else(|| ApiError::VersionNotFound(version.to_string())),
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.versions.is_empty() && self.config.is_none() && self.mode.is_none()
     }
@@ -128,7 +155,7 @@ impl SubjectState {
 
 /// The whole registry state.
 #[derive(Debug, Default)]
-pub(crate) struct State {
+pub(crate) struct RegistryState {
     pub(crate) schemas: HashMap<SchemaId, StoredSchema>,
     pub(crate) subjects: BTreeMap<String, SubjectState>,
     pub(crate) global_config: Option<ConfigValue>,
@@ -145,10 +172,10 @@ pub(crate) struct State {
     pub(crate) skipped: u64,
 }
 
-impl State {
+impl RegistryState {
     /// Folds every record, in order.
-    pub(crate) fn replay(records: impl IntoIterator<Item = Record>) -> State {
-        let mut state = State::default();
+    pub(crate) fn replay(records: impl IntoIterator<Item = Record>) -> RegistryState {
+        let mut state = RegistryState::default();
         for record in records {
             state.apply(&record);
         }
@@ -300,7 +327,7 @@ impl State {
     /// The content-hash index, built on first use with `hash_of` (which parses a stored schema).
     pub(crate) fn dedup(
         &self,
-        hash_of: impl FnOnce(&State) -> HashMap<ContentHash, SchemaId>,
+        hash_of: impl FnOnce(&RegistryState) -> HashMap<ContentHash, SchemaId>,
     ) -> &HashMap<ContentHash, SchemaId> {
         self.dedup.get_or_init(|| hash_of(self))
     }
@@ -366,6 +393,23 @@ impl State {
             .and_then(|c| c.compatibility_level.as_deref())
             .and_then(CompatibilityLevel::parse)
             .unwrap_or_default()
+    }
+
+    /// The JSON Schema policy in force for a subject: its own, else the global one, else the
+    /// default.
+    pub(crate) fn json_policy(&self, subject: &str) -> JsonPolicy {
+        self.effective_config(subject)
+            .and_then(|c| c.json_policy.as_deref())
+            .and_then(JsonPolicy::parse)
+            .unwrap_or_default()
+    }
+
+    /// The subject's state if it has versions visible with `deleted`, else 40401.
+    pub(crate) fn visible(&self, subject: &str, deleted: bool) -> Result<&SubjectState, ApiError> {
+        self.subjects
+            .get(subject)
+            .filter(|s| if deleted { !s.versions.is_empty() } else { s.has_live() })
+            .ok_or_else(|| ApiError::SubjectNotFound(subject.to_owned()))
     }
 
     /// The subject's own config, else the global one.
@@ -437,7 +481,7 @@ mod tests {
 
     /// Replays `records` and describes the state as `subject:version=id[d]` rows and live ids.
     fn check(records: Vec<Record>, expected: &str) {
-        let state = State::replay(records);
+        let state = RegistryState::replay(records);
         let mut parts = Vec::new();
         for (subject, s) in &state.subjects {
             for (version, row) in &s.versions {
@@ -495,7 +539,7 @@ mod tests {
 
     #[test]
     fn soft_delete_keeps_the_id_indexed() {
-        let mut state = State::replay(vec![row("a", 1, 1, false)]);
+        let mut state = RegistryState::replay(vec![row("a", 1, 1, false)]);
         state.dedup(|_| HashMap::from([([7; 32], SchemaId(1))]));
         state.apply(&row("a", 1, 1, true));
         assert_eq!(state.dedup(|_| HashMap::new()).get(&[7; 32]), Some(&SchemaId(1)));
@@ -505,7 +549,7 @@ mod tests {
 
     #[test]
     fn config_and_mode_fold() {
-        let mut state = State::default();
+        let mut state = RegistryState::default();
         state.apply(&Record {
             key: RecordKey::config(Some("s".into())),
             value: Some(RecordValue::Config(ConfigValue {

@@ -17,9 +17,9 @@ use schemata_core::records::{Record, RecordKey, RecordValue};
 use schemata_core::{SchemaId, Version};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::core::Core;
 use crate::error::ApiError;
-use crate::state::State;
+use crate::shared::Shared;
+use crate::state::RegistryState;
 use crate::storage::Storage;
 
 /// Most jobs folded into one batch: bounds the time the state lock is held.
@@ -36,11 +36,11 @@ fn record_bytes(record: &Record) -> usize {
     }
 }
 
-/// What a job sees: the state, the core (caches, limits) and the records emitted so far.
+/// What a job sees: the state, the shared handle (caches, limits) and the records emitted so far.
 #[derive(Debug)]
 pub(crate) struct Tx<'a> {
-    pub(crate) state: &'a mut State,
-    pub(crate) core: &'a Core,
+    pub(crate) state: &'a mut RegistryState,
+    pub(crate) shared: &'a Shared,
     records: Vec<Record>,
     touched: Vec<SchemaId>,
     touched_all: bool,
@@ -86,14 +86,14 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer thread. It ends when every `Writer` handle is dropped.
     pub(crate) fn start(
-        core: Arc<Core>,
+        shared: Arc<Shared>,
         storage: Box<dyn Storage>,
         queue_len: usize,
     ) -> std::io::Result<(Writer, std::thread::JoinHandle<()>)> {
         let (sender, receiver) = mpsc::channel(queue_len.max(1));
         let thread = std::thread::Builder::new()
             .name("schemata-writer".into())
-            .spawn(move || run(core, storage, receiver))?;
+            .spawn(move || run(shared, storage, receiver))?;
         Ok((Writer { sender }, thread))
     }
 
@@ -139,7 +139,7 @@ impl WeakWriter {
     }
 }
 
-fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Receiver<Job>) {
+fn run(shared: Arc<Shared>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Receiver<Job>) {
     let mut pending: VecDeque<Job> = VecDeque::new();
     loop {
         if pending.is_empty() {
@@ -154,10 +154,10 @@ fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Recei
                 Err(_) => break,
             }
         }
-        let mut guard = core.state_mut();
+        let mut guard = shared.state_mut();
         let mut tx = Tx {
             state: &mut guard,
-            core: &core,
+            shared: &shared,
             records: Vec::new(),
             touched: Vec::new(),
             touched_all: false,
@@ -177,14 +177,14 @@ fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Recei
         let records = std::mem::take(&mut tx.records);
         let touched = std::mem::take(&mut tx.touched);
         let touched_all = tx.touched_all;
-        let durable = if core.write_failed.load(Ordering::SeqCst) {
+        let durable = if shared.write_failed.load(Ordering::SeqCst) {
             Err(ApiError::Store("storage failed earlier; writes are refused".into()))
         } else if records.is_empty() {
             Ok(())
         } else {
             let started = std::time::Instant::now();
             let result = storage.append(&records);
-            core.metrics.observe_append(records.len(), started.elapsed());
+            shared.metrics.observe_append(records.len(), started.elapsed());
             result.map_err(|e| ApiError::Store(e.to_string()))
         };
         if let Err(error) = &durable
@@ -193,20 +193,20 @@ fn run(core: Arc<Core>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Recei
             tracing::error!(%error, "append failed; rebuilding the state from storage");
             match storage.reload() {
                 Ok(records) => {
-                    *guard = State::replay(records);
-                    core.write_failed.store(false, Ordering::SeqCst);
+                    *guard = RegistryState::replay(records);
+                    shared.write_failed.store(false, Ordering::SeqCst);
                 }
                 Err(reload) => {
                     // Serving nothing is better than serving a write that was lost.
                     tracing::error!(error = %reload, "reload failed; refusing writes from now on");
-                    *guard = State::default();
-                    core.write_failed.store(true, Ordering::SeqCst);
+                    *guard = RegistryState::default();
+                    shared.write_failed.store(true, Ordering::SeqCst);
                 }
             }
-            core.cache.clear();
-            core.publish(&guard, None);
+            shared.cache.clear();
+            shared.publish(&guard, None);
         } else if !records.is_empty() {
-            core.publish(&guard, (!touched_all).then_some(touched.as_slice()));
+            shared.publish(&guard, (!touched_all).then_some(touched.as_slice()));
         }
         drop(guard);
         for completion in completions {
@@ -225,7 +225,7 @@ mod tests {
     use schemata_core::{SchemaId, SchemaType, Version};
 
     use super::*;
-    use crate::core::Limits;
+    use crate::limits::Limits;
     use crate::state::schema_record;
     use crate::storage::MemoryStorage;
 
@@ -248,25 +248,25 @@ mod tests {
         }
     }
 
-    fn subjects(core: &Core) -> Vec<String> {
-        core.read().subjects.keys().cloned().collect()
+    fn subjects(shared: &Shared) -> Vec<String> {
+        shared.read().subjects.keys().cloned().collect()
     }
 
     #[tokio::test]
     async fn a_failed_append_is_never_served_and_later_writes_work() {
         let storage = MemoryStorage::new();
         let fail = storage.failure_switch();
-        let core = Arc::new(Core::new(State::default(), Limits::default()));
-        let (writer, thread) = Writer::start(Arc::clone(&core), Box::new(storage), 8).unwrap();
+        let shared = Arc::new(Shared::new(RegistryState::default(), Limits::default()));
+        let (writer, thread) = Writer::start(Arc::clone(&shared), Box::new(storage), 8).unwrap();
         writer.submit(put("a", 1)).await.unwrap();
         fail.store(true, Ordering::SeqCst);
         assert!(matches!(writer.submit(put("b", 2)).await, Err(ApiError::Store(_))));
-        assert_eq!(subjects(&core), ["a"]);
-        let published = |id| core.published_body(SchemaId(id)).map(|(_, max)| max);
+        assert_eq!(subjects(&shared), ["a"]);
+        let published = |id| shared.published_body(SchemaId(id)).map(|(_, max)| max);
         assert_eq!((published(1), published(2)), (Some(1), None));
         fail.store(false, Ordering::SeqCst);
         writer.submit(put("c", 3)).await.unwrap();
-        assert_eq!(subjects(&core), ["a", "c"]);
+        assert_eq!(subjects(&shared), ["a", "c"]);
         assert_eq!((published(2), published(3)), (None, Some(3)));
         drop(writer);
         thread.join().unwrap();
@@ -274,13 +274,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_job_writes_nothing_and_does_not_fail_its_batch() {
-        let core = Arc::new(Core::new(State::default(), Limits::default()));
+        let shared = Arc::new(Shared::new(RegistryState::default(), Limits::default()));
         let (writer, thread) =
-            Writer::start(Arc::clone(&core), Box::new(MemoryStorage::new()), 8).unwrap();
+            Writer::start(Arc::clone(&shared), Box::new(MemoryStorage::new()), 8).unwrap();
         let refused = writer.submit(|_| Err::<(), _>(ApiError::InvalidSubject));
         let (refused, written) = tokio::join!(refused, writer.submit(put("a", 1)));
         assert_eq!((refused, written), (Err(ApiError::InvalidSubject), Ok(())));
-        assert_eq!(subjects(&core), ["a"]);
+        assert_eq!(subjects(&shared), ["a"]);
         drop(writer);
         thread.join().unwrap();
     }

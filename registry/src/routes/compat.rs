@@ -6,20 +6,12 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
-use schemata_core::{CompatibilityLevel, JsonPolicy, SchemaId, Version};
+use schemata_core::{CompatibilityLevel, SchemaId, Version, VersionSpec};
 
-use super::subjects::{TwoPath, one, resolve, subject_version, visible};
-use super::{App, BodyKind, Params, VersionSpec, json, read_json, subject};
+use super::subjects::{TwoPath, one, subject_version};
+use super::{App, BodyKind, Params, json, read_json, subject};
 use crate::error::ApiError;
-use crate::state::State as Registry;
-
-fn policy(state: &Registry, subject: &str) -> JsonPolicy {
-    state
-        .effective_config(subject)
-        .and_then(|c| c.json_policy.as_deref())
-        .and_then(JsonPolicy::parse)
-        .unwrap_or_default()
-}
+use crate::{compatibility, request};
 
 fn answer(messages: Vec<String>, verbose: bool) -> Response {
     json(&CompatibilityCheckResponse {
@@ -36,22 +28,22 @@ pub(crate) async fn against_version(
 ) -> Result<Response, ApiError> {
     let (subject, spec) = subject_version(&app, path)?;
     let verbose = Params::parse(query.as_deref()).flag("verbose");
-    let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
-    let early = app.core.parse_early(&request);
-    let state = app.core.read();
-    let new = app.core.parse_late(early, &state, &request)?;
+    let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
+    let early = request::parse_early(&app.shared.limits, &request);
+    let state = app.shared.read();
+    let new = request::parse_late(&app.shared.limits, early, &state, &request)?;
     // As Confluent: `latest` of a subject with no live version is compatible (nothing to
     // break); a named version must exist.
     let has_live = state.subjects.get(&subject).is_some_and(|s| s.has_live());
     if spec == VersionSpec::Latest && !has_live {
         return Ok(answer(Vec::new(), verbose));
     }
-    let (version, row) = resolve(visible(&state, &subject, false)?, spec, false)?;
+    let (version, row) = state.visible(&subject, false)?.resolve(spec, false)?;
     // Against one named version, transitivity does not matter: the level's directions do.
     let level = state.level(&subject);
     let against: [(Version, SchemaId); 1] = [(version, row.id)];
-    let messages =
-        app.core.compatibility_messages(&state, level, policy(&state, &subject), &new, &against);
+    let policy = state.json_policy(&subject);
+    let messages = compatibility::messages(&app.shared, &state, level, policy, &new, &against);
     Ok(answer(messages, verbose))
 }
 
@@ -61,12 +53,12 @@ pub(crate) async fn against_level(
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.core, one(path)?)?;
+    let subject = subject(&app.shared, one(path)?)?;
     let verbose = Params::parse(query.as_deref()).flag("verbose");
-    let request: RegisterSchemaRequest = read_json(&app.core, body, BodyKind::Schema).await?;
-    let early = app.core.parse_early(&request);
-    let state = app.core.read();
-    let new = app.core.parse_late(early, &state, &request)?;
+    let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
+    let early = request::parse_early(&app.shared.limits, &request);
+    let state = app.shared.read();
+    let new = request::parse_late(&app.shared.limits, early, &state, &request)?;
     let level = state.level(&subject);
     let against: Vec<(Version, SchemaId)> = state
         .subjects
@@ -76,7 +68,8 @@ pub(crate) async fn against_level(
     let messages = if level == CompatibilityLevel::None {
         Vec::new()
     } else {
-        app.core.compatibility_messages(&state, level, policy(&state, &subject), &new, &against)
+        let policy = state.json_policy(&subject);
+        compatibility::messages(&app.shared, &state, level, policy, &new, &against)
     };
     Ok(answer(messages, verbose))
 }

@@ -11,7 +11,7 @@ use schemata_core::api::SubjectVersion;
 use super::subjects::subject_schema;
 use super::{App, Params, json, json_bytes};
 use crate::error::ApiError;
-use crate::state::State as Registry;
+use crate::state::RegistryState;
 
 /// Parses `{id}`: not a number is an unknown path (as Jersey's `int` parameter), a number out of
 /// range an unknown schema.
@@ -21,7 +21,7 @@ fn id(path: Result<Path<String>, PathRejection>) -> Result<SchemaId, ApiError> {
     SchemaId::new(number).ok_or(ApiError::SchemaNotFound(raw))
 }
 
-fn known(state: &Registry, id: SchemaId) -> Result<(), ApiError> {
+fn known(state: &RegistryState, id: SchemaId) -> Result<(), ApiError> {
     if state.schemas.contains_key(&id) {
         Ok(())
     } else {
@@ -37,7 +37,7 @@ pub(crate) async fn by_id(
     let id = id(path)?;
     // The published copy: it never waits behind the writer's fsync.
     let (body, max_id) =
-        app.core.published_body(id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
+        app.shared.published_body(id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
     if query.is_some() && Params::parse(query.as_deref()).flag("fetchMaxId") {
         let mut spliced = Vec::with_capacity(body.len() + 24);
         spliced.extend_from_slice(body.get(..body.len().saturating_sub(1)).unwrap_or_default());
@@ -52,13 +52,13 @@ pub(crate) async fn text_by_id(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = id(path)?;
-    let state = app.core.read();
+    let state = app.shared.read();
     let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
     Ok(json_bytes(Bytes::from(stored.text())))
 }
 
 /// Every (subject, version) row with `id`, soft-deleted ones only with `deleted`.
-fn rows(state: &Registry, id: SchemaId, deleted: bool) -> Vec<SubjectVersion> {
+fn rows(state: &RegistryState, id: SchemaId, deleted: bool) -> Vec<SubjectVersion> {
     let mut rows = Vec::new();
     for (subject, s) in &state.subjects {
         for (version, row) in &s.versions {
@@ -78,12 +78,12 @@ pub(crate) async fn subjects_by_id(
     let id = id(path)?;
     let params = Params::parse(query.as_deref());
     let mut subjects: Vec<String> = {
-        let state = app.core.read();
+        let state = app.shared.read();
         known(&state, id)?;
         rows(&state, id, params.flag("deleted")).into_iter().map(|r| r.subject).collect()
     };
     subjects.dedup();
-    Ok(json(&params.paginate(subjects, app.core.limits.max_list_len)?))
+    Ok(json(&params.paginate(subjects, app.shared.limits.max_list_len)?))
 }
 
 pub(crate) async fn versions_by_id(
@@ -94,11 +94,11 @@ pub(crate) async fn versions_by_id(
     let id = id(path)?;
     let params = Params::parse(query.as_deref());
     let rows = {
-        let state = app.core.read();
+        let state = app.shared.read();
         known(&state, id)?;
         rows(&state, id, params.flag("deleted"))
     };
-    Ok(json(&params.paginate(rows, app.core.limits.max_list_len)?))
+    Ok(json(&params.paginate(rows, app.shared.limits.max_list_len)?))
 }
 
 pub(crate) async fn list_schemas(
@@ -110,7 +110,7 @@ pub(crate) async fn list_schemas(
     let deleted = params.flag("deleted");
     let latest_only = params.flag("latestOnly");
     let items: Vec<Vec<u8>> = {
-        let state = app.core.read();
+        let state = app.shared.read();
         let mut rows = Vec::new();
         for (subject, s) in state.subjects.range(prefix.clone()..) {
             if !subject.starts_with(&prefix) {
@@ -127,7 +127,7 @@ pub(crate) async fn list_schemas(
                 rows.push((subject.as_str(), **version, row.id));
             }
         }
-        let rows = params.paginate(rows, app.core.limits.max_list_len)?;
+        let rows = params.paginate(rows, app.shared.limits.max_list_len)?;
         rows.into_iter()
             .map(|(subject, version, id)| subject_schema(&state, subject, version, id))
             .collect()

@@ -1,0 +1,272 @@
+//! The registration job: every rule of `POST /subjects/{subject}/versions`, in the order Confluent
+//! applies them, each in its own function: the mode, the references, a schema already in the
+//! subject, compatibility, the id, the version, the stored text.
+
+use std::sync::Arc;
+
+use schemata_core::api::RegisterSchemaRequest;
+use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaId, Version};
+
+use crate::compatibility;
+use crate::dedup;
+use crate::error::ApiError;
+use crate::shared::Shared;
+use crate::state::{ContentHash, Mode, RegistryState, SubjectState, schema_record};
+use crate::writer::Tx;
+
+/// A registration as the request asked for it, its schema parsed (outside the writer: parsing
+/// is the expensive part).
+#[derive(Debug)]
+pub(crate) struct Registration {
+    subject: String,
+    /// `?normalize=true`: store the normalized text.
+    normalize: bool,
+    /// An explicit id (import mode only).
+    wanted_id: Option<SchemaId>,
+    /// An explicit version (import mode only).
+    wanted_version: Option<Version>,
+    schema: Arc<Schema>,
+}
+
+/// What the compatibility rule depends on: while these are unchanged, so is its verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CheckInputs {
+    level: CompatibilityLevel,
+    policy: JsonPolicy,
+    /// The subject's live versions, newest first.
+    against: Vec<(Version, SchemaId)>,
+}
+
+impl CheckInputs {
+    pub(crate) fn of(state: &RegistryState, subject: &str) -> CheckInputs {
+        CheckInputs {
+            level: state.level(subject),
+            policy: state.json_policy(subject),
+            against: state
+                .subjects
+                .get(subject)
+                .map(|s| s.live().rev().map(|(v, row)| (v, row.id)).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl Registration {
+    /// The request-side rules: which explicit ids and versions a request may carry.
+    pub(crate) fn new(
+        subject: String,
+        normalize: bool,
+        request: &RegisterSchemaRequest,
+        schema: Schema,
+    ) -> Result<Registration, ApiError> {
+        let wanted_id = match request.id {
+            // Confluent clients send 0 or -1 for "no id".
+            None | Some(0) | Some(-1) => None,
+            Some(raw) => Some(SchemaId::new(raw).ok_or_else(|| {
+                ApiError::InvalidSchema(format!("Invalid schema id {raw}: ids are 1..2^31-1"))
+            })?),
+        };
+        let wanted_version = match request.version {
+            None | Some(0) | Some(-1) => None,
+            Some(raw) => {
+                Some(Version::new(raw).ok_or_else(|| ApiError::InvalidVersion(raw.to_string()))?)
+            }
+        };
+        Ok(Registration { subject, normalize, wanted_id, wanted_version, schema: Arc::new(schema) })
+    }
+
+    /// Runs in the writer: applies every rule against the current state and emits the new row.
+    /// Answers the id and version registered (or found already registered).
+    pub(crate) fn run(self, tx: &mut Tx<'_>) -> Result<(SchemaId, Version), ApiError> {
+        let state = &*tx.state;
+        let subject = self.subject.as_str();
+        let mode = self.check_mode(state)?;
+        self.check_references(state)?;
+        let hash = self.schema.sha256();
+        let existing = dedup::index(tx.shared, state).get(&hash).copied();
+        let s = state.subjects.get(subject);
+        if let Some(found) = self.already_registered(s, existing)? {
+            return Ok(found);
+        }
+        if mode != Mode::Import {
+            self.check_compatibility(tx.shared, state)?;
+        }
+        let id = self.choose_id(state, existing)?;
+        let version = match self.choose_version(s, id)? {
+            Chosen::New(version) => version,
+            Chosen::Existing(version) => return Ok((id, version)),
+        };
+        let (text, fresh) = self.stored_text(state, id);
+        let record = schema_record(
+            subject,
+            version,
+            id,
+            self.schema.schema_type(),
+            self.schema.references(),
+            text,
+            false,
+        );
+        tx.emit(record);
+        self.index(tx, hash, id, fresh);
+        Ok((id, version))
+    }
+
+    /// Read-only refuses; explicit ids only while importing, and only explicit ids then (as
+    /// Confluent). Answers the mode in force.
+    fn check_mode(&self, state: &RegistryState) -> Result<Mode, ApiError> {
+        let subject = &self.subject;
+        let mode = state.mode(subject);
+        if mode == Mode::ReadOnly {
+            return Err(ApiError::NotPermitted(format!("Subject {subject} is in read-only mode")));
+        }
+        if (self.wanted_id.is_some() || self.wanted_version.is_some()) && mode != Mode::Import {
+            return Err(ApiError::NotPermitted(format!("Subject {subject} is not in import mode")));
+        }
+        if self.wanted_id.is_none() && mode == Mode::Import {
+            return Err(ApiError::NotPermitted(format!(
+                "Subject {subject} is not in read-write mode"
+            )));
+        }
+        Ok(mode)
+    }
+
+    /// Every reference must still exist: it may have been deleted since the schema was parsed.
+    fn check_references(&self, state: &RegistryState) -> Result<(), ApiError> {
+        for reference in self.schema.references() {
+            if state.referenced(reference).is_none() {
+                return Err(ApiError::InvalidSchema(format!(
+                    "Invalid schema: reference '{}' to subject '{}' version {} was not found",
+                    reference.name, reference.subject, reference.version
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Registering what the subject already has answers it, without a compatibility check (as
+    /// Confluent); with an explicit id that differs, it is refused.
+    fn already_registered(
+        &self,
+        s: Option<&SubjectState>,
+        existing: Option<SchemaId>,
+    ) -> Result<Option<(SchemaId, Version)>, ApiError> {
+        let (Some(existing), Some(s)) = (existing, s) else { return Ok(None) };
+        let Some((version, _)) = s.live().rev().find(|(_, row)| row.id == existing) else {
+            return Ok(None);
+        };
+        if self.wanted_id.is_some_and(|id| id != existing) {
+            return Err(id_taken(self.wanted_id, existing));
+        }
+        Ok(Some((existing, version)))
+    }
+
+    /// The subject's level and JSON policy, against its live versions (newest first).
+    fn check_compatibility(&self, shared: &Shared, state: &RegistryState) -> Result<(), ApiError> {
+        let inputs = CheckInputs::of(state, &self.subject);
+        let messages = compatibility::messages(
+            shared,
+            state,
+            inputs.level,
+            inputs.policy,
+            &self.schema,
+            &inputs.against,
+        );
+        if messages.is_empty() {
+            return Ok(());
+        }
+        Err(ApiError::Incompatible(format!(
+            "Schema being registered is incompatible with an earlier schema for subject \"{}\", details: [{}]",
+            self.subject,
+            messages.join(", ")
+        )))
+    }
+
+    /// The explicit id if free (or already this schema's), else the schema's existing id, else
+    /// the next id.
+    fn choose_id(
+        &self,
+        state: &RegistryState,
+        existing: Option<SchemaId>,
+    ) -> Result<SchemaId, ApiError> {
+        match self.wanted_id {
+            Some(wanted) => {
+                if state.schemas.contains_key(&wanted) && existing != Some(wanted) {
+                    return Err(ApiError::IdMismatch(format!(
+                        "Schema id {wanted} is already taken by a different schema"
+                    )));
+                }
+                // One content, one id: a second id for the same schema would make which one a
+                // later registration gets depend on history.
+                if let Some(existing) = existing.filter(|e| *e != wanted) {
+                    return Err(id_taken(Some(wanted), existing));
+                }
+                Ok(wanted)
+            }
+            None => match existing {
+                Some(existing) => Ok(existing),
+                None => SchemaId::new(i64::from(state.max_id) + 1)
+                    .ok_or_else(|| ApiError::Store("schema ids are exhausted".into())),
+            },
+        }
+    }
+
+    /// The explicit version if free (or already this id, live), else the next version.
+    fn choose_version(&self, s: Option<&SubjectState>, id: SchemaId) -> Result<Chosen, ApiError> {
+        let next = s.and_then(|s| s.versions.keys().next_back()).map_or(1, |v| i64::from(v.0) + 1);
+        match self.wanted_version {
+            Some(wanted) => {
+                if let Some(row) = s.and_then(|s| s.versions.get(&wanted)) {
+                    if row.id == id && !row.deleted {
+                        return Ok(Chosen::Existing(wanted));
+                    }
+                    return Err(ApiError::IdMismatch(format!(
+                        "Version {wanted} of subject '{}' already exists with id {}",
+                        self.subject, row.id
+                    )));
+                }
+                Ok(Chosen::New(wanted))
+            }
+            None => Version::new(next)
+                .map(Chosen::New)
+                .ok_or_else(|| ApiError::Store("versions of the subject are exhausted".into())),
+        }
+    }
+
+    /// An id keeps the text it was first registered with, in every subject; a new id stores the
+    /// text as sent, or normalized when asked (by the request or the subject's config). Also
+    /// answers whether the text is the parsed schema's own (so the parse can be cached).
+    fn stored_text(&self, state: &RegistryState, id: SchemaId) -> (String, bool) {
+        if let Some(stored) = state.schemas.get(&id) {
+            return (stored.text(), false);
+        }
+        let normalize = self.normalize
+            || state.effective_config(&self.subject).and_then(|c| c.normalize) == Some(true);
+        if normalize {
+            (self.schema.normalized().to_owned(), false)
+        } else {
+            (self.schema.text().to_owned(), true)
+        }
+    }
+
+    /// Keeps the dedup index in step, and the parse cached: the next registration in this
+    /// subject checks against this one.
+    fn index(&self, tx: &mut Tx<'_>, hash: ContentHash, id: SchemaId, fresh: bool) {
+        tx.state.index_hash(hash, id);
+        if fresh && let Some(stored) = tx.state.schemas.get(&id) {
+            tx.shared.cache.put(id, stored.body.clone(), Arc::clone(&self.schema));
+        }
+    }
+}
+
+/// The version a registration gets: a new row, or an explicit version that already holds it.
+enum Chosen {
+    New(Version),
+    Existing(Version),
+}
+
+fn id_taken(wanted: Option<SchemaId>, existing: SchemaId) -> ApiError {
+    let wanted = wanted.map_or_else(String::new, |w| w.to_string());
+    ApiError::IdMismatch(format!(
+        "Schema already registered with id {existing} instead of input id {wanted}"
+    ))
+}

@@ -1,0 +1,39 @@
+//! Every limit the registry enforces, in one struct with its defaults: the configuration fills
+//! it, handlers and the writer read it through the shared handle.
+
+/// Every limit the registry enforces, with units in the names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body; larger answers HTTP 413.
+    pub max_body_bytes: usize,
+    /// Largest schema text; larger answers 42209.
+    pub max_schema_bytes: usize,
+    /// Deepest reference chain; deeper answers 42201.
+    pub max_reference_depth: usize,
+    /// Most items in any list answered or accepted (references per schema included): a request
+    /// over it answers 42201 (references) or is clamped (list answers).
+    pub max_list_len: usize,
+    /// Longest subject name in bytes; longer answers 42208.
+    pub max_subject_bytes: usize,
+    /// Parsed schemas kept for compatibility checks.
+    pub parsed_cache_len: usize,
+    /// Writes waiting for the writer before senders wait.
+    pub write_queue_len: usize,
+    /// Longest a request may take before it answers 50002.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 4 * 1024 * 1024,
+            max_schema_bytes: 1024 * 1024,
+            max_reference_depth: schemata_core::schema::DEFAULT_MAX_REFERENCE_DEPTH,
+            max_list_len: 100_000,
+            max_subject_bytes: 1024,
+            parsed_cache_len: 1024,
+            write_queue_len: 4096,
+            request_timeout_ms: 30_000,
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The bounded cache of parsed stored schemas: compatibility checks and the dedup index parse
+//! stored schemas again and again, and a parse costs far more than a lookup.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::Bytes;
+use schemata_core::{ParseError, Schema, SchemaId};
+
+use crate::state::RegistryState;
+
+/// A bounded map from id to parsed schema. The stored body is kept next to each entry and
+/// compared on hit, so an id that was deleted and re-imported with other text never hits a stale
+/// parse.
+#[derive(Debug)]
+pub(crate) struct ParseCache {
+    entries: Mutex<HashMap<SchemaId, (Bytes, Arc<Schema>)>>,
+    capacity: usize,
+}
+
+impl ParseCache {
+    pub(crate) fn new(capacity: usize) -> ParseCache {
+        ParseCache { entries: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
+    }
+
+    fn get(&self, id: SchemaId, body: &Bytes) -> Option<Arc<Schema>> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (cached_body, schema) = entries.get(&id)?;
+        (cached_body == body).then(|| Arc::clone(schema))
+    }
+
+    pub(crate) fn put(&self, id: SchemaId, body: Bytes, schema: Arc<Schema>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= self.capacity {
+            // Evicting an arbitrary entry keeps the bound without bookkeeping; a miss costs
+            // only a parse.
+            if let Some(victim) = entries.keys().next().copied() {
+                entries.remove(&victim);
+            }
+        }
+        entries.insert(id, (body, schema));
+    }
+
+    pub(crate) fn clear(&self) {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// Parses a stored schema (through the cache), resolving its references from `state`.
+    pub(crate) fn parsed(
+        &self,
+        state: &RegistryState,
+        id: SchemaId,
+    ) -> Result<Arc<Schema>, ParseError> {
+        let Some(stored) = state.schemas.get(&id) else {
+            return Err(ParseError::ReferenceNotFound {
+                name: id.to_string(),
+                subject: String::new(),
+                version: 0,
+            });
+        };
+        if let Some(schema) = self.get(id, &stored.body) {
+            return Ok(schema);
+        }
+        let schema = Arc::new(Schema::parse_with_limits(
+            stored.schema_type,
+            &stored.text(),
+            &stored.references,
+            &mut |r| state.referenced(r),
+            // Stored schemas were checked when registered; a lower limit since then must not
+            // make them unreadable.
+            usize::MAX,
+        )?);
+        self.put(id, stored.body.clone(), Arc::clone(&schema));
+        Ok(schema)
+    }
+}
