@@ -14,8 +14,6 @@ pub mod history;
 mod schema;
 
 pub mod avro;
-#[cfg(feature = "cli")]
-pub mod cli;
 pub mod json;
 #[cfg(feature = "kafka")]
 pub mod kafka;

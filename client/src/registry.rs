@@ -1007,4 +1007,29 @@ mod tests {
         let with_ca = RegistryClient::builder().url("https://127.0.0.1:1").ca_cert_pem("no pem");
         assert!(matches!(with_ca.build(), Err(Error::Config(_))));
     }
+
+    /// Runs `all_pages` over `items` served `cap` at a time, honouring `offset` or not.
+    fn page_through(items: &[u32], cap: usize, honour_offset: bool) -> Vec<u32> {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime
+            .block_on(all_pages(
+                |offset| {
+                    let start = if honour_offset { offset.min(items.len()) } else { 0 };
+                    let page = items[start..].iter().take(cap).copied().collect();
+                    async move { Ok(page) }
+                },
+                |item| *item,
+            ))
+            .unwrap()
+    }
+
+    #[test]
+    fn paging_reads_everything_and_ends() {
+        let items: Vec<u32> = (0..7).collect();
+        assert_eq!(page_through(&items, 3, true), items);
+        assert_eq!(page_through(&items, 100, true), items);
+        assert_eq!(page_through(&[], 3, true), Vec::<u32>::new());
+        // A server that ignores `offset` repeats its first page: the listing still ends.
+        assert_eq!(page_through(&items, 3, false), vec![0, 1, 2]);
+    }
 }

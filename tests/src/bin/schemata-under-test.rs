@@ -2,5 +2,5 @@
 //! process through `env!("CARGO_BIN_EXE_schemata-under-test")`.
 
 fn main() -> std::process::ExitCode {
-    schemata::cli::main()
+    schemata_cli::main()
 }

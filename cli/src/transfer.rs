@@ -59,10 +59,10 @@ use schemata_core::{
 };
 use serde_json::{Value, json};
 
-use super::ops::{Format, PAGE_LEN, out, paged, registry_error, say};
+use super::ops::{Format, out, registry_error, say};
 use super::{CliError, Outcome, RegistryArgs};
-use crate::RegistryClient;
-use crate::registry::{ImportedSchema, VersionSpec};
+use schemata::RegistryClient;
+use schemata::registry::{ImportedSchema, VersionSpec};
 
 /// Below this many steps no progress bar is drawn even on a terminal: it would only flicker.
 const PROGRESS_MIN_STEPS: u64 = 50;
@@ -446,14 +446,9 @@ pub(super) async fn export(args: ExportArgs, registry: &RegistryArgs) -> Result<
 /// Reads everything a backup holds through the REST API. Settings a registry does not support
 /// (a 404 on `/mode`, as older registries answer) are left out rather than failing the export.
 async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<Backup, CliError> {
-    let key = |s: &SubjectSchema| (s.subject.clone(), s.version);
-    let all = paged(|offset| client.export_page(true, offset, PAGE_LEN), key).await?;
+    let all = client.export(true).await?;
     let live: std::collections::HashSet<(String, i32)> =
-        paged(|offset| client.export_page(false, offset, PAGE_LEN), key)
-            .await?
-            .into_iter()
-            .map(|s| (s.subject, s.version))
-            .collect();
+        client.export(false).await?.into_iter().map(|s| (s.subject, s.version)).collect();
     let mut backup = Backup::default();
     for found in all {
         let deleted = !live.contains(&(found.subject.clone(), found.version));
@@ -500,10 +495,10 @@ async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<B
 }
 
 /// `None` for "not configured" and "not supported" answers (every 404), the value otherwise.
-fn optional<T>(answer: crate::Result<T>) -> Result<Option<T>, CliError> {
+fn optional<T>(answer: schemata::Result<T>) -> Result<Option<T>, CliError> {
     match answer {
         Ok(value) => Ok(Some(value)),
-        Err(crate::Error::Registry { status: 404, .. }) => Ok(None),
+        Err(schemata::Error::Registry { status: 404, .. }) => Ok(None),
         Err(e) => Err(registry_error(e)),
     }
 }

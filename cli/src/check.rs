@@ -35,7 +35,7 @@ use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaReference, Sch
 use self::config::{Config, SubjectSettings};
 use self::report::{Checked, Format, Problem};
 use super::{CliError, Outcome, RegistryArgs};
-use crate::registry::VersionSpec;
+use schemata::registry::VersionSpec;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -510,7 +510,7 @@ fn against_dir(
 }
 
 async fn against_registry(
-    client: &crate::RegistryClient,
+    client: &schemata::RegistryClient,
     group: &Group,
     settings: &SubjectSettings,
     newest: &Loaded,

@@ -1,5 +1,5 @@
 //! Registry operations: register, subjects, get, config, mode, delete. Each command is one or two
-//! REST calls through [`crate::RegistryClient`]; what is printed is either a line for people
+//! REST calls through [`schemata::RegistryClient`]; what is printed is either a line for people
 //! (`--format text`, the default) or the registry's own JSON shape (`--format json`) for scripts.
 //! Registry errors are shown as the registry's sentence with its Confluent code, e.g.
 //! `subject 'x' not found (40401)`, and exit with code 2 like every other failure.
@@ -11,7 +11,7 @@ use schemata_core::api::{ConfigUpdate, SubjectSchema, codes};
 use schemata_core::{CompatibilityLevel, JsonPolicy, SchemaId, SchemaReference, SchemaType};
 
 use super::{CliError, Outcome, RegistryArgs};
-use crate::registry::VersionSpec;
+use schemata::registry::VersionSpec;
 
 /// How a command prints what it found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -141,7 +141,7 @@ pub(super) async fn register(
     // the registry's 42201; references are fetched from the registry to parse against.
     let schema =
         client.parse_schema(schema_type, &text, &references).await.map_err(|e| match e {
-            crate::Error::Schema(parse) => {
+            schemata::Error::Schema(parse) => {
                 CliError::Schema { path: path.clone(), message: parse.to_string() }
             }
             other => registry_error(other),
@@ -186,9 +186,7 @@ pub(super) async fn subjects(
 ) -> Result<Outcome, CliError> {
     let client = registry.client()?;
     let prefix = args.prefix.as_deref();
-    let mut subjects =
-        paged(|offset| client.subjects_page(prefix, args.deleted, offset, PAGE_LEN), String::clone)
-            .await?;
+    let mut subjects = client.subjects(prefix, args.deleted).await?;
     subjects.sort();
     match args.format {
         Format::Text => {
@@ -428,20 +426,8 @@ pub(super) async fn delete(args: DeleteArgs, registry: &RegistryArgs) -> Result<
 
 // ---- shared with `transfer` ----
 
-pub(super) use crate::registry::PAGE_LEN;
-
-/// Every item of a paged registry list ([`crate::registry::all_pages`]), errors as users read them.
-pub(super) async fn paged<T, K, F, Fut>(page: F, key: impl Fn(&T) -> K) -> Result<Vec<T>, CliError>
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = crate::Result<Vec<T>>>,
-    K: Ord,
-{
-    crate::registry::all_pages(page, key).await.map_err(registry_error)
-}
-
-/// See `From<crate::Error> for CliError`: the one mapping of registry failures to sentences.
-pub(super) fn registry_error(error: crate::Error) -> CliError {
+/// See `From<schemata::Error> for CliError`: the one mapping of registry failures to sentences.
+pub(super) fn registry_error(error: schemata::Error) -> CliError {
     CliError::from(error)
 }
 
@@ -538,31 +524,6 @@ mod tests {
         for bad in ["a", "a=b", "=b:1", "a=:1", "a=b:0", "a=b:x"] {
             assert!(parse_reference(bad).is_err(), "{bad}");
         }
-    }
-
-    /// Runs `paged` over `items` served `cap` at a time, honouring `offset` or not.
-    fn page_through(items: &[u32], cap: usize, honour_offset: bool) -> Vec<u32> {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        runtime
-            .block_on(paged(
-                |offset| {
-                    let start = if honour_offset { offset.min(items.len()) } else { 0 };
-                    let page = items[start..].iter().take(cap).copied().collect();
-                    async move { Ok(page) }
-                },
-                |item| *item,
-            ))
-            .unwrap()
-    }
-
-    #[test]
-    fn paging_reads_everything_and_ends() {
-        let items: Vec<u32> = (0..7).collect();
-        assert_eq!(page_through(&items, 3, true), items);
-        assert_eq!(page_through(&items, 100, true), items);
-        assert_eq!(page_through(&[], 3, true), Vec::<u32>::new());
-        // A server that ignores `offset` repeats its first page: the listing still ends.
-        assert_eq!(page_through(&items, 3, false), vec![0, 1, 2]);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use super::check::locate::locate;
 use super::{CliError, Outcome, RegistryArgs};
-use crate::registry::VersionSpec;
+use schemata::registry::VersionSpec;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

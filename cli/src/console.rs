@@ -11,11 +11,10 @@ use schemata_core::{SchemaId, SchemaType, wire};
 use tokio::io::AsyncBufReadExt as _;
 
 use super::{CliError, Outcome, RegistryArgs};
-use crate::DynamicDeserializer;
-use crate::avro::Compiled;
-use crate::kafka::{self, Bytes, Consumer, OffsetReset, Producer, UndecodablePolicy, Utf8};
-use crate::registry::{RegisteredSchema, RegistryClient};
-use crate::serdes::compile_registered;
+use schemata::DynamicDeserializer;
+use schemata::avro::Compiled;
+use schemata::kafka::{self, Bytes, Consumer, OffsetReset, Producer, UndecodablePolicy, Utf8};
+use schemata::registry::{RegisteredSchema, RegistryClient};
 
 /// Where the broker is and raw rdkafka options; shared by both commands.
 #[derive(Debug, Clone, clap::Args)]
@@ -106,9 +105,9 @@ impl Writer {
                 // serde's view of the JSON first: a union takes the branch the value's shape
                 // fits (`null` or a string for ["null","string"]), which is what people type.
                 // Avro's default spelling (a union is its first branch) is the fallback.
-                crate::avro::encode(schema, value, out).or_else(|first| {
+                schemata::avro::encode(schema, value, out).or_else(|first| {
                     out.truncate(start);
-                    crate::avro::encode_json(schema, value, out).map_err(|_| first.to_string())
+                    schemata::avro::encode_json(schema, value, out).map_err(|_| first.to_string())
                 })
             }
             Writer::Json(id, registered) => {
@@ -145,7 +144,7 @@ async fn writer(args: &ProduceArgs, client: &RegistryClient) -> Result<Writer, C
             // 42201.
             let schema =
                 client.parse_schema(schema_type, &text, &[]).await.map_err(|e| match e {
-                    crate::Error::Schema(parse) => CliError::Schema {
+                    schemata::Error::Schema(parse) => CliError::Schema {
                         path: path.display().to_string(),
                         message: parse.to_string(),
                     },
@@ -163,8 +162,17 @@ async fn writer(args: &ProduceArgs, client: &RegistryClient) -> Result<Writer, C
     let registered = client.schema_by_id(id).await?;
     match registered.schema.schema_type() {
         SchemaType::Json => Ok(Writer::Json(id, registered)),
-        _ => Ok(Writer::Avro(id, compile_registered(&registered)?)),
+        _ => Ok(Writer::Avro(id, compile(&registered)?)),
     }
+}
+
+/// Compiles a registered Avro schema for the codec.
+fn compile(registered: &RegisteredSchema) -> Result<Compiled, CliError> {
+    let avro = registered.schema.as_avro().ok_or_else(|| {
+        CliError::Other(format!("schema {} is not an Avro schema", registered.id))
+    })?;
+    Compiled::new(avro.apache_schema(), avro.referenced_schemas())
+        .map_err(|message| CliError::Schema { path: format!("schema {}", registered.id), message })
 }
 
 pub(super) async fn produce(

@@ -2,6 +2,10 @@
 //! export/import and a console producer/consumer. `main` parses the arguments, `run` does the
 //! work, and this file is the one place that turns an outcome or an error into an exit code:
 //! 0 success (compatible), 1 findings (incompatible), 2 usage, I/O, schema or network error.
+//!
+//! A library only so the integration tests can build the same entry point into their own binary;
+//! its items are not a stable API. `produce` and `consume` need the `kafka` feature (default):
+//! without it the binary builds without librdkafka and those commands say so.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,6 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+#[cfg(feature = "kafka")]
 mod console;
 mod diff;
 mod ops;
@@ -67,9 +72,26 @@ pub enum Command {
     /// Load JSON lines written by `export` into a registry, keeping ids and versions.
     Import(transfer::ImportArgs),
     /// Read JSON lines on stdin and produce them to a topic, schema-registry encoded.
+    #[cfg(feature = "kafka")]
     Produce(console::ProduceArgs),
     /// Consume a topic and print each record decoded as a JSON line.
+    #[cfg(feature = "kafka")]
     Consume(console::ConsumeArgs),
+    /// Not in this build: it was built without the `kafka` feature.
+    #[cfg(not(feature = "kafka"))]
+    Produce(WithoutKafka),
+    /// Not in this build: it was built without the `kafka` feature.
+    #[cfg(not(feature = "kafka"))]
+    Consume(WithoutKafka),
+}
+
+/// Whatever `produce`/`consume` were given in a build without Kafka, so the answer is a sentence
+/// about the build rather than a usage error about the arguments.
+#[cfg(not(feature = "kafka"))]
+#[derive(Debug, clap::Args)]
+pub struct WithoutKafka {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub args: Vec<String>,
 }
 
 /// What a command that finished without error found.
@@ -97,7 +119,7 @@ pub enum CliError {
     /// A client-side failure around the registry (encoding, decoding, configuration). Registry
     /// answers and unreachable registries become `Other` sentences (see the `From` impl).
     #[error("{0}")]
-    Registry(crate::Error),
+    Registry(schemata::Error),
     /// Kafka could not be reached or refused a request (the message names Kafka itself).
     #[error("{0}")]
     Kafka(String),
@@ -108,13 +130,13 @@ pub enum CliError {
 
 /// A registry failure as the user should read it: the registry's own sentence with its Confluent
 /// code (`subject 'x' not found (40401)`), or why the registry could not be reached.
-impl From<crate::Error> for CliError {
-    fn from(error: crate::Error) -> CliError {
+impl From<schemata::Error> for CliError {
+    fn from(error: schemata::Error) -> CliError {
         match error {
-            crate::Error::Registry { error_code, message, .. } => {
+            schemata::Error::Registry { error_code, message, .. } => {
                 CliError::Other(format!("{} ({error_code})", sentence(&message)))
             }
-            crate::Error::Http { message, .. } => {
+            schemata::Error::Http { message, .. } => {
                 CliError::Other(format!("cannot reach the registry: {message}"))
             }
             other => CliError::Registry(other),
@@ -188,20 +210,34 @@ pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Delete(args) => ops::delete(args, &registry).await,
         Command::Export(args) => transfer::export(args, &registry).await,
         Command::Import(args) => transfer::import(args, &registry).await,
+        #[cfg(feature = "kafka")]
         Command::Produce(args) => console::produce(args, &registry).await,
+        #[cfg(feature = "kafka")]
         Command::Consume(args) => console::consume(args, &registry).await,
+        #[cfg(not(feature = "kafka"))]
+        Command::Produce(_) => Err(without_kafka("produce")),
+        #[cfg(not(feature = "kafka"))]
+        Command::Consume(_) => Err(without_kafka("consume")),
     }
+}
+
+#[cfg(not(feature = "kafka"))]
+fn without_kafka(command: &str) -> CliError {
+    CliError::Usage(format!(
+        "`schemata {command}` needs Kafka support, and this schemata was built without it \
+         (feature `kafka`): install it with default features (cargo install schemata-cli)"
+    ))
 }
 
 impl RegistryArgs {
     /// A client for the configured URLs; a usage error when none is given.
-    pub fn client(&self) -> Result<crate::RegistryClient, CliError> {
+    pub fn client(&self) -> Result<schemata::RegistryClient, CliError> {
         if self.urls.is_empty() {
             return Err(CliError::Usage(
                 "no registry URL: pass --registry URL or set SCHEMATA_REGISTRY_URL".into(),
             ));
         }
-        let mut builder = crate::RegistryClient::builder()
+        let mut builder = schemata::RegistryClient::builder()
             .urls(self.urls.iter().cloned())
             .timeout_ms(self.registry_timeout_ms);
         if let Some(auth) = &self.basic_auth {
@@ -235,11 +271,11 @@ mod tests {
 
     #[test]
     fn registry_failures_become_sentences() {
-        let check = |error: crate::Error, expected: &str| {
+        let check = |error: schemata::Error, expected: &str| {
             assert_eq!(CliError::from(error).to_string(), expected);
         };
         check(
-            crate::Error::Registry {
+            schemata::Error::Registry {
                 status: 404,
                 error_code: 40401,
                 message: "Subject 'x' not found.".into(),
@@ -247,9 +283,9 @@ mod tests {
             "subject 'x' not found (40401)",
         );
         check(
-            crate::Error::Http { attempts: 4, message: "connection refused".into() },
+            schemata::Error::Http { attempts: 4, message: "connection refused".into() },
             "cannot reach the registry: connection refused",
         );
-        check(crate::Error::Json("eof".into()), "json: eof");
+        check(schemata::Error::Json("eof".into()), "json: eof");
     }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::cli::CliError;
+use crate::CliError;
 
 /// A ref verified to name a commit in the repository around `cwd`.
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use schemata_core::{CompatibilityLevel, JsonPolicy};
 use serde::Deserialize;
 
-use crate::cli::CliError;
+use crate::CliError;
 
 /// The file name looked up in the working directory when `--config` is not given.
 pub(crate) const FILE_NAME: &str = "schemata.toml";

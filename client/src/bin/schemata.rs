@@ -1,5 +1,0 @@
-//! The `schemata` binary; everything lives in `schemata::cli`.
-
-fn main() -> std::process::ExitCode {
-    schemata::cli::main()
-}
