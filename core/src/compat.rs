@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::budget::{Budget, BudgetExceeded};
 use crate::schema::{Schema, SchemaType};
-use crate::{avro, json_schema};
+use crate::{avro, json_schema, protobuf};
 
 /// The compatibility levels of the Confluent API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -235,7 +235,10 @@ pub fn can_read_with_budget(
     match (reader.as_avro(), writer.as_avro(), reader.as_json(), writer.as_json()) {
         (Some(r), Some(w), _, _) => avro::can_read_with_budget(r, w, budget),
         (_, _, Some(r), Some(w)) => json_schema::can_read_with_budget(r, w, policy, budget),
-        _ => Ok(vec![type_mismatch(reader.schema_type(), writer.schema_type())]),
+        _ => match (reader.as_protobuf(), writer.as_protobuf()) {
+            (Some(r), Some(w)) => protobuf::can_read_with_budget(r, w, budget),
+            _ => Ok(vec![type_mismatch(reader.schema_type(), writer.schema_type())]),
+        },
     }
 }
 
@@ -245,7 +248,10 @@ pub fn can_read(reader: &Schema, writer: &Schema, policy: JsonPolicy) -> Vec<Fin
     match (reader.as_avro(), writer.as_avro(), reader.as_json(), writer.as_json()) {
         (Some(r), Some(w), _, _) => avro::can_read(r, w),
         (_, _, Some(r), Some(w)) => json_schema::can_read(r, w, policy),
-        _ => vec![type_mismatch(reader.schema_type(), writer.schema_type())],
+        _ => match (reader.as_protobuf(), writer.as_protobuf()) {
+            (Some(r), Some(w)) => protobuf::can_read(r, w),
+            _ => vec![type_mismatch(reader.schema_type(), writer.schema_type())],
+        },
     }
 }
 

@@ -1,5 +1,5 @@
 //! schemata-core: the pure heart of schemata. Schema model, canonical and normalized forms,
-//! compatibility engines for Avro and JSON Schema, the Confluent wire format, the Confluent REST
+//! compatibility engines for Avro, JSON Schema and Protobuf, the Confluent wire format, the Confluent REST
 //! API bodies and the `_schemas` storage records.
 //!
 //! Architecture invariant: nothing here does I/O or pulls an async runtime. Functions go from data
@@ -11,6 +11,7 @@ pub mod budget;
 pub mod compat;
 pub mod ids;
 pub mod json_schema;
+pub mod protobuf;
 pub mod records;
 pub mod schema;
 pub mod wire;

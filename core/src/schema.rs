@@ -7,9 +7,9 @@ use std::fmt;
 use sha2::Digest as _;
 
 use crate::budget::{self, Budget, BudgetExceeded};
-use crate::{avro, json_schema};
+use crate::{avro, json_schema, protobuf};
 
-/// The schema languages of the Confluent API. Protobuf is reserved: it parses to an error.
+/// The schema languages of the Confluent API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SchemaType {
     #[default]
@@ -92,11 +92,22 @@ pub enum ParseError {
     ReferenceCycle { subject: String, version: i32 },
     #[error("references nest deeper than {max_depth} levels")]
     ReferenceTooDeep { max_depth: usize },
+    #[error("invalid PROTOBUF schema{}: {message}", protobuf_location(file, *line, *column))]
+    Protobuf { file: String, line: Option<usize>, column: Option<usize>, message: String },
     #[error("schema type {0} is not supported")]
     Unsupported(SchemaType),
     /// The parse (with its references) needed more work than its budget allows.
     #[error(transparent)]
     BudgetExceeded(#[from] BudgetExceeded),
+}
+
+/// ` in 'file' at line:column`, as far as it is known.
+fn protobuf_location(file: &str, line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!(" in '{file}' at line {line} column {column}"),
+        (Some(line), None) => format!(" in '{file}' at line {line}"),
+        _ => format!(" in '{file}'"),
+    }
 }
 
 impl ParseError {
@@ -110,6 +121,7 @@ impl ParseError {
 enum Parsed {
     Avro(avro::AvroSchema),
     Json(json_schema::JsonSchema),
+    Protobuf(protobuf::ProtobufSchema),
 }
 
 /// A parsed, valid schema of any supported language, with its references resolved.
@@ -191,11 +203,14 @@ impl Schema {
             SchemaType::Json => {
                 Parsed::Json(json_schema::JsonSchema::parse_with_budget(text, &resolved, budget)?)
             }
-            SchemaType::Protobuf => return Err(ParseError::Unsupported(schema_type)),
+            SchemaType::Protobuf => Parsed::Protobuf(protobuf::ProtobufSchema::parse_with_budget(
+                text, &resolved, budget,
+            )?),
         };
         let normalized = match &parsed {
             Parsed::Avro(s) => s.normalized(),
             Parsed::Json(s) => s.normalized(),
+            Parsed::Protobuf(s) => s.normalized(),
         };
         Ok(Schema {
             schema_type,
@@ -258,14 +273,21 @@ impl Schema {
     pub fn as_avro(&self) -> Option<&avro::AvroSchema> {
         match &self.parsed {
             Parsed::Avro(s) => Some(s),
-            Parsed::Json(_) => None,
+            Parsed::Json(_) | Parsed::Protobuf(_) => None,
         }
     }
 
     pub fn as_json(&self) -> Option<&json_schema::JsonSchema> {
         match &self.parsed {
             Parsed::Json(s) => Some(s),
-            Parsed::Avro(_) => None,
+            Parsed::Avro(_) | Parsed::Protobuf(_) => None,
+        }
+    }
+
+    pub fn as_protobuf(&self) -> Option<&protobuf::ProtobufSchema> {
+        match &self.parsed {
+            Parsed::Protobuf(s) => Some(s),
+            Parsed::Avro(_) | Parsed::Json(_) => None,
         }
     }
 }

@@ -145,5 +145,5 @@ pub(crate) async fn list_schemas(
 }
 
 pub(crate) async fn types() -> Response {
-    json(&["AVRO", "JSON"])
+    json(&["AVRO", "JSON", "PROTOBUF"])
 }

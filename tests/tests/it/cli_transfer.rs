@@ -313,12 +313,13 @@ async fn broken_files_are_refused_with_their_line_numbers() {
     assert_eq!(r.get("/subjects?deleted=true").await.body, json!([]), "nothing was written");
     assert_eq!(r.get("/mode").await.body, json!({"mode": "READWRITE"}));
 
-    // A schema only the target can judge (PROTOBUF, which it refuses) stops the import midway:
+    // A schema only the target judges (the CLI does not parse PROTOBUF; this one is invalid) stops
+    // the import midway:
     // what came before stays, the message says where, and the mode is set back.
     let proto = json!({
         "key": {"keytype": "SCHEMA", "subject": "p", "version": 1, "magic": 1},
         "value": {"subject": "p", "version": 1, "id": 2, "schemaType": "PROTOBUF",
-                  "schema": "syntax = \"proto3\";"},
+                  "schema": "syntax = \"proto3\"; message {"},
     });
     let got = import(&r, &[], &format!("{good}\n{proto}\n")).await;
     got.expect_code(2);

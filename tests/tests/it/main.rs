@@ -17,6 +17,7 @@ mod harness;
 mod json_interop;
 mod kafka;
 mod kafka_interop;
+mod protobuf;
 mod python;
 mod registry_api;
 mod registry_bad_input;

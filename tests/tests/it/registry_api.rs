@@ -54,7 +54,7 @@ async fn root_types_and_unknown_paths() {
         &r,
         &[
             ("GET /", Value::Null, 200, json!({})),
-            ("GET /schemas/types", Value::Null, 200, json!(["AVRO", "JSON"])),
+            ("GET /schemas/types", Value::Null, 200, json!(["AVRO", "JSON", "PROTOBUF"])),
             (
                 "GET /nope",
                 Value::Null,

@@ -76,7 +76,9 @@ async fn bad_input_gets_its_code_and_writes_nothing() {
         (
             "POST",
             register.into(),
-            Some(body(json!({"schema": "syntax = \"proto3\";", "schemaType": "PROTOBUF"}))),
+            Some(body(
+                json!({"schema": "syntax = \"proto3\"; message {", "schemaType": "PROTOBUF"}),
+            )),
             422,
             42201,
         ),
