@@ -50,6 +50,22 @@ impl ProtobufSchema {
         text: &str,
         references: &[ResolvedReference],
     ) -> Result<ProtobufSchema, ParseError> {
+        ProtobufSchema::parse_with_budget(text, references, &mut Budget::default())
+    }
+
+    /// As [`ProtobufSchema::parse`], spending steps from `budget`: one per [`BYTES_PER_STEP`]
+    /// bytes of the schema and its references, paid before compiling (protox's work is linear in
+    /// the text it reads, with linking bounded by the declarations that text holds).
+    pub fn parse_with_budget(
+        text: &str,
+        references: &[ResolvedReference],
+        budget: &mut Budget,
+    ) -> Result<ProtobufSchema, ParseError> {
+        let bytes = text.len() + references.iter().map(|r| r.text.len()).sum::<usize>();
+        let steps = u64::try_from(bytes / BYTES_PER_STEP).unwrap_or(u64::MAX).saturating_add(1);
+        if !budget.spend(steps) {
+            return Err(budget.exceeded(budget::PARSE).into());
+        }
         let mut sources = Sources::default();
         for reference in references {
             let source = Source::read(&reference.name, &reference.text)?;
@@ -157,6 +173,23 @@ pub fn can_read(reader: &ProtobufSchema, writer: &ProtobufSchema) -> Vec<Finding
             message: change.message,
         })
         .collect()
+}
+
+/// As [`can_read`], spending steps from `budget`; `Err` when it runs out.
+pub fn can_read_with_budget(
+    reader: &ProtobufSchema,
+    writer: &ProtobufSchema,
+    budget: &mut Budget,
+) -> Result<Vec<Finding>, BudgetExceeded> {
+    Ok(diff_with_budget(writer, reader, budget)?
+        .into_iter()
+        .filter(|change| !is_compatible(change.kind))
+        .map(|change| Finding {
+            rule: change.kind.as_str(),
+            path: change.path,
+            message: change.message,
+        })
+        .collect())
 }
 
 /// One file the resolver can serve: `.proto` text, or an encoded descriptor already renamed to

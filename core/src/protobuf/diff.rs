@@ -124,6 +124,7 @@ impl ChangeKind {
             ChangeKind::FieldMovedToExistingOneof => {
                 "an existing field moved into an existing oneof"
             }
+            ChangeKind::CheckBudgetExceeded => "the check ran out of its work budget",
         }
     }
 }
