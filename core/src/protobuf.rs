@@ -127,7 +127,25 @@ impl ProtobufSchema {
     /// The schema's `FileDescriptorProto`, encoded (custom options included) and base64-encoded:
     /// the `format=serialized` answer and what the Python and JavaScript clients register.
     pub fn serialized(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.file.encode_to_vec())
+        base64::engine::general_purpose::STANDARD.encode(self.descriptor_bytes())
+    }
+
+    /// The schema's `FileDescriptorProto`, encoded with its custom options but without source
+    /// locations (which only describe the text it was parsed from).
+    pub fn descriptor_bytes(&self) -> Vec<u8> {
+        let encoded = self.file.encode_to_vec();
+        let Some(descriptor) =
+            DescriptorPool::global().get_message_by_name("google.protobuf.FileDescriptorProto")
+        else {
+            return encoded;
+        };
+        match prost_reflect::DynamicMessage::decode(descriptor, encoded.as_slice()) {
+            Ok(mut message) => {
+                message.clear_field_by_name("source_code_info");
+                message.encode_to_vec()
+            }
+            Err(_) => encoded,
+        }
     }
 
     /// The first message declared in the file, the one message index `[0]` names.

@@ -91,6 +91,10 @@ fn base64_descriptors_parse_and_round_trip() {
          message M { string s = 1 [(confluent.field_meta).doc = \"d\"]; map<string, int64> m = 2; }",
     );
     let serialized = schema.serialized();
+    let decoded =
+        prost_types::FileDescriptorProto::decode(schema.descriptor_bytes().as_slice()).unwrap();
+    assert!(decoded.source_code_info.is_none(), "source locations are not part of the descriptor");
+    assert_eq!(decoded.dependency, ["confluent/meta.proto"]);
     let again = parse(&serialized);
     assert_eq!(again.normalized(), schema.normalized());
     // The Python client's form: the descriptor alone, without a name.

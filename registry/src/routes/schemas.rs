@@ -5,8 +5,8 @@ use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use schemata_core::SchemaId;
 use schemata_core::api::SubjectVersion;
+use schemata_core::{SchemaId, SchemaType};
 
 use super::subjects::subject_schema;
 use super::{App, Params, json, json_bytes};
@@ -36,8 +36,14 @@ pub(crate) async fn by_id(
 ) -> Result<Response, ApiError> {
     let id = id(path)?;
     // The published copy: it never waits behind the writer's fsync.
-    let (body, max_id) =
+    let (mut body, max_id) =
         app.shared.published_body(id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
+    if query.is_some() && Params::parse(query.as_deref()).get("format") == Some("serialized") {
+        let state = app.shared.read();
+        if let Some(serialized) = serialized(&app, &state, id, &body) {
+            body = Bytes::from(serialized);
+        }
+    }
     if query.is_some() && Params::parse(query.as_deref()).flag("fetchMaxId") {
         let mut spliced = Vec::with_capacity(body.len() + 24);
         spliced.extend_from_slice(body.get(..body.len().saturating_sub(1)).unwrap_or_default());
@@ -45,6 +51,26 @@ pub(crate) async fn by_id(
         return Ok(json_bytes(Bytes::from(spliced)));
     }
     Ok(json_bytes(body))
+}
+
+/// `body` (any JSON object with a `schema` member) with the schema of PROTOBUF schema `id` as a
+/// base64 `FileDescriptorProto`, Confluent's `format=serialized`; `None` for other types, which
+/// have no serialized form and answer as stored.
+pub(super) fn serialized(
+    app: &App,
+    state: &RegistryState,
+    id: SchemaId,
+    body: &[u8],
+) -> Option<Vec<u8>> {
+    let stored = state.schemas.get(&id)?;
+    if stored.schema_type != SchemaType::Protobuf {
+        return None;
+    }
+    let schema = app.shared.cache.parsed(state, id).ok()?;
+    let serialized = schema.as_protobuf()?.serialized();
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value["schema"] = serde_json::Value::String(serialized);
+    serde_json::to_vec(&value).ok()
 }
 
 pub(crate) async fn text_by_id(

@@ -106,10 +106,17 @@ pub(crate) async fn get_version(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let (subject, spec) = subject_version(&app, path)?;
-    let deleted = Params::parse(query.as_deref()).flag("deleted");
+    let params = Params::parse(query.as_deref());
+    let deleted = params.flag("deleted");
     let state = app.shared.read();
     let (version, row) = state.visible(&subject, deleted)?.resolve(spec, deleted)?;
-    Ok(json_bytes(Bytes::from(subject_schema(&state, &subject, version, row.id))))
+    let body = subject_schema(&state, &subject, version, row.id);
+    if params.get("format") == Some("serialized")
+        && let Some(serialized) = super::schemas::serialized(&app, &state, row.id, &body)
+    {
+        return Ok(json_bytes(Bytes::from(serialized)));
+    }
+    Ok(json_bytes(Bytes::from(body)))
 }
 
 pub(crate) async fn get_version_text(

@@ -141,6 +141,29 @@ async fn protobuf_base64_descriptors_register() {
     let (status, body) = register(http, "d", proto(&parsed.serialized())).await;
     assert_eq!(status, 200, "{body}");
     let id = body["id"].as_i64().unwrap();
+
+    // `format=serialized` answers a descriptor, whichever form was registered; other types
+    // answer as stored.
+    let other = text.replace("counts = 2;", "counts = 2;\n  bool b = 3;");
+    let other_parsed = schemata_core::protobuf::ProtobufSchema::parse(&other, &[]).unwrap();
+    let (status, body) = register(http, "t", proto(&other)).await;
+    assert_eq!(status, 200, "{body}");
+    let text_id = body["id"].as_i64().unwrap();
+    for path in [
+        format!("/schemas/ids/{text_id}?format=serialized"),
+        "/subjects/t/versions/1?format=serialized".to_owned(),
+    ] {
+        let reply = http.get(&path).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        let sent = reply.body["schema"].as_str().unwrap();
+        let again = schemata_core::protobuf::ProtobufSchema::parse(sent, &[]).unwrap();
+        assert_eq!(again.normalized(), other_parsed.normalized(), "{path}");
+        assert_eq!(reply.body["schemaType"], "PROTOBUF");
+    }
+    assert_eq!(http.get(&format!("/schemas/ids/{text_id}")).await.body["schema"], other.as_str());
+    let avro = http.register_ok("a", "\"string\"").await;
+    let reply = http.get(&format!("/schemas/ids/{avro}?format=serialized")).await;
+    assert_eq!(reply.body["schema"], "\"string\"");
     // The stored text is the descriptor as sent; its normalized form equals the text's, so
     // registering the `.proto` text with normalize finds the same schema.
     let (status, body) = register(http, "d?normalize=true", proto(text)).await;
