@@ -2,8 +2,9 @@
 //! at a level, answered as the list of messages Confluent's registry writes.
 
 use schemata_core::compat::{self, Direction};
-use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaId, Version};
+use schemata_core::{Budget, CompatibilityLevel, JsonPolicy, Schema, SchemaId, Version};
 
+use crate::error::ApiError;
 use crate::shared::Shared;
 use crate::state::RegistryState;
 
@@ -12,7 +13,9 @@ const MAX_OLD_SCHEMA_BYTES: usize = 10 * 1024;
 
 /// Checks `new` against `against` (version, id; newest first) at `level`, and returns
 /// Confluent-style messages: for each incompatible old version, one entry per finding, then
-/// its version and text; at the end the level. Empty when compatible.
+/// its version and text; at the end the level. Empty when compatible. The whole check runs within
+/// one budget of `max_check_steps`; past it the answer is 42201 naming the limit, since a check
+/// cut short could miss an incompatibility.
 pub(crate) fn messages(
     shared: &Shared,
     state: &RegistryState,
@@ -20,11 +23,12 @@ pub(crate) fn messages(
     policy: JsonPolicy,
     new: &Schema,
     against: &[(Version, SchemaId)],
-) -> Vec<String> {
+) -> Result<Vec<String>, ApiError> {
     let mut messages = Vec::new();
     if level == CompatibilityLevel::None {
-        return messages;
+        return Ok(messages);
     }
+    let mut budget = Budget::new(shared.limits.max_check_steps);
     let against = if level.is_transitive() { against } else { &against[..against.len().min(1)] };
     for (version, id) in against {
         let old = match shared.cache.parsed(state, *id) {
@@ -40,7 +44,13 @@ pub(crate) fn messages(
                 Direction::Backward => (new, old.as_ref()),
                 Direction::Forward => (old.as_ref(), new),
             };
-            findings.extend(compat::can_read(reader, writer, policy));
+            let found =
+                compat::can_read_with_budget(reader, writer, policy, &mut budget).map_err(|e| {
+                    ApiError::InvalidSchema(format!(
+                        "Schema could not be checked for compatibility: {e}"
+                    ))
+                })?;
+            findings.extend(found);
         }
         if findings.is_empty() {
             continue;
@@ -67,5 +77,5 @@ pub(crate) fn messages(
     if !messages.is_empty() {
         messages.push(format!("{{compatibility: '{level}'}}"));
     }
-    messages
+    Ok(messages)
 }

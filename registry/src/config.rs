@@ -73,6 +73,8 @@ pub struct Args {
     pub write_queue_len: Option<usize>,
     #[arg(long, env = "SCHEMATA_REQUEST_TIMEOUT_MS")]
     pub request_timeout_ms: Option<u64>,
+    #[arg(long, env = "SCHEMATA_MAX_CHECK_STEPS")]
+    pub max_check_steps: Option<u64>,
     /// `tracing` filter [default: info; RUST_LOG also works].
     #[arg(long, env = "SCHEMATA_LOG")]
     pub log: Option<String>,
@@ -93,6 +95,7 @@ struct FileConfig {
     parsed_cache_len: Option<usize>,
     write_queue_len: Option<usize>,
     request_timeout_ms: Option<u64>,
+    max_check_steps: Option<u64>,
     log: Option<String>,
 }
 
@@ -156,6 +159,10 @@ impl Config {
                     .request_timeout_ms
                     .or(file.request_timeout_ms)
                     .unwrap_or(d.request_timeout_ms),
+                max_check_steps: args
+                    .max_check_steps
+                    .or(file.max_check_steps)
+                    .unwrap_or(d.max_check_steps),
             },
             log: args.log.or(file.log).unwrap_or(defaults.log),
         })

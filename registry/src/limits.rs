@@ -21,6 +21,10 @@ pub struct Limits {
     pub write_queue_len: usize,
     /// Longest a request may take before it answers 50002.
     pub request_timeout_ms: u64,
+    /// Most steps of work (schema nodes read or compared) that parsing a request's schema, and
+    /// then checking it against the versions its level names, may each take; more answers 42201
+    /// with a message naming the limit.
+    pub max_check_steps: u64,
 }
 
 impl Default for Limits {
@@ -34,6 +38,7 @@ impl Default for Limits {
             parsed_cache_len: 1024,
             write_queue_len: 4096,
             request_timeout_ms: 30_000,
+            max_check_steps: schemata_core::budget::DEFAULT_MAX_STEPS,
         }
     }
 }

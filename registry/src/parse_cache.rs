@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
-use schemata_core::{ParseError, Schema, SchemaId};
+use schemata_core::{Budget, ParseError, Schema, SchemaId};
 
 use crate::state::RegistryState;
 
@@ -61,14 +61,15 @@ impl ParseCache {
         if let Some(schema) = self.get(id, &stored.body) {
             return Ok(schema);
         }
-        let schema = Arc::new(Schema::parse_with_limits(
+        let schema = Arc::new(Schema::parse_with_budget(
             stored.schema_type,
             &stored.text(),
             &stored.references,
             &mut |r| state.referenced(r),
-            // Stored schemas were checked when registered; a lower limit since then must not
+            // Stored schemas were checked when registered; lower limits since then must not
             // make them unreadable.
             usize::MAX,
+            &mut Budget::unlimited(),
         )?);
         self.put(id, stored.body.clone(), Arc::clone(&schema));
         Ok(schema)

@@ -3,7 +3,7 @@
 //! references resolved from the registry state.
 
 use schemata_core::api::RegisterSchemaRequest;
-use schemata_core::{Schema, SchemaReference, SchemaType};
+use schemata_core::{Budget, Schema, SchemaReference, SchemaType};
 
 use crate::error::ApiError;
 use crate::limits::Limits;
@@ -58,12 +58,13 @@ pub(crate) fn parse_request(
     }
     let references: Vec<SchemaReference> =
         request.references.iter().map(SchemaReference::from).collect();
-    Schema::parse_with_limits(
+    Schema::parse_with_budget(
         schema_type,
         &request.schema,
         &references,
         &mut |r| state.referenced(r),
         limits.max_reference_depth,
+        &mut Budget::new(limits.max_check_steps),
     )
     .map_err(|e| {
         ApiError::InvalidSchema(format!(

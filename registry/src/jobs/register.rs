@@ -170,7 +170,7 @@ impl Registration {
             inputs.policy,
             &self.schema,
             &inputs.against,
-        );
+        )?;
         if messages.is_empty() {
             return Ok(());
         }

@@ -43,7 +43,7 @@ pub(crate) async fn against_version(
     let level = state.level(&subject);
     let against: [(Version, SchemaId); 1] = [(version, row.id)];
     let policy = state.json_policy(&subject);
-    let messages = compatibility::messages(&app.shared, &state, level, policy, &new, &against);
+    let messages = compatibility::messages(&app.shared, &state, level, policy, &new, &against)?;
     Ok(answer(messages, verbose))
 }
 
@@ -69,7 +69,7 @@ pub(crate) async fn against_level(
         Vec::new()
     } else {
         let policy = state.json_policy(&subject);
-        compatibility::messages(&app.shared, &state, level, policy, &new, &against)
+        compatibility::messages(&app.shared, &state, level, policy, &new, &against)?
     };
     Ok(answer(messages, verbose))
 }

@@ -1,7 +1,7 @@
 //! Hostile and broken input: every case gets its 4xx and Confluent code, the server does not
 //! panic, and nothing is written.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::TestRegistry;
 
@@ -236,6 +236,42 @@ async fn reference_chains_deeper_than_the_limit_are_refused() {
         codes.push((reply.status, reply.error_code()));
     }
     assert_eq!(codes, vec![(200, None), (200, None), (200, None), (422, Some(42201))]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_over_max_check_steps_answers_42201_naming_the_limit() {
+    let r = TestRegistry::start_with(|config| config.limits.max_check_steps = 5_000).await;
+    // A union of 120 records: its parse fits 5,000 steps, checking it against a copy of itself
+    // (every writer branch tried against the reader's in turn) does not.
+    let branches: Vec<Value> = (0..120)
+        .map(|i| json!({"type": "record", "name": format!("R{i}"), "fields": [{"name": "f", "type": "int"}]}))
+        .collect();
+    let wide =
+        json!({"type": "record", "name": "Top", "fields": [{"name": "u", "type": branches}]});
+    assert_eq!(r.register_ok("wide", &wide.to_string()).await, 1);
+    let mut renamed = wide.clone();
+    renamed["doc"] = json!("a second version, so that it is checked");
+    let reply = r.register("wide", &renamed.to_string()).await;
+    assert_eq!((reply.status, reply.error_code()), (422, Some(42201)), "{:?}", reply.body);
+    let message = reply.body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("max_check_steps") && message.contains("5000"), "{message}");
+    let reply = r
+        .post(
+            "/compatibility/subjects/wide/versions/latest",
+            json!({"schema": renamed.to_string()}),
+        )
+        .await;
+    assert_eq!((reply.status, reply.error_code()), (422, Some(42201)), "{:?}", reply.body);
+
+    // A schema whose parse alone needs more: refused before any check, naming the limit too.
+    let fields: Vec<Value> =
+        (0..2_000).map(|i| json!({"name": format!("f{i}"), "type": "string"})).collect();
+    let big = json!({"type": "record", "name": "Big", "fields": fields});
+    let reply = r.register("big", &big.to_string()).await;
+    assert_eq!((reply.status, reply.error_code()), (422, Some(42201)), "{:?}", reply.body);
+    assert!(reply.body["message"].as_str().unwrap_or_default().contains("max_check_steps"));
+    // The registry keeps answering.
+    assert_eq!(r.register_ok("small", "\"string\"").await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
