@@ -17,10 +17,12 @@ pub mod avro;
 pub mod json;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod protobuf;
 pub mod registry;
 pub mod serdes;
 
 pub use json::{JsonDeserializer, JsonSerializer};
+pub use protobuf::{ProtobufDeserializer, ProtobufSerializer};
 pub use registry::{BlockingRegistryClient, Error, RegistryClient, Result};
 pub use schema::{Schema, SubjectNameStrategy};
 pub use serdes::{AvroDeserializer, AvroSerializer, DynamicDeserializer, SerializerConfig};

@@ -102,6 +102,12 @@ impl ProtobufSchema {
         Ok(ProtobufSchema { file })
     }
 
+    /// A schema for a file already compiled elsewhere (a prost type's descriptor, say), for its
+    /// printings and message indexes. The file is trusted as linked; nothing is re-checked.
+    pub fn from_file(file: FileDescriptor) -> ProtobufSchema {
+        ProtobufSchema { file }
+    }
+
     /// The schema's own file.
     pub fn file(&self) -> &FileDescriptor {
         &self.file
@@ -177,6 +183,12 @@ impl ProtobufSchema {
         }
         Some(message)
     }
+}
+
+/// Whether an import path is served without a reference (the well-known `google/protobuf/*`
+/// files and the ones Confluent bundles), so serializers register only the other imports.
+pub fn is_builtin_import(name: &str) -> bool {
+    name.starts_with("google/protobuf/") || bundled::source(name).is_some()
 }
 
 /// Every reason `reader` (the update) cannot read data written with `writer` (the original):

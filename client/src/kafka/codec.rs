@@ -123,7 +123,9 @@ impl From<SerdeError> for DecodeError {
                 DecodeErrorKind::Unavailable
             }
             SerdeError::Schema(_) => DecodeErrorKind::UnknownSchema,
-            SerdeError::Avro { .. } | SerdeError::Json(_) => DecodeErrorKind::Corrupt,
+            SerdeError::Avro { .. } | SerdeError::Json(_) | SerdeError::Protobuf(_) => {
+                DecodeErrorKind::Corrupt
+            }
             SerdeError::SchemaType { .. }
             | SerdeError::Validation(_)
             | SerdeError::Incompatible { .. } => DecodeErrorKind::TypeMismatch,

@@ -30,6 +30,9 @@ pub enum Error {
     /// Avro encoding or decoding failed at `path` (a dotted path into the value).
     #[error("avro at '{path}': {message}")]
     Avro { path: String, message: String },
+    /// Protobuf decoding failed, or the record's message indexes name no message.
+    #[error("protobuf: {0}")]
+    Protobuf(String),
     /// JSON encoding or decoding failed.
     #[error("json: {0}")]
     Json(String),

@@ -170,3 +170,140 @@ async fn protobuf_base64_descriptors_register() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], id);
 }
+
+mod serde {
+    //! The typed Protobuf serializer and deserializer against a real registry: imports
+    //! registered as references under their import paths, message indexes in the frame, and the
+    //! checks of a deserializer that has the registry.
+
+    use std::sync::LazyLock;
+
+    use prost_reflect::{DescriptorPool, MessageDescriptor, ReflectMessage};
+    use schemata::{ProtobufDeserializer, ProtobufSerializer, RegistryClient, SerializerConfig};
+    use schemata_core::SchemaType;
+    use schemata_core::protobuf::ProtobufSchema;
+    use schemata_core::schema::ResolvedReference;
+    use serde_json::json;
+
+    use crate::harness::TestRegistry;
+
+    const ITEM: &str = "syntax = \"proto3\";\npackage shop;\nmessage Item {\n  string sku = 1;\n  int64 cents = 2;\n}\n";
+    const ORDERS: &str = "syntax = \"proto3\";\npackage shop;\nimport \"shop/item.proto\";\nimport \"google/protobuf/timestamp.proto\";\nmessage Header {\n  string source = 1;\n}\nmessage Order {\n  string id = 1;\n  repeated Item items = 2;\n  google.protobuf.Timestamp at = 3;\n  oneof payment {\n    string card = 4;\n    int64 voucher = 5;\n  }\n}\n";
+
+    /// The descriptors prost-reflect-build would generate, compiled here from the same text.
+    static POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
+        let item = ResolvedReference {
+            name: "shop/item.proto".to_owned(),
+            schema_type: SchemaType::Protobuf,
+            text: ITEM.to_owned(),
+        };
+        ProtobufSchema::parse(ORDERS, &[item]).unwrap().pool().clone()
+    });
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Item {
+        #[prost(string, tag = "1")]
+        sku: String,
+        #[prost(int64, tag = "2")]
+        cents: i64,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Timestamp {
+        #[prost(int64, tag = "1")]
+        seconds: i64,
+        #[prost(int32, tag = "2")]
+        nanos: i32,
+    }
+
+    #[derive(Clone, PartialEq, prost::Oneof)]
+    enum Payment {
+        #[prost(string, tag = "4")]
+        Card(String),
+        #[prost(int64, tag = "5")]
+        Voucher(i64),
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Order {
+        #[prost(string, tag = "1")]
+        id: String,
+        #[prost(message, repeated, tag = "2")]
+        items: Vec<Item>,
+        #[prost(message, optional, tag = "3")]
+        at: Option<Timestamp>,
+        #[prost(oneof = "Payment", tags = "4, 5")]
+        payment: Option<Payment>,
+    }
+
+    impl ReflectMessage for Order {
+        fn descriptor(&self) -> MessageDescriptor {
+            POOL.get_message_by_name("shop.Order").unwrap()
+        }
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Header {
+        #[prost(string, tag = "1")]
+        source: String,
+    }
+
+    impl ReflectMessage for Header {
+        fn descriptor(&self) -> MessageDescriptor {
+            POOL.get_message_by_name("shop.Header").unwrap()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn typed_protobuf_serde_registers_imports_and_round_trips() {
+        let r = TestRegistry::start().await;
+        let client = RegistryClient::new(r.http.base.clone()).unwrap();
+        let serializer =
+            ProtobufSerializer::<Order>::new(client.clone(), SerializerConfig::default()).unwrap();
+        let order = Order {
+            id: "o-1".to_owned(),
+            items: vec![Item { sku: "a".to_owned(), cents: 250 }],
+            at: Some(Timestamp { seconds: 1_700_000_000, nanos: 5 }),
+            payment: Some(Payment::Voucher(7)),
+        };
+        let bytes = serializer.serialize("orders", false, &order).await.unwrap();
+        // Header, then the index array [1] (Order is the second message): count 1, index 1,
+        // both zig-zag varints.
+        assert_eq!(bytes[0], 0);
+        assert_eq!(&bytes[5..7], &[2, 2]);
+        assert_eq!(&bytes[7..], prost::Message::encode_to_vec(&order).as_slice());
+
+        // The import was registered under its path and is referenced by it.
+        assert_eq!(r.http.get("/subjects").await.body, json!(["orders-value", "shop/item.proto"]));
+        let stored = r.http.get("/subjects/orders-value/versions/1").await.body;
+        assert_eq!(stored["schemaType"], "PROTOBUF");
+        assert_eq!(
+            stored["references"],
+            json!([{"name": "shop/item.proto", "subject": "shop/item.proto", "version": 1}])
+        );
+        assert_eq!(stored["schema"], serializer.schema_text());
+
+        let plain = ProtobufDeserializer::<Order>::new();
+        assert_eq!(plain.deserialize("orders", &bytes).await.unwrap(), order);
+        let checked = ProtobufDeserializer::<Order>::with_registry(client.clone());
+        assert_eq!(checked.deserialize("orders", &bytes).await.unwrap(), order);
+
+        // The first message is framed with the single byte 0x00.
+        let headers =
+            ProtobufSerializer::<Header>::new(client.clone(), SerializerConfig::default()).unwrap();
+        let header = Header { source: "test".to_owned() };
+        let header_bytes = headers.serialize("orders", false, &header).await.unwrap();
+        assert_eq!(header_bytes[5], 0);
+        assert_eq!(&header_bytes[6..], prost::Message::encode_to_vec(&header).as_slice());
+        // A deserializer with the registry refuses a record of another message type.
+        let err = checked.deserialize("orders", &header_bytes).await.unwrap_err();
+        assert!(err.to_string().contains("shop.Header"), "{err}");
+        // Garbage after a valid header is a typed error, not a panic.
+        let mut broken = bytes[..7].to_vec();
+        broken.extend_from_slice(&[0x0a, 0xff]);
+        assert!(matches!(
+            plain.deserialize("orders", &broken).await,
+            Err(schemata::Error::Protobuf(_))
+        ));
+    }
+}

@@ -1,0 +1,290 @@
+//! Protobuf serde in the Confluent wire format: the header, the message-index array naming the
+//! message inside its file (`[0]`, the first message, as the single byte 0x00), then the
+//! prost-encoded message.
+//!
+//! The serializer's schema is the type's own `.proto` file, taken from its descriptor
+//! (prost-reflect's `ReflectMessage`, which prost-reflect-build or a hand-written impl provides)
+//! and printed as canonical `.proto` text; the files it imports are registered first, each under
+//! its import path as subject (Confluent's default reference subject strategy), and referenced
+//! by that path. Well-known and Confluent-bundled imports need no reference.
+
+use std::collections::HashSet;
+use std::marker::PhantomData;
+use std::sync::{PoisonError, RwLock};
+
+use prost_reflect::{FileDescriptor, ReflectMessage};
+use schemata_core::protobuf::{ProtobufSchema, is_builtin_import};
+use schemata_core::wire;
+use schemata_core::{
+    ReferencedSchema, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType,
+};
+
+use crate::SubjectNameStrategy;
+use crate::registry::{Error, RegistryClient, Result};
+use crate::serdes::{SerializerConfig, frame};
+
+/// One `.proto` file to register: its import path, canonical text and the import paths it
+/// needs references for.
+#[derive(Debug, Clone)]
+struct ProtoFile {
+    name: String,
+    text: String,
+    imports: Vec<String>,
+}
+
+/// Writes prost messages of type `T` framed with their schema id and message indexes.
+#[derive(Debug)]
+pub struct ProtobufSerializer<T> {
+    client: RegistryClient,
+    config: SerializerConfig,
+    /// The type's file, then (in dependency order) every file it imports that needs a reference.
+    file: ProtoFile,
+    dependencies: Vec<ProtoFile>,
+    /// The type's full name, for subject name strategies that use the record name.
+    full_name: String,
+    /// The encoded message-index array, written after every header.
+    indexes: Vec<u8>,
+    ids: RwLock<Vec<((String, bool), SchemaId)>>,
+    _type: PhantomData<fn(&T)>,
+}
+
+impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
+    pub fn new(client: RegistryClient, config: SerializerConfig) -> Result<ProtobufSerializer<T>> {
+        let descriptor = T::default().descriptor();
+        let root = descriptor.parent_file();
+        let mut dependencies = Vec::new();
+        let mut seen = HashSet::new();
+        collect_dependencies(&root, &mut seen, &mut dependencies);
+        // The path alternates (field number, index) from the file down: the indexes are every
+        // second element.
+        let path: Vec<i32> = descriptor.path().iter().skip(1).step_by(2).copied().collect();
+        let mut indexes = Vec::new();
+        wire::write_message_indexes(&path, &mut indexes);
+        Ok(ProtobufSerializer {
+            client,
+            config,
+            file: proto_file(&root),
+            dependencies,
+            full_name: descriptor.full_name().to_owned(),
+            indexes,
+            ids: RwLock::default(),
+            _type: PhantomData,
+        })
+    }
+
+    /// The schema text registered for `T` (its file, printed canonically).
+    pub fn schema_text(&self) -> &str {
+        &self.file.text
+    }
+
+    pub async fn serialize(&self, topic: &str, is_key: bool, value: &T) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.serialize_into(topic, is_key, value, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Appends the framed message to `out`.
+    pub async fn serialize_into(
+        &self,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let id = match self.cached_id(topic, is_key) {
+            Some(id) => id,
+            None => self.id(topic, is_key).await?,
+        };
+        self.write(id, value, out);
+        Ok(())
+    }
+
+    /// As [`ProtobufSerializer::serialize_into`] without awaiting: `None` until an async call
+    /// has found the schema id for this topic.
+    pub fn serialize_cached(
+        &self,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        let id = self.cached_id(topic, is_key)?;
+        self.write(id, value, out);
+        Some(())
+    }
+
+    fn write(&self, id: SchemaId, value: &T, out: &mut Vec<u8>) {
+        out.reserve(wire::ID_HEADER_LEN + self.indexes.len() + value.encoded_len());
+        wire::write_header(id, out);
+        out.extend_from_slice(&self.indexes);
+        // Encoding into a Vec cannot run out of room.
+        value.encode_raw(out);
+    }
+
+    fn cached_id(&self, topic: &str, is_key: bool) -> Option<SchemaId> {
+        let ids = self.ids.read().unwrap_or_else(PoisonError::into_inner);
+        ids.iter().find(|((t, k), _)| t == topic && *k == is_key).map(|(_, id)| *id)
+    }
+
+    fn subject(&self, topic: &str, is_key: bool) -> String {
+        let suffix = if is_key { "key" } else { "value" };
+        match self.config.strategy {
+            SubjectNameStrategy::TopicName => format!("{topic}-{suffix}"),
+            SubjectNameStrategy::RecordName => self.full_name.clone(),
+            SubjectNameStrategy::TopicRecordName => format!("{topic}-{}", self.full_name),
+        }
+    }
+
+    /// Registers (or looks up) every import, then the type's file with references to them.
+    async fn id(&self, topic: &str, is_key: bool) -> Result<SchemaId> {
+        let config = &self.config;
+        let subject = self.subject(topic, is_key);
+        let id = if let Some(id) = config.fixed_id {
+            id
+        } else if config.use_latest_version {
+            let latest = self.client.latest(&subject).await?;
+            SchemaId::new(i64::from(latest.id)).ok_or_else(|| {
+                Error::Protobuf(format!("registry answered with schema id {}", latest.id))
+            })?
+        } else {
+            let mut registered: Vec<(ProtoFile, SchemaReference)> = Vec::new();
+            for dependency in &self.dependencies {
+                let schema = parsed(dependency, &registered)?;
+                let found = if config.auto_register {
+                    self.client.register(&dependency.name, &schema, config.normalize).await?;
+                    self.client.lookup(&dependency.name, &schema, config.normalize, false).await?
+                } else {
+                    self.client.lookup(&dependency.name, &schema, config.normalize, false).await?
+                };
+                let reference = SchemaReference {
+                    name: dependency.name.clone(),
+                    subject: dependency.name.clone(),
+                    version: found.version,
+                };
+                registered.push((dependency.clone(), reference));
+            }
+            let schema = parsed(&self.file, &registered)?;
+            if config.auto_register {
+                self.client.register(&subject, &schema, config.normalize).await?
+            } else {
+                self.client.lookup_id(&subject, &schema, config.normalize).await?
+            }
+        };
+        if !config.use_latest_version {
+            let mut ids = self.ids.write().unwrap_or_else(PoisonError::into_inner);
+            if !ids.iter().any(|((t, k), _)| t == topic && *k == is_key) {
+                ids.push(((topic.to_owned(), is_key), id));
+            }
+        }
+        Ok(id)
+    }
+}
+
+/// Parses a file with references to the already registered files it imports.
+fn parsed(file: &ProtoFile, registered: &[(ProtoFile, SchemaReference)]) -> Result<ParsedSchema> {
+    let references: Vec<SchemaReference> = file
+        .imports
+        .iter()
+        .filter_map(|import| registered.iter().find(|(f, _)| &f.name == import))
+        .map(|(_, reference)| reference.clone())
+        .collect();
+    let mut lookup = |reference: &SchemaReference| {
+        let (file, _) = registered.iter().find(|(_, r)| r == reference)?;
+        let references = file
+            .imports
+            .iter()
+            .filter_map(|import| registered.iter().find(|(f, _)| &f.name == import))
+            .map(|(_, r)| r.clone())
+            .collect();
+        Some(ReferencedSchema {
+            schema_type: SchemaType::Protobuf,
+            text: file.text.clone(),
+            references,
+        })
+    };
+    Ok(ParsedSchema::parse_with_references(
+        SchemaType::Protobuf,
+        &file.text,
+        &references,
+        &mut lookup,
+    )?)
+}
+
+fn proto_file(file: &FileDescriptor) -> ProtoFile {
+    ProtoFile {
+        name: file.name().to_owned(),
+        text: ProtobufSchema::from_file(file.clone()).canonical(),
+        imports: file
+            .dependencies()
+            .map(|d| d.name().to_owned())
+            .filter(|name| !is_builtin_import(name))
+            .collect(),
+    }
+}
+
+/// Every non-built-in file `file` imports, transitively, dependencies before their dependents.
+fn collect_dependencies(
+    file: &FileDescriptor,
+    seen: &mut HashSet<String>,
+    out: &mut Vec<ProtoFile>,
+) {
+    for dependency in file.dependencies() {
+        if is_builtin_import(dependency.name()) || !seen.insert(dependency.name().to_owned()) {
+            continue;
+        }
+        collect_dependencies(&dependency, seen, out);
+        out.push(proto_file(&dependency));
+    }
+}
+
+/// Reads framed Protobuf records into `T`. Without a registry only the frame is checked; with
+/// one ([`ProtobufDeserializer::with_registry`]) the writer schema must be PROTOBUF and the
+/// record's message indexes must name a message of `T`'s full name in it.
+#[derive(Debug)]
+pub struct ProtobufDeserializer<T> {
+    client: Option<RegistryClient>,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: ReflectMessage + Default> Default for ProtobufDeserializer<T> {
+    fn default() -> Self {
+        ProtobufDeserializer::new()
+    }
+}
+
+impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
+    pub fn new() -> ProtobufDeserializer<T> {
+        ProtobufDeserializer { client: None, _type: PhantomData }
+    }
+
+    pub fn with_registry(client: RegistryClient) -> ProtobufDeserializer<T> {
+        ProtobufDeserializer { client: Some(client), _type: PhantomData }
+    }
+
+    pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
+        let (id, payload) = frame(bytes)?;
+        let (indexes, message) = wire::read_message_indexes(payload)?;
+        if let Some(client) = &self.client {
+            let registered = client.schema_by_id(id).await?;
+            let schema = registered.schema.as_protobuf().ok_or_else(|| Error::SchemaType {
+                id,
+                expected: "PROTOBUF",
+                found: registered.schema.schema_type().to_string(),
+            })?;
+            let named = schema.message_at(&indexes).ok_or_else(|| {
+                Error::Protobuf(format!(
+                    "message indexes {indexes:?} name no message of schema {id}"
+                ))
+            })?;
+            let expected = T::default().descriptor();
+            if named.full_name() != expected.full_name() {
+                return Err(Error::Protobuf(format!(
+                    "record holds {} but {} was expected",
+                    named.full_name(),
+                    expected.full_name()
+                )));
+            }
+        }
+        T::decode(message).map_err(|e| Error::Protobuf(e.to_string()))
+    }
+}
