@@ -178,6 +178,7 @@ mod serde {
 
     use std::sync::LazyLock;
 
+    use base64::Engine as _;
     use prost_reflect::{DescriptorPool, MessageDescriptor, ReflectMessage};
     use schemata::{ProtobufDeserializer, ProtobufSerializer, RegistryClient, SerializerConfig};
     use schemata_core::SchemaType;
@@ -190,14 +191,17 @@ mod serde {
     const ITEM: &str = "syntax = \"proto3\";\npackage shop;\nmessage Item {\n  string sku = 1;\n  int64 cents = 2;\n}\n";
     const ORDERS: &str = "syntax = \"proto3\";\npackage shop;\nimport \"shop/item.proto\";\nimport \"google/protobuf/timestamp.proto\";\nmessage Header {\n  string source = 1;\n}\nmessage Order {\n  string id = 1;\n  repeated Item items = 2;\n  google.protobuf.Timestamp at = 3;\n  oneof payment {\n    string card = 4;\n    int64 voucher = 5;\n  }\n}\n";
 
-    /// The descriptors prost-reflect-build would generate, compiled here from the same text.
-    static POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
-        let item = ResolvedReference {
+    fn item_reference() -> ResolvedReference {
+        ResolvedReference {
             name: "shop/item.proto".to_owned(),
             schema_type: SchemaType::Protobuf,
             text: ITEM.to_owned(),
-        };
-        ProtobufSchema::parse(ORDERS, &[item]).unwrap().pool().clone()
+        }
+    }
+
+    /// The descriptors prost-reflect-build would generate, compiled here from the same text.
+    static POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
+        ProtobufSchema::parse(ORDERS, &[item_reference()]).unwrap().pool().clone()
     });
 
     #[derive(Clone, PartialEq, prost::Message)]
@@ -305,5 +309,41 @@ mod serde {
             plain.deserialize("orders", &broken).await,
             Err(schemata::Error::Protobuf(_))
         ));
+
+        // confluent-kafka reads our record (fetching the writer schema and its reference as
+        // base64 descriptors) and writes it back, registering base64 descriptors with us.
+        let descriptor = |text: &str, references: &[ResolvedReference]| {
+            let schema = ProtobufSchema::parse(text, references).unwrap();
+            base64::engine::general_purpose::STANDARD.encode(schema.descriptor_bytes())
+        };
+        let item = descriptor(ITEM, &[]);
+        let orders = descriptor(ORDERS, &[item_reference()]);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let base = r.http.base.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            crate::python::run(
+                "protobuf_interop.py",
+                &[&base, "orders", &hex, "orders-py", &item, &orders],
+                std::time::Duration::from_secs(120),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.code, Some(0), "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+        let answer: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(answer["decoded"]["id"], "o-1");
+        assert_eq!(answer["decoded"]["items"], json!([{"sku": "a", "cents": "250"}]));
+        assert_eq!(answer["decoded"]["voucher"], "7");
+        assert_eq!(answer["decoded"]["at"], "2023-11-14T22:13:20.000000005Z");
+        let encoded = answer["encoded"].as_str().unwrap();
+        let python_bytes: Vec<u8> = (0..encoded.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&encoded[i..i + 2], 16).unwrap())
+            .collect();
+        // Python frames the same message indexes, and we read its record back.
+        assert_eq!(&python_bytes[5..7], &[2, 2]);
+        assert_eq!(checked.deserialize("orders-py", &python_bytes).await.unwrap(), order);
+        let stored = r.http.get("/subjects/orders-py-value/versions/1").await.body;
+        assert_eq!(stored["references"][0]["name"], "shop/item.proto", "{stored}");
     }
 }
