@@ -243,6 +243,8 @@ fn collect_dependencies(
 #[derive(Debug)]
 pub struct ProtobufDeserializer<T> {
     client: Option<RegistryClient>,
+    /// (writer id, message indexes) pairs already checked to name `T`: a hit needs no registry.
+    checked: RwLock<Vec<(SchemaId, Vec<i32>)>>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -254,14 +256,21 @@ impl<T: ReflectMessage + Default> Default for ProtobufDeserializer<T> {
 
 impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
     pub fn new() -> ProtobufDeserializer<T> {
-        ProtobufDeserializer { client: None, _type: PhantomData }
+        ProtobufDeserializer { client: None, checked: RwLock::default(), _type: PhantomData }
     }
 
     pub fn with_registry(client: RegistryClient) -> ProtobufDeserializer<T> {
-        ProtobufDeserializer { client: Some(client), _type: PhantomData }
+        ProtobufDeserializer {
+            client: Some(client),
+            checked: RwLock::default(),
+            _type: PhantomData,
+        }
     }
 
     pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
+        if let Some(done) = self.deserialize_cached(bytes) {
+            return done;
+        }
         let (id, payload) = frame(bytes)?;
         let (indexes, message) = wire::read_message_indexes(payload)?;
         if let Some(client) = &self.client {
@@ -278,13 +287,37 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
             })?;
             let expected = T::default().descriptor();
             if named.full_name() != expected.full_name() {
-                return Err(Error::Protobuf(format!(
-                    "record holds {} but {} was expected",
-                    named.full_name(),
-                    expected.full_name()
-                )));
+                return Err(Error::Incompatible {
+                    writer: id,
+                    reader: expected.full_name().to_owned(),
+                    reasons: vec![format!("the record holds a {}", named.full_name())],
+                });
+            }
+            let mut checked = self.checked.write().unwrap_or_else(PoisonError::into_inner);
+            if !checked.iter().any(|(i, x)| *i == id && *x == indexes) {
+                checked.push((id, indexes));
             }
         }
         T::decode(message).map_err(|e| Error::Protobuf(e.to_string()))
+    }
+
+    /// As [`ProtobufDeserializer::deserialize`] without awaiting: `None` when the registry must
+    /// be asked first (a writer id and message not checked yet).
+    pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
+        let (id, payload) = match frame(bytes) {
+            Ok(framed) => framed,
+            Err(error) => return Some(Err(error)),
+        };
+        let (indexes, message) = match wire::read_message_indexes(payload) {
+            Ok(read) => read,
+            Err(error) => return Some(Err(error.into())),
+        };
+        if self.client.is_some() {
+            let checked = self.checked.read().unwrap_or_else(PoisonError::into_inner);
+            if !checked.iter().any(|(i, x)| *i == id && *x == indexes) {
+                return None;
+            }
+        }
+        Some(T::decode(message).map_err(|e| Error::Protobuf(e.to_string())))
     }
 }

@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::json::Failure;
 use crate::{
-    AvroDeserializer, AvroSerializer, Error as SerdeError, JsonDeserializer, JsonSerializer, Schema,
+    AvroDeserializer, AvroSerializer, Error as SerdeError, JsonDeserializer, JsonSerializer,
+    ProtobufDeserializer, ProtobufSerializer, Schema,
 };
 
 /// A boxed future borrowed from the codec and the value. Boxing keeps the traits object safe, so
@@ -226,6 +227,44 @@ impl<T: DeserializeOwned + Send> Decoder<T> for JsonDeserializer<T> {
         Box::pin(
             async move { JsonDeserializer::decode(self, bytes).await.map_err(DecodeError::from) },
         )
+    }
+}
+
+impl<T: prost_reflect::ReflectMessage + Default + Sync> Encoder<T> for ProtobufSerializer<T> {
+    fn encode_now(
+        &self,
+        topic: &str,
+        is_key: bool,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Option<Result<(), SerdeError>> {
+        self.serialize_cached(topic, is_key, value, out).map(Ok)
+    }
+
+    fn encode<'a>(
+        &'a self,
+        topic: &'a str,
+        is_key: bool,
+        value: &'a T,
+        out: &'a mut Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), SerdeError>> {
+        Box::pin(self.serialize_into(topic, is_key, value, out))
+    }
+}
+
+/// Undecodable bytes are [`DecodeErrorKind::Corrupt`]; with a registry, a record of another
+/// message or schema type is a [`DecodeErrorKind::TypeMismatch`].
+impl<T: prost_reflect::ReflectMessage + Default + Send> Decoder<T> for ProtobufDeserializer<T> {
+    fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
+        self.deserialize_cached(bytes).map(|result| result.map_err(DecodeError::from))
+    }
+
+    fn decode<'a>(
+        &'a self,
+        topic: &'a str,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<T, DecodeError>> {
+        Box::pin(async move { self.deserialize(topic, bytes).await.map_err(DecodeError::from) })
     }
 }
 

@@ -346,4 +346,49 @@ mod serde {
         let stored = r.http.get("/subjects/orders-py-value/versions/1").await.body;
         assert_eq!(stored["references"][0]["name"], "shop/item.proto", "{stored}");
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn protobuf_records_through_kafka() {
+        use schemata::kafka::{Bytes, UndecodablePolicy};
+
+        use crate::kafka::{Env, recv};
+
+        let env = Env::start().await;
+        let topic = env.topic("proto", 1).await;
+        let serializer =
+            ProtobufSerializer::<Order>::new(env.client.clone(), SerializerConfig::default())
+                .unwrap();
+        let producer = env.producer(Bytes, serializer);
+        let orders: Vec<Order> = (0..3)
+            .map(|i| Order {
+                id: format!("o-{i}"),
+                items: vec![Item { sku: format!("s{i}"), cents: i }],
+                at: None,
+                payment: (i % 2 == 0).then(|| Payment::Card(format!("c{i}"))),
+            })
+            .collect();
+        for order in &orders {
+            producer.send(&topic, Some(&b"k".to_vec()), Some(order), &[]).await.unwrap();
+        }
+        // A record of another message type in the middle is skipped by the policy.
+        let headers =
+            ProtobufSerializer::<Header>::new(env.client.clone(), SerializerConfig::default())
+                .unwrap();
+        let wrong = headers.serialize(&topic, false, &Header { source: "x".to_owned() }).await;
+        let raw = env.producer(Bytes, Bytes);
+        raw.send(&topic, None, Some(&wrong.unwrap()), &[]).await.unwrap();
+        producer.send(&topic, None, Some(&orders[0]), &[]).await.unwrap();
+
+        let consumer = env.consumer(
+            &crate::broker::unique("g"),
+            UndecodablePolicy::Skip,
+            Bytes,
+            ProtobufDeserializer::<Order>::with_registry(env.client.clone()),
+        );
+        consumer.assign(&topic, &[0]).unwrap();
+        for order in orders.iter().chain([&orders[0]]) {
+            let record = recv(&consumer).await;
+            assert_eq!(record.value.as_ref(), Some(order));
+        }
+    }
 }
