@@ -321,3 +321,93 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
         Some(T::decode(message).map_err(|e| Error::Protobuf(e.to_string())))
     }
 }
+
+/// A framed record's payload (message indexes, then the message) as JSON, read with the writer's
+/// schema: the proto3 JSON mapping's shapes (field JSON names, 64-bit integers as strings, bytes
+/// as base64, enums by name), fields left at their defaults omitted.
+pub(crate) fn decode_json(
+    id: SchemaId,
+    schema: &ProtobufSchema,
+    payload: &[u8],
+) -> Result<serde_json::Value> {
+    let (indexes, message) = wire::read_message_indexes(payload)?;
+    let descriptor = schema.message_at(&indexes).ok_or_else(|| {
+        Error::Protobuf(format!("message indexes {indexes:?} name no message of schema {id}"))
+    })?;
+    let message = prost_reflect::DynamicMessage::decode(descriptor, message)
+        .map_err(|e| Error::Protobuf(e.to_string()))?;
+    Ok(message_json(&message, 0))
+}
+
+/// Deeper messages than this print as `null`: decoded data can nest as deep as its bytes allow.
+const MAX_JSON_DEPTH: usize = 100;
+
+fn message_json(message: &prost_reflect::DynamicMessage, depth: usize) -> serde_json::Value {
+    if depth > MAX_JSON_DEPTH {
+        return serde_json::Value::Null;
+    }
+    let mut object = serde_json::Map::new();
+    for (field, value) in message.fields() {
+        object.insert(field.json_name().to_owned(), value_json(&field.kind(), value, depth));
+    }
+    serde_json::Value::Object(object)
+}
+
+fn value_json(
+    kind: &prost_reflect::Kind,
+    value: &prost_reflect::Value,
+    depth: usize,
+) -> serde_json::Value {
+    use base64::Engine as _;
+    use prost_reflect::{Kind, MapKey, Value};
+    use serde_json::Value as Json;
+    let float = |n: f64| {
+        if n.is_nan() {
+            Json::from("NaN")
+        } else if n.is_infinite() {
+            Json::from(if n > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
+        }
+    };
+    match value {
+        Value::Bool(b) => Json::Bool(*b),
+        Value::I32(n) => Json::from(*n),
+        Value::U32(n) => Json::from(*n),
+        Value::I64(n) => Json::from(n.to_string()),
+        Value::U64(n) => Json::from(n.to_string()),
+        Value::F32(n) => float(f64::from(*n)),
+        Value::F64(n) => float(*n),
+        Value::String(s) => Json::from(s.as_str()),
+        Value::Bytes(b) => Json::from(base64::engine::general_purpose::STANDARD.encode(b)),
+        Value::EnumNumber(n) => match kind {
+            Kind::Enum(e) => {
+                e.get_value(*n).map_or_else(|| Json::from(*n), |v| Json::from(v.name()))
+            }
+            _ => Json::from(*n),
+        },
+        Value::Message(m) => message_json(m, depth + 1),
+        Value::List(items) => {
+            Json::Array(items.iter().map(|v| value_json(kind, v, depth)).collect())
+        }
+        Value::Map(map) => {
+            let value_kind = match kind {
+                Kind::Message(entry) => entry.map_entry_value_field().kind(),
+                other => other.clone(),
+            };
+            let mut object = serde_json::Map::new();
+            for (key, value) in map {
+                let key = match key {
+                    MapKey::Bool(b) => b.to_string(),
+                    MapKey::I32(n) => n.to_string(),
+                    MapKey::I64(n) => n.to_string(),
+                    MapKey::U32(n) => n.to_string(),
+                    MapKey::U64(n) => n.to_string(),
+                    MapKey::String(s) => s.clone(),
+                };
+                object.insert(key, value_json(&value_kind, value, depth));
+            }
+            Json::Object(object)
+        }
+    }
+}

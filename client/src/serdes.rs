@@ -295,13 +295,21 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
     }
 }
 
-/// Decodes any framed Avro or JSON record into JSON, with the writer's schema: for tools and for
-/// consumers of types they do not know.
+/// Decodes any framed Avro, JSON or Protobuf record into JSON, with the writer's schema: for
+/// tools and for consumers of types they do not know.
 #[derive(Debug)]
 pub struct DynamicDeserializer {
     client: RegistryClient,
-    /// `None` for JSON schemas, whose records are JSON text already.
-    schemas: RwLock<HashMap<SchemaId, Option<Arc<Compiled>>>>,
+    schemas: RwLock<HashMap<SchemaId, Writer>>,
+}
+
+/// What a writer id decodes with.
+#[derive(Debug, Clone)]
+enum Writer {
+    Avro(Arc<Compiled>),
+    /// JSON Schema records are JSON text already.
+    Json,
+    Protobuf(Arc<schemata_core::protobuf::ProtobufSchema>),
 }
 
 impl DynamicDeserializer {
@@ -315,17 +323,19 @@ impl DynamicDeserializer {
             Some(schema) => schema,
             None => {
                 let registered = self.client.schema_by_id(id).await?;
-                let schema = match registered.schema.schema_type() {
-                    SchemaType::Json => None,
-                    _ => Some(Arc::new(compile_registered(&registered)?)),
+                let schema = match registered.schema.as_protobuf() {
+                    Some(protobuf) => Writer::Protobuf(Arc::new(protobuf.clone())),
+                    None if registered.schema.schema_type() == SchemaType::Json => Writer::Json,
+                    None => Writer::Avro(Arc::new(compile_registered(&registered)?)),
                 };
                 write(&self.schemas, id, schema.clone());
                 schema
             }
         };
         match schema {
-            Some(schema) => avro::decode_json(&schema, payload),
-            None => serde_json::from_slice(payload).map_err(|e| Error::Json(e.to_string())),
+            Writer::Avro(schema) => avro::decode_json(&schema, payload),
+            Writer::Json => serde_json::from_slice(payload).map_err(|e| Error::Json(e.to_string())),
+            Writer::Protobuf(schema) => crate::protobuf::decode_json(id, &schema, payload),
         }
     }
 }

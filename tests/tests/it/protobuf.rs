@@ -287,6 +287,14 @@ mod serde {
         );
         assert_eq!(stored["schema"], serializer.schema_text());
 
+        // Any tool reads it without the type, with the writer's schema.
+        let dynamic = schemata::DynamicDeserializer::new(client.clone());
+        assert_eq!(
+            dynamic.decode(&bytes).await.unwrap(),
+            json!({"id": "o-1", "items": [{"sku": "a", "cents": "250"}],
+                   "at": {"seconds": "1700000000", "nanos": 5}, "voucher": "7"})
+        );
+
         let plain = ProtobufDeserializer::<Order>::new();
         assert_eq!(plain.deserialize("orders", &bytes).await.unwrap(), order);
         let checked = ProtobufDeserializer::<Order>::with_registry(client.clone());
