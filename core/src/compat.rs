@@ -160,6 +160,54 @@ impl Report {
     }
 }
 
+/// Longest old schema text quoted in a Confluent message (Confluent's 10 KiB).
+pub const MAX_QUOTED_SCHEMA_BYTES: usize = 10 * 1024;
+
+impl Report {
+    /// The report as Confluent's registry words it: for each incompatible history entry, one
+    /// message per finding, then `{oldSchemaVersion: v}` and `{oldSchema: '...'}` (cut at
+    /// 10 KiB, as Confluent); at the end the level. Empty when compatible. `versions[i]` is the
+    /// version of `history[i]` as passed to the check.
+    pub fn confluent_messages(
+        &self,
+        level: CompatibilityLevel,
+        history: &[&Schema],
+        versions: &[u32],
+    ) -> Vec<String> {
+        let mut messages = Vec::new();
+        let mut index = 0;
+        while index < self.incompatibilities.len() {
+            let against = self.incompatibilities[index].against;
+            while let Some(incompatibility) = self.incompatibilities.get(index)
+                && incompatibility.against == against
+            {
+                let finding = &incompatibility.finding;
+                messages.push(format!(
+                    "{{errorType:'{}', description:'{}', additionalInfo:'{}'}}",
+                    finding.rule, finding.message, finding.path
+                ));
+                index += 1;
+            }
+            let version = versions.get(against).copied().unwrap_or_default();
+            messages.push(format!("{{oldSchemaVersion: {version}}}"));
+            let text = history.get(against).map(|old| old.text()).unwrap_or_default();
+            if text.len() <= MAX_QUOTED_SCHEMA_BYTES {
+                messages.push(format!("{{oldSchema: '{text}'}}"));
+            } else {
+                let mut cut = MAX_QUOTED_SCHEMA_BYTES;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                messages.push(format!("{{oldSchema: <truncated> '{}...'}}", &text[..cut]));
+            }
+        }
+        if !messages.is_empty() {
+            messages.push(format!("{{compatibility: '{level}'}}"));
+        }
+        messages
+    }
+}
+
 /// Rule id used when two schemas of different languages are compared.
 pub const SCHEMA_TYPE_MISMATCH: &str = "SCHEMA_TYPE_MISMATCH";
 

@@ -92,6 +92,35 @@ pub struct ModeValue {
     pub mode: String,
 }
 
+/// The registry modes of the Confluent API, as `MODE` records and the REST API spell them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Mode {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+    Import,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::ReadWrite => "READWRITE",
+            Mode::ReadOnly => "READONLY",
+            Mode::Import => "IMPORT",
+        }
+    }
+
+    /// Parses the REST/record spelling, in any case; READONLY_OVERRIDE is read as READONLY.
+    pub fn parse(name: &str) -> Option<Mode> {
+        match name.to_ascii_uppercase().as_str() {
+            "READWRITE" => Some(Mode::ReadWrite),
+            "READONLY" | "READONLY_OVERRIDE" => Some(Mode::ReadOnly),
+            "IMPORT" => Some(Mode::Import),
+            _ => None,
+        }
+    }
+}
+
 /// Value of a `DELETE_SUBJECT` record: every version up to `version` is soft-deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteSubjectValue {

@@ -37,6 +37,17 @@ impl SchemaType {
             _ => None,
         }
     }
+
+    /// Reads the optional `schemaType` of a REST body or `_schemas` record. The one place the
+    /// rule is written: absent means AVRO. `None` for a name that is no schema type.
+    pub fn from_optional(name: Option<&str>) -> Option<SchemaType> {
+        name.map_or(Some(SchemaType::Avro), SchemaType::parse)
+    }
+
+    /// The optional `schemaType` to write: AVRO is left out, as Confluent writes it.
+    pub fn to_optional(self) -> Option<&'static str> {
+        (self != SchemaType::Avro).then(|| self.as_str())
+    }
 }
 
 impl fmt::Display for SchemaType {

@@ -75,6 +75,8 @@ pub struct Args {
     pub request_timeout_ms: Option<u64>,
     #[arg(long, env = "SCHEMATA_MAX_CHECK_STEPS")]
     pub max_check_steps: Option<u64>,
+    #[arg(long, env = "SCHEMATA_MAX_CONCURRENT_CHECKS")]
+    pub max_concurrent_checks: Option<usize>,
     /// `tracing` filter [default: info; RUST_LOG also works].
     #[arg(long, env = "SCHEMATA_LOG")]
     pub log: Option<String>,
@@ -96,6 +98,7 @@ struct FileConfig {
     write_queue_len: Option<usize>,
     request_timeout_ms: Option<u64>,
     max_check_steps: Option<u64>,
+    max_concurrent_checks: Option<usize>,
     log: Option<String>,
 }
 
@@ -163,6 +166,10 @@ impl Config {
                     .max_check_steps
                     .or(file.max_check_steps)
                     .unwrap_or(d.max_check_steps),
+                max_concurrent_checks: args
+                    .max_concurrent_checks
+                    .or(file.max_concurrent_checks)
+                    .unwrap_or(d.max_concurrent_checks),
             },
             log: args.log.or(file.log).unwrap_or(defaults.log),
         })

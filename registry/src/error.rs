@@ -75,6 +75,12 @@ pub enum ApiError {
     Store(String),
     #[error("Operation timed out")]
     Timeout,
+    /// A parse or check needed more work than `max_check_steps` allows (core's budget).
+    #[error("{0}")]
+    BudgetExceeded(String),
+    /// More parses and checks in flight than `max_concurrent_checks`.
+    #[error("Too many schema checks in progress; retry later")]
+    Overloaded,
     #[error("The registry is shutting down")]
     Unavailable,
 }
@@ -120,6 +126,9 @@ impl ApiError {
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, 405),
             Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, codes::STORE_ERROR),
             Timeout => (StatusCode::INTERNAL_SERVER_ERROR, codes::OPERATION_TIMEOUT),
+            BudgetExceeded(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_SCHEMA),
+            // Confluent's rest-utils answers rate limits with 429 and error code 42901.
+            Overloaded => (StatusCode::TOO_MANY_REQUESTS, 42901),
             Unavailable => (StatusCode::SERVICE_UNAVAILABLE, codes::STORE_ERROR),
         }
     }
@@ -171,5 +180,12 @@ mod tests {
         check(ApiError::MethodNotAllowed, 405, 405, "HTTP 405 Method Not Allowed");
         check(ApiError::InvalidSubject, 422, 42208, "The specified subject is not valid.");
         check(ApiError::Store("disk".into()), 500, 50001, "Error in the backend datastore: disk");
+        check(
+            ApiError::BudgetExceeded("needs more than 10 steps".into()),
+            422,
+            42201,
+            "needs more than 10 steps",
+        );
+        check(ApiError::Overloaded, 429, 42901, "Too many schema checks in progress; retry later");
     }
 }

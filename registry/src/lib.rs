@@ -104,7 +104,7 @@ impl Server {
             let Some(writer) = writer.upgrade() else { return };
             let _ = writer
                 .submit(move |tx| {
-                    dedup::index_with(tx.shared, tx.state, &hashes);
+                    tx.build_dedup(hashes);
                     Ok(())
                 })
                 .await;

@@ -25,6 +25,9 @@ pub struct Limits {
     /// then checking it against the versions its level names, may each take; more answers 42201
     /// with a message naming the limit.
     pub max_check_steps: u64,
+    /// Parses and compatibility checks running or waiting at once; past it a request answers
+    /// 429 (error code 42901) rather than queueing without bound.
+    pub max_concurrent_checks: usize,
 }
 
 impl Default for Limits {
@@ -39,6 +42,7 @@ impl Default for Limits {
             write_queue_len: 4096,
             request_timeout_ms: 30_000,
             max_check_steps: schemata_core::budget::DEFAULT_MAX_STEPS,
+            max_concurrent_checks: 64,
         }
     }
 }

@@ -3,30 +3,11 @@
 //! references resolved from the registry state.
 
 use schemata_core::api::RegisterSchemaRequest;
-use schemata_core::{Budget, Schema, SchemaReference, SchemaType};
+use schemata_core::{Budget, ParseError, Schema, SchemaReference, SchemaType};
 
 use crate::error::ApiError;
 use crate::limits::Limits;
 use crate::state::RegistryState;
-
-/// Parses a request's schema before the state lock is taken when it has no references (it then
-/// needs nothing from the state); `None` means it must be parsed under the lock.
-pub(crate) fn parse_early(
-    limits: &Limits,
-    request: &RegisterSchemaRequest,
-) -> Option<Result<Schema, ApiError>> {
-    request.references.is_empty().then(|| parse_request(limits, &RegistryState::default(), request))
-}
-
-/// The early parse if there was one, else a parse against `state`.
-pub(crate) fn parse_late(
-    limits: &Limits,
-    early: Option<Result<Schema, ApiError>>,
-    state: &RegistryState,
-    request: &RegisterSchemaRequest,
-) -> Result<Schema, ApiError> {
-    early.unwrap_or_else(|| parse_request(limits, state, request))
-}
 
 /// Validates and parses the schema of a register, lookup or compatibility request.
 pub(crate) fn parse_request(
@@ -34,11 +15,13 @@ pub(crate) fn parse_request(
     state: &RegistryState,
     request: &RegisterSchemaRequest,
 ) -> Result<Schema, ApiError> {
-    let schema_type = match request.schema_type.as_deref() {
-        None => SchemaType::Avro,
-        Some(name) => SchemaType::parse(name)
-            .ok_or_else(|| ApiError::InvalidSchema(format!("Invalid schema type {name}")))?,
-    };
+    let schema_type =
+        SchemaType::from_optional(request.schema_type.as_deref()).ok_or_else(|| {
+            ApiError::InvalidSchema(format!(
+                "Invalid schema type {}",
+                request.schema_type.as_deref().unwrap_or_default()
+            ))
+        })?;
     if request.schema.len() > limits.max_schema_bytes {
         return Err(ApiError::SchemaTooLarge(format!(
             "Schema of {} bytes is larger than the limit of {} bytes",
@@ -58,17 +41,21 @@ pub(crate) fn parse_request(
     }
     let references: Vec<SchemaReference> =
         request.references.iter().map(SchemaReference::from).collect();
+    let mut budget = Budget::new(limits.max_check_steps);
     Schema::parse_with_budget(
         schema_type,
         &request.schema,
         &references,
         &mut |r| state.referenced(r),
         limits.max_reference_depth,
-        &mut Budget::new(limits.max_check_steps),
+        &mut budget,
     )
-    .map_err(|e| {
-        ApiError::InvalidSchema(format!(
+    .map_err(|e| match e {
+        ParseError::BudgetExceeded(exceeded) => ApiError::BudgetExceeded(format!(
+            "Invalid schema of type {schema_type}: {exceeded}"
+        )),
+        e => ApiError::InvalidSchema(format!(
             "Invalid schema of type {schema_type}: {e}; either the input schema or one of its references is invalid"
-        ))
+        )),
     })
 }

@@ -1,94 +1,83 @@
-//! The shared handle: what every request and the writer share. The registry state behind its
-//! lock, the published by-id copy, the parse cache, the limits, the metrics and the storage
-//! failure flag. The rules that act on the state live elsewhere (the `jobs`, `request`, `dedup`
-//! and `compatibility` modules); this is only where the shared parts are kept.
+//! The shared handle: what every request and the writer share. The published snapshot of the
+//! registry state, the parse cache, the limits, the bound on concurrent checks, the metrics and
+//! the storage failure flag. The rules that act on the state live elsewhere (the `jobs`,
+//! `request`, `dedup` and `compatibility` modules); this is only where the shared parts are kept.
+//!
+//! Readers never wait for the disk: the writer works on its own copy of the state and, after
+//! each durable batch, publishes it as an immutable snapshot, swapped in under a lock held only
+//! for the pointer swap. A reader clones the `Arc` and reads with no lock held at all.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, PoisonError, RwLock};
 
-use axum::body::Bytes;
-use schemata_core::SchemaId;
+use tokio::sync::Semaphore;
 
+use crate::error::ApiError;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::parse_cache::ParseCache;
 use crate::state::RegistryState;
 
-/// What `GET /schemas/ids/{id}` serves: id → pre-serialized body, and the highest id. The
-/// writer publishes here only after a batch is durable, under a lock held for microseconds, so
-/// the hottest read never waits behind the state lock the writer holds through each fsync.
-#[derive(Debug, Default)]
-struct Published {
-    bodies: RwLock<HashMap<SchemaId, Bytes>>,
-    max_id: AtomicU32,
-}
-
-fn publish_all(published: &Published, state: &RegistryState) {
-    let all: HashMap<SchemaId, Bytes> =
-        state.schemas.iter().map(|(id, stored)| (*id, stored.body.clone())).collect();
-    *published.bodies.write().unwrap_or_else(PoisonError::into_inner) = all;
-    published.max_id.store(state.max_id, Ordering::Release);
-}
-
 /// Shared by handlers and the writer.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    state: RwLock<RegistryState>,
-    published: Published,
+    published: RwLock<Arc<RegistryState>>,
     pub(crate) cache: ParseCache,
     pub(crate) limits: Limits,
     pub(crate) metrics: Metrics,
-    /// Set when storage failed and could not be re-read: writes are refused, readiness fails.
+    /// Bounds parses and checks in flight (running or waiting for a core).
+    checks: Arc<Semaphore>,
+    /// Bounds parses and checks running at once to the cores there are.
+    cores: Arc<Semaphore>,
+    /// Set while storage has failed and could not be re-read: writes are refused, readiness
+    /// fails. Cleared when a later batch finds storage readable again.
     pub(crate) write_failed: AtomicBool,
 }
 
 impl Shared {
     pub(crate) fn new(state: RegistryState, limits: Limits) -> Shared {
-        let published = Published::default();
-        publish_all(&published, &state);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Shared {
-            state: RwLock::new(state),
-            published,
+            published: RwLock::new(Arc::new(state)),
             cache: ParseCache::new(limits.parsed_cache_len),
+            checks: Arc::new(Semaphore::new(limits.max_concurrent_checks.max(1))),
+            cores: Arc::new(Semaphore::new(cores)),
             limits,
             metrics: Metrics::default(),
             write_failed: AtomicBool::new(false),
         }
     }
 
-    /// The by-id body and the highest id, as last published.
-    pub(crate) fn published_body(&self, id: SchemaId) -> Option<(Bytes, u32)> {
-        let bodies = self.published.bodies.read().unwrap_or_else(PoisonError::into_inner);
-        let body = bodies.get(&id)?.clone();
-        Some((body, self.published.max_id.load(Ordering::Acquire)))
+    /// The state as of the last durable batch. Holding it blocks nobody.
+    pub(crate) fn read(&self) -> Arc<RegistryState> {
+        Arc::clone(&self.published.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Publishes the durable state of `touched` ids (or of every id when `touched` is `None`).
-    pub(crate) fn publish(&self, state: &RegistryState, touched: Option<&[SchemaId]>) {
-        let Some(touched) = touched else {
-            publish_all(&self.published, state);
-            return;
-        };
-        let mut bodies = self.published.bodies.write().unwrap_or_else(PoisonError::into_inner);
-        for id in touched {
-            match state.schemas.get(id) {
-                Some(stored) => {
-                    bodies.insert(*id, stored.body.clone());
-                }
-                None => {
-                    bodies.remove(id);
-                }
-            }
-        }
-        self.published.max_id.store(state.max_id, Ordering::Release);
+    /// Publishes a durable state; answers the one it replaces.
+    pub(crate) fn publish(&self, state: Arc<RegistryState>) -> Arc<RegistryState> {
+        let mut published = self.published.write().unwrap_or_else(PoisonError::into_inner);
+        std::mem::replace(&mut *published, state)
     }
 
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, RegistryState> {
-        self.state.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn state_mut(&self) -> RwLockWriteGuard<'_, RegistryState> {
-        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    /// Runs CPU-heavy work (a parse, a compatibility check) on the blocking pool, off the async
+    /// workers, so the request timeout stays real and other requests keep flowing. At most
+    /// `max_concurrent_checks` run or wait at once (past it: 429), at most one per core runs.
+    /// A request that times out stops waiting; work already running finishes within its
+    /// budget, still holding its place, so the bounds hold.
+    pub(crate) async fn check<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    {
+        let slot =
+            Arc::clone(&self.checks).try_acquire_owned().map_err(|_| ApiError::Overloaded)?;
+        let core =
+            Arc::clone(&self.cores).acquire_owned().await.map_err(|_| ApiError::Unavailable)?;
+        tokio::task::spawn_blocking(move || {
+            let _held = (slot, core);
+            work()
+        })
+        .await
+        .map_err(|_| ApiError::Store("a schema check failed unexpectedly".into()))?
     }
 }

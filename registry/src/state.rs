@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
+use schemata_core::fold::{self, Fold, Row};
+pub(crate) use schemata_core::records::Mode;
 use schemata_core::records::{
-    ConfigValue, ModeValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
+    ConfigValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
 };
 use schemata_core::{
     CompatibilityLevel, JsonPolicy, ReferencedSchema, SchemaId, SchemaReference, SchemaType,
@@ -22,38 +24,9 @@ use crate::error::ApiError;
 /// Content hash of a schema: SHA-256 over type, normalized form and references.
 pub(crate) type ContentHash = [u8; 32];
 
-/// The registry modes of the Confluent API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Mode {
-    #[default]
-    ReadWrite,
-    ReadOnly,
-    Import,
-}
-
-impl Mode {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Mode::ReadWrite => "READWRITE",
-            Mode::ReadOnly => "READONLY",
-            Mode::Import => "IMPORT",
-        }
-    }
-
-    /// Parses the REST/record spelling; READONLY_OVERRIDE is read as READONLY.
-    pub(crate) fn parse(name: &str) -> Option<Mode> {
-        match name.to_ascii_uppercase().as_str() {
-            "READWRITE" => Some(Mode::ReadWrite),
-            "READONLY" | "READONLY_OVERRIDE" => Some(Mode::ReadOnly),
-            "IMPORT" => Some(Mode::Import),
-            _ => None,
-        }
-    }
-}
-
 /// One schema, by id. The text is kept only inside the pre-serialized `GET /schemas/ids/{id}`
 /// body: that read is the hottest path, and keeping the text once keeps memory per schema low.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct StoredSchema {
     pub(crate) schema_type: SchemaType,
     pub(crate) references: Vec<SchemaReference>,
@@ -66,14 +39,12 @@ pub(crate) struct StoredSchema {
 }
 
 impl StoredSchema {
-    fn new(value: &SchemaValue) -> StoredSchema {
-        let schema_type =
-            value.schema_type.as_deref().and_then(SchemaType::parse).unwrap_or(SchemaType::Avro);
+    fn new(schema_type: SchemaType, value: &SchemaValue) -> StoredSchema {
         let references: Vec<SchemaReference> =
             value.references.iter().map(SchemaReference::from).collect();
         let body = api::SchemaById {
             schema: value.schema.clone(),
-            schema_type: (schema_type != SchemaType::Avro).then(|| schema_type.as_str().into()),
+            schema_type: schema_type.to_optional().map(str::to_owned),
             references: api_references(&references),
             max_id: None,
         };
@@ -103,7 +74,7 @@ pub(crate) struct VersionRow {
 }
 
 /// Everything known about one subject.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct SubjectState {
     /// Every version, soft-deleted ones included.
     pub(crate) versions: BTreeMap<Version, VersionRow>,
@@ -154,7 +125,7 @@ impl SubjectState {
 }
 
 /// The whole registry state.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct RegistryState {
     pub(crate) schemas: HashMap<SchemaId, StoredSchema>,
     pub(crate) subjects: BTreeMap<String, SubjectState>,
@@ -182,92 +153,20 @@ impl RegistryState {
         state
     }
 
-    /// Applies one record. Records that make no sense (a mode nobody knows) are skipped, never
-    /// fatal: a topic written by a newer registry must still replay.
+    /// Applies one record, as core's fold says it means. Records that make no sense (a mode
+    /// nobody knows) are skipped and counted, never fatal: a topic written by a newer registry
+    /// must still replay.
     pub(crate) fn apply(&mut self, record: &Record) {
-        match (&record.key, &record.value) {
-            (RecordKey::Schema { subject, version, .. }, value) => {
-                let Some(version) = Version::new(i64::from(*version)) else {
-                    self.skipped += 1;
-                    return;
-                };
-                // A row that keeps its id (a soft delete, a rewrite) only changes its flag:
-                // removing and re-adding it would drop and lose the id's index entries.
-                let row = self.subjects.get_mut(subject).and_then(|s| s.versions.get_mut(&version));
-                if let (Some(row), Some(RecordValue::Schema(value))) = (row, value)
-                    && row.id.0 == value.id
-                {
-                    row.deleted = value.deleted;
-                    return;
-                }
-                self.remove_version(subject, version);
-                if let Some(RecordValue::Schema(value)) = value {
-                    self.insert_version(subject, version, value);
-                }
-            }
-            (RecordKey::Config { subject, .. }, value) => {
-                let config = match value {
-                    Some(RecordValue::Config(config)) => Some(config.clone()),
-                    _ => None,
-                };
-                match subject {
-                    None => self.global_config = config,
-                    Some(subject) => {
-                        self.subjects.entry(subject.clone()).or_default().config = config;
-                        self.drop_if_empty(subject);
-                    }
-                }
-            }
-            (RecordKey::Mode { subject, .. }, value) => {
-                let mode = match value {
-                    Some(RecordValue::Mode(ModeValue { mode })) => match Mode::parse(mode) {
-                        Some(mode) => Some(mode),
-                        None => {
-                            self.skipped += 1;
-                            return;
-                        }
-                    },
-                    _ => None,
-                };
-                match subject {
-                    None => self.global_mode = mode,
-                    Some(subject) => {
-                        self.subjects.entry(subject.clone()).or_default().mode = mode;
-                        self.drop_if_empty(subject);
-                    }
-                }
-            }
-            (RecordKey::DeleteSubject { subject, .. }, Some(RecordValue::DeleteSubject(value))) => {
-                if let Some(state) = self.subjects.get_mut(subject) {
-                    for (version, row) in state.versions.iter_mut() {
-                        if version.0 <= value.version {
-                            row.deleted = true;
-                        }
-                    }
-                }
-            }
-            (RecordKey::ClearSubject { subject, .. }, Some(_)) => {
-                let deleted: Vec<Version> = self
-                    .subjects
-                    .get(subject)
-                    .map(|s| {
-                        s.versions.iter().filter(|(_, r)| r.deleted).map(|(v, _)| *v).collect()
-                    })
-                    .unwrap_or_default();
-                for version in deleted {
-                    self.remove_version(subject, version);
-                }
-            }
-            _ => {}
+        if let Err(skipped) = fold::apply(self, record) {
+            tracing::debug!(%skipped, "record skipped");
+            self.skipped += 1;
         }
     }
 
-    fn insert_version(&mut self, subject: &str, version: Version, value: &SchemaValue) {
-        let Some(id) = SchemaId::new(i64::from(value.id)) else {
-            self.skipped += 1;
-            return;
-        };
-        let stored = self.schemas.entry(id).or_insert_with(|| StoredSchema::new(value));
+    fn insert_version(&mut self, subject: &str, version: Version, row: Row<'_>) {
+        let id = row.id;
+        let stored =
+            self.schemas.entry(id).or_insert_with(|| StoredSchema::new(row.schema_type, row.value));
         stored.uses += 1;
         for reference in &stored.references {
             if let Some(referenced) = Version::new(i64::from(reference.version)) {
@@ -282,7 +181,7 @@ impl RegistryState {
             .entry(subject.to_owned())
             .or_default()
             .versions
-            .insert(version, VersionRow { id, deleted: value.deleted });
+            .insert(version, VersionRow { id, deleted: row.value.deleted });
     }
 
     fn remove_version(&mut self, subject: &str, version: Version) {
@@ -428,6 +327,59 @@ impl RegistryState {
     }
 }
 
+/// What the registry keeps of the fold: rows with their indexes, configs and modes.
+impl Fold for RegistryState {
+    fn put_version(&mut self, subject: &str, version: Version, row: Row<'_>) {
+        // A row that keeps its id (a soft delete, a rewrite) only changes its flag: removing and
+        // re-adding it would drop and lose the id's index entries.
+        let existing = self.subjects.get_mut(subject).and_then(|s| s.versions.get_mut(&version));
+        if let Some(existing) = existing
+            && existing.id == row.id
+        {
+            existing.deleted = row.value.deleted;
+            return;
+        }
+        self.remove_version(subject, version);
+        self.insert_version(subject, version, row);
+    }
+
+    fn remove_version(&mut self, subject: &str, version: Version) {
+        RegistryState::remove_version(self, subject, version);
+    }
+
+    fn versions(&self, subject: &str) -> Vec<(Version, bool)> {
+        let Some(s) = self.subjects.get(subject) else { return Vec::new() };
+        s.versions.iter().map(|(v, row)| (*v, row.deleted)).collect()
+    }
+
+    fn soft_delete(&mut self, subject: &str, version: Version) {
+        if let Some(row) = self.subjects.get_mut(subject).and_then(|s| s.versions.get_mut(&version))
+        {
+            row.deleted = true;
+        }
+    }
+
+    fn set_config(&mut self, subject: Option<&str>, config: Option<&ConfigValue>) {
+        match subject {
+            None => self.global_config = config.cloned(),
+            Some(subject) => {
+                self.subjects.entry(subject.to_owned()).or_default().config = config.cloned();
+                self.drop_if_empty(subject);
+            }
+        }
+    }
+
+    fn set_mode(&mut self, subject: Option<&str>, mode: Option<Mode>) {
+        match subject {
+            None => self.global_mode = mode,
+            Some(subject) => {
+                self.subjects.entry(subject.to_owned()).or_default().mode = mode;
+                self.drop_if_empty(subject);
+            }
+        }
+    }
+}
+
 /// Builds the `_schemas` value of a schema row.
 pub(crate) fn schema_record(
     subject: &str,
@@ -444,7 +396,7 @@ pub(crate) fn schema_record(
             subject: subject.to_owned(),
             version: version.0,
             id: id.0,
-            schema_type: (stored_type != SchemaType::Avro).then(|| stored_type.as_str().into()),
+            schema_type: stored_type.to_optional().map(str::to_owned),
             references: references
                 .iter()
                 .map(|r| ReferenceValue {
@@ -461,6 +413,8 @@ pub(crate) fn schema_record(
 
 #[cfg(test)]
 mod tests {
+    use schemata_core::records::ModeValue;
+
     use super::*;
 
     fn row(subject: &str, version: u32, id: u32, deleted: bool) -> Record {

@@ -1,25 +1,33 @@
 //! The single writer: one thread that owns storage and is the only code that mutates the state.
 //! Handlers send it jobs over a bounded channel; it takes every queued job as one batch, runs
-//! them in order against the state (so two concurrent registrations of one schema get one id and
-//! one version), appends the batch's records in ONE storage append (group commit: one fsync for
-//! the batch), and only then answers.
+//! them in order against its own copy of the state (so two concurrent registrations of one
+//! schema get one id and one version), appends the batch's records in ONE storage append (group
+//! commit: one fsync for the batch), and only then publishes the new state and answers.
 //!
-//! The state write lock is held from the first job until the append returns, so a reader never
-//! sees a record that is not durable. If the append fails the state is rebuilt from what storage
-//! still has, so a lost write is never served; if even that fails, writes are refused.
+//! Readers never see the writer's copy: they read the snapshot published after the last durable
+//! batch, so no reader waits for an fsync and none sees a record that is not durable. Two copies
+//! take turns (the published one and the writer's): after publishing, the writer takes back the
+//! previous snapshot once its readers let go and replays the batch onto it, rather than copying
+//! the whole state. If the append fails, the state is rebuilt from what storage still has, so a
+//! lost write is never served; if storage cannot even be read, writes are refused (reads go on
+//! from the last snapshot) until a later batch finds it readable again.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
-use schemata_core::records::{Record, RecordKey, RecordValue};
-use schemata_core::{SchemaId, Version};
+use axum::body::Bytes;
+use schemata_core::SchemaId;
+use schemata_core::records::Record;
 use tokio::sync::{mpsc, oneshot};
+
+use crate::dedup;
 
 use crate::error::ApiError;
 use crate::shared::Shared;
-use crate::state::RegistryState;
+use crate::state::{ContentHash, RegistryState};
 use crate::storage::Storage;
 
 /// Most jobs folded into one batch: bounds the time the state lock is held.
@@ -27,6 +35,9 @@ const MAX_BATCH_JOBS: usize = 512;
 /// A batch takes no more jobs once its records reach this size (estimated), far below the log's
 /// frame limit.
 const MAX_BATCH_BYTES: usize = 16 << 20;
+
+/// Longest the writer waits for readers to let go of the previous snapshot before copying.
+const CATCH_UP_WAIT: Duration = Duration::from_millis(2);
 
 /// A cheap over-estimate of a record's encoded size.
 fn record_bytes(record: &Record) -> usize {
@@ -36,40 +47,47 @@ fn record_bytes(record: &Record) -> usize {
     }
 }
 
-/// What a job sees: the state, the shared handle (caches, limits) and the records emitted so far.
+/// What a job did besides reading: the changes replayed onto the other copy of the state.
+#[derive(Debug)]
+enum Op {
+    /// The batch's record at this index.
+    Record(usize),
+    /// A content hash of a new id, for the dedup index.
+    IndexHash(ContentHash, SchemaId),
+    /// Hashes computed off the writer, to build the dedup index from.
+    Dedup(Arc<HashMap<SchemaId, (Bytes, ContentHash)>>),
+}
+
+/// What a job sees: the writer's state, the shared handle (caches, limits) and what the batch
+/// did so far.
 #[derive(Debug)]
 pub(crate) struct Tx<'a> {
     pub(crate) state: &'a mut RegistryState,
     pub(crate) shared: &'a Shared,
     records: Vec<Record>,
-    touched: Vec<SchemaId>,
-    touched_all: bool,
+    ops: Vec<Op>,
 }
 
 impl Tx<'_> {
     /// Applies a record to the state and queues it for the batch's append. Jobs emit only after
     /// every check passed: an emitted record is part of the batch.
     pub(crate) fn emit(&mut self, record: Record) {
-        // Note which ids the record can change, for publishing once it is durable.
-        match (&record.key, &record.value) {
-            (RecordKey::Schema { subject, version, .. }, value) => {
-                let before = self
-                    .state
-                    .subjects
-                    .get(subject)
-                    .and_then(|s| s.versions.get(&Version(*version)));
-                self.touched.extend(before.map(|row| row.id));
-                if let Some(RecordValue::Schema(value)) = value {
-                    self.touched.push(SchemaId(value.id));
-                }
-            }
-            (RecordKey::DeleteSubject { .. } | RecordKey::ClearSubject { .. }, _) => {
-                self.touched_all = true;
-            }
-            _ => {}
-        }
         self.state.apply(&record);
+        self.ops.push(Op::Record(self.records.len()));
         self.records.push(record);
+    }
+
+    /// Records the content hash of a new id, keeping the dedup index in step with live writes.
+    pub(crate) fn index_hash(&mut self, hash: ContentHash, id: SchemaId) {
+        self.state.index_hash(hash, id);
+        self.ops.push(Op::IndexHash(hash, id));
+    }
+
+    /// Builds the dedup index (if not built yet) from hashes computed off the writer.
+    pub(crate) fn build_dedup(&mut self, hashes: HashMap<SchemaId, (Bytes, ContentHash)>) {
+        let hashes = Arc::new(hashes);
+        dedup::index_with(self.shared, self.state, &hashes);
+        self.ops.push(Op::Dedup(hashes));
     }
 }
 
@@ -140,6 +158,7 @@ impl WeakWriter {
 }
 
 fn run(shared: Arc<Shared>, mut storage: Box<dyn Storage>, mut receiver: mpsc::Receiver<Job>) {
+    let mut working: RegistryState = RegistryState::clone(&shared.read());
     let mut pending: VecDeque<Job> = VecDeque::new();
     loop {
         if pending.is_empty() {
@@ -154,14 +173,11 @@ fn run(shared: Arc<Shared>, mut storage: Box<dyn Storage>, mut receiver: mpsc::R
                 Err(_) => break,
             }
         }
-        let mut guard = shared.state_mut();
-        let mut tx = Tx {
-            state: &mut guard,
-            shared: &shared,
-            records: Vec::new(),
-            touched: Vec::new(),
-            touched_all: false,
-        };
+        if shared.write_failed.load(Ordering::SeqCst) {
+            recover(&shared, storage.as_mut(), &mut working);
+        }
+        let mut tx =
+            Tx { state: &mut working, shared: &shared, records: Vec::new(), ops: Vec::new() };
         let mut completions = Vec::with_capacity(pending.len());
         // A batch stops growing at MAX_BATCH_BYTES so that it always fits one log frame; the
         // jobs left over start the next batch.
@@ -174,9 +190,7 @@ fn run(shared: Arc<Shared>, mut storage: Box<dyn Storage>, mut receiver: mpsc::R
                 break;
             }
         }
-        let records = std::mem::take(&mut tx.records);
-        let touched = std::mem::take(&mut tx.touched);
-        let touched_all = tx.touched_all;
+        let Tx { records, ops, .. } = tx;
         let durable = if shared.write_failed.load(Ordering::SeqCst) {
             Err(ApiError::Store("storage failed earlier; writes are refused".into()))
         } else if records.is_empty() {
@@ -187,33 +201,84 @@ fn run(shared: Arc<Shared>, mut storage: Box<dyn Storage>, mut receiver: mpsc::R
             shared.metrics.observe_append(records.len(), started.elapsed());
             result.map_err(|e| ApiError::Store(e.to_string()))
         };
-        if let Err(error) = &durable
-            && !records.is_empty()
-        {
-            tracing::error!(%error, "append failed; rebuilding the state from storage");
-            match storage.reload() {
-                Ok(records) => {
-                    *guard = RegistryState::replay(records);
-                    shared.write_failed.store(false, Ordering::SeqCst);
-                }
-                Err(reload) => {
-                    // Serving nothing is better than serving a write that was lost.
-                    tracing::error!(error = %reload, "reload failed; refusing writes from now on");
-                    *guard = RegistryState::default();
-                    shared.write_failed.store(true, Ordering::SeqCst);
+        match &durable {
+            Ok(()) if !ops.is_empty() => {
+                working = publish(&shared, working, &records, &ops);
+            }
+            Ok(()) => {}
+            Err(_) if records.is_empty() && ops.is_empty() => {}
+            Err(error) => {
+                tracing::error!(%error, "append failed; rebuilding the state from storage");
+                // The writer's copy holds the refused batch: start again from what is durable.
+                if !recover(&shared, storage.as_mut(), &mut working) {
+                    working = RegistryState::clone(&shared.read());
                 }
             }
-            shared.cache.clear();
-            shared.publish(&guard, None);
-        } else if !records.is_empty() {
-            shared.publish(&guard, (!touched_all).then_some(touched.as_slice()));
         }
-        drop(guard);
         for completion in completions {
             completion(durable.clone());
         }
-        if !records.is_empty() {
+        if !records.is_empty() && durable.is_ok() {
             storage.maintain();
+        }
+    }
+}
+
+/// Publishes the writer's state after a durable batch and answers the writer's next copy: the
+/// previous snapshot with the batch replayed onto it, once its readers let go (they hold it for
+/// microseconds, a check for longer); past a short wait, a copy of the new one.
+fn publish(
+    shared: &Shared,
+    working: RegistryState,
+    records: &[Record],
+    ops: &[Op],
+) -> RegistryState {
+    let fresh = Arc::new(working);
+    let mut old = shared.publish(Arc::clone(&fresh));
+    let deadline = Instant::now() + CATCH_UP_WAIT;
+    loop {
+        match Arc::try_unwrap(old) {
+            Ok(mut state) => {
+                for op in ops {
+                    match op {
+                        Op::Record(index) => state.apply(&records[*index]),
+                        Op::IndexHash(hash, id) => state.index_hash(*hash, *id),
+                        Op::Dedup(hashes) => {
+                            dedup::index_with(shared, &state, hashes);
+                        }
+                    }
+                }
+                return state;
+            }
+            Err(still_read) if Instant::now() < deadline => {
+                old = still_read;
+                std::thread::yield_now();
+            }
+            Err(_) => return RegistryState::clone(&fresh),
+        }
+    }
+}
+
+/// Rebuilds the state from storage after a failure. True when storage could be read: the state
+/// is published and writes resume; false: writes stay refused, reads go on from the last
+/// snapshot, and the next batch tries again.
+fn recover(shared: &Shared, storage: &mut dyn Storage, working: &mut RegistryState) -> bool {
+    match storage.reload() {
+        Ok(records) => {
+            let state = RegistryState::replay(records);
+            shared.cache.clear();
+            *working = state.clone();
+            shared.publish(Arc::new(state));
+            if shared.write_failed.swap(false, Ordering::SeqCst) {
+                tracing::info!("storage is readable again; writes resume");
+            }
+            true
+        }
+        Err(error) => {
+            if !shared.write_failed.swap(true, Ordering::SeqCst) {
+                tracing::error!(%error, "storage cannot be read; refusing writes until it can");
+            }
+            false
         }
     }
 }
@@ -262,7 +327,10 @@ mod tests {
         fail.store(true, Ordering::SeqCst);
         assert!(matches!(writer.submit(put("b", 2)).await, Err(ApiError::Store(_))));
         assert_eq!(subjects(&shared), ["a"]);
-        let published = |id| shared.published_body(SchemaId(id)).map(|(_, max)| max);
+        let published = |id| {
+            let state = shared.read();
+            state.schemas.contains_key(&SchemaId(id)).then_some(state.max_id)
+        };
         assert_eq!((published(1), published(2)), (Some(1), None));
         fail.store(false, Ordering::SeqCst);
         writer.submit(put("c", 3)).await.unwrap();

@@ -1,6 +1,11 @@
 //! The registration job: every rule of `POST /subjects/{subject}/versions`, in the order Confluent
 //! applies them, each in its own function: the mode, the references, a schema already in the
 //! subject, compatibility, the id, the version, the stored text.
+//!
+//! Compatibility (the expensive rule) is decided off the writer: `precheck` runs on the check
+//! pool against a published snapshot and records what its verdict depended on (`CheckInputs`).
+//! The writer's `run` only confirms those inputs are still current; if a version landed in the
+//! subject meanwhile, or its level changed, it answers `Stale` and the handler checks again.
 
 use std::sync::Arc;
 
@@ -26,6 +31,24 @@ pub(crate) struct Registration {
     /// An explicit version (import mode only).
     wanted_version: Option<Version>,
     schema: Arc<Schema>,
+}
+
+/// The compatibility verdict reached off the writer.
+#[derive(Debug)]
+pub(crate) enum Precheck {
+    /// An earlier rule decides (the writer re-applies it): no check was needed.
+    NotNeeded,
+    /// The check ran against a snapshot with these inputs; empty messages: compatible.
+    Checked { inputs: CheckInputs, messages: Vec<String> },
+}
+
+/// What the writer made of a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Registered now, or found already registered.
+    Registered(SchemaId, Version),
+    /// The precheck's inputs are no longer current: check again.
+    Stale,
 }
 
 /// What the compatibility rule depends on: while these are unchanged, so is its verdict.
@@ -75,9 +98,40 @@ impl Registration {
         Ok(Registration { subject, normalize, wanted_id, wanted_version, schema: Arc::new(schema) })
     }
 
+    /// Runs off the writer (on the check pool) against a snapshot: the rules before
+    /// compatibility and, when they let the registration through, the compatibility check.
+    pub(crate) fn precheck(
+        &self,
+        shared: &Shared,
+        state: &RegistryState,
+    ) -> Result<Precheck, ApiError> {
+        // A rule that refuses is applied again by the writer, against the current state.
+        let Ok(mode) = self.check_mode(state) else { return Ok(Precheck::NotNeeded) };
+        if mode == Mode::Import || self.check_references(state).is_err() {
+            return Ok(Precheck::NotNeeded);
+        }
+        let existing = dedup::index(shared, state).get(&self.schema.sha256()).copied();
+        if !matches!(self.already_registered(state.subjects.get(&self.subject), existing), Ok(None))
+        {
+            return Ok(Precheck::NotNeeded);
+        }
+        let inputs = CheckInputs::of(state, &self.subject);
+        let messages = compatibility::messages(
+            &shared.cache,
+            shared.limits.max_check_steps,
+            state,
+            inputs.level,
+            inputs.policy,
+            &self.schema,
+            &inputs.against,
+        )?;
+        Ok(Precheck::Checked { inputs, messages })
+    }
+
     /// Runs in the writer: applies every rule against the current state and emits the new row.
-    /// Answers the id and version registered (or found already registered).
-    pub(crate) fn run(self, tx: &mut Tx<'_>) -> Result<(SchemaId, Version), ApiError> {
+    /// Answers the id and version registered (or found already registered), or `Stale` when the
+    /// precheck no longer holds.
+    pub(crate) fn run(&self, tx: &mut Tx<'_>, precheck: &Precheck) -> Result<Outcome, ApiError> {
         let state = &*tx.state;
         let subject = self.subject.as_str();
         let mode = self.check_mode(state)?;
@@ -85,16 +139,16 @@ impl Registration {
         let hash = self.schema.sha256();
         let existing = dedup::index(tx.shared, state).get(&hash).copied();
         let s = state.subjects.get(subject);
-        if let Some(found) = self.already_registered(s, existing)? {
-            return Ok(found);
+        if let Some((id, version)) = self.already_registered(s, existing)? {
+            return Ok(Outcome::Registered(id, version));
         }
-        if mode != Mode::Import {
-            self.check_compatibility(tx.shared, state)?;
+        if mode != Mode::Import && !self.check_compatibility(state, precheck)? {
+            return Ok(Outcome::Stale);
         }
         let id = self.choose_id(state, existing)?;
         let version = match self.choose_version(s, id)? {
             Chosen::New(version) => version,
-            Chosen::Existing(version) => return Ok((id, version)),
+            Chosen::Existing(version) => return Ok(Outcome::Registered(id, version)),
         };
         let (text, fresh) = self.stored_text(state, id);
         let record = schema_record(
@@ -108,7 +162,7 @@ impl Registration {
         );
         tx.emit(record);
         self.index(tx, hash, id, fresh);
-        Ok((id, version))
+        Ok(Outcome::Registered(id, version))
     }
 
     /// Read-only refuses; explicit ids only while importing, and only explicit ids then (as
@@ -160,19 +214,19 @@ impl Registration {
         Ok(Some((existing, version)))
     }
 
-    /// The subject's level and JSON policy, against its live versions (newest first).
-    fn check_compatibility(&self, shared: &Shared, state: &RegistryState) -> Result<(), ApiError> {
-        let inputs = CheckInputs::of(state, &self.subject);
-        let messages = compatibility::messages(
-            shared,
-            state,
-            inputs.level,
-            inputs.policy,
-            &self.schema,
-            &inputs.against,
-        )?;
+    /// The subject's level and JSON policy, against its live versions (newest first): the
+    /// precheck's verdict, if its inputs are still the subject's. False: they are not (stale).
+    fn check_compatibility(
+        &self,
+        state: &RegistryState,
+        precheck: &Precheck,
+    ) -> Result<bool, ApiError> {
+        let Precheck::Checked { inputs, messages } = precheck else { return Ok(false) };
+        if *inputs != CheckInputs::of(state, &self.subject) {
+            return Ok(false);
+        }
         if messages.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         Err(ApiError::Incompatible(format!(
             "Schema being registered is incompatible with an earlier schema for subject \"{}\", details: [{}]",
@@ -251,7 +305,7 @@ impl Registration {
     /// Keeps the dedup index in step, and the parse cached: the next registration in this
     /// subject checks against this one.
     fn index(&self, tx: &mut Tx<'_>, hash: ContentHash, id: SchemaId, fresh: bool) {
-        tx.state.index_hash(hash, id);
+        tx.index_hash(hash, id);
         if fresh && let Some(stored) = tx.state.schemas.get(&id) {
             tx.shared.cache.put(id, stored.body.clone(), Arc::clone(&self.schema));
         }

@@ -1,12 +1,15 @@
 //! `/compatibility/...`: would this schema be accepted? Against one version, or against the
-//! versions the subject's level names. Nothing is written.
+//! versions the subject's level names. Nothing is written; the parse and the check run on the
+//! check pool against the published snapshot.
+
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
-use schemata_core::{CompatibilityLevel, SchemaId, Version, VersionSpec};
+use schemata_core::{SchemaId, Version, VersionSpec};
 
 use super::subjects::{TwoPath, one, subject_version};
 use super::{App, BodyKind, Params, json, read_json, subject};
@@ -29,21 +32,28 @@ pub(crate) async fn against_version(
     let (subject, spec) = subject_version(&app, path)?;
     let verbose = Params::parse(query.as_deref()).flag("verbose");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
-    let early = request::parse_early(&app.shared.limits, &request);
-    let state = app.shared.read();
-    let new = request::parse_late(&app.shared.limits, early, &state, &request)?;
-    // As Confluent: `latest` of a subject with no live version is compatible (nothing to
-    // break); a named version must exist.
-    let has_live = state.subjects.get(&subject).is_some_and(|s| s.has_live());
-    if spec == VersionSpec::Latest && !has_live {
-        return Ok(answer(Vec::new(), verbose));
-    }
-    let (version, row) = state.visible(&subject, false)?.resolve(spec, false)?;
-    // Against one named version, transitivity does not matter: the level's directions do.
-    let level = state.level(&subject);
-    let against: [(Version, SchemaId); 1] = [(version, row.id)];
-    let policy = state.json_policy(&subject);
-    let messages = compatibility::messages(&app.shared, &state, level, policy, &new, &against)?;
+    let shared = Arc::clone(&app.shared);
+    let messages = app
+        .shared
+        .check(move || {
+            let state = shared.read();
+            let new = request::parse_request(&shared.limits, &state, &request)?;
+            // As Confluent: `latest` of a subject with no live version is compatible (nothing
+            // to break); a named version must exist.
+            let has_live = state.subjects.get(&subject).is_some_and(|s| s.has_live());
+            if spec == VersionSpec::Latest && !has_live {
+                return Ok(Vec::new());
+            }
+            let (version, row) = state.visible(&subject, false)?.resolve(spec, false)?;
+            // Against one named version, transitivity does not matter: the level's directions
+            // do.
+            let level = state.level(&subject);
+            let against: [(Version, SchemaId); 1] = [(version, row.id)];
+            let policy = state.json_policy(&subject);
+            let max_steps = shared.limits.max_check_steps;
+            compatibility::messages(&shared.cache, max_steps, &state, level, policy, &new, &against)
+        })
+        .await?;
     Ok(answer(messages, verbose))
 }
 
@@ -56,20 +66,22 @@ pub(crate) async fn against_level(
     let subject = subject(&app.shared, one(path)?)?;
     let verbose = Params::parse(query.as_deref()).flag("verbose");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
-    let early = request::parse_early(&app.shared.limits, &request);
-    let state = app.shared.read();
-    let new = request::parse_late(&app.shared.limits, early, &state, &request)?;
-    let level = state.level(&subject);
-    let against: Vec<(Version, SchemaId)> = state
-        .subjects
-        .get(&subject)
-        .map(|s| s.live().rev().map(|(v, row)| (v, row.id)).collect())
-        .unwrap_or_default();
-    let messages = if level == CompatibilityLevel::None {
-        Vec::new()
-    } else {
-        let policy = state.json_policy(&subject);
-        compatibility::messages(&app.shared, &state, level, policy, &new, &against)?
-    };
+    let shared = Arc::clone(&app.shared);
+    let messages = app
+        .shared
+        .check(move || {
+            let state = shared.read();
+            let new = request::parse_request(&shared.limits, &state, &request)?;
+            let level = state.level(&subject);
+            let against: Vec<(Version, SchemaId)> = state
+                .subjects
+                .get(&subject)
+                .map(|s| s.live().rev().map(|(v, row)| (v, row.id)).collect())
+                .unwrap_or_default();
+            let policy = state.json_policy(&subject);
+            let max_steps = shared.limits.max_check_steps;
+            compatibility::messages(&shared.cache, max_steps, &state, level, policy, &new, &against)
+        })
+        .await?;
     Ok(answer(messages, verbose))
 }

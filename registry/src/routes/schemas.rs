@@ -35,15 +35,16 @@ pub(crate) async fn by_id(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let id = id(path)?;
-    // The published copy: it never waits behind the writer's fsync.
-    let (mut body, max_id) =
-        app.shared.published_body(id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
+    // The published snapshot: it never waits behind the writer's fsync.
+    let state = app.shared.read();
+    let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
+    let (mut body, max_id) = (stored.body.clone(), state.max_id);
     if query.is_some() && Params::parse(query.as_deref()).get("format") == Some("serialized") {
-        let state = app.shared.read();
         if let Some(serialized) = serialized(&app, &state, id, &body) {
             body = Bytes::from(serialized);
         }
     }
+    drop(state);
     if query.is_some() && Params::parse(query.as_deref()).flag("fetchMaxId") {
         let mut spliced = Vec::with_capacity(body.len() + 24);
         spliced.extend_from_slice(body.get(..body.len().saturating_sub(1)).unwrap_or_default());

@@ -1,6 +1,8 @@
 //! `/subjects/...`: listing subjects and versions, reading a version, lookup, registration and
-//! the two deletes. Reads take the state read lock briefly; writes are jobs for the writer
-//! (`jobs`).
+//! the two deletes. Reads use the published snapshot; parses and checks run on the check pool;
+//! writes are jobs for the writer (`jobs`).
+
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
@@ -11,7 +13,7 @@ use schemata_core::{SchemaId, Version, VersionSpec};
 
 use super::{App, BodyKind, Params, json, json_bytes, read_json, subject, version_spec};
 use crate::error::ApiError;
-use crate::jobs::register::Registration;
+use crate::jobs::register::{Outcome, Registration};
 use crate::state::RegistryState;
 use crate::{dedup, jobs, request};
 
@@ -157,20 +159,32 @@ pub(crate) async fn lookup(
     let subject = subject(&app.shared, one(path)?)?;
     let deleted = Params::parse(query.as_deref()).flag("deleted");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
-    // Parsing is the slow part: done before the lock when the schema allows it.
-    let early = request::parse_early(&app.shared.limits, &request);
-    let state = app.shared.read();
-    let s = state.visible(&subject, deleted)?;
-    let schema = request::parse_late(&app.shared.limits, early, &state, &request)?;
-    // The index keys on the normalized form, so lookups with and without `normalize` both
-    // find a schema that differs only in how it is written.
-    let id = dedup::index(&app.shared, &state).get(&schema.sha256()).copied();
-    let found = id.and_then(|id| {
-        s.versions.iter().rev().find(|(_, row)| row.id == id && (deleted || !row.deleted))
-    });
-    let Some((version, row)) = found else { return Err(ApiError::SchemaNotFoundInSubject) };
-    Ok(json_bytes(Bytes::from(subject_schema(&state, &subject, *version, row.id))))
+    // Parsing (and building the dedup index the first time) is CPU work: on the check pool.
+    let shared = Arc::clone(&app.shared);
+    let body = app
+        .shared
+        .check(move || {
+            let state = shared.read();
+            let s = state.visible(&subject, deleted)?;
+            let schema = request::parse_request(&shared.limits, &state, &request)?;
+            // The index keys on the normalized form, so lookups with and without `normalize`
+            // both find a schema that differs only in how it is written.
+            let id = dedup::index(&shared, &state).get(&schema.sha256()).copied();
+            let found = id.and_then(|id| {
+                s.versions.iter().rev().find(|(_, row)| row.id == id && (deleted || !row.deleted))
+            });
+            let Some((version, row)) = found else {
+                return Err(ApiError::SchemaNotFoundInSubject);
+            };
+            Ok(subject_schema(&state, &subject, *version, row.id))
+        })
+        .await?;
+    Ok(json_bytes(Bytes::from(body)))
 }
+
+/// Most times a registration is checked again because versions landed in its subject while it
+/// was being checked (each time, another registration made progress).
+const MAX_REGISTER_ATTEMPTS: usize = 64;
 
 pub(crate) async fn register(
     State(app): State<App>,
@@ -181,18 +195,36 @@ pub(crate) async fn register(
     let subject = subject(&app.shared, one(path)?)?;
     let normalize = Params::parse(query.as_deref()).flag("normalize");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
-    // Parsing (the expensive part) happens here, outside the writer; the job re-checks the
-    // references, which may have been deleted meanwhile.
-    // A schema without references needs nothing from the state, so it is parsed without the
-    // lock: the writer holds that lock through each fsync.
-    let limits = &app.shared.limits;
-    let schema = match request::parse_early(limits, &request) {
-        Some(parsed) => parsed?,
-        None => request::parse_request(limits, &app.shared.read(), &request)?,
-    };
-    let registration = Registration::new(subject, normalize, &request, schema)?;
-    let (id, version) = app.writer.submit(move |tx| registration.run(tx)).await?;
-    Ok(json(&RegisterSchemaResponse { id: id.0 as i32, version: Some(version.0 as i32) }))
+    // The parse and the compatibility check (the expensive parts) run on the check pool against
+    // a published snapshot, never in the writer; the writer only confirms the check still holds.
+    let shared = Arc::clone(&app.shared);
+    let (registration, mut precheck) = app
+        .shared
+        .check(move || {
+            let state = shared.read();
+            let schema = request::parse_request(&shared.limits, &state, &request)?;
+            let registration = Registration::new(subject, normalize, &request, schema)?;
+            let precheck = registration.precheck(&shared, &state)?;
+            Ok((Arc::new(registration), precheck))
+        })
+        .await?;
+    for _ in 0..MAX_REGISTER_ATTEMPTS {
+        let job = Arc::clone(&registration);
+        let outcome = app.writer.submit(move |tx| job.run(tx, &precheck)).await?;
+        match outcome {
+            Outcome::Registered(id, version) => {
+                return Ok(json(&RegisterSchemaResponse {
+                    id: id.0 as i32,
+                    version: Some(version.0 as i32),
+                }));
+            }
+            Outcome::Stale => {
+                let (job, shared) = (Arc::clone(&registration), Arc::clone(&app.shared));
+                precheck = app.shared.check(move || job.precheck(&shared, &shared.read())).await?;
+            }
+        }
+    }
+    Err(ApiError::Timeout)
 }
 
 pub(crate) async fn delete_subject(
