@@ -463,12 +463,11 @@ fn whose(subject: Option<&str>) -> String {
 }
 
 fn parse_version_spec(raw: &str) -> Result<VersionSpec, String> {
-    match raw {
-        "latest" | "-1" => Ok(VersionSpec::Latest),
-        _ => match raw.parse::<u32>() {
-            Ok(n) if n >= 1 => Ok(VersionSpec::Number(n)),
-            _ => Err(format!("'{raw}' is not a version: expected a number from 1, or latest")),
-        },
+    // Core's one parser (Confluent's rule), mapped onto the client's spelling.
+    match schemata_core::VersionSpec::parse(raw) {
+        Some(schemata_core::VersionSpec::Latest) => Ok(VersionSpec::Latest),
+        Some(schemata_core::VersionSpec::Exact(version)) => Ok(VersionSpec::Number(version.0)),
+        None => Err(format!("'{raw}' is not a version: expected a number from 1, or latest")),
     }
 }
 

@@ -50,12 +50,12 @@ use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 
 use schemata_core::api::{ConfigUpdate, SubjectSchema, codes};
+use schemata_core::fold::{self, Fold, Row};
 use schemata_core::records::{
     ConfigValue, ModeValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
 };
 use schemata_core::{
-    CompatibilityLevel, JsonPolicy, ReferencedSchema, Schema, SchemaId, SchemaReference,
-    SchemaType, Version,
+    Mode, ReferencedSchema, Schema, SchemaId, SchemaReference, SchemaType, Version,
 };
 use serde_json::{Value, json};
 
@@ -68,7 +68,6 @@ use schemata::registry::{ImportedSchema, VersionSpec};
 const PROGRESS_MIN_STEPS: u64 = 50;
 /// How many problems an import failure lists before summarizing the rest.
 const MAX_PROBLEMS_SHOWN: usize = 20;
-const MODES: [&str; 3] = ["READWRITE", "READONLY", "IMPORT"];
 /// Requests export keeps in flight while reading the subjects' configs and modes.
 const MAX_IN_FLIGHT: usize = 8;
 
@@ -216,101 +215,9 @@ impl Backup {
         if problems.is_empty() { Ok(backup) } else { Err(problems) }
     }
 
-    /// One record of the fold, validated.
+    /// One record of the fold: core's fold says what it means or why it makes no sense.
     fn apply(&mut self, record: Record, line: usize) -> Result<(), String> {
-        match (record.key, record.value) {
-            (RecordKey::Schema { subject, version, .. }, None) => {
-                self.schemas.remove(&(subject, version));
-            }
-            (RecordKey::Schema { subject, version, .. }, Some(RecordValue::Schema(value))) => {
-                if value.subject != subject || value.version != version {
-                    return Err(format!(
-                        "the key names subject '{subject}' version {version} but the value \
-                         subject '{}' version {}",
-                        value.subject, value.version
-                    ));
-                }
-                if Version::new(i64::from(version)).is_none() {
-                    return Err(format!("subject '{subject}': version {version} is not 1..2^31-1"));
-                }
-                if SchemaId::new(i64::from(value.id)).is_none() {
-                    return Err(format!(
-                        "subject '{subject}' version {version}: id {} is not 1..2^31-1",
-                        value.id
-                    ));
-                }
-                if let Some(name) = &value.schema_type
-                    && SchemaType::parse(name).is_none()
-                {
-                    return Err(format!(
-                        "subject '{subject}' version {version}: unknown schema type '{name}'"
-                    ));
-                }
-                let entry = Entry {
-                    subject: value.subject,
-                    version: value.version,
-                    id: value.id,
-                    schema_type: canonical_type(value.schema_type),
-                    references: value.references,
-                    schema: value.schema,
-                    deleted: value.deleted,
-                    line,
-                };
-                self.schemas.insert((subject, version), entry);
-            }
-            (RecordKey::Config { subject, .. }, value) => {
-                let config = match value {
-                    Some(RecordValue::Config(config)) => Some(check_config(config)?),
-                    _ => None,
-                };
-                match (subject, config) {
-                    (None, config) => self.global_config = config,
-                    (Some(subject), Some(config)) => {
-                        self.subject_configs.insert(subject, config);
-                    }
-                    (Some(subject), None) => {
-                        self.subject_configs.remove(&subject);
-                    }
-                }
-            }
-            (RecordKey::Mode { subject, .. }, value) => {
-                let mode = match value {
-                    Some(RecordValue::Mode(ModeValue { mode })) => {
-                        let upper = mode.to_ascii_uppercase();
-                        if !MODES.contains(&upper.as_str()) {
-                            return Err(format!(
-                                "unknown mode '{mode}': expected READWRITE, READONLY or IMPORT"
-                            ));
-                        }
-                        Some(upper)
-                    }
-                    _ => None,
-                };
-                match (subject, mode) {
-                    (None, mode) => self.global_mode = mode,
-                    (Some(subject), Some(mode)) => {
-                        self.subject_modes.insert(subject, mode);
-                    }
-                    (Some(subject), None) => {
-                        self.subject_modes.remove(&subject);
-                    }
-                }
-            }
-            (RecordKey::DeleteSubject { subject, .. }, Some(RecordValue::DeleteSubject(value))) => {
-                for ((s, v), entry) in self.schemas.iter_mut() {
-                    if *s == subject && *v <= value.version {
-                        entry.deleted = true;
-                    }
-                }
-            }
-            (RecordKey::ClearSubject { subject, .. }, Some(_)) => {
-                self.schemas.retain(|(s, _), entry| *s != subject || !entry.deleted);
-            }
-            // Offset probes, tombstones of deletion markers and keytypes from newer registries
-            // change nothing here, as on replay.
-            _ => {}
-        }
-        Ok(())
+        fold::apply(&mut Folding { backup: self, line }, &record).map_err(|e| e.to_string())
     }
 
     /// An id names one schema: the same id with two different contents is a broken backup.
@@ -360,18 +267,67 @@ fn parse_line(line: &str) -> Result<Record, String> {
     Record::from_bytes(&bytes(key), value.as_deref()).map_err(|e| e.to_string())
 }
 
-fn check_config(config: ConfigValue) -> Result<ConfigValue, String> {
-    if let Some(level) = &config.compatibility_level
-        && CompatibilityLevel::parse(level).is_none()
-    {
-        return Err(format!("unknown compatibility level '{level}'"));
+/// A backup as core's fold target, with the line each row comes from.
+struct Folding<'b> {
+    backup: &'b mut Backup,
+    line: usize,
+}
+
+impl Fold for Folding<'_> {
+    fn put_version(&mut self, subject: &str, version: Version, row: Row<'_>) {
+        let value = row.value;
+        let entry = Entry {
+            subject: subject.to_owned(),
+            version: version.0,
+            id: row.id.0,
+            schema_type: row.schema_type.to_optional().map(str::to_owned),
+            references: value.references.clone(),
+            schema: value.schema.clone(),
+            deleted: value.deleted,
+            line: self.line,
+        };
+        self.backup.schemas.insert((subject.to_owned(), version.0), entry);
     }
-    if let Some(policy) = &config.json_policy
-        && JsonPolicy::parse(policy).is_none()
-    {
-        return Err(format!("unknown JSON policy '{policy}'"));
+
+    fn remove_version(&mut self, subject: &str, version: Version) {
+        self.backup.schemas.remove(&(subject.to_owned(), version.0));
     }
-    Ok(config)
+
+    fn versions(&self, subject: &str) -> Vec<(Version, bool)> {
+        let rows = self.backup.schemas.iter().filter(|((s, _), _)| s == subject);
+        rows.map(|((_, v), entry)| (Version(*v), entry.deleted)).collect()
+    }
+
+    fn soft_delete(&mut self, subject: &str, version: Version) {
+        if let Some(entry) = self.backup.schemas.get_mut(&(subject.to_owned(), version.0)) {
+            entry.deleted = true;
+        }
+    }
+
+    fn set_config(&mut self, subject: Option<&str>, config: Option<&ConfigValue>) {
+        match (subject, config) {
+            (None, config) => self.backup.global_config = config.cloned(),
+            (Some(subject), Some(config)) => {
+                self.backup.subject_configs.insert(subject.to_owned(), config.clone());
+            }
+            (Some(subject), None) => {
+                self.backup.subject_configs.remove(subject);
+            }
+        }
+    }
+
+    fn set_mode(&mut self, subject: Option<&str>, mode: Option<Mode>) {
+        let mode = mode.map(|m| m.as_str().to_owned());
+        match (subject, mode) {
+            (None, mode) => self.backup.global_mode = mode,
+            (Some(subject), Some(mode)) => {
+                self.backup.subject_modes.insert(subject.to_owned(), mode);
+            }
+            (Some(subject), None) => {
+                self.backup.subject_modes.remove(subject);
+            }
+        }
+    }
 }
 
 /// AVRO is written as an absent type, as Confluent does, so exports of registries that spell it
@@ -380,8 +336,10 @@ fn canonical_type(schema_type: Option<String>) -> Option<String> {
     schema_type.map(|t| t.to_ascii_uppercase()).filter(|t| t != SchemaType::Avro.as_str())
 }
 
+/// Entries' types were checked by the fold (or come from a registry): absent or unknown is the
+/// default, AVRO.
 fn parse_type(schema_type: Option<&str>) -> SchemaType {
-    schema_type.and_then(SchemaType::parse).unwrap_or(SchemaType::Avro)
+    SchemaType::from_optional(schema_type).unwrap_or_default()
 }
 
 fn core_references(references: &[ReferenceValue]) -> Vec<SchemaReference> {

@@ -285,7 +285,7 @@ fn recover(shared: &Shared, storage: &mut dyn Storage, working: &mut RegistrySta
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::Ordering;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     use schemata_core::{SchemaId, SchemaType, Version};
 
@@ -293,6 +293,7 @@ mod tests {
     use crate::limits::Limits;
     use crate::state::schema_record;
     use crate::storage::MemoryStorage;
+    use crate::storage::{Replay, StorageError};
 
     fn put(
         subject: &'static str,
@@ -351,5 +352,68 @@ mod tests {
         assert_eq!(subjects(&shared), ["a"]);
         drop(writer);
         thread.join().unwrap();
+    }
+
+    /// Storage that refuses appends (a full or read-only disk: nothing lands) and reloads (an
+    /// unreadable data dir) while their switches are set. Its records stay inspectable, as a
+    /// restart would read them.
+    #[derive(Clone, Default)]
+    struct Faulty {
+        records: Arc<std::sync::Mutex<Vec<Record>>>,
+        fail_append: Arc<AtomicBool>,
+        fail_reload: Arc<AtomicBool>,
+    }
+
+    impl Storage for Faulty {
+        fn append(&mut self, records: &[Record]) -> Result<(), StorageError> {
+            if self.fail_append.load(Ordering::SeqCst) {
+                return Err(StorageError::Io("No space left on device (injected)".into()));
+            }
+            self.records.lock().unwrap().extend_from_slice(records);
+            Ok(())
+        }
+
+        fn reload(&mut self) -> Result<Replay, StorageError> {
+            if self.fail_reload.load(Ordering::SeqCst) {
+                return Err(StorageError::Io("data dir unreadable (injected)".into()));
+            }
+            Ok(Box::new(self.records.lock().unwrap().clone().into_iter()))
+        }
+    }
+
+    /// Each fault: writes refused with the store error (50001), reads go on from the last
+    /// snapshot, nothing refused is stored, nothing acknowledged is lost, and writes resume once
+    /// the fault clears.
+    #[tokio::test]
+    async fn disk_faults_refuse_writes_keep_reads_and_lose_nothing() {
+        let faults: &[(&str, bool, bool)] =
+            &[("disk full", true, false), ("disk full and unreadable", true, true)];
+        for &(name, append, reload) in faults {
+            let storage = Faulty::default();
+            let shared = Arc::new(Shared::new(RegistryState::default(), Limits::default()));
+            let (writer, thread) =
+                Writer::start(Arc::clone(&shared), Box::new(storage.clone()), 8).unwrap();
+            writer.submit(put("a", 1)).await.unwrap();
+            storage.fail_append.store(append, Ordering::SeqCst);
+            storage.fail_reload.store(reload, Ordering::SeqCst);
+            let refused = writer.submit(put("b", 2)).await;
+            assert!(matches!(&refused, Err(ApiError::Store(_))), "{name}: {refused:?}");
+            assert_eq!(refused.unwrap_err().status_and_code().1, 50001, "{name}");
+            assert_eq!(subjects(&shared), ["a"], "{name}: reads go on");
+            assert_eq!(
+                shared.write_failed.load(Ordering::SeqCst),
+                reload,
+                "{name}: writes refused until storage is readable"
+            );
+            storage.fail_append.store(false, Ordering::SeqCst);
+            storage.fail_reload.store(false, Ordering::SeqCst);
+            writer.submit(put("c", 3)).await.unwrap();
+            assert_eq!(subjects(&shared), ["a", "c"], "{name}: writes resume");
+            drop(writer);
+            thread.join().unwrap();
+            let restarted = RegistryState::replay(storage.records.lock().unwrap().clone());
+            let stored: Vec<&String> = restarted.subjects.keys().collect();
+            assert_eq!(stored, ["a", "c"], "{name}: after a restart");
+        }
     }
 }

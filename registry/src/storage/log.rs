@@ -197,6 +197,9 @@ pub struct Log {
     /// Widens the window between write and fsync so tests can make group commits form reliably.
     #[cfg(test)]
     sync_delay: Mutex<Duration>,
+    /// Makes the next fsyncs fail with EIO after the frame was written, as a failing disk does.
+    #[cfg(test)]
+    fail_sync: AtomicBool,
 }
 
 /// Appends waiting for an fsync, and where the group commit stands.
@@ -406,8 +409,36 @@ impl Log {
             io: Mutex::new(io),
             #[cfg(test)]
             sync_delay: Mutex::new(Duration::ZERO),
+            #[cfg(test)]
+            fail_sync: AtomicBool::new(false),
         };
         Ok((log, replay.entries))
+    }
+
+    /// Reads the log in `dir` without taking its lock or changing anything (a torn tail is left
+    /// in place and not returned): for serving reads from a data dir that cannot be written.
+    pub fn read_only(dir: &Path) -> Result<Vec<LogEntry>, LogError> {
+        let path = dir.join(LOG_FILE_NAME);
+        let bytes = std::fs::read(&path).map_err(io_error("reading", &path))?;
+        let replay = format::replay_file(&bytes).map_err(|corruption| LogError::Corrupt {
+            path: path.clone(),
+            offset: corruption.offset,
+            reason: corruption.reason,
+        })?;
+        Ok(replay.entries)
+    }
+
+    /// Cuts the log file in `dir` back to `len` bytes if it is longer, durably: the bytes past
+    /// `len` are a frame whose append failed. Fails if the file is gone.
+    pub fn cut_unacknowledged(dir: &Path, len: u64) -> Result<(), LogError> {
+        let path = dir.join(LOG_FILE_NAME);
+        let file =
+            OpenOptions::new().write(true).open(&path).map_err(io_error("opening", &path))?;
+        if file_len(&file, &path)? > len {
+            file.set_len(len).map_err(io_error("truncating", &path))?;
+            file.sync_all().map_err(io_error("fsyncing", &path))?;
+        }
+        Ok(())
     }
 
     /// Appends the entries as one atomic unit (after a crash either all of them replay or none),
@@ -530,14 +561,34 @@ impl Log {
         }
         let Group { mut buf, count, keys, batches: _ } = group;
         format::seal_frame(&mut buf, count);
-        io.file.write_all(&buf).map_err(io_error("appending to", &self.path))?;
+        // A log file removed (or replaced) under us would take every acknowledged write with it
+        // at the next restart: refuse to acknowledge into a file that is no longer the log.
+        self.check_still_in_place(&io.file)?;
+        let written = io.file.write_all(&buf).map_err(io_error("appending to", &self.path));
         #[cfg(test)]
         std::thread::sleep(*lock(&self.sync_delay)?);
         // fdatasync is enough: it also persists the file size, which is all the metadata an
         // append changes. A failed fsync is never retried: the kernel may already have dropped
         // the dirty pages and a second fsync could report success without the data; the caller
         // poisons the log instead.
-        io.file.sync_data().map_err(io_error("fsyncing", &self.path))?;
+        let synced = written.and_then(|()| {
+            if self.injected_sync_failure() {
+                let source = io::Error::from_raw_os_error(5);
+                return Err(LogError::Io { op: "fsyncing", path: self.path.clone(), source });
+            }
+            io.file.sync_data().map_err(io_error("fsyncing", &self.path))
+        });
+        if let Err(error) = synced {
+            // Cut the unacknowledged frame (whole or partial, e.g. a disk full mid-write) off
+            // again, so that neither a reopen nor a restart replays a write that was refused.
+            // Best effort: if even this fails, `EmbeddedStorage::reload` tries again before the
+            // log is reopened.
+            let cut = io.file.set_len(io.size).and_then(|()| io.file.sync_all());
+            if let Err(cut) = cut {
+                tracing::error!(error = %cut, path = %self.path.display(), "cannot cut a refused frame off the log yet");
+            }
+            return Err(error);
+        }
         self.fsyncs.fetch_add(1, Ordering::Relaxed);
         io.size += buf.len() as u64;
         io.frames += 1;
@@ -545,6 +596,40 @@ impl Log {
             io.record(key, live);
         }
         self.publish_counters(&io);
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn injected_sync_failure(&self) -> bool {
+        self.fail_sync.load(Ordering::SeqCst)
+    }
+
+    #[cfg(not(test))]
+    fn injected_sync_failure(&self) -> bool {
+        false
+    }
+
+    /// Fails when the log's path no longer names the open file (the file or the data dir was
+    /// removed or replaced).
+    fn check_still_in_place(&self, file: &File) -> Result<(), LogError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let open = file.metadata().map_err(io_error("checking", &self.path))?;
+            let named = std::fs::metadata(&self.path).map_err(io_error("checking", &self.path))?;
+            if (open.dev(), open.ino()) != (named.dev(), named.ino()) {
+                return Err(LogError::Io {
+                    op: "checking",
+                    path: self.path.clone(),
+                    source: io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "the log file was removed or replaced while open",
+                    ),
+                });
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = file;
         Ok(())
     }
 
@@ -733,6 +818,11 @@ impl Log {
     /// The path of the log file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    #[cfg(test)]
+    pub(crate) fn set_fail_sync(&self, fail: bool) {
+        self.fail_sync.store(fail, Ordering::SeqCst);
     }
 
     #[cfg(test)]

@@ -760,3 +760,40 @@ fn acknowledged_batches_survive_sigkill() {
     }
     assert!(total_acked > 0, "the child never acknowledged anything");
 }
+
+/// A failed fsync (EIO after the frame was written) acknowledges nothing, poisons the log, and
+/// leaves no trace: the refused frame is cut off, so neither a reopen nor a restart replays it.
+#[test]
+fn a_failed_fsync_leaves_no_trace_of_its_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = open(dir.path());
+    log.append(&[entry("a", Some("1"))]).unwrap();
+    let durable = std::fs::metadata(log_path(dir.path())).unwrap().len();
+    log.set_fail_sync(true);
+    assert!(matches!(
+        log.append(&[entry("b", Some("2"))]),
+        Err(LogError::Io { op: "fsyncing", .. })
+    ));
+    assert!(matches!(log.append(&[entry("c", Some("3"))]), Err(LogError::Poisoned)));
+    assert_eq!(std::fs::metadata(log_path(dir.path())).unwrap().len(), durable);
+    drop(log);
+    let (_, entries) = open(dir.path());
+    assert_eq!(entries, vec![entry("a", Some("1"))]);
+}
+
+/// A log whose file is removed while open (the data dir deleted) refuses to acknowledge: an
+/// append into the unlinked file would be lost at the next restart.
+#[test]
+fn a_removed_log_refuses_appends_and_is_not_recreated_empty_by_a_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (log, _) = open(&data);
+    log.append(&[entry("a", Some("1"))]).unwrap();
+    let durable = log.size_bytes();
+    std::fs::remove_dir_all(&data).unwrap();
+    assert!(matches!(
+        log.append(&[entry("b", Some("2"))]),
+        Err(LogError::Io { op: "checking", .. })
+    ));
+    assert!(Log::cut_unacknowledged(&data, durable).is_err());
+}
