@@ -39,10 +39,11 @@ pub(crate) async fn by_id(
     let state = app.shared.read();
     let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
     let (mut body, max_id) = (stored.body.clone(), state.max_id);
-    if query.is_some() && Params::parse(query.as_deref()).get("format") == Some("serialized") {
-        if let Some(serialized) = serialized(&app, &state, id, &body) {
-            body = Bytes::from(serialized);
-        }
+    if query.is_some()
+        && Params::parse(query.as_deref()).get("format") == Some("serialized")
+        && let Some(serialized) = serialized(&app, &state, id, &body)
+    {
+        body = Bytes::from(serialized);
     }
     drop(state);
     if query.is_some() && Params::parse(query.as_deref()).flag("fetchMaxId") {
