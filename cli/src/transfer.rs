@@ -2,8 +2,8 @@
 //!
 //! # The line format
 //!
-//! One `_schemas` record per line, in Confluent's record shape (DESIGN §7), so a backup and the
-//! Kafka `_schemas` topic are the same stream:
+//! One `_schemas` record per line, in Confluent's record shape (`core::records`), so a backup and
+//! the Kafka `_schemas` topic are the same stream:
 //!
 //! ```text
 //! {"key":{"keytype":"CONFIG","magic":0},"value":{"compatibilityLevel":"BACKWARD"}}
@@ -62,7 +62,8 @@ use serde_json::{Value, json};
 use super::ops::{Format, out, registry_error, say};
 use super::{CliError, Outcome, RegistryArgs};
 use schemata::RegistryClient;
-use schemata::registry::{ImportedSchema, VersionSpec};
+use schemata::admin::{ImportedSchema, register_with_id};
+use schemata::registry::VersionSpec;
 
 /// Below this many steps no progress bar is drawn even on a terminal: it would only flicker.
 const PROGRESS_MIN_STEPS: u64 = 50;
@@ -819,7 +820,7 @@ async fn register(client: &RegistryClient, entry: &Entry) -> Result<(), CliError
         text: &entry.schema,
         references: &references,
     };
-    let answer = client.register_with_id(&entry.subject, &schema).await.map_err(registry_error)?;
+    let answer = register_with_id(client, &entry.subject, &schema).await.map_err(registry_error)?;
     // A registry that ignores explicit ids or versions would silently renumber: refuse that.
     if answer.id != entry.id as i32 || answer.version.is_some_and(|v| v != entry.version as i32) {
         return Err(CliError::Other(format!(

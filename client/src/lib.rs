@@ -9,6 +9,7 @@ pub use schemata_core as core;
 #[cfg(test)]
 extern crate self as schemata;
 
+pub mod admin;
 mod component;
 pub mod history;
 mod schema;

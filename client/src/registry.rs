@@ -19,7 +19,7 @@ use schemata_core::api::{
     RegisterSchemaResponse, SchemaById, SubjectSchema, SubjectVersion, codes,
 };
 use schemata_core::{
-    ReferencedSchema, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType, Version,
+    ReferencedSchema, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -71,16 +71,6 @@ pub struct Export {
     pub subject_configs: Vec<(String, Config)>,
     /// Subjects with a mode of their own.
     pub subject_modes: Vec<(String, Mode)>,
-}
-
-/// What [`RegistryClient::register_with_id`] sends: a schema as a backup holds it.
-#[derive(Debug, Clone, Copy)]
-pub struct ImportedSchema<'a> {
-    pub id: SchemaId,
-    pub version: Version,
-    pub schema_type: SchemaType,
-    pub text: &'a str,
-    pub references: &'a [SchemaReference],
 }
 
 /// A schema as the registry holds it under an id, parsed (references resolved) once.
@@ -439,22 +429,6 @@ impl RegistryClient {
         self.register(subject, &schema, normalize).await
     }
 
-    /// Registers schema text under an explicit id and version, as a restore or a migration does.
-    /// The registry accepts this only while the subject (or the registry) is in IMPORT mode. The
-    /// text is sent unparsed and uncached: the target may not hold the references yet when a
-    /// caller validates a whole backup first, and the answer is checked by the caller.
-    pub async fn register_with_id(
-        &self,
-        subject: &str,
-        schema: &ImportedSchema<'_>,
-    ) -> Result<RegisterSchemaResponse> {
-        let request = import_request(schema);
-        let answer =
-            self.call(Method::POST, &["subjects", subject, "versions"], &[], Some(&request)).await;
-        self.inner.latest.invalidate(&subject.to_owned());
-        answer
-    }
-
     /// The id and version of `schema` under `subject` if registered there (40403 if not).
     /// Cached like registrations: a schema's id under a subject never changes.
     pub async fn lookup(
@@ -501,7 +475,7 @@ impl RegistryClient {
     /// One page of [`RegistryClient::subjects`]: at most `limit` subjects from `offset` on.
     /// Registries cap every list at their own limit, so a complete listing pages until a page
     /// adds nothing.
-    pub async fn subjects_page(
+    async fn subjects_page(
         &self,
         prefix: Option<&str>,
         deleted: bool,
@@ -556,7 +530,7 @@ impl RegistryClient {
     }
 
     /// One page of [`RegistryClient::export`]: at most `limit` versions from `offset` on.
-    pub async fn export_page(
+    async fn export_page(
         &self,
         deleted: bool,
         offset: usize,
@@ -684,9 +658,14 @@ impl RegistryClient {
 
     // ---- transport ----
 
+    /// Drops the cached latest version of `subject` (after a write under it).
+    pub(crate) fn forget_latest(&self, subject: &str) {
+        self.inner.latest.invalidate(&subject.to_owned());
+    }
+
     /// One API call with failover and retries, decoding a 2xx body as `T` and anything else as
     /// a typed error.
-    async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
+    pub(crate) async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         method: Method,
         path: &[&str],
@@ -899,17 +878,6 @@ fn register_request(schema: &ParsedSchema) -> RegisterSchemaRequest {
     }
 }
 
-fn import_request(schema: &ImportedSchema<'_>) -> RegisterSchemaRequest {
-    RegisterSchemaRequest {
-        schema: schema.text.to_owned(),
-        schema_type: (schema.schema_type != SchemaType::Avro)
-            .then(|| schema.schema_type.as_str().to_owned()),
-        references: schema.references.iter().map(api::SchemaReference::from).collect(),
-        id: Some(i64::from(schema.id.0)),
-        version: Some(i64::from(schema.version.0)),
-    }
-}
-
 fn id_key(subject: &str, schema: &ParsedSchema, normalize: bool) -> IdKey {
     IdKey {
         subject: subject.to_owned(),
@@ -975,28 +943,6 @@ mod tests {
         assert!(error.is_not_found());
         let error = registry_error(StatusCode::BAD_GATEWAY, b"<html>");
         assert_eq!(error.error_code(), Some(502));
-    }
-
-    #[test]
-    fn import_requests_carry_id_and_version() {
-        let references =
-            [SchemaReference { name: "a.B".into(), subject: "b-value".into(), version: 2 }];
-        let check = |schema_type, references: &[SchemaReference], expected: &str| {
-            let schema = ImportedSchema {
-                id: SchemaId(7),
-                version: Version(3),
-                schema_type,
-                text: "{}",
-                references,
-            };
-            assert_eq!(serde_json::to_string(&import_request(&schema)).unwrap(), expected);
-        };
-        check(SchemaType::Avro, &[], r#"{"schema":"{}","id":7,"version":3}"#);
-        check(
-            SchemaType::Json,
-            &references,
-            r#"{"schema":"{}","schemaType":"JSON","references":[{"name":"a.B","subject":"b-value","version":2}],"id":7,"version":3}"#,
-        );
     }
 
     #[test]
