@@ -41,7 +41,8 @@ pub struct RegistryArgs {
     /// Bearer token sent as `Authorization: Bearer ...`.
     #[arg(long, global = true, env = "SCHEMATA_REGISTRY_BEARER_TOKEN", hide_env_values = true)]
     pub bearer_token: Option<String>,
-    /// PEM file of the CA that signs the registry's certificate (https URLs; feature `tls`).
+    /// PEM file of the CA that signs the registry's certificate, trusted instead of the system
+    /// roots (https URLs; feature `tls`, on by default).
     #[arg(long, global = true, env = "SCHEMATA_REGISTRY_CA")]
     pub ca_cert: Option<std::path::PathBuf>,
     /// Per-request timeout of registry calls, in milliseconds.
@@ -267,6 +268,23 @@ mod tests {
         assert_eq!(sentence("Subject 'x' not found."), "subject 'x' not found");
         assert_eq!(sentence("IMPORT mode"), "IMPORT mode");
         assert_eq!(sentence(""), "");
+    }
+
+    /// The CLI as built by default (`cargo install schemata-cli`) trusts a CA file for https
+    /// registries; only a build without the `tls` feature refuses it.
+    #[test]
+    fn https_registries_work_in_the_default_build() {
+        let ca =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/test_data/tls/ca.pem");
+        let args = RegistryArgs {
+            urls: vec!["https://127.0.0.1:1".into()],
+            basic_auth: None,
+            bearer_token: None,
+            ca_cert: Some(ca),
+            registry_timeout_ms: 1_000,
+        };
+        let built = args.client();
+        assert_eq!(built.is_ok(), cfg!(feature = "tls"), "{:?}", built.err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! schema_registry_converter (its blocking API: Value path plus its own caches), and (for decode)
 //! schemata reading an evolved writer. A stand-in registry on loopback hands out the ids.
 //!
-//! Run: `cargo bench -p schemata --bench avro_serde`
+//! Run: `cargo bench -p schemata-client --bench avro_serde`
 
 #![allow(deprecated, reason = "apache-avro 0.22's datum functions are the baseline measured")]
 

@@ -4,7 +4,7 @@
 //! in the same run. One iteration produces a batch, awaits every acknowledgement, then consumes
 //! the batch.
 //!
-//! Run: `cargo bench -p schemata --features kafka --bench kafka_throughput`
+//! Run: `cargo bench -p schemata-client --features kafka --bench kafka_throughput`
 //! (needs tansu 0.6.0: `$SCHEMATA_TANSU`, `PATH` or `~/.cargo/bin`; scripts/test.sh installs it)
 
 use std::hint::black_box;

@@ -1,7 +1,7 @@
 //! A loop of Avro decodes (and encodes) of the benchmark's events, without criterion or a
 //! registry, for instruction counts that stay put on a busy machine:
 //!
-//! `cargo build --profile bench -p schemata --example avro_profile && valgrind --tool=callgrind
+//! `cargo build --profile bench -p schemata-client --example avro_profile && valgrind --tool=callgrind
 //! target/release/examples/avro_profile decode 10 schemata` (`decode|encode`, `10|50`,
 //! `schemata|fast|evolved`, then optionally an iteration count)
 

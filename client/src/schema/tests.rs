@@ -1,5 +1,5 @@
 //! Snapshot tests of derived schemas: one type per mapping or attribute, its Avro schema and JSON
-//! Schema printed and compared with expect-test (`UPDATE_EXPECT=1 cargo test -p schemata` to
+//! Schema printed and compared with expect-test (`UPDATE_EXPECT=1 cargo test -p schemata-client` to
 //! refresh after a deliberate change). Every Avro schema is also parsed by apache-avro.
 
 #![allow(dead_code, reason = "the types exist for their schemas, not their values")]

@@ -37,6 +37,8 @@ impl Output {
 /// A command line to run; `schemata(["check", ...])`, then optional settings, then `.run()`.
 #[derive(Debug, Clone)]
 pub(crate) struct Run {
+    /// Another build of the CLI (an installed one) instead of `binary()`.
+    program: Option<PathBuf>,
     args: Vec<String>,
     env: Vec<(String, String)>,
     cwd: Option<PathBuf>,
@@ -55,6 +57,7 @@ where
     S: Into<String>,
 {
     Run {
+        program: None,
         args: args.into_iter().map(Into::into).collect(),
         env: Vec::new(),
         cwd: None,
@@ -63,6 +66,12 @@ where
 }
 
 impl Run {
+    /// Runs `program` (another build of the CLI) instead of the one built for the tests.
+    pub(crate) fn program(mut self, program: &Path) -> Run {
+        self.program = Some(program.to_path_buf());
+        self
+    }
+
     pub(crate) fn env(mut self, key: &str, value: &str) -> Run {
         self.env.push((key.into(), value.into()));
         self
@@ -80,7 +89,7 @@ impl Run {
 
     /// Runs the binary to completion (bounded by `WAIT`) and returns what it printed.
     pub(crate) async fn run(self) -> Output {
-        let mut command = tokio::process::Command::new(binary());
+        let mut command = tokio::process::Command::new(self.program.unwrap_or_else(binary));
         command
             .args(&self.args)
             // The user's environment must not leak a registry into tests.

@@ -22,7 +22,7 @@ fn tls_file(name: &str) -> Vec<u8> {
 
 /// Terminates TLS on a loopback port and forwards plain bytes to `upstream`; returns the https
 /// base URL. The proxy task ends with the test's runtime.
-async fn tls_proxy(upstream: std::net::SocketAddr) -> String {
+pub(crate) async fn tls_proxy(upstream: std::net::SocketAddr) -> String {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(&tls_file("server.pem")).collect::<Result<_, _>>().unwrap();
     let key = PrivateKeyDer::from_pem_slice(&tls_file("server.key")).unwrap();
