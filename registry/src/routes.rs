@@ -1,6 +1,7 @@
-//! The HTTP surface: the routing table of DESIGN §6, the middleware that times, counts, logs and
-//! bounds every request, and the small parsers every handler shares (query parameters, JSON
-//! bodies, subjects, versions, pagination). Handlers live in the submodules, one per resource.
+//! The HTTP surface: the routing table of the Confluent REST API v1 endpoints, the middleware
+//! that times, counts, logs and bounds every request, and the small parsers every handler shares
+//! (query parameters, JSON bodies, subjects, versions, pagination). Handlers live in the
+//! submodules, one per resource.
 
 mod compat;
 mod config;

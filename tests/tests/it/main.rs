@@ -28,3 +28,4 @@ mod registry_durability;
 mod registry_interop;
 mod registry_model;
 mod registry_process;
+mod tidy;
