@@ -60,6 +60,7 @@ async fn the_github_workflow_installs_our_cli_and_checks() {
     assert_eq!(from_checkout.replace("--path cli", "schemata-cli"), from_registry);
     let check = line_starting(&lines, "run: schemata check");
     let check: Vec<&str> = check.trim_start_matches("run: ").split_whitespace().collect();
+    assert_eq!(check[0], "schemata", "{check:?}");
 
     // The install, as the workflow writes it, plus the offline and test-local options above.
     let root = tempfile::tempdir().unwrap();
@@ -92,7 +93,7 @@ async fn the_github_workflow_installs_our_cli_and_checks() {
     project.git(&["init", "-q"]).await;
     project.commit_all("base").await;
     project.git(&["update-ref", "refs/remotes/origin/main", "HEAD"]).await;
-    let run = || schemata(check.iter().copied()).program(&installed).cwd(project.path()).run();
+    let run = || schemata(check[1..].iter().copied()).program(&installed).cwd(project.path()).run();
 
     // Nothing changed: compatible, exit 0, no annotations.
     let clean = run().await;
