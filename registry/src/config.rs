@@ -77,6 +77,14 @@ pub struct Args {
     pub max_check_steps: Option<u64>,
     #[arg(long, env = "SCHEMATA_MAX_CONCURRENT_CHECKS")]
     pub max_concurrent_checks: Option<usize>,
+    #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    #[arg(long, env = "SCHEMATA_HEADER_READ_TIMEOUT_MS")]
+    pub header_read_timeout_ms: Option<u64>,
+    #[arg(long, env = "SCHEMATA_BODY_READ_TIMEOUT_MS")]
+    pub body_read_timeout_ms: Option<u64>,
+    #[arg(long, env = "SCHEMATA_MAX_HEADER_BYTES")]
+    pub max_header_bytes: Option<usize>,
     /// `tracing` filter [default: info; RUST_LOG also works].
     #[arg(long, env = "SCHEMATA_LOG")]
     pub log: Option<String>,
@@ -99,6 +107,10 @@ struct FileConfig {
     request_timeout_ms: Option<u64>,
     max_check_steps: Option<u64>,
     max_concurrent_checks: Option<usize>,
+    max_connections: Option<usize>,
+    header_read_timeout_ms: Option<u64>,
+    body_read_timeout_ms: Option<u64>,
+    max_header_bytes: Option<usize>,
     log: Option<String>,
 }
 
@@ -170,6 +182,22 @@ impl Config {
                     .max_concurrent_checks
                     .or(file.max_concurrent_checks)
                     .unwrap_or(d.max_concurrent_checks),
+                max_connections: args
+                    .max_connections
+                    .or(file.max_connections)
+                    .unwrap_or(d.max_connections),
+                header_read_timeout_ms: args
+                    .header_read_timeout_ms
+                    .or(file.header_read_timeout_ms)
+                    .unwrap_or(d.header_read_timeout_ms),
+                body_read_timeout_ms: args
+                    .body_read_timeout_ms
+                    .or(file.body_read_timeout_ms)
+                    .unwrap_or(d.body_read_timeout_ms),
+                max_header_bytes: args
+                    .max_header_bytes
+                    .or(file.max_header_bytes)
+                    .unwrap_or(d.max_header_bytes),
             },
             log: args.log.or(file.log).unwrap_or(defaults.log),
         })

@@ -78,6 +78,9 @@ pub enum ApiError {
     /// A parse or check needed more work than `max_check_steps` allows (core's budget).
     #[error("{0}")]
     BudgetExceeded(String),
+    /// The request body did not arrive within `body_read_timeout_ms`.
+    #[error("Request body was not received in time")]
+    BodyTimeout,
     /// More parses and checks in flight than `max_concurrent_checks`.
     #[error("Too many schema checks in progress; retry later")]
     Overloaded,
@@ -126,6 +129,7 @@ impl ApiError {
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, 405),
             Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, codes::STORE_ERROR),
             Timeout => (StatusCode::INTERNAL_SERVER_ERROR, codes::OPERATION_TIMEOUT),
+            BodyTimeout => (StatusCode::REQUEST_TIMEOUT, 408),
             BudgetExceeded(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_SCHEMA),
             // Confluent's rest-utils answers rate limits with 429 and error code 42901.
             Overloaded => (StatusCode::TOO_MANY_REQUESTS, 42901),
@@ -187,5 +191,6 @@ mod tests {
             "needs more than 10 steps",
         );
         check(ApiError::Overloaded, 429, 42901, "Too many schema checks in progress; retry later");
+        check(ApiError::BodyTimeout, 408, 408, "Request body was not received in time");
     }
 }

@@ -13,6 +13,7 @@ mod metrics;
 mod parse_cache;
 mod request;
 mod routes;
+mod serve;
 mod shared;
 mod state;
 pub mod storage;
@@ -85,10 +86,6 @@ impl Server {
             ServeError::Listen { address: config.listen.clone(), message: e.to_string() }
         })?;
         let addr = listener.local_addr().map_err(|e| ServeError::Io(e.to_string()))?;
-        // Answers are small and written whole: never hold one back waiting for an ACK.
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         // The dedup index parses every stored schema. Build it in the background: parse with no
         // lock held, then install it through the writer, so neither reads nor the first
         // registration wait for a full parse (a registration that comes first builds it itself).
@@ -109,13 +106,11 @@ impl Server {
                 })
                 .await;
         });
+        let limits = config.limits.clone();
         let router = routes::router(routes::App { shared, writer });
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let result = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
+            let result = serve::serve(listener, router, &limits, stopped)
                 .await
                 .map_err(|e| ServeError::Io(e.to_string()));
             // The router (and with it every writer handle) is gone: the writer drains its queue

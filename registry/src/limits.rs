@@ -28,6 +28,15 @@ pub struct Limits {
     /// Parses and compatibility checks running or waiting at once; past it a request answers
     /// 429 (error code 42901) rather than queueing without bound.
     pub max_concurrent_checks: usize,
+    /// Connections open at once; one more is closed at once.
+    pub max_connections: usize,
+    /// Longest a client may take to send a request's header (also the idle time allowed
+    /// between requests on a kept-alive connection); the connection is closed past it.
+    pub header_read_timeout_ms: u64,
+    /// Longest a client may take to send a request's body; past it the request answers 408.
+    pub body_read_timeout_ms: u64,
+    /// Largest request header; larger answers 431.
+    pub max_header_bytes: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +52,10 @@ impl Default for Limits {
             request_timeout_ms: 30_000,
             max_check_steps: schemata_core::budget::DEFAULT_MAX_STEPS,
             max_concurrent_checks: 64,
+            max_connections: 1024,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 10_000,
+            max_header_bytes: 64 * 1024,
         }
     }
 }

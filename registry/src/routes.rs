@@ -264,8 +264,12 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     kind: BodyKind,
 ) -> Result<T, ApiError> {
     let limit = shared.limits.max_body_bytes;
-    let bytes =
-        axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::BodyTooLarge(limit))?;
+    // A body that trickles in (slowloris) is cut off: it holds a connection and a request.
+    let timeout = Duration::from_millis(shared.limits.body_read_timeout_ms);
+    let bytes = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| ApiError::BodyTimeout)?
+        .map_err(|_| ApiError::BodyTooLarge(limit))?;
     let error = match serde_json::from_slice(&bytes) {
         Ok(value) => return Ok(value),
         Err(error) => error,

@@ -24,6 +24,7 @@ mod python;
 mod registry_api;
 mod registry_bad_input;
 mod registry_concurrency;
+mod registry_connections;
 mod registry_durability;
 mod registry_interop;
 mod registry_model;
