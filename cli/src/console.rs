@@ -63,6 +63,13 @@ pub struct ProduceArgs {
     /// Upper bound on each record's delivery, retries included.
     #[arg(long, default_value_t = 30_000)]
     pub message_timeout_ms: u32,
+    /// Create the topic (one partition) when it does not exist; without it a missing topic is
+    /// an error, since brokers that do not auto-create topics would time out on every record.
+    #[arg(long)]
+    pub create_topic: bool,
+    /// How long to wait for the broker's metadata before producing.
+    #[arg(long, default_value_t = 5_000)]
+    pub connect_timeout_ms: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -180,7 +187,11 @@ pub(super) async fn produce(
     registry: &RegistryArgs,
 ) -> Result<Outcome, CliError> {
     let client = registry.client()?;
+    // The schema file and the registry first (the user's own input), then the broker and the
+    // topic: an unreachable broker or a missing topic is a sentence within seconds, not a
+    // delivery timeout per record after `message_timeout_ms`.
     let writer = writer(&args, &client).await?;
+    ensure_topic(&args).await?;
     let mut builder = Producer::builder(&args.kafka.bootstrap_servers)
         .client_id("schemata-console-producer")
         .message_timeout_ms(args.message_timeout_ms);
@@ -233,6 +244,24 @@ pub(super) async fn produce(
     }
     let _ = writeln!(std::io::stderr().lock(), "produced {count} records to {}", args.topic);
     Ok(Outcome::Success)
+}
+
+/// Checks that the broker answers and the topic exists, creating it when asked to.
+async fn ensure_topic(args: &ProduceArgs) -> Result<(), CliError> {
+    let servers = &args.kafka.bootstrap_servers;
+    let timeout = Duration::from_millis(args.connect_timeout_ms);
+    if kafka::topic_exists(servers, &args.topic, timeout).await.map_err(kafka_error)? {
+        return Ok(());
+    }
+    if !args.create_topic {
+        return Err(CliError::Kafka(format!(
+            "topic {} does not exist at {servers} (use --create-topic)",
+            args.topic
+        )));
+    }
+    kafka::create_topics(servers, &[args.topic.as_str()], 1, timeout).await.map_err(kafka_error)?;
+    let _ = writeln!(std::io::stderr().lock(), "created topic {}", args.topic);
+    Ok(())
 }
 
 fn kafka_error(error: kafka::Error) -> CliError {

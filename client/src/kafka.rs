@@ -44,7 +44,7 @@ mod consumer;
 mod error;
 mod producer;
 
-pub use admin::create_topics;
+pub use admin::{create_topics, topic_exists};
 pub use codec::{BoxFuture, Bytes, DecodeError, DecodeErrorKind, Decoder, Encoder, Utf8};
 pub use consumer::{Consumer, ConsumerBuilder, OffsetReset, Record, UndecodablePolicy};
 pub use error::{Error, Part, Result};

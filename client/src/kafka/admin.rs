@@ -1,11 +1,12 @@
-//! Topic creation, because dead-letter topics and test topics must exist before they are
-//! written to, and brokers differ on whether they auto-create.
+//! Topic creation and lookup, because dead-letter topics and test topics must exist before they
+//! are written to, and brokers differ on whether they auto-create.
 
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
@@ -40,4 +41,29 @@ pub async fn create_topics(
         }
     }
     Ok(())
+}
+
+/// Whether `topic` exists, asking the brokers for metadata and waiting at most `timeout`; an
+/// unreachable broker is `Error::Unreachable` within that time, not a delivery timeout later.
+/// Asks for every topic's metadata rather than this one's, so a broker that auto-creates topics
+/// does not create it by being asked.
+pub async fn topic_exists(bootstrap_servers: &str, topic: &str, timeout: Duration) -> Result<bool> {
+    require_bootstrap(bootstrap_servers)?;
+    let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers)
+        .set("socket.timeout.ms", timeout_ms.max(10).to_string())
+        .set("allow.auto.create.topics", "false")
+        .create()?;
+    let servers = bootstrap_servers.to_owned();
+    let wanted = topic.to_owned();
+    // librdkafka's metadata call blocks its thread: keep it off the async runtime's workers.
+    tokio::task::spawn_blocking(move || match consumer.fetch_metadata(None, timeout) {
+        Ok(metadata) => {
+            Ok(metadata.topics().iter().any(|t| t.name() == wanted && t.error().is_none()))
+        }
+        Err(source) => Err(Error::Unreachable { servers, timeout_ms, source }),
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))?
 }

@@ -62,6 +62,14 @@ pub enum Error {
         #[source]
         source: KafkaError,
     },
+    /// No broker answered a metadata request in time: nothing listens there, or it is not Kafka.
+    #[error("no Kafka broker answered at {servers} within {timeout_ms} ms: {source}")]
+    Unreachable {
+        servers: String,
+        timeout_ms: u64,
+        #[source]
+        source: KafkaError,
+    },
     /// A blocking rdkafka call (a synchronous commit) could not be run on the blocking pool.
     #[error("commit task failed: {0}")]
     Task(String),

@@ -123,12 +123,70 @@ async fn console_bad_input_is_a_sentence_and_exit_2() {
             argv.extend(closed);
         }
         argv.extend(["--registry-timeout-ms", "2000"]);
+        let started = std::time::Instant::now();
         let output = schemata(argv)
             .stdin("{\"sensor\":\"a\",\"value\":1.0,\"note\":null,\"tags\":[]}\n")
             .run()
             .await;
         output.expect_code(2);
+        // Within seconds (the 5 s metadata wait), never the 30 s delivery timeout.
+        assert!(started.elapsed() < std::time::Duration::from_secs(12), "{expected}: too slow");
         assert!(output.stderr.contains(expected), "{expected}: {}", output.stderr);
         assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
     }
+}
+
+/// A missing topic is named (tansu does not auto-create topics) unless `--create-topic` asks for
+/// it; with it, the records arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_names_a_missing_topic_and_creates_it_when_asked() {
+    let env = Env::start().await;
+    let topic = unique("console-missing");
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("reading.avsc");
+    std::fs::write(&schema, READING_AVSC).unwrap();
+    let (registry, bootstrap) = (env.registry_url().to_owned(), env.broker.bootstrap.clone());
+    let line = "{\"sensor\":\"a\",\"value\":1.5,\"note\":null,\"tags\":[]}\n";
+    let args = |create: bool| {
+        let mut args = vec!["--registry", &registry, "produce", "--topic", &topic];
+        args.extend(["--bootstrap-servers", &bootstrap, "--schema", schema.to_str().unwrap()]);
+        if create {
+            args.push("--create-topic");
+        }
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let started = std::time::Instant::now();
+    let output = schemata(args(false)).stdin(line).run().await;
+    output.expect_code(2);
+    let expected =
+        format!("error: topic {topic} does not exist at {bootstrap} (use --create-topic)");
+    assert!(output.stderr.contains(&expected), "{}", output.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(12),
+        "a missing topic took too long"
+    );
+
+    // No broker at all: said within seconds, before any record.
+    let started = std::time::Instant::now();
+    let mut unreachable = args(false);
+    let at = unreachable.iter().position(|a| a == "--bootstrap-servers").unwrap();
+    unreachable[at + 1] = "127.0.0.1:1".into();
+    let output = schemata(unreachable).stdin(line).run().await;
+    output.expect_code(2);
+    assert!(
+        output.stderr.starts_with("error: no Kafka broker answered at 127.0.0.1:1 within 5000 ms"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(12),
+        "an unreachable broker took too long"
+    );
+
+    let output = schemata(args(true)).stdin(line).run().await;
+    output.expect_code(0);
+    assert!(output.stderr.contains(&format!("created topic {topic}")), "{}", output.stderr);
+    let typed = env.consumer(&unique("g"), UndecodablePolicy::Fail, Utf8, env.avro_de::<Reading>());
+    typed.assign(&topic, &[0]).unwrap();
+    assert_eq!(recv(&typed).await.value.map(|r| r.sensor), Some("a".to_owned()));
 }
