@@ -535,11 +535,19 @@ pub(super) async fn import(args: ImportArgs, registry: &RegistryArgs) -> Result<
         "subjectModes": backup.subject_modes.len(),
         "dryRun": args.dry_run,
     });
-    if !args.dry_run {
+    // Importing a backup the target already holds writes nothing at all (not even the IMPORT
+    // mode switch and back), so an interrupted import can be rerun and a rerun is harmless.
+    let unchanged = already_holds(&backup, &target, &steps);
+    if !args.dry_run && !unchanged {
         write(&client, &backup, &target, &steps, &source).await?;
     }
+    let restrictive = restrictive_modes(&backup);
     match args.format {
         Format::Json => out(&summary.to_string())?,
+        Format::Text if unchanged => out(&format!(
+            "nothing to import: the registry already holds all {present} schema versions, \
+             configs and modes of {source}"
+        ))?,
         Format::Text => out(&format!(
             "{} {registered} schema versions ({deleted} soft-deleted), {} subject configs and {} \
              subject modes; {present} versions were already present",
@@ -548,7 +556,49 @@ pub(super) async fn import(args: ImportArgs, registry: &RegistryArgs) -> Result<
             backup.subject_modes.len(),
         ))?,
     }
+    // A backup taken in READONLY (as a consistent snapshot should be) restores READONLY: say so
+    // and how to lift it, or the first write to the new registry is a surprise.
+    if !restrictive.is_empty() && !unchanged {
+        let lift: Vec<String> = restrictive
+            .iter()
+            .map(|(subject, _)| match subject {
+                None => "schemata mode READWRITE".to_owned(),
+                Some(subject) => format!("schemata mode --subject {subject} READWRITE"),
+            })
+            .collect();
+        let named: Vec<String> = restrictive
+            .iter()
+            .map(|(subject, mode)| match subject {
+                None => format!("global mode {mode}"),
+                Some(subject) => format!("subject {subject} mode {mode}"),
+            })
+            .collect();
+        say(&format!(
+            "note: {} the backup's {}, so the registry refuses writes there; to accept writes: {}",
+            if args.dry_run { "import would restore" } else { "restored" },
+            named.join(", "),
+            lift.join("; ")
+        ))?;
+    }
     Ok(Outcome::Success)
+}
+
+/// True when the target already holds every version, config and mode of the backup, so an
+/// import has nothing to write.
+fn already_holds(backup: &Backup, target: &Backup, steps: &[(&Entry, Step)]) -> bool {
+    steps.iter().all(|(_, step)| *step == Step::Present)
+        && backup.global_config.as_ref().is_none_or(|c| target.global_config.as_ref() == Some(c))
+        && backup.global_mode.as_ref().is_none_or(|m| target.global_mode.as_ref() == Some(m))
+        && backup.subject_configs.iter().all(|(s, c)| target.subject_configs.get(s) == Some(c))
+        && backup.subject_modes.iter().all(|(s, m)| target.subject_modes.get(s) == Some(m))
+}
+
+/// The modes of the backup that refuse ordinary writes (READONLY, IMPORT): the global one
+/// first (`None`), then per subject.
+fn restrictive_modes(backup: &Backup) -> Vec<(Option<&str>, &str)> {
+    let global = backup.global_mode.as_deref().map(|mode| (None, mode));
+    let subjects = backup.subject_modes.iter().map(|(s, m)| (Some(s.as_str()), m.as_str()));
+    global.into_iter().chain(subjects).filter(|(_, mode)| *mode != "READWRITE").collect()
 }
 
 fn read_input(file: Option<&str>, source: &str) -> Result<String, CliError> {

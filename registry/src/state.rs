@@ -321,6 +321,19 @@ impl RegistryState {
         self.subjects.get(subject).and_then(|s| s.mode).or(self.global_mode).unwrap_or_default()
     }
 
+    /// Why a write to `subject` is refused in READONLY: its own mode, or the global one (a
+    /// global mode must not be blamed on the subject, or nobody looks at `/mode`).
+    pub(crate) fn read_only_message(&self, subject: &str) -> String {
+        if self.subjects.get(subject).and_then(|s| s.mode).is_some() {
+            format!("Subject {subject} is in read-only mode")
+        } else {
+            format!(
+                "The registry is in read-only mode (global mode READONLY; subject {subject} has \
+                 no mode of its own)"
+            )
+        }
+    }
+
     /// Number of subjects with at least one live version.
     pub(crate) fn live_subject_count(&self) -> usize {
         self.subjects.values().filter(|s| s.has_live()).count()

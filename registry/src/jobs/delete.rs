@@ -16,7 +16,7 @@ pub(crate) fn reference_exists(subject: &str, version: Version) -> ApiError {
 
 fn refuse_read_only(state: &RegistryState, subject: &str) -> Result<(), ApiError> {
     if state.mode(subject) == Mode::ReadOnly {
-        return Err(ApiError::NotPermitted(format!("Subject {subject} is in read-only mode")));
+        return Err(ApiError::NotPermitted(state.read_only_message(subject)));
     }
     Ok(())
 }

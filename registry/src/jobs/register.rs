@@ -171,7 +171,7 @@ impl Registration {
         let subject = &self.subject;
         let mode = state.mode(subject);
         if mode == Mode::ReadOnly {
-            return Err(ApiError::NotPermitted(format!("Subject {subject} is in read-only mode")));
+            return Err(ApiError::NotPermitted(state.read_only_message(subject)));
         }
         if (self.wanted_id.is_some() || self.wanted_version.is_some()) && mode != Mode::Import {
             return Err(ApiError::NotPermitted(format!("Subject {subject} is not in import mode")));

@@ -169,7 +169,13 @@ async fn export_then_import_reproduces_the_registry() {
              modes; 0 versions were already present\n"
         )
     );
-    assert_eq!(got.stderr, "", "no progress bar when stderr is not a terminal");
+    // No progress bar when stderr is not a terminal; the one line names the restored mode that
+    // refuses writes and how to lift it.
+    assert_eq!(
+        got.stderr,
+        "note: restored the backup's subject c-value mode READONLY, so the registry refuses \
+         writes there; to accept writes: schemata mode --subject c-value READWRITE\n"
+    );
     assert_eq!(export(&target).await, first.stdout);
     // And every REST listing agrees, gaps (id 5, c-value version 2) included.
     let (a, b) = (listings(&source).await, listings(&target).await);
@@ -180,8 +186,19 @@ async fn export_then_import_reproduces_the_registry() {
     assert!(a.iter().any(|(p, status, _)| p == "/schemas/ids/5" && *status == 404));
     // Importing again changes nothing and says so; the modes are as the backup has them.
     let target_before = export(&target).await;
+    let records_before = appended_records(&target).await;
     let again = import(&target, &["--format", "json"], &first.stdout).await;
     again.expect_code(0);
+    // Not one record written: no IMPORT mode switch and back, no config or mode rewritten.
+    assert_eq!(appended_records(&target).await, records_before);
+    assert_eq!(again.stderr, "", "nothing restored, nothing to note");
+    let text = import(&target, &[], &first.stdout).await;
+    assert_eq!(
+        text.stdout,
+        format!(
+            "nothing to import: the registry already holds all {versions} schema versions, configs and modes of stdin\n"
+        )
+    );
     let summary: Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(
         summary,
@@ -270,7 +287,8 @@ async fn conflicting_targets_are_refused_before_any_write() {
         "{}",
         got.stderr
     );
-    assert_eq!(got.stderr.lines().count(), 3, "{}", got.stderr);
+    assert_eq!(got.stderr.lines().count(), 4, "{}", got.stderr);
+    assert!(got.stderr.ends_with("to accept writes: schemata mode --subject c-value READWRITE\n"));
     assert_eq!(target.get("/subjects/b-value/versions").await.status, 404);
     assert_eq!(target.get("/subjects/price-value/versions/1").await.body["id"], 9);
     assert_eq!(target.get("/mode").await.body, json!({"mode": "READWRITE"}));
@@ -433,4 +451,14 @@ async fn an_older_registry_migrates_into_ours() {
             {"subject": "users-value", "version": 1},
         ])
     );
+}
+
+/// The registry's count of records appended to storage, from `/metrics`.
+async fn appended_records(registry: &TestRegistry) -> u64 {
+    let metrics = registry.get("/metrics").await.text;
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("schemata_storage_records_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no appended-records counter in /metrics:\n{metrics}"))
 }
