@@ -127,6 +127,19 @@ pub enum CliError {
     /// Anything else with a sentence for the user.
     #[error("{0}")]
     Other(String),
+    /// The server at the registry URL answered, but not as a schema registry does (an HTML
+    /// page, a bare 404, no JSON); `run` names the URL.
+    #[error("this does not look like a schema registry: {0}")]
+    NotARegistry(String),
+}
+
+/// What the user is told when the registry URL points at something else.
+fn not_a_registry(urls: &str, detail: &str) -> CliError {
+    CliError::Other(format!(
+        "this does not look like a schema registry at {urls}: {detail} (expected the base URL \
+         of a Confluent Schema Registry API v1, e.g. http://localhost:8081, without a path \
+         such as /subjects)"
+    ))
 }
 
 /// A registry failure as the user should read it: the registry's own sentence with its Confluent
@@ -134,8 +147,29 @@ pub enum CliError {
 impl From<schemata::Error> for CliError {
     fn from(error: schemata::Error) -> CliError {
         match error {
+            // No Confluent error body: the client fell back to the HTTP status as the code.
+            schemata::Error::Registry { status, error_code, message }
+                if i32::from(status) == error_code =>
+            {
+                let text = message.trim();
+                let lower = text.to_ascii_lowercase();
+                let detail = if lower.starts_with("<!doctype html") || lower.contains("<html") {
+                    format!("it answered HTTP {status} with an HTML page")
+                } else if text.is_empty() {
+                    format!("it answered HTTP {status} without a Confluent error body")
+                } else {
+                    let shown: String = text.chars().take(80).collect();
+                    format!("it answered HTTP {status} without a Confluent error body: {shown}")
+                };
+                CliError::NotARegistry(detail)
+            }
             schemata::Error::Registry { error_code, message, .. } => {
                 CliError::Other(format!("{} ({error_code})", sentence(&message)))
+            }
+            schemata::Error::Json(message) if message.starts_with("registry answer:") => {
+                CliError::NotARegistry(format!(
+                    "its answer is not the JSON a registry sends ({message})"
+                ))
             }
             schemata::Error::Http { message, .. } => {
                 CliError::Other(format!("cannot reach the registry: {message}"))
@@ -199,6 +233,14 @@ fn report(error: &CliError) -> ExitCode {
 
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
+    let urls = cli.registry.urls.join(",");
+    run_command(cli).await.map_err(|error| match error {
+        CliError::NotARegistry(detail) => not_a_registry(&urls, &detail),
+        other => other,
+    })
+}
+
+async fn run_command(cli: Cli) -> Result<Outcome, CliError> {
     let registry = cli.registry;
     match cli.command {
         Command::Check(args) => check::run(args, &registry).await,
@@ -255,7 +297,16 @@ impl RegistryArgs {
             let pem = std::fs::read(path).map_err(|e| CliError::io(path.display(), e))?;
             builder = builder.ca_cert_pem(pem);
         }
-        Ok(builder.build()?)
+        builder.build().map_err(|error| match error {
+            // `localhost:8081` (no scheme), a relative path, a typo: say what a URL looks like.
+            schemata::Error::Config(message) if message.starts_with("registry url") => {
+                CliError::Usage(format!(
+                    "{message}: this does not look like a schema registry URL (expected \
+                     http://HOST:PORT or https://HOST:PORT)"
+                ))
+            }
+            other => other.into(),
+        })
     }
 }
 

@@ -57,24 +57,36 @@ pub struct Args {
     /// `embedded` (default) or `memory`.
     #[arg(long, env = "SCHEMATA_STORAGE")]
     pub storage: Option<String>,
+    /// Largest request body in bytes; larger bodies answer HTTP 413 [default: 4194304 (4 MiB)].
     #[arg(long, env = "SCHEMATA_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Largest schema text in bytes; larger schemas answer 42209 [default: 1048576 (1 MiB)].
     #[arg(long, env = "SCHEMATA_MAX_SCHEMA_BYTES")]
     pub max_schema_bytes: Option<usize>,
+    /// Deepest chain of schema references; deeper chains answer 42201 [default: 32].
     #[arg(long, env = "SCHEMATA_MAX_REFERENCE_DEPTH")]
     pub max_reference_depth: Option<usize>,
+    /// Most items in one list answer (page with offset/limit beyond it) and most references per
+    /// schema [default: 100000].
     #[arg(long, env = "SCHEMATA_MAX_LIST_LEN")]
     pub max_list_len: Option<usize>,
+    /// Longest subject name in bytes; longer names answer 42208 [default: 1024].
     #[arg(long, env = "SCHEMATA_MAX_SUBJECT_BYTES")]
     pub max_subject_bytes: Option<usize>,
+    /// Parsed schemas kept in memory for compatibility checks [default: 1024].
     #[arg(long, env = "SCHEMATA_PARSED_CACHE_LEN")]
     pub parsed_cache_len: Option<usize>,
+    /// Writes queued for the single writer before further writes wait [default: 4096].
     #[arg(long, env = "SCHEMATA_WRITE_QUEUE_LEN")]
     pub write_queue_len: Option<usize>,
+    /// Longest a request may take, in milliseconds, before it answers 50002 [default: 30000].
     #[arg(long, env = "SCHEMATA_REQUEST_TIMEOUT_MS")]
     pub request_timeout_ms: Option<u64>,
+    /// Work budget of each request's parse and compatibility check, in steps; past it the
+    /// request answers with an error naming the limit [default: 2000000].
     #[arg(long, env = "SCHEMATA_MAX_CHECK_STEPS")]
     pub max_check_steps: Option<u64>,
+    /// Compatibility checks run at once; further ones wait [default: 64].
     #[arg(long, env = "SCHEMATA_MAX_CONCURRENT_CHECKS")]
     pub max_concurrent_checks: Option<usize>,
     #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS")]
@@ -85,7 +97,9 @@ pub struct Args {
     pub body_read_timeout_ms: Option<u64>,
     #[arg(long, env = "SCHEMATA_MAX_HEADER_BYTES")]
     pub max_header_bytes: Option<usize>,
-    /// `tracing` filter [default: info; RUST_LOG also works].
+    /// Log filter: comma-separated LEVEL or TARGET=LEVEL directives (levels: trace, debug, info,
+    /// warn, error, off); an invalid filter is refused at start [default: info; RUST_LOG, when
+    /// set, takes precedence].
     #[arg(long, env = "SCHEMATA_LOG")]
     pub log: Option<String>,
 }

@@ -185,6 +185,31 @@ async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing requests in flight");
 }
 
+/// The log filter from `RUST_LOG` when set, else `--log`/`SCHEMATA_LOG`. Refused rather than
+/// guessed: a filter tracing cannot parse, or a bare word that is not a level (tracing would read
+/// `--log verbose` as "everything from a target named verbose", which silences the registry).
+fn log_filter(configured: &str) -> Result<tracing_subscriber::EnvFilter, String> {
+    let (spec, source) = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => (spec, "RUST_LOG"),
+        _ => (configured.to_owned(), "--log"),
+    };
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let bare_word = spec.split(',').map(str::trim).find(|directive| {
+        !directive.is_empty()
+            && !directive.contains(['=', '['])
+            && !LEVELS.contains(&directive.to_ascii_lowercase().as_str())
+    });
+    if let Some(word) = bare_word {
+        return Err(format!(
+            "{source} {spec:?}: '{word}' is not a level (expected LEVEL or TARGET=LEVEL \
+             directives, levels: {})",
+            LEVELS.join(", ")
+        ));
+    }
+    tracing_subscriber::EnvFilter::try_new(&spec)
+        .map_err(|e| format!("{source} {spec:?} is not a valid log filter: {e}"))
+}
+
 /// The binary: parse the configuration, start logging, serve until a signal.
 pub fn main() -> ExitCode {
     use clap::Parser as _;
@@ -200,8 +225,16 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log));
+    let filter = match log_filter(&config.log) {
+        Ok(filter) => filter,
+        Err(error) => {
+            #[allow(clippy::print_stderr, reason = "no logger exists before the filter is read")]
+            {
+                eprintln!("schemata-registry: {error}");
+            }
+            return ExitCode::from(2);
+        }
+    };
     // Colours only on a terminal: logs piped to files or other programs stay plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()

@@ -116,7 +116,7 @@ impl Config {
                     defaults.json_policy,
                     &format!("subjects.{name}.json_policy"),
                 )?,
-                ignore_rules: subject.ignore_rules,
+                ignore_rules: rule_ids(subject.ignore_rules, &name)?,
                 skip: subject.skip,
             };
             subjects.insert(name, settings);
@@ -143,6 +143,97 @@ impl Config {
         let path = normalize(path);
         self.ignore.iter().any(|ignored| path.starts_with(normalize(ignored)))
     }
+}
+
+/// Every rule id a finding can carry: Avro's, JSON Schema's change kinds, and the schema-type
+/// mismatch of either.
+fn known_rule_ids() -> Vec<&'static str> {
+    use schemata_core::avro;
+    let avro = [
+        avro::READER_FIELD_MISSING_DEFAULT_VALUE,
+        avro::TYPE_MISMATCH,
+        avro::MISSING_ENUM_SYMBOLS,
+        avro::MISSING_UNION_BRANCH,
+        avro::NAME_MISMATCH,
+        avro::FIXED_SIZE_MISMATCH,
+        avro::CHECK_BUDGET_EXCEEDED,
+        schemata_core::compat::SCHEMA_TYPE_MISMATCH,
+    ];
+    let json = schemata_core::json_schema::ChangeKind::ALL.iter().map(|kind| kind.as_str());
+    use schemata_core::protobuf::ChangeKind as P;
+    let protobuf = [
+        P::PackageChanged,
+        P::MessageAdded,
+        P::MessageRemoved,
+        P::MessageMoved,
+        P::EnumAdded,
+        P::EnumRemoved,
+        P::EnumConstAdded,
+        P::EnumConstChanged,
+        P::EnumConstRemoved,
+        P::FieldAdded,
+        P::FieldRemoved,
+        P::FieldNameChanged,
+        P::FieldKindChanged,
+        P::FieldScalarKindChanged,
+        P::FieldNamedTypeChanged,
+        P::FieldNumericLabelChanged,
+        P::FieldStringOrBytesLabelChanged,
+        P::RequiredFieldAdded,
+        P::RequiredFieldRemoved,
+        P::OneofAdded,
+        P::OneofRemoved,
+        P::OneofFieldAdded,
+        P::OneofFieldRemoved,
+        P::MultipleFieldsMovedToOneof,
+        P::FieldMovedToExistingOneof,
+        P::CheckBudgetExceeded,
+    ]
+    .map(P::as_str);
+    let mut ids: Vec<&'static str> = avro.into_iter().chain(json).chain(protobuf).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Refuses a misspelt rule id: ignoring a rule that never fires would silently ignore nothing.
+fn rule_ids(ids: Vec<String>, subject: &str) -> Result<Vec<String>, CliError> {
+    let known = known_rule_ids();
+    let unknown: Vec<&str> =
+        ids.iter().map(String::as_str).filter(|id| !known.contains(id)).collect();
+    if unknown.is_empty() {
+        return Ok(ids);
+    }
+    let described: Vec<String> = unknown
+        .iter()
+        .map(|id| match known.iter().min_by_key(|k| edit_distance(id, k)) {
+            Some(close) if edit_distance(id, close) <= 3 => {
+                format!("'{id}' (did you mean '{close}'?)")
+            }
+            _ => format!("'{id}'"),
+        })
+        .collect();
+    Err(CliError::Usage(format!(
+        "subjects.{subject}.ignore_rules: unknown rule id {} (rule ids are the ones findings \
+         carry, e.g. READER_FIELD_MISSING_DEFAULT_VALUE or TYPE_NARROWED)",
+        described.join(", ")
+    )))
+}
+
+/// Levenshtein distance, for suggesting the rule id a typo meant (ids are short ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn level(
@@ -254,6 +345,11 @@ mod tests {
                 "schemata.toml: subjects.a.json_policy: unknown JSON policy 'LOOSE'",
             ),
             ("[files.'a.avsc']\nlevel = 'FULL'", "schemata.toml: TOML parse error"),
+            (
+                "[subjects.a]\nignore_rules = ['DEFAULT_CHANGED', 'DEFAULT_CHANGD', 'NAME_MISMATCH']",
+                "schemata.toml: subjects.a.ignore_rules: unknown rule id 'DEFAULT_CHANGD' (did \
+                 you mean 'DEFAULT_CHANGED'?) (rule ids are the ones findings carry",
+            ),
         ] {
             let error = parse(text).unwrap_err();
             assert!(error.starts_with(expected), "{text}: {error}");

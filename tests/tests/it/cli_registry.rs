@@ -191,7 +191,7 @@ async fn without_a_reachable_registry_commands_fail_cleanly() {
         (vec!["get", "--id", "1", "--registry", &closed], "error: cannot reach the registry: *"),
         (vec!["mode", "--registry", &closed], "error: cannot reach the registry: *"),
         (vec!["subjects"], "error: no registry URL: pass --registry URL or set SCHEMATA_REGISTRY_URL\n"),
-        (vec!["subjects", "--registry", "not a url"], "error: invalid client configuration: *"),
+        (vec!["subjects", "--registry", "not a url"], "error: registry url 'not a url': relative URL without a base: this does not look like*"),
         (vec!["subjects", "--registry", &closed, "--basic-auth", "nocolon"], "error: --basic-auth must be USER:PASSWORD\n"),
     ];
     for (args, stderr) in &cases {
@@ -204,4 +204,56 @@ async fn without_a_reachable_registry_commands_fail_cleanly() {
     r.register_ok("env-value", "\"string\"").await;
     let got = schemata(["subjects"]).env("SCHEMATA_REGISTRY_URL", &r.base).run().await;
     compare(&["subjects"], &got, 0, "env-value\n", "");
+}
+
+/// A web server that is not a schema registry: HTML pages, with `status` for every path.
+async fn web_server(status: u16) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let status = axum::http::StatusCode::from_u16(status).unwrap();
+    let app = axum::Router::new().fallback(move || async move {
+        (status, axum::response::Html("<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>"))
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// Registry URLs that point somewhere else get one sentence naming the URL and what was
+/// expected, never a URL-parser message alone, a bare 404 or a whole HTML page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_registry_urls_say_this_is_not_a_registry() {
+    let not_found = web_server(404).await;
+    let ok_page = web_server(200).await;
+    let expected_tail = "(expected the base URL of a Confluent Schema Registry API v1, e.g. \
+                         http://localhost:8081, without a path such as /subjects)";
+    let cases: Vec<(String, String)> = vec![
+        (
+            "localhost:8081".into(),
+            "error: registry url 'localhost:8081' cannot be a base: this does not look like a \
+             schema registry URL (expected http://HOST:PORT or https://HOST:PORT)"
+                .into(),
+        ),
+        (
+            "not a url".into(),
+            "error: registry url 'not a url': relative URL without a base: this does not look like a schema registry URL"
+                .into(),
+        ),
+        (
+            not_found.clone(),
+            format!(
+                "error: this does not look like a schema registry at {not_found}: it answered \
+                 HTTP 404 with an HTML page {expected_tail}"
+            ),
+        ),
+        (
+            ok_page.clone(),
+            format!("error: this does not look like a schema registry at {ok_page}: its answer is not the JSON a registry sends"),
+        ),
+    ];
+    for (url, expected) in cases {
+        let output = schemata(["subjects", "--registry", &url]).run().await;
+        output.expect_code(2);
+        assert!(output.stderr.starts_with(&expected), "{url}:\n{expected}\n{}", output.stderr);
+        assert!(!output.stderr.contains("<html"), "{}", output.stderr);
+    }
 }

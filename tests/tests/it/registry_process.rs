@@ -70,3 +70,57 @@ fn bad_config_is_a_usage_error() {
         .unwrap();
     assert_eq!(status.code(), Some(2));
 }
+
+/// An invalid log filter is refused at start (exit 2, a sentence naming it), never a registry
+/// that runs silently; a valid one starts.
+#[test]
+fn invalid_log_filters_are_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, env, expected) in [
+        (Some("verbose"), None, "--log \"verbose\": 'verbose' is not a level"),
+        (Some("info,schemata=loud"), None, "is not a valid log filter"),
+        (None, Some("debug,chatty"), "RUST_LOG \"debug,chatty\": 'chatty' is not a level"),
+    ] {
+        let mut command = std::process::Command::new(ChildRegistry::binary());
+        command.args(["--storage", "memory", "--listen", "127.0.0.1:0"]).env_remove("RUST_LOG");
+        command.env_remove("SCHEMATA_LOG");
+        if let Some(flag) = flag {
+            command.args(["--log", flag]);
+        }
+        if let Some(env) = env {
+            command.env("RUST_LOG", env);
+        }
+        let output = command.current_dir(dir.path()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flag:?} {env:?}: {stderr}");
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    let child =
+        ChildRegistry::spawn(&dir.path().join("data"), &["--log", "warn,schemata_registry=info"]);
+    drop(child);
+}
+
+/// `--help` says what each limit does and its default.
+#[test]
+fn help_describes_every_limit_with_its_default() {
+    let output =
+        std::process::Command::new(ChildRegistry::binary()).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for (flag, default) in [
+        ("--max-body-bytes", "[default: 4194304 (4 MiB)]"),
+        ("--max-schema-bytes", "[default: 1048576 (1 MiB)]"),
+        ("--max-reference-depth", "[default: 32]"),
+        ("--max-list-len", "[default: 100000]"),
+        ("--max-subject-bytes", "[default: 1024]"),
+        ("--parsed-cache-len", "[default: 1024]"),
+        ("--write-queue-len", "[default: 4096]"),
+        ("--request-timeout-ms", "[default: 30000]"),
+        ("--max-check-steps", "[default: 2000000]"),
+        ("--max-concurrent-checks", "[default: 64]"),
+    ] {
+        let at = help.find(flag).unwrap_or_else(|| panic!("{flag} missing from --help:\n{help}"));
+        let section = &help[at..];
+        let next = section[flag.len()..].find("\n  -").map_or(section.len(), |n| n + flag.len());
+        assert!(section[..next].contains(default), "{flag}: {}", &section[..next]);
+    }
+}
