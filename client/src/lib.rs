@@ -1,7 +1,8 @@
 //! schemata: the crate users depend on. Typed events whose schemas are known at compile time
 //! (`#[derive(Schema)]`, `include_schema!`), the check that keeps them compatible with their
-//! committed history, and the core re-exported; the registry client, serializers and Kafka
-//! support arrive with their issues.
+//! committed history, the registry client (`RegistryClient`), the Confluent-framed Avro and
+//! JSON Schema serializers, typed rdkafka producers and consumers (feature `kafka`), and the core
+//! re-exported. The repository's README has a tour.
 
 pub use schemata_core as core;
 
@@ -46,6 +47,10 @@ pub mod __private {
         default_from_json, json, json_default, root_avro, root_json, schema_full_name,
         serde_default,
     };
+    pub use crate::{
+        __schemata_if_chrono as if_chrono, __schemata_if_rust_decimal as if_rust_decimal,
+        __schemata_if_uuid as if_uuid,
+    };
     #[cfg(feature = "chrono")]
     pub use chrono;
     #[cfg(feature = "rust_decimal")]
@@ -57,4 +62,51 @@ pub mod __private {
     pub use time;
     #[cfg(feature = "uuid")]
     pub use uuid;
+}
+
+// `if_FEATURE! { { items } else { fallback } }`: the items when this crate was built with the
+// feature, else the fallback. `include_schema!` wraps types that need a feature in it, so a
+// missing feature is one error that names it. (Written out: a macro cannot define macros with
+// repetitions on stable Rust.)
+
+#[cfg(feature = "uuid")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemata_if_uuid {
+    ({ $($yes:tt)* } else { $($no:tt)* }) => { $($yes)* };
+}
+
+#[cfg(not(feature = "uuid"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemata_if_uuid {
+    ({ $($yes:tt)* } else { $($no:tt)* }) => { $($no)* };
+}
+
+#[cfg(feature = "chrono")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemata_if_chrono {
+    ({ $($yes:tt)* } else { $($no:tt)* }) => { $($yes)* };
+}
+
+#[cfg(not(feature = "chrono"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemata_if_chrono {
+    ({ $($yes:tt)* } else { $($no:tt)* }) => { $($no)* };
+}
+
+#[cfg(feature = "rust_decimal")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemata_if_rust_decimal {
+    ({ $($yes:tt)* } else { $($no:tt)* }) => { $($yes)* };
+}
+
+#[cfg(not(feature = "rust_decimal"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __schemata_if_rust_decimal {
+    ({ $($yes:tt)* } else { $($no:tt)* }) => { $($no)* };
 }

@@ -42,22 +42,62 @@ fn generate(lit: &LitStr) -> Result<TokenStream, String> {
             .map_err(|err| format!("`{written}` is not a valid JSON Schema: {err}"))?;
         let schema: Value = serde_json::from_str(&text).map_err(|err| err.to_string())?;
         let items = json::generate(&schema).map_err(|err| format!("`{written}`: {err}"))?;
-        return Ok(quote! {
+        // The JSON generator's types that need a feature, found in what it generated.
+        let text = items.to_string();
+        let features: BTreeMap<&'static str, String> = [
+            ("chrono", "string with a date or date-time format"),
+            ("uuid", "string with the uuid format"),
+        ]
+        .into_iter()
+        .filter(|(feature, _)| text.contains(&format!("__private :: {feature} ::")))
+        .map(|(feature, what)| (feature, what.to_owned()))
+        .collect();
+        let body = quote! {
             const _: &str = ::core::include_str!(#tracked);
             #items
-        });
+        };
+        return Ok(gate(body, &written, "JSON Schema type", &features));
     }
     schemata_core::Schema::parse(schemata_core::SchemaType::Avro, &text)
         .map_err(|err| format!("`{written}` is not a valid Avro schema: {err}"))?;
     let schema: Value = serde_json::from_str(&text).map_err(|err| err.to_string())?;
     let mut generator = Generator::default();
     generator.ty(&schema, "", "", "Root")?;
+    let features = std::mem::take(&mut generator.features);
     let modules = generator.emit();
-    Ok(quote! {
+    let body = quote! {
         // Rebuild when the file changes.
         const _: &str = ::core::include_str!(#tracked);
         #modules
-    })
+    };
+    Ok(gate(body, &written, "Avro logical type", &features))
+}
+
+/// Wraps `body` in the client's `if_FEATURE!` macro for each feature it needs. The macro cannot
+/// see the client's features, so the client chooses: the types when the feature is on, else one
+/// error naming the feature (instead of errors about `__private` items configured out).
+fn gate(
+    mut body: TokenStream,
+    written: &str,
+    what: &str,
+    features: &BTreeMap<&'static str, String>,
+) -> TokenStream {
+    for (feature, logical) in features.iter().rev() {
+        let message = feature_message(written, what, feature, logical);
+        let gate = quote::format_ident!("if_{}", feature);
+        body = quote! {
+            ::schemata::__private::#gate! { { #body } else { ::core::compile_error!(#message); } }
+        };
+    }
+    body
+}
+
+/// The compile error for a logical type whose feature is off.
+fn feature_message(written: &str, what: &str, feature: &str, logical: &str) -> String {
+    format!(
+        "`{written}` uses the {what} `{logical}`, which needs schemata's `{feature}` feature: \
+         enable it on the dependency, e.g. schemata = {{ features = [\"{feature}\"] }}"
+    )
 }
 
 /// A Rust type for a field, with the field annotations its leaves need.
@@ -77,6 +117,9 @@ impl FieldType {
 struct Generator {
     /// Items per module path (namespace segments).
     modules: BTreeMap<Vec<String>, Vec<TokenStream>>,
+    /// The schemata features the generated types need (`uuid`, `chrono`, `rust_decimal`), each
+    /// with the first logical type that needs it, for the error when it is off.
+    features: BTreeMap<&'static str, String>,
     /// Full name -> kind, for references by name.
     named: HashMap<String, Named>,
 }
@@ -216,34 +259,38 @@ impl Generator {
                 let logical = object.get("logicalType").and_then(Value::as_str);
                 match (kind.as_str(), logical) {
                     (Some("string"), Some("uuid")) => {
+                        self.needs("uuid", "uuid");
                         Ok(FieldType::plain(quote!(::schemata::__private::uuid::Uuid)))
                     }
-                    (Some("long"), Some(l @ ("timestamp-millis" | "timestamp-micros"))) => Ok(self
-                        .timed(
+                    (Some("long"), Some(l @ ("timestamp-millis" | "timestamp-micros"))) => {
+                        Ok(self.needs("chrono", l).timed(
                             quote!(
                                 ::schemata::__private::chrono::DateTime<
                                     ::schemata::__private::chrono::Utc,
                                 >
                             ),
                             l.ends_with("millis"),
-                        )),
+                        ))
+                    }
                     (
                         Some("long"),
                         Some(l @ ("local-timestamp-millis" | "local-timestamp-micros")),
-                    ) => Ok(self.timed(
+                    ) => Ok(self.needs("chrono", l).timed(
                         quote!(::schemata::__private::chrono::NaiveDateTime),
                         l.ends_with("millis"),
                     )),
                     (Some("int"), Some("date")) => {
+                        self.needs("chrono", "date");
                         Ok(FieldType::plain(quote!(::schemata::__private::chrono::NaiveDate)))
                     }
-                    (Some("int"), Some("time-millis")) => {
-                        Ok(self.timed(quote!(::schemata::__private::chrono::NaiveTime), true))
-                    }
-                    (Some("long"), Some("time-micros")) => {
-                        Ok(self.timed(quote!(::schemata::__private::chrono::NaiveTime), false))
-                    }
+                    (Some("int"), Some("time-millis")) => Ok(self
+                        .needs("chrono", "time-millis")
+                        .timed(quote!(::schemata::__private::chrono::NaiveTime), true)),
+                    (Some("long"), Some("time-micros")) => Ok(self
+                        .needs("chrono", "time-micros")
+                        .timed(quote!(::schemata::__private::chrono::NaiveTime), false)),
                     (Some("bytes"), Some("decimal")) => {
+                        self.needs("rust_decimal", "decimal");
                         let precision =
                             object.get("precision").and_then(Value::as_u64).unwrap_or(0) as u32;
                         let scale = object.get("scale").and_then(Value::as_u64).unwrap_or(0) as u32;
@@ -284,6 +331,12 @@ impl Generator {
             }
             _ => Err(format!("unexpected schema {schema}")),
         }
+    }
+
+    /// Notes that the generated code needs `feature` (first for `logical`).
+    fn needs(&mut self, feature: &'static str, logical: &str) -> &mut Generator {
+        self.features.entry(feature).or_insert_with(|| logical.to_owned());
+        self
     }
 
     fn timed(&self, ty: TokenStream, millis: bool) -> FieldType {

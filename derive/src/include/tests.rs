@@ -103,3 +103,48 @@ fn json_generator_errors() {
         assert!(got.contains(want), "got `{got}`, want `{want}`");
     }
 }
+
+/// Logical types note the feature they need, so a build without it gets one error naming it.
+#[test]
+fn logical_types_name_the_feature_they_need() {
+    let mut generator = Generator::default();
+    let schema = json!({"type": "record", "name": "R", "fields": [
+        {"name": "id", "type": {"type": "string", "logicalType": "uuid"}},
+        {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+        {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 9, "scale": 2}}
+    ]});
+    generator.ty(&schema, "", "", "Root").unwrap();
+    let features: Vec<(&str, &str)> =
+        generator.features.iter().map(|(f, l)| (*f, l.as_str())).collect();
+    assert_eq!(
+        features,
+        [("chrono", "timestamp-millis"), ("rust_decimal", "decimal"), ("uuid", "uuid")]
+    );
+    let gated = super::gate(
+        quote::quote!(
+            struct R;
+        ),
+        "a.avsc",
+        "Avro logical type",
+        &generator.features,
+    )
+    .to_string();
+    assert!(gated.starts_with(":: schemata :: __private :: if_chrono !"), "{gated}");
+    assert!(gated.contains("if_uuid"), "{gated}");
+    assert_eq!(
+        super::feature_message("schemas/orders-value/v1.avsc", "Avro logical type", "uuid", "uuid"),
+        "`schemas/orders-value/v1.avsc` uses the Avro logical type `uuid`, which needs schemata's \
+         `uuid` feature: enable it on the dependency, e.g. schemata = { features = [\"uuid\"] }"
+    );
+    let mut plain = Generator::default();
+    plain
+        .ty(
+            &json!({"type": "record", "name": "P", "fields": [{"name": "a", "type": "string"}]}),
+            "",
+            "",
+            "Root",
+        )
+        .unwrap();
+    assert!(plain.features.is_empty());
+}
