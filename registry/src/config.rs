@@ -86,7 +86,8 @@ pub struct Args {
     /// request answers with an error naming the limit [default: 2000000].
     #[arg(long, env = "SCHEMATA_MAX_CHECK_STEPS")]
     pub max_check_steps: Option<u64>,
-    /// Compatibility checks run at once; further ones wait [default: 64].
+    /// Parses and checks running or waiting at once; past it a request answers 429 (42901)
+    /// [default: 64].
     #[arg(long, env = "SCHEMATA_MAX_CONCURRENT_CHECKS")]
     pub max_concurrent_checks: Option<usize>,
     #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS")]

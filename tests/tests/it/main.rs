@@ -21,6 +21,7 @@ mod kafka;
 mod kafka_interop;
 mod protobuf;
 mod python;
+mod readme_tour;
 mod registry_api;
 mod registry_bad_input;
 mod registry_concurrency;
