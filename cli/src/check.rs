@@ -21,7 +21,6 @@
 
 mod config;
 mod git;
-pub(crate) mod locate;
 mod report;
 
 use std::collections::BTreeMap;
@@ -340,10 +339,10 @@ fn problems(report: compat::Report, file: &Loaded, history: &[Baseline<'_>]) -> 
             let baseline = history.get(incompatibility.against);
             let (position, old_location) = match (incompatibility.direction, baseline) {
                 (Direction::Backward, _) => {
-                    (locate::locate(&file.text, &finding.path).map(|(p, _)| p), None)
+                    (schemata_core::locate::locate(&file.text, &finding.path).map(|(p, _)| p), None)
                 }
                 (Direction::Forward, Some(old)) => {
-                    let located = locate::locate(old.schema.text(), &finding.path);
+                    let located = schemata_core::locate::locate(old.schema.text(), &finding.path);
                     (None, located.map(|(p, _)| format!("{}:{}:{}", old.source, p.line, p.column)))
                 }
                 (Direction::Forward, None) => (None, None),

@@ -17,10 +17,10 @@ use std::path::Path;
 
 use schemata_core::compat::{self, Finding};
 use schemata_core::json_schema as json_diff;
+use schemata_core::locate::locate;
 use schemata_core::{JsonPolicy, Schema, SchemaReference, SchemaType};
 use serde_json::{Value, json};
 
-use super::check::locate::locate;
 use super::{CliError, Outcome, RegistryArgs};
 use schemata::registry::VersionSpec;
 

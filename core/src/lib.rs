@@ -12,6 +12,7 @@ pub mod compat;
 pub mod fold;
 pub mod ids;
 pub mod json_schema;
+pub mod locate;
 pub mod protobuf;
 pub mod records;
 pub mod schema;

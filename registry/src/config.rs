@@ -27,6 +27,8 @@ pub struct Config {
     pub limits: Limits,
     /// `tracing` filter directives, e.g. `info` or `schemata_registry=debug`.
     pub log: String,
+    /// Serve the web UI at `/ui` (on by default).
+    pub ui: bool,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             storage: StorageKind::Embedded,
             limits: Limits::default(),
             log: "info".into(),
+            ui: true,
         }
     }
 }
@@ -103,6 +106,9 @@ pub struct Args {
     /// set, takes precedence].
     #[arg(long, env = "SCHEMATA_LOG")]
     pub log: Option<String>,
+    /// Serve the web UI at /ui: `true` (default) or `false`.
+    #[arg(long, env = "SCHEMATA_UI")]
+    pub ui: Option<bool>,
 }
 
 /// The TOML file: the same settings as the flags.
@@ -127,6 +133,7 @@ struct FileConfig {
     body_read_timeout_ms: Option<u64>,
     max_header_bytes: Option<usize>,
     log: Option<String>,
+    ui: Option<bool>,
 }
 
 /// Why the configuration is unusable.
@@ -215,6 +222,7 @@ impl Config {
                     .unwrap_or(d.max_header_bytes),
             },
             log: args.log.or(file.log).unwrap_or(defaults.log),
+            ui: args.ui.or(file.ui).unwrap_or(defaults.ui),
         })
     }
 }
@@ -254,6 +262,9 @@ mod tests {
         assert_eq!(config.limits.max_list_len, 7);
         assert_eq!(config.limits.max_schema_bytes, Limits::default().max_schema_bytes);
         assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert!(config.ui);
+        let args = Args::try_parse_from(["schemata-registry", "--ui", "false"]).unwrap();
+        assert!(!Config::from_args(args).unwrap().ui);
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod serve;
 mod shared;
 mod state;
 pub mod storage;
+mod ui;
 mod writer;
 
 use std::net::SocketAddr;
@@ -107,7 +108,7 @@ impl Server {
                 .await;
         });
         let limits = config.limits.clone();
-        let router = routes::router(routes::App { shared, writer });
+        let router = routes::router(routes::App { shared, writer }, config.ui);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let result = serve::serve(listener, router, &limits, stopped)

@@ -6,7 +6,7 @@
 mod compat;
 mod config;
 mod schemas;
-mod subjects;
+pub(crate) mod subjects;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,9 +34,10 @@ pub(crate) struct App {
     pub(crate) writer: Writer,
 }
 
-/// The whole routing table.
-pub(crate) fn router(app: App) -> Router {
-    Router::new()
+/// The whole routing table; `ui` mounts the web UI's own routes at `/ui` (`crate::ui`).
+pub(crate) fn router(app: App, ui: bool) -> Router {
+    let routes = if ui { crate::ui::routes() } else { Router::new() };
+    routes
         .route("/", get(root))
         .route("/subjects", get(subjects::list_subjects))
         .route("/subjects/{subject}", post(subjects::lookup).delete(subjects::delete_subject))

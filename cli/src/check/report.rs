@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use schemata_core::compat::Direction;
 use serde_json::json;
 
-use super::locate::Position;
+use schemata_core::locate::Position;
 
 /// The output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

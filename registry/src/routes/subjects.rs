@@ -195,6 +195,18 @@ pub(crate) async fn register(
     let subject = subject(&app.shared, one(path)?)?;
     let normalize = Params::parse(query.as_deref()).flag("normalize");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
+    let (id, version) = register_schema(&app, subject, normalize, request).await?;
+    Ok(json(&RegisterSchemaResponse { id: id.0 as i32, version: Some(version.0 as i32) }))
+}
+
+/// The whole write path of a registration (also the web UI's): the id and version registered
+/// or found already registered.
+pub(crate) async fn register_schema(
+    app: &App,
+    subject: String,
+    normalize: bool,
+    request: RegisterSchemaRequest,
+) -> Result<(SchemaId, Version), ApiError> {
     // The parse and the compatibility check (the expensive parts) run on the check pool against
     // a published snapshot, never in the writer; the writer only confirms the check still holds.
     let shared = Arc::clone(&app.shared);
@@ -212,12 +224,7 @@ pub(crate) async fn register(
         let job = Arc::clone(&registration);
         let outcome = app.writer.submit(move |tx| job.run(tx, &precheck)).await?;
         match outcome {
-            Outcome::Registered(id, version) => {
-                return Ok(json(&RegisterSchemaResponse {
-                    id: id.0 as i32,
-                    version: Some(version.0 as i32),
-                }));
-            }
+            Outcome::Registered(id, version) => return Ok((id, version)),
             Outcome::Stale => {
                 let (job, shared) = (Arc::clone(&registration), Arc::clone(&app.shared));
                 precheck = app.shared.check(move || job.precheck(&shared, &shared.read())).await?;

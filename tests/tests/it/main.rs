@@ -31,3 +31,5 @@ mod registry_interop;
 mod registry_model;
 mod registry_process;
 mod tidy;
+mod ui;
+mod ui_perf;

@@ -1,13 +1,13 @@
 //! Finds where a JSON pointer lands in a schema's text, as a 1-based line and column, so findings
-//! can name a line (and GitHub can annotate it). A small position-tracking scanner rather than a
+//! can name a line (the CLI's reports, GitHub annotations, the registry UI). A small position-tracking scanner rather than a
 //! parser: the text already parsed as a schema, so it only has to walk, not validate; on text it
 //! cannot walk it answers `None` and callers fall back to printing the pointer.
 
 /// A 1-based position in a text; the column counts characters, not bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Position {
-    pub(crate) line: usize,
-    pub(crate) column: usize,
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
 }
 
 /// Where `pointer` points in `text`: the start of the member's key for an object member, the
@@ -16,7 +16,7 @@ pub(crate) struct Position {
 /// findings). When the pointer continues past what the text holds (an Avro finding inside a named
 /// type used by name, a JSON Schema finding behind a `$ref`), the deepest position reached is
 /// returned with `exact = false`.
-pub(crate) fn locate(text: &str, pointer: &str) -> Option<(Position, bool)> {
+pub fn locate(text: &str, pointer: &str) -> Option<(Position, bool)> {
     let tokens = tokens(pointer)?;
     let mut scanner = Scanner { bytes: text.as_bytes(), text, at: 0 };
     scanner.skip_ws();

