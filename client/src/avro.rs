@@ -18,15 +18,15 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use self::plan::Plan;
-pub use self::schema::Compiled;
+pub(crate) use self::plan::Plan;
+pub(crate) use self::schema::Compiled;
 
 use self::binary::Reader;
 use crate::registry::Error;
 
 /// Most items of zero-byte types (nulls, empty records) one array block may claim: a bound on
 /// the work a forged count can cause, far above real data.
-pub const MAX_EMPTY_ITEMS: usize = 1 << 20;
+pub(crate) const MAX_EMPTY_ITEMS: usize = 1 << 20;
 
 /// Why encoding or decoding failed, and where (a `/`-separated path of fields and indexes).
 /// Boxed so that the codec's `Result`s stay one word wide on the hot path.
@@ -90,7 +90,7 @@ impl From<CodecError> for Error {
 
 /// Appends the Avro binary encoding of `value` under `schema` to `out`. On error `out` may hold
 /// a partial encoding past its original length; callers truncate.
-pub fn encode<T: Serialize + ?Sized>(
+pub(crate) fn encode<T: Serialize + ?Sized>(
     schema: &Compiled,
     value: &T,
     out: &mut Vec<u8>,
@@ -103,7 +103,7 @@ pub fn encode<T: Serialize + ?Sized>(
 }
 
 /// Decodes one datum with a resolution plan into the reader's type. Every byte must be used.
-pub fn decode<T: DeserializeOwned>(plan: &Plan, bytes: &[u8]) -> Result<T, Error> {
+pub(crate) fn decode<T: DeserializeOwned>(plan: &Plan, bytes: &[u8]) -> Result<T, Error> {
     let mut input = de::Borrowed(Reader::new(bytes));
     let value = T::deserialize(de::De { plan, op: plan.root, input: &mut input })?;
     let left = input.0.remaining();
@@ -114,7 +114,7 @@ pub fn decode<T: DeserializeOwned>(plan: &Plan, bytes: &[u8]) -> Result<T, Error
 }
 
 /// Decodes one datum written with `schema` into JSON (see the module docs for the spelling).
-pub fn decode_json(schema: &Compiled, bytes: &[u8]) -> Result<serde_json::Value, Error> {
+pub(crate) fn decode_json(schema: &Compiled, bytes: &[u8]) -> Result<serde_json::Value, Error> {
     let mut reader = Reader::new(bytes);
     let value = json::decode_json(schema, &mut reader)?;
     if reader.remaining() > 0 {
@@ -128,7 +128,7 @@ pub fn decode_json(schema: &Compiled, bytes: &[u8]) -> Result<serde_json::Value,
 
 /// Encodes a JSON value (Avro's JSON spelling of defaults: a union takes its first branch)
 /// under `schema`; for tools that produce from JSON.
-pub fn encode_json(
+pub(crate) fn encode_json(
     schema: &Compiled,
     value: &serde_json::Value,
     out: &mut Vec<u8>,

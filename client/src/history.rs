@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::Schema;
-use crate::core::{CompatibilityLevel, Incompatibility, ParseError, SchemaType};
+use schemata_core::{CompatibilityLevel, Incompatibility, ParseError, SchemaType};
 
 /// The environment variable that asks the check to write new versions.
 pub const WRITE_ENV: &str = "SCHEMATA_WRITE_SCHEMAS";
@@ -16,34 +16,75 @@ pub const WRITE_ENV: &str = "SCHEMATA_WRITE_SCHEMAS";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The derived schema is the latest committed version.
-    Unchanged { version: u32 },
+    Unchanged {
+        /// That version's number.
+        version: u32,
+    },
     /// The derived schema is new and compatible; it was not written (set `SCHEMATA_WRITE_SCHEMAS=1`).
-    Pending { next_version: u32 },
+    Pending {
+        /// The number it would be written as.
+        next_version: u32,
+    },
     /// The derived schema was written as a new version.
-    Written { version: u32, path: PathBuf },
+    Written {
+        /// Its number.
+        version: u32,
+        /// The file written.
+        path: PathBuf,
+    },
 }
 
 /// Why the check failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HistoryError {
+    /// The history folder holds no version yet.
     #[error(
         "no schema history in {}: run the test with {WRITE_ENV}=1 to write {first}",
         dir.display()
     )]
-    Missing { dir: PathBuf, first: String },
+    Missing {
+        /// The history folder.
+        dir: PathBuf,
+        /// The file the first version would be written to.
+        first: String,
+    },
+    /// A file or folder could not be read or written.
     #[error("cannot access {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A committed version does not parse.
     #[error("{} is not a valid schema: {source}", path.display())]
-    Invalid { path: PathBuf, source: ParseError },
+    Invalid {
+        /// The version's file.
+        path: PathBuf,
+        /// Why.
+        source: ParseError,
+    },
+    /// The type's own schema does not parse (a bug in the derive or a hand-written impl).
     #[error("the derived schema of {type_name} is not valid: {source}")]
-    InvalidDerived { type_name: String, source: ParseError },
+    InvalidDerived {
+        /// The Rust type.
+        type_name: String,
+        /// Why.
+        source: ParseError,
+    },
+    /// The type's schema breaks the history at the level.
     #[error("the derived schema of {type_name} is not {level} compatible with {}:\n{details}", dir.display())]
     Incompatible {
+        /// The Rust type.
         type_name: String,
+        /// The level checked.
         level: CompatibilityLevel,
+        /// The history folder.
         dir: PathBuf,
+        /// Every finding, by version.
         incompatibilities: Vec<Incompatibility>,
+        /// The findings as text, one per line.
         details: String,
     },
 }
@@ -111,7 +152,7 @@ fn check_schema(
 ) -> Result<Outcome, HistoryError> {
     let extension = extension(schema_type);
     let text = serde_json::to_string_pretty(schema).unwrap_or_default() + "\n";
-    let derived = crate::core::Schema::parse(schema_type, &text).map_err(|source| {
+    let derived = schemata_core::Schema::parse(schema_type, &text).map_err(|source| {
         HistoryError::InvalidDerived { type_name: type_name.to_owned(), source }
     })?;
     let versions = read_versions_with(dir, extension)?;
@@ -124,7 +165,7 @@ fn check_schema(
     }
     let mut history = Vec::new();
     for (_, path, text) in versions.iter().rev() {
-        let schema = crate::core::Schema::parse(schema_type, text)
+        let schema = schemata_core::Schema::parse(schema_type, text)
             .map_err(|source| HistoryError::Invalid { path: path.clone(), source })?;
         history.push(schema);
     }
@@ -134,7 +175,7 @@ fn check_schema(
         return Ok(Outcome::Unchanged { version: *version });
     }
     let newest_first: Vec<_> = history.iter().collect();
-    let report = crate::core::compat::check(level, &derived, &newest_first);
+    let report = schemata_core::compat::check(level, &derived, &newest_first);
     if !report.is_compatible() {
         let mut details = String::new();
         for incompatibility in &report.incompatibilities {

@@ -3,8 +3,8 @@
 //! against it before writing, so a producer cannot publish what its own schema forbids.
 
 use std::marker::PhantomData;
-use std::sync::{PoisonError, RwLock};
 
+use schemata_core::json_schema::JsonSchema;
 use schemata_core::wire;
 use schemata_core::{Schema as ParsedSchema, SchemaId, SchemaType};
 use serde::Serialize;
@@ -12,31 +12,44 @@ use serde::de::DeserializeOwned;
 
 use crate::Schema;
 use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
-use crate::serdes::{SerializerConfig, frame};
+use crate::serdes::{IdLookup, SerializerConfig, frame};
 
 /// Most validation errors reported for one document.
-pub const MAX_REPORTED_ERRORS: usize = 16;
+pub(crate) const MAX_REPORTED_ERRORS: usize = 16;
 
-/// Writes values of `T` as JSON documents framed with their schema id.
+/// Writes values of `T` as JSON documents framed with their schema id, validated first against
+/// `T`'s JSON Schema unless [`SerializerConfig::validate`] is off.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), schemata::Error> {
+/// use schemata::{JsonSerializer, RegistryClient, Schema, SerializerConfig};
+///
+/// #[derive(Schema, serde::Serialize)]
+/// struct Click { page: String, millis: i64 }
+///
+/// let registry = RegistryClient::new("http://localhost:8081")?;
+/// let serializer = JsonSerializer::<Click>::new(registry, SerializerConfig::default())?;
+/// let bytes = serializer.serialize("clicks", false, &Click { page: "/".into(), millis: 3 }).await?;
+/// assert!(bytes.ends_with(br#"{"page":"/","millis":3}"#));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct JsonSerializer<T> {
-    client: RegistryClient,
-    config: SerializerConfig,
-    /// Parsed once by core, whose JSON Schema engine compiles the validator at parse time.
-    schema: ParsedSchema,
-    /// Ids found per (topic, is_key). A list rather than a map: a serializer writes to a few
-    /// topics, and a scan needs no owned key on the hot path.
-    ids: RwLock<Vec<((String, bool), SchemaId)>>,
+    /// The type's schema lives in the lookup, parsed once by core, whose JSON Schema engine
+    /// compiles the validator at parse time.
+    lookup: IdLookup<SchemaId>,
     _type: PhantomData<fn(&T)>,
 }
 
 impl<T: Schema + Serialize> JsonSerializer<T> {
+    /// A serializer of `T` that finds its schema ids through `client` as `config` says.
     pub fn new(client: RegistryClient, config: SerializerConfig) -> Result<JsonSerializer<T>> {
         let text = T::json_schema().to_string();
         let schema = ParsedSchema::parse(SchemaType::Json, &text)?;
-        Ok(JsonSerializer { client, config, schema, ids: RwLock::default(), _type: PhantomData })
+        Ok(JsonSerializer { lookup: IdLookup::new(client, config, schema), _type: PhantomData })
     }
 
+    /// The framed document for `value` on `topic` (as a key or a value).
     pub async fn serialize(&self, topic: &str, is_key: bool, value: &T) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         self.serialize_into(topic, is_key, value, &mut out).await?;
@@ -54,7 +67,9 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
         if let Some(done) = self.serialize_cached(topic, is_key, value, out) {
             return done;
         }
-        let id = self.id(topic, is_key).await?;
+        // The id alone: JSON documents are written as serde sees them, whatever schema it names.
+        let id =
+            self.lookup.resolve::<T, _, _>(topic, is_key, |id, _| async move { Ok(id) }).await?;
         self.write(id, value, out)
     }
 
@@ -68,25 +83,17 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Option<Result<()>> {
-        let id = self.cached_id(topic, is_key)?;
+        let id = self.lookup.with_cached(topic, is_key, |id| *id)?;
         Some(self.write(id, value, out))
-    }
-
-    fn cached_id(&self, topic: &str, is_key: bool) -> Option<SchemaId> {
-        let ids = self.ids.read().unwrap_or_else(PoisonError::into_inner);
-        ids.iter().find(|((t, k), _)| t == topic && *k == is_key).map(|(_, id)| *id)
     }
 
     /// Validates (when configured) and writes the framed document.
     fn write(&self, id: SchemaId, value: &T, out: &mut Vec<u8>) -> Result<()> {
-        if self.config.validate
-            && let Some(schema) = self.schema.as_json()
+        if self.lookup.config().validate
+            && let Some(schema) = self.lookup.schema().as_json()
         {
             let document = serde_json::to_value(value).map_err(|e| Error::Json(e.to_string()))?;
-            if let Err(errors) = schema.validate(&document) {
-                let reasons = errors.iter().take(MAX_REPORTED_ERRORS).map(ToString::to_string);
-                return Err(Error::Validation(reasons.collect()));
-            }
+            validate(schema, &document)?;
         }
         let start = out.len();
         wire::write_header(id, out);
@@ -95,35 +102,34 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
             Error::Json(e.to_string())
         })
     }
+}
 
-    /// The schema id for a topic on a cache miss (`serialize_into` looked in the cache first).
-    async fn id(&self, topic: &str, is_key: bool) -> Result<SchemaId> {
-        let config = &self.config;
-        let subject = T::subject(config.strategy, topic, is_key);
-        let id = if let Some(id) = config.fixed_id {
-            id
-        } else if config.use_latest_version {
-            let latest = self.client.latest(&subject).await?;
-            SchemaId::new(i64::from(latest.id)).ok_or_else(|| {
-                Error::Json(format!("registry answered with schema id {}", latest.id))
-            })?
-        } else if config.auto_register {
-            self.client.register(&subject, &self.schema, config.normalize).await?
-        } else {
-            self.client.lookup_id(&subject, &self.schema, config.normalize).await?
-        };
-        if !config.use_latest_version {
-            let mut ids = self.ids.write().unwrap_or_else(PoisonError::into_inner);
-            if !ids.iter().any(|((t, k), _)| t == topic && *k == is_key) {
-                ids.push(((topic.to_owned(), is_key), id));
-            }
+/// Every reason (up to [`MAX_REPORTED_ERRORS`]) why `document` does not validate.
+pub(crate) fn validate(schema: &JsonSchema, document: &serde_json::Value) -> Result<()> {
+    match schema.validate(document) {
+        Ok(()) => Ok(()),
+        Err(errors) => {
+            let reasons = errors.iter().take(MAX_REPORTED_ERRORS).map(ToString::to_string);
+            Err(Error::Validation(reasons.collect()))
         }
-        Ok(id)
     }
 }
 
 /// Reads framed JSON documents into `T`. JSON has no writer/reader resolution: serde's own
 /// rules (unknown fields ignored, `#[serde(default)]`) apply.
+///
+/// ```no_run
+/// # async fn demo(bytes: Vec<u8>) -> Result<(), schemata::Error> {
+/// use schemata::{JsonDeserializer, RegistryClient};
+///
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Click { page: String }
+///
+/// let registry = RegistryClient::new("http://localhost:8081")?;
+/// let deserializer = JsonDeserializer::<Click>::with_registry(registry);
+/// let click = deserializer.deserialize("clicks", &bytes).await?;
+/// # Ok(()) }
+/// ```
 ///
 /// Two modes, as in Confluent's JSONDeserializer when it has a registry and when it has none:
 ///
@@ -242,10 +248,7 @@ impl<T: DeserializeOwned> JsonDeserializer<T> {
             return from_slice(id, payload);
         }
         let document: serde_json::Value = from_slice(id, payload)?;
-        if let Err(errors) = schema.validate(&document) {
-            let reasons = errors.iter().take(MAX_REPORTED_ERRORS).map(ToString::to_string);
-            return Err(Error::Validation(reasons.collect()).into());
-        }
+        validate(schema, &document)?;
         T::deserialize(document).map_err(|error| Failure::Document { id, error })
     }
 }

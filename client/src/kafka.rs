@@ -54,11 +54,14 @@ pub use producer::{Acks, Delivery, Pending, Producer, ProducerBuilder};
 /// these rather than a map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The header's name.
     pub key: String,
+    /// Its bytes; `None` is a null header.
     pub value: Option<Vec<u8>>,
 }
 
 impl Header {
+    /// A header with a value.
     pub fn new(key: impl Into<String>, value: impl Into<Vec<u8>>) -> Header {
         Header { key: key.into(), value: Some(value.into()) }
     }
@@ -73,6 +76,7 @@ pub mod dead_letter_headers {
     pub const ERROR_KIND: &str = "schemata.error.kind";
     /// `key` or `value`: which part could not be decoded.
     pub const ERROR_PART: &str = "schemata.error.part";
+    /// The topic the record was read from.
     pub const SOURCE_TOPIC: &str = "schemata.source.topic";
     /// Decimal text.
     pub const SOURCE_PARTITION: &str = "schemata.source.partition";

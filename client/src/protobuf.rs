@@ -20,7 +20,7 @@ use schemata_core::{
 };
 
 use crate::SubjectNameStrategy;
-use crate::registry::{Error, RegistryClient, Result};
+use crate::registry::{Error, LookupOptions, RegisterOptions, RegistryClient, Result};
 use crate::serdes::{SerializerConfig, frame};
 
 /// One `.proto` file to register: its import path, canonical text and the import paths it
@@ -49,6 +49,7 @@ pub struct ProtobufSerializer<T> {
 }
 
 impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
+    /// A serializer of `T` that finds its schema ids through `client` as `config` says.
     pub fn new(client: RegistryClient, config: SerializerConfig) -> Result<ProtobufSerializer<T>> {
         let descriptor = T::default().descriptor();
         let root = descriptor.parent_file();
@@ -77,6 +78,7 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         &self.file.text
     }
 
+    /// The framed message for `value` on `topic` (as a key or a value).
     pub async fn serialize(&self, topic: &str, is_key: bool, value: &T) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         self.serialize_into(topic, is_key, value, &mut out).await?;
@@ -142,32 +144,31 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         let id = if let Some(id) = config.fixed_id {
             id
         } else if config.use_latest_version {
-            let latest = self.client.latest(&subject).await?;
-            SchemaId::new(i64::from(latest.id)).ok_or_else(|| {
-                Error::Protobuf(format!("registry answered with schema id {}", latest.id))
-            })?
+            self.client.latest(&subject).await?.id
         } else {
+            let register = RegisterOptions { normalize: config.normalize };
+            let lookup = LookupOptions { normalize: config.normalize, ..LookupOptions::default() };
             let mut registered: Vec<(ProtoFile, SchemaReference)> = Vec::new();
             for dependency in &self.dependencies {
                 let schema = parsed(dependency, &registered)?;
                 let found = if config.auto_register {
-                    self.client.register(&dependency.name, &schema, config.normalize).await?;
-                    self.client.lookup(&dependency.name, &schema, config.normalize, false).await?
+                    self.client.register(&dependency.name, &schema, register).await?;
+                    self.client.lookup(&dependency.name, &schema, lookup).await?
                 } else {
-                    self.client.lookup(&dependency.name, &schema, config.normalize, false).await?
+                    self.client.lookup(&dependency.name, &schema, lookup).await?
                 };
                 let reference = SchemaReference {
                     name: dependency.name.clone(),
                     subject: dependency.name.clone(),
-                    version: found.version,
+                    version: found.version.0 as i32,
                 };
                 registered.push((dependency.clone(), reference));
             }
             let schema = parsed(&self.file, &registered)?;
             if config.auto_register {
-                self.client.register(&subject, &schema, config.normalize).await?
+                self.client.register(&subject, &schema, register).await?
             } else {
-                self.client.lookup_id(&subject, &schema, config.normalize).await?
+                self.client.lookup_id(&subject, &schema, lookup).await?
             }
         };
         if !config.use_latest_version {
@@ -255,10 +256,12 @@ impl<T: ReflectMessage + Default> Default for ProtobufDeserializer<T> {
 }
 
 impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
+    /// A deserializer without a registry: only the frame is checked.
     pub fn new() -> ProtobufDeserializer<T> {
         ProtobufDeserializer { client: None, checked: RwLock::default(), _type: PhantomData }
     }
 
+    /// A deserializer that fetches each record's writer schema by id.
     pub fn with_registry(client: RegistryClient) -> ProtobufDeserializer<T> {
         ProtobufDeserializer {
             client: Some(client),
@@ -267,6 +270,7 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
         }
     }
 
+    /// Decodes a framed message.
     pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
         if let Some(done) = self.deserialize_cached(bytes) {
             return done;

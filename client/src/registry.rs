@@ -15,11 +15,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::{Method, StatusCode, Url};
 use schemata_core::api::{
-    self, CompatibilityCheckResponse, Config, ConfigUpdate, ErrorBody, Mode, RegisterSchemaRequest,
-    RegisterSchemaResponse, SchemaById, SubjectSchema, SubjectVersion, codes,
+    self, CompatibilityCheckResponse, ConfigUpdate, ErrorBody, RegisterSchemaRequest,
+    RegisterSchemaResponse, SchemaById, codes,
 };
 use schemata_core::{
-    ReferencedSchema, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType,
+    CompatibilityLevel, JsonPolicy, Mode, ReferencedSchema, Schema as ParsedSchema, SchemaId,
+    SchemaReference, SchemaType, Version, VersionSpec,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,42 +31,190 @@ pub use self::error::{Error, Result};
 use self::cache::FlightCache;
 
 /// Default bound of every cache, in entries.
-pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+pub(crate) const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 /// Default time a "latest version" answer is trusted.
-pub const DEFAULT_LATEST_TTL_MS: u64 = 60_000;
+pub(crate) const DEFAULT_LATEST_TTL_MS: u64 = 60_000;
 /// Default whole-request timeout.
-pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+pub(crate) const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
+pub(crate) const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
 /// Largest answer body we read: a bound against a misbehaving server, far above real schemas.
-pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 /// Deepest reference chain we follow when fetching a schema's references.
-pub const MAX_REFERENCE_DEPTH: usize = 32;
+pub(crate) const MAX_REFERENCE_DEPTH: usize = 32;
 
-/// Which schema version of a subject: a number or the latest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VersionSpec {
-    Latest,
-    Number(u32),
+/// A schema version under a subject, as the registry holds it (text unparsed: it may be of a
+/// type this client does not parse, or reference schemas not fetched yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectSchema {
+    /// The subject the version lives under.
+    pub subject: String,
+    /// Its version number under the subject.
+    pub version: Version,
+    /// The global id of its schema.
+    pub id: SchemaId,
+    /// The schema's language.
+    pub schema_type: SchemaType,
+    /// The schemas it references, by subject and version.
+    pub references: Vec<SchemaReference>,
+    /// The schema text, as registered.
+    pub schema: String,
 }
 
-impl fmt::Display for VersionSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            VersionSpec::Latest => f.write_str("latest"),
-            VersionSpec::Number(n) => n.fmt(f),
+/// A subject and a version number under it: where a schema id is registered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubjectVersion {
+    /// The subject.
+    pub subject: String,
+    /// The version under it.
+    pub version: Version,
+}
+
+/// A schema as the registry answers it by id, unparsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaRecord {
+    /// The schema's language.
+    pub schema_type: SchemaType,
+    /// The schemas it references, by subject and version.
+    pub references: Vec<SchemaReference>,
+    /// The schema text, as registered.
+    pub schema: String,
+}
+
+/// A compatibility configuration, global or of one subject: what [`RegistryClient::config`]
+/// answers and what [`RegistryClient::set_config`] sends (absent fields are left unchanged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Config {
+    /// The level new versions are checked at.
+    pub compatibility: Option<CompatibilityLevel>,
+    /// Whether the registry normalizes schemas before registering and looking them up.
+    pub normalize: Option<bool>,
+    /// How JSON Schema changes are judged (a schemata registry extension).
+    pub json_policy: Option<JsonPolicy>,
+}
+
+/// Whether a new schema can be registered under a subject: [`RegistryClient::check_compatibility`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompatibilityVerdict {
+    /// True when the schema passes the checks the subject's level (or the version) names.
+    pub is_compatible: bool,
+    /// The registry's reasons (every one when asked with [`CheckOptions::verbose`]).
+    pub messages: Vec<String>,
+}
+
+// The wire forms, for tools that print what the registry would answer (`--format json`).
+
+impl From<&SubjectSchema> for api::SubjectSchema {
+    fn from(found: &SubjectSchema) -> api::SubjectSchema {
+        api::SubjectSchema {
+            subject: found.subject.clone(),
+            version: found.version.0 as i32,
+            id: found.id.0 as i32,
+            schema_type: (found.schema_type != SchemaType::Avro)
+                .then(|| found.schema_type.as_str().to_owned()),
+            references: found.references.iter().map(api::SchemaReference::from).collect(),
+            schema: found.schema.clone(),
         }
     }
+}
+
+impl From<&SchemaRecord> for SchemaById {
+    fn from(record: &SchemaRecord) -> SchemaById {
+        SchemaById {
+            schema: record.schema.clone(),
+            schema_type: (record.schema_type != SchemaType::Avro)
+                .then(|| record.schema_type.as_str().to_owned()),
+            references: record.references.iter().map(api::SchemaReference::from).collect(),
+            max_id: None,
+        }
+    }
+}
+
+impl From<Config> for api::Config {
+    fn from(config: Config) -> api::Config {
+        api::Config {
+            compatibility_level: config.compatibility.map(|level| level.as_str().to_owned()),
+            normalize: config.normalize,
+            json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
+        }
+    }
+}
+
+impl From<Config> for ConfigUpdate {
+    fn from(config: Config) -> ConfigUpdate {
+        ConfigUpdate {
+            compatibility: config.compatibility.map(|level| level.as_str().to_owned()),
+            normalize: config.normalize,
+            json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
+        }
+    }
+}
+
+/// Options of [`RegistryClient::register`] and [`RegistryClient::register_text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RegisterOptions {
+    /// Ask the registry to normalize the schema first, so spellings of one schema share an id.
+    pub normalize: bool,
+}
+
+/// Options of [`RegistryClient::lookup`] and [`RegistryClient::lookup_id`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LookupOptions {
+    /// Compare normalized forms, as a registration with `normalize` does.
+    pub normalize: bool,
+    /// Find soft-deleted versions too.
+    pub deleted: bool,
+}
+
+/// Options of the reads that can see soft-deleted subjects and versions
+/// ([`RegistryClient::subjects`], [`RegistryClient::versions`], [`RegistryClient::version`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadOptions {
+    /// Include soft-deleted subjects or versions.
+    pub deleted: bool,
+}
+
+/// Options of [`RegistryClient::delete_subject`] and [`RegistryClient::delete_version`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeleteOptions {
+    /// Delete for good (only after a soft delete); the default is a soft delete.
+    pub permanent: bool,
+}
+
+/// Options of [`RegistryClient::check_compatibility`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CheckOptions {
+    /// Check against this version only; by default against the versions the subject's level
+    /// names.
+    pub version: Option<VersionSpec>,
+    /// Ask for every reason, not only the verdict.
+    pub verbose: bool,
+}
+
+/// Options of [`RegistryClient::config`] and [`RegistryClient::mode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SettingOptions {
+    /// For a subject without its own setting, answer the global one instead of an error.
+    pub default_to_global: bool,
+}
+
+/// Options of [`RegistryClient::set_mode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ModeOptions {
+    /// Set IMPORT even though the registry (or subject) already holds schemas.
+    pub force: bool,
 }
 
 /// What [`RegistryClient::export_all`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Export {
     /// Every version of every subject, soft-deleted ones included, as `GET /schemas` orders them.
-    pub schemas: Vec<SubjectSchema>,
+    pub schemas: Vec<api::SubjectSchema>,
     /// (subject, version) of the soft-deleted versions among `schemas`.
     pub soft_deleted: Vec<(String, i32)>,
+    /// The global config.
     pub global_config: Config,
+    /// The global mode.
     pub global_mode: Mode,
     /// Subjects with a config of their own.
     pub subject_configs: Vec<(String, Config)>,
@@ -76,7 +225,9 @@ pub struct Export {
 /// A schema as the registry holds it under an id, parsed (references resolved) once.
 #[derive(Debug)]
 pub struct RegisteredSchema {
+    /// Its global id.
     pub id: SchemaId,
+    /// The parsed schema.
     pub schema: ParsedSchema,
 }
 
@@ -151,10 +302,12 @@ impl RegistryClientBuilder {
         self
     }
 
+    /// One base URL (replacing any given before).
     pub fn url(self, url: impl Into<String>) -> Self {
         self.urls([url])
     }
 
+    /// HTTP basic auth on every request.
     pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.auth = Auth::Basic { user: user.into(), password: password.into() };
         self
@@ -178,6 +331,7 @@ impl RegistryClientBuilder {
         self
     }
 
+    /// Timeout of establishing one connection.
     pub fn connect_timeout_ms(mut self, connect_timeout_ms: u64) -> Self {
         self.connect_timeout_ms = connect_timeout_ms;
         self
@@ -201,6 +355,7 @@ impl RegistryClientBuilder {
         self
     }
 
+    /// The client; [`Error::Config`] without a URL, with an unparsable one or a bad CA.
     pub fn build(self) -> Result<RegistryClient> {
         if self.urls.is_empty() {
             return Err(Error::Config("no registry url".into()));
@@ -278,6 +433,9 @@ struct IdKey {
     schema_type: SchemaType,
     normalized: String,
     normalize: bool,
+    /// Lookups that may find soft-deleted versions keep their own entries, so a registration
+    /// never takes a soft-deleted version's id for its own.
+    deleted: bool,
 }
 
 #[derive(Debug)]
@@ -294,6 +452,31 @@ struct Inner {
 }
 
 /// An async Confluent Schema Registry client. Cheap to clone: clones share caches and connections.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), schemata::Error> {
+/// use schemata::{
+///     CompatibilityLevel, Config, ParsedSchema, ReadOptions, RegisterOptions, RegistryClient,
+///     SchemaType, SettingOptions, VersionSpec,
+/// };
+///
+/// let registry = RegistryClient::builder()
+///     .urls(["http://registry-1:8081", "http://registry-2:8081"])
+///     .basic_auth("svc-orders", "secret")
+///     .timeout_ms(5_000)
+///     .build()?;
+/// let schema = ParsedSchema::parse(SchemaType::Avro, r#"{"type":"record","name":"Order","fields":[]}"#)?;
+/// let id = registry.register("orders-value", &schema, RegisterOptions::default()).await?;
+/// let versions = registry.versions("orders-value", ReadOptions::default()).await?;
+/// let latest = registry.version("orders-value", VersionSpec::Latest, ReadOptions::default()).await?;
+/// assert_eq!((latest.id, Some(&latest.version)), (id, versions.last()));
+///
+/// let level = Config { compatibility: Some(CompatibilityLevel::Full), ..Config::default() };
+/// registry.set_config(Some("orders-value"), &level).await?;
+/// let config = registry.config(Some("orders-value"), SettingOptions::default()).await?;
+/// assert_eq!(config.compatibility, Some(CompatibilityLevel::Full));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct RegistryClient {
     inner: Arc<Inner>,
@@ -303,6 +486,7 @@ pub struct RegistryClient {
 type Query<'a> = &'a [(&'a str, String)];
 
 impl RegistryClient {
+    /// A builder with every default; at least one URL is needed.
     pub fn builder() -> RegistryClientBuilder {
         RegistryClientBuilder::default()
     }
@@ -319,12 +503,10 @@ impl RegistryClient {
         self.inner
             .by_id
             .get_or_fetch(&id, || async {
-                let body: SchemaById = self
-                    .call(Method::GET, &["schemas", "ids", &id.to_string()], &[], None::<&()>)
+                let record = self.schema_record_by_id(id).await?;
+                let schema = self
+                    .parse_schema(record.schema_type, &record.schema, &record.references)
                     .await?;
-                let schema_type = parse_type(body.schema_type.as_deref())?;
-                let references = core_references(&body.references);
-                let schema = self.parse_schema(schema_type, &body.schema, &references).await?;
                 Ok(Arc::new(RegisteredSchema { id, schema }))
             })
             .await
@@ -351,18 +533,21 @@ impl RegistryClient {
             if fetched.contains_key(&key) || depth > MAX_REFERENCE_DEPTH {
                 continue;
             }
-            let version = u32::try_from(reference.version)
-                .map(VersionSpec::Number)
-                .unwrap_or(VersionSpec::Latest);
-            let found = self.version(&reference.subject, version, false).await?;
-            let nested = core_references(&found.references);
-            pending.extend(nested.iter().cloned().map(|r| (r, depth + 1)));
+            // A negative version means the latest, as in Confluent's references; any other
+            // number is asked as written, so the registry judges it.
+            let version = match reference.version {
+                v if v < 0 => VersionSpec::Latest.to_string(),
+                v => v.to_string(),
+            };
+            let found =
+                self.version_at(&reference.subject, &version, ReadOptions::default()).await?;
+            pending.extend(found.references.iter().cloned().map(|r| (r, depth + 1)));
             fetched.insert(
                 key,
                 ReferencedSchema {
-                    schema_type: parse_type(found.schema_type.as_deref())?,
+                    schema_type: found.schema_type,
                     text: found.schema,
-                    references: nested,
+                    references: found.references,
                 },
             );
         }
@@ -372,9 +557,15 @@ impl RegistryClient {
     }
 
     /// The registry's record of schema `id` as it answers it, unparsed and uncached (so it works
-    /// for schema types this client does not parse).
-    pub async fn schema_record_by_id(&self, id: SchemaId) -> Result<SchemaById> {
-        self.call(Method::GET, &["schemas", "ids", &id.to_string()], &[], None::<&()>).await
+    /// for references this client has not fetched and schema types it does not parse).
+    pub async fn schema_record_by_id(&self, id: SchemaId) -> Result<SchemaRecord> {
+        let body: SchemaById =
+            self.call(Method::GET, &["schemas", "ids", &id.to_string()], &[], None::<&()>).await?;
+        Ok(SchemaRecord {
+            schema_type: parse_type(body.schema_type.as_deref())?,
+            references: core_references(&body.references),
+            schema: body.schema,
+        })
     }
 
     /// Subjects under which schema `id` is registered.
@@ -383,23 +574,42 @@ impl RegistryClient {
             .await
     }
 
-    /// (subject, version) pairs of schema `id`.
+    /// The (subject, version) pairs under which schema `id` is registered.
     pub async fn versions_of_id(&self, id: SchemaId) -> Result<Vec<SubjectVersion>> {
-        self.call(Method::GET, &["schemas", "ids", &id.to_string(), "versions"], &[], None::<&()>)
-            .await
+        let pairs: Vec<api::SubjectVersion> = self
+            .call(Method::GET, &["schemas", "ids", &id.to_string(), "versions"], &[], None::<&()>)
+            .await?;
+        pairs
+            .into_iter()
+            .map(|pair| {
+                Ok(SubjectVersion { version: version_number(pair.version)?, subject: pair.subject })
+            })
+            .collect()
     }
 
     // ---- subjects and versions ----
 
     /// Registers `schema` under `subject` (idempotent on the registry's side); the id is cached
     /// and the subject's cached "latest" dropped, so the next latest read sees the new version.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), schemata::Error> {
+    /// use schemata::{ParsedSchema, RegisterOptions, RegistryClient, SchemaType};
+    ///
+    /// let registry = RegistryClient::new("http://localhost:8081")?;
+    /// let schema = ParsedSchema::parse(SchemaType::Avro, r#"{"type":"string"}"#)?;
+    /// let id = registry.register("names-value", &schema, RegisterOptions::default()).await?;
+    /// assert_eq!(registry.latest("names-value").await?.id, id);
+    /// # Ok(()) }
+    /// ```
     pub async fn register(
         &self,
         subject: &str,
         schema: &ParsedSchema,
-        normalize: bool,
+        options: RegisterOptions,
     ) -> Result<SchemaId> {
-        let key = id_key(subject, schema, normalize);
+        let RegisterOptions { normalize } = options;
+        let key = id_key(subject, schema, normalize, false);
         let id = self
             .inner
             .ids
@@ -416,33 +626,35 @@ impl RegistryClient {
         Ok(id)
     }
 
-    /// Registers raw text of a given type (what the CLI sends): parsed locally first.
+    /// Registers raw text of a given type: parsed locally first (references fetched), so an
+    /// invalid schema fails here with its parse error rather than as the registry's 42201.
     pub async fn register_text(
         &self,
         subject: &str,
         schema_type: SchemaType,
         text: &str,
         references: &[SchemaReference],
-        normalize: bool,
+        options: RegisterOptions,
     ) -> Result<SchemaId> {
         let schema = self.parse_schema(schema_type, text, references).await?;
-        self.register(subject, &schema, normalize).await
+        self.register(subject, &schema, options).await
     }
 
-    /// The id and version of `schema` under `subject` if registered there (40403 if not).
-    /// Cached like registrations: a schema's id under a subject never changes.
+    /// The version of `schema` under `subject` if registered there (40403 if not). Its id is
+    /// cached like a registration's: a schema's id under a subject never changes.
     pub async fn lookup(
         &self,
         subject: &str,
         schema: &ParsedSchema,
-        normalize: bool,
-        deleted: bool,
+        options: LookupOptions,
     ) -> Result<SubjectSchema> {
+        let LookupOptions { normalize, deleted } = options;
         let request = register_request(schema);
         let query = [("normalize", normalize.to_string()), ("deleted", deleted.to_string())];
-        let found: SubjectSchema =
+        let found: api::SubjectSchema =
             self.call(Method::POST, &["subjects", subject], &query, Some(&request)).await?;
-        self.inner.ids.insert(id_key(subject, schema, normalize), schema_id(found.id)?);
+        let found = subject_schema(found)?;
+        self.inner.ids.insert(id_key(subject, schema, normalize, deleted), found.id);
         Ok(found)
     }
 
@@ -451,25 +663,36 @@ impl RegistryClient {
         &self,
         subject: &str,
         schema: &ParsedSchema,
-        normalize: bool,
+        options: LookupOptions,
     ) -> Result<SchemaId> {
-        let key = id_key(subject, schema, normalize);
+        let key = id_key(subject, schema, options.normalize, options.deleted);
         self.inner
             .ids
             .get_or_fetch(&key, || async {
                 let request = register_request(schema);
-                let query = [("normalize", normalize.to_string())];
-                let found: SubjectSchema =
+                let mut query = vec![("normalize", options.normalize.to_string())];
+                if options.deleted {
+                    query.push(("deleted", "true".to_owned()));
+                }
+                let found: api::SubjectSchema =
                     self.call(Method::POST, &["subjects", subject], &query, Some(&request)).await?;
                 schema_id(found.id)
             })
             .await
     }
 
-    /// Every subject (page by page, so a registry's list cap loses none).
-    pub async fn subjects(&self, prefix: Option<&str>, deleted: bool) -> Result<Vec<String>> {
-        all_pages(|offset| self.subjects_page(prefix, deleted, offset, PAGE_LEN), String::clone)
-            .await
+    /// Every subject, or those starting with `prefix` (page by page, so a registry's list cap
+    /// loses none).
+    pub async fn subjects(
+        &self,
+        prefix: Option<&str>,
+        options: ReadOptions,
+    ) -> Result<Vec<String>> {
+        all_pages(
+            |offset| self.subjects_page(prefix, options.deleted, offset, PAGE_LEN),
+            String::clone,
+        )
+        .await
     }
 
     /// One page of [`RegistryClient::subjects`]: at most `limit` subjects from `offset` on.
@@ -489,9 +712,12 @@ impl RegistryClient {
         self.call(Method::GET, &["subjects"], &query, None::<&()>).await
     }
 
-    pub async fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<u32>> {
-        let query = [("deleted", deleted.to_string())];
-        self.call(Method::GET, &["subjects", subject, "versions"], &query, None::<&()>).await
+    /// The version numbers of `subject`, oldest first.
+    pub async fn versions(&self, subject: &str, options: ReadOptions) -> Result<Vec<Version>> {
+        let query = [("deleted", options.deleted.to_string())];
+        let numbers: Vec<i64> =
+            self.call(Method::GET, &["subjects", subject, "versions"], &query, None::<&()>).await?;
+        numbers.into_iter().map(version_number).collect()
     }
 
     /// One version of a subject, uncached (see [`RegistryClient::latest`] for the cached read).
@@ -499,12 +725,23 @@ impl RegistryClient {
         &self,
         subject: &str,
         version: VersionSpec,
-        deleted: bool,
+        options: ReadOptions,
     ) -> Result<SubjectSchema> {
-        let query = [("deleted", deleted.to_string())];
-        let version = version.to_string();
-        self.call(Method::GET, &["subjects", subject, "versions", &version], &query, None::<&()>)
-            .await
+        self.version_at(subject, &version.to_string(), options).await
+    }
+
+    /// [`RegistryClient::version`] with the version as the path spells it.
+    async fn version_at(
+        &self,
+        subject: &str,
+        version: &str,
+        options: ReadOptions,
+    ) -> Result<SubjectSchema> {
+        let query = [("deleted", options.deleted.to_string())];
+        let found: api::SubjectSchema = self
+            .call(Method::GET, &["subjects", subject, "versions", version], &query, None::<&()>)
+            .await?;
+        subject_schema(found)
     }
 
     /// The latest version of `subject`, cached for the configured TTL and dropped when this
@@ -513,7 +750,9 @@ impl RegistryClient {
         self.inner
             .latest
             .get_or_fetch(&subject.to_owned(), || async {
-                Ok(Arc::new(self.version(subject, VersionSpec::Latest, false).await?))
+                let latest =
+                    self.version(subject, VersionSpec::Latest, ReadOptions::default()).await?;
+                Ok(Arc::new(latest))
             })
             .await
     }
@@ -521,10 +760,10 @@ impl RegistryClient {
     /// Every schema version the registry holds (soft-deleted ones too when `deleted`).
     /// Every version of every subject (`GET /schemas`), page by page, so a registry's list cap
     /// loses none.
-    pub async fn export(&self, deleted: bool) -> Result<Vec<SubjectSchema>> {
+    pub async fn export(&self, deleted: bool) -> Result<Vec<api::SubjectSchema>> {
         all_pages(
             |offset| self.export_page(deleted, offset, PAGE_LEN),
-            |s: &SubjectSchema| (s.subject.clone(), s.version),
+            |s: &api::SubjectSchema| (s.subject.clone(), s.version),
         )
         .await
     }
@@ -535,7 +774,7 @@ impl RegistryClient {
         deleted: bool,
         offset: usize,
         limit: usize,
-    ) -> Result<Vec<SubjectSchema>> {
+    ) -> Result<Vec<api::SubjectSchema>> {
         self.call(Method::GET, &["schemas"], &page_query(deleted, offset, limit), None::<&()>).await
     }
 
@@ -556,14 +795,14 @@ impl RegistryClient {
         let mut subject_configs = Vec::new();
         let mut subject_modes = Vec::new();
         for subject in &subjects {
-            match self.config(Some(subject), false).await {
+            match self.config(Some(subject), SettingOptions::default()).await {
                 Ok(config) => subject_configs.push((subject.clone(), config)),
                 Err(e)
                     if e.error_code()
                         == Some(codes::SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED) => {}
                 Err(e) => return Err(e),
             }
-            match self.mode(Some(subject), false).await {
+            match self.mode(Some(subject), SettingOptions::default()).await {
                 Ok(mode) => subject_modes.push((subject.clone(), mode)),
                 Err(e) if e.error_code() == Some(codes::SUBJECT_LEVEL_MODE_NOT_CONFIGURED) => {}
                 Err(e) => return Err(e),
@@ -572,88 +811,121 @@ impl RegistryClient {
         Ok(Export {
             schemas,
             soft_deleted,
-            global_config: self.config(None, false).await?,
-            global_mode: self.mode(None, false).await?,
+            global_config: self.config(None, SettingOptions::default()).await?,
+            global_mode: self.mode(None, SettingOptions::default()).await?,
             subject_configs,
             subject_modes,
         })
     }
 
     /// Deletes a subject (soft, or permanent after a soft delete); returns the deleted versions.
-    pub async fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<u32>> {
-        let query = [("permanent", permanent.to_string())];
-        let deleted = self.call(Method::DELETE, &["subjects", subject], &query, None::<&()>).await;
+    pub async fn delete_subject(
+        &self,
+        subject: &str,
+        options: DeleteOptions,
+    ) -> Result<Vec<Version>> {
+        let query = [("permanent", options.permanent.to_string())];
+        let deleted: Result<Vec<i64>> =
+            self.call(Method::DELETE, &["subjects", subject], &query, None::<&()>).await;
         self.inner.latest.invalidate(&subject.to_owned());
-        deleted
+        deleted?.into_iter().map(version_number).collect()
     }
 
+    /// Deletes one version of a subject (soft, or permanent after a soft delete); returns its
+    /// number.
     pub async fn delete_version(
         &self,
         subject: &str,
         version: VersionSpec,
-        permanent: bool,
-    ) -> Result<u32> {
-        let query = [("permanent", permanent.to_string())];
+        options: DeleteOptions,
+    ) -> Result<Version> {
+        let query = [("permanent", options.permanent.to_string())];
         let version = version.to_string();
-        let deleted = self
+        let deleted: Result<i64> = self
             .call(Method::DELETE, &["subjects", subject, "versions", &version], &query, None::<&()>)
             .await;
         self.inner.latest.invalidate(&subject.to_owned());
-        deleted
+        version_number(deleted?)
     }
 
     // ---- compatibility, config, mode ----
 
-    /// Checks `schema` against `subject` (against the version, or the versions the subject's
-    /// level names when `version` is `None`); `verbose` asks for every reason.
+    /// Checks whether `schema` could be registered under `subject`: against one version, or the
+    /// versions the subject's level names.
     pub async fn check_compatibility(
         &self,
         subject: &str,
-        version: Option<VersionSpec>,
         schema: &ParsedSchema,
-        verbose: bool,
-    ) -> Result<CompatibilityCheckResponse> {
+        options: CheckOptions,
+    ) -> Result<CompatibilityVerdict> {
         let request = register_request(schema);
-        let query = [("verbose", verbose.to_string())];
-        let version = version.map(|v| v.to_string());
+        let query = [("verbose", options.verbose.to_string())];
+        let version = options.version.map(|v| v.to_string());
         let mut path = vec!["compatibility", "subjects", subject, "versions"];
         if let Some(version) = &version {
             path.push(version);
         }
-        self.call(Method::POST, &path, &query, Some(&request)).await
+        let answer: CompatibilityCheckResponse =
+            self.call(Method::POST, &path, &query, Some(&request)).await?;
+        Ok(CompatibilityVerdict {
+            is_compatible: answer.is_compatible,
+            messages: answer.messages.unwrap_or_default(),
+        })
     }
 
-    /// The compatibility config of `subject`, or the global one for `None`.
-    pub async fn config(&self, subject: Option<&str>, default_to_global: bool) -> Result<Config> {
-        let query = [("defaultToGlobal", default_to_global.to_string())];
-        self.call(Method::GET, &with_subject("config", subject), &query, None::<&()>).await
+    /// The compatibility config of `subject`, or the global one for `None`. A subject without
+    /// its own is the registry's 40408 unless [`SettingOptions::default_to_global`].
+    pub async fn config(&self, subject: Option<&str>, options: SettingOptions) -> Result<Config> {
+        let query = [("defaultToGlobal", options.default_to_global.to_string())];
+        let body: api::Config =
+            self.call(Method::GET, &with_subject("config", subject), &query, None::<&()>).await?;
+        typed_config(body.compatibility_level.as_deref(), body.normalize, body.json_policy)
     }
 
-    pub async fn set_config(
+    /// Sets the fields of `config` that are `Some` for `subject`, or globally for `None`;
+    /// returns what the registry stored.
+    pub async fn set_config(&self, subject: Option<&str>, config: &Config) -> Result<Config> {
+        let update = ConfigUpdate::from(*config);
+        let body: ConfigUpdate =
+            self.call(Method::PUT, &with_subject("config", subject), &[], Some(&update)).await?;
+        typed_config(body.compatibility.as_deref(), body.normalize, body.json_policy)
+    }
+
+    /// Removes the config of `subject` (or the global one); returns what was removed.
+    pub async fn delete_config(&self, subject: Option<&str>) -> Result<Config> {
+        let body: api::Config =
+            self.call(Method::DELETE, &with_subject("config", subject), &[], None::<&()>).await?;
+        typed_config(body.compatibility_level.as_deref(), body.normalize, body.json_policy)
+    }
+
+    /// The mode of `subject`, or the global one for `None`. A subject without its own is the
+    /// registry's 40409 unless [`SettingOptions::default_to_global`].
+    pub async fn mode(&self, subject: Option<&str>, options: SettingOptions) -> Result<Mode> {
+        let query = [("defaultToGlobal", options.default_to_global.to_string())];
+        let body: api::Mode =
+            self.call(Method::GET, &with_subject("mode", subject), &query, None::<&()>).await?;
+        typed_mode(&body.mode)
+    }
+
+    /// Sets the mode of `subject`, or the global one for `None`; returns the mode set.
+    pub async fn set_mode(
         &self,
         subject: Option<&str>,
-        update: &ConfigUpdate,
-    ) -> Result<ConfigUpdate> {
-        self.call(Method::PUT, &with_subject("config", subject), &[], Some(update)).await
+        mode: Mode,
+        options: ModeOptions,
+    ) -> Result<Mode> {
+        let query = [("force", options.force.to_string())];
+        let body = api::Mode { mode: mode.as_str().to_owned() };
+        let answer: api::Mode =
+            self.call(Method::PUT, &with_subject("mode", subject), &query, Some(&body)).await?;
+        typed_mode(&answer.mode)
     }
 
-    pub async fn delete_config(&self, subject: Option<&str>) -> Result<Config> {
-        self.call(Method::DELETE, &with_subject("config", subject), &[], None::<&()>).await
-    }
-
-    pub async fn mode(&self, subject: Option<&str>, default_to_global: bool) -> Result<Mode> {
-        let query = [("defaultToGlobal", default_to_global.to_string())];
-        self.call(Method::GET, &with_subject("mode", subject), &query, None::<&()>).await
-    }
-
-    pub async fn set_mode(&self, subject: Option<&str>, mode: &str, force: bool) -> Result<Mode> {
-        let query = [("force", force.to_string())];
-        let body = Mode { mode: mode.to_owned() };
-        self.call(Method::PUT, &with_subject("mode", subject), &query, Some(&body)).await
-    }
-
+    /// Removes the mode of `subject`; returns what was removed.
     pub async fn delete_mode(&self, subject: &str) -> Result<Mode> {
-        self.call(Method::DELETE, &["mode", subject], &[], None::<&()>).await
+        let body: api::Mode =
+            self.call(Method::DELETE, &["mode", subject], &[], None::<&()>).await?;
+        typed_mode(&body.mode)
     }
 
     // ---- transport ----
@@ -855,6 +1127,49 @@ fn schema_id(raw: i32) -> Result<SchemaId> {
         .ok_or_else(|| Error::Json(format!("registry answered with schema id {raw}")))
 }
 
+fn version_number(raw: impl Into<i64>) -> Result<Version> {
+    let raw = raw.into();
+    Version::new(raw).ok_or_else(|| Error::Json(format!("registry answered with version {raw}")))
+}
+
+/// The wire form of a subject's version, checked and typed.
+fn subject_schema(found: api::SubjectSchema) -> Result<SubjectSchema> {
+    Ok(SubjectSchema {
+        version: version_number(found.version)?,
+        id: schema_id(found.id)?,
+        schema_type: parse_type(found.schema_type.as_deref())?,
+        references: core_references(&found.references),
+        subject: found.subject,
+        schema: found.schema,
+    })
+}
+
+/// A config answer (`GET` and `PUT` spell the level's field differently), checked and typed.
+fn typed_config(
+    level: Option<&str>,
+    normalize: Option<bool>,
+    json_policy: Option<String>,
+) -> Result<Config> {
+    let compatibility = level
+        .map(|name| {
+            CompatibilityLevel::parse(name).ok_or_else(|| {
+                Error::Json(format!("registry answered with compatibility level '{name}'"))
+            })
+        })
+        .transpose()?;
+    let json_policy = json_policy
+        .map(|name| {
+            JsonPolicy::parse(&name)
+                .ok_or_else(|| Error::Json(format!("registry answered with json policy '{name}'")))
+        })
+        .transpose()?;
+    Ok(Config { compatibility, normalize, json_policy })
+}
+
+fn typed_mode(name: &str) -> Result<Mode> {
+    Mode::parse(name).ok_or_else(|| Error::Json(format!("registry answered with mode '{name}'")))
+}
+
 fn parse_type(name: Option<&str>) -> Result<SchemaType> {
     match name {
         None => Ok(SchemaType::Avro),
@@ -878,7 +1193,7 @@ fn register_request(schema: &ParsedSchema) -> RegisterSchemaRequest {
     }
 }
 
-fn id_key(subject: &str, schema: &ParsedSchema, normalize: bool) -> IdKey {
+fn id_key(subject: &str, schema: &ParsedSchema, normalize: bool, deleted: bool) -> IdKey {
     IdKey {
         subject: subject.to_owned(),
         schema_type: schema.schema_type(),
@@ -889,6 +1204,7 @@ fn id_key(subject: &str, schema: &ParsedSchema, normalize: bool) -> IdKey {
             schema.text().to_owned()
         },
         normalize,
+        deleted,
     }
 }
 

@@ -16,6 +16,10 @@ use crate::avro::{self, Compiled, Plan};
 use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
 use crate::{Schema, SubjectNameStrategy};
 
+mod lookup;
+
+pub(crate) use self::lookup::{IdLookup, Source};
+
 /// How a serializer finds the schema id it frames records with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SerializerConfig {
@@ -80,26 +84,42 @@ pub(crate) fn compile_registered(registered: &RegisteredSchema) -> Result<Compil
         .map_err(|message| Error::Avro { path: String::new(), message })
 }
 
-/// Where a serializer writes for one (topic, is_key): the id and the schema to encode with.
+/// What an Avro serializer keeps per (topic, is_key): the id and the schema to encode with.
 type Target = (SchemaId, Arc<Compiled>);
 
 /// Writes values of `T` as Avro records framed with their schema id.
+///
+/// The first record for a topic finds the id through the registry (see [`SerializerConfig`]);
+/// later ones are written without a registry call, and without awaiting through
+/// [`AvroSerializer::serialize_cached`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), schemata::Error> {
+/// use schemata::{AvroSerializer, RegistryClient, Schema, SerializerConfig};
+///
+/// #[derive(Schema, serde::Serialize)]
+/// #[schemata(namespace = "com.acme.orders")]
+/// struct OrderPlaced { id: i64, customer: String }
+///
+/// let registry = RegistryClient::new("http://localhost:8081")?;
+/// let serializer = AvroSerializer::<OrderPlaced>::new(registry, SerializerConfig::default())?;
+/// let order = OrderPlaced { id: 7, customer: "ada".into() };
+/// // Registers `com.acme.orders.OrderPlaced` under `orders-value` on first use.
+/// let bytes = serializer.serialize("orders", false, &order).await?;
+/// assert_eq!(bytes[0], 0); // the Confluent magic byte, then the 4-byte id
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct AvroSerializer<T> {
-    client: RegistryClient,
-    config: SerializerConfig,
-    schema: ParsedSchema,
+    lookup: IdLookup<Target>,
     own: Arc<Compiled>,
-    /// (topic, is_key) → the id and the schema to write with; a hit needs no registry call.
-    targets: RwLock<HashMap<(String, bool), Target>>,
-    /// The first target found, read without a lock: most serializers write to one topic.
-    first: OnceLock<((String, bool), Target)>,
     /// Registered schemas compiled for writing (fixed id, latest version), by id.
     compiled: RwLock<HashMap<SchemaId, Arc<Compiled>>>,
     _type: PhantomData<fn(&T)>,
 }
 
 impl<T: Schema + Serialize> AvroSerializer<T> {
+    /// A serializer of `T` that finds its schema ids through `client` as `config` says.
     pub fn new(client: RegistryClient, config: SerializerConfig) -> Result<AvroSerializer<T>> {
         let text = T::avro_schema_text();
         let schema = ParsedSchema::parse(SchemaType::Avro, &text)?;
@@ -108,12 +128,8 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
                 .map_err(|message| Error::Avro { path: String::new(), message })?,
         );
         Ok(AvroSerializer {
-            client,
-            config,
-            schema,
+            lookup: IdLookup::new(client, config, schema),
             own,
-            targets: RwLock::default(),
-            first: OnceLock::new(),
             compiled: RwLock::default(),
             _type: PhantomData,
         })
@@ -138,12 +154,20 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         if let Some(done) = self.serialize_cached(topic, is_key, value, out) {
             return done;
         }
-        let (id, schema) = self.resolve_target(topic, is_key).await?;
+        let (id, schema) = self
+            .lookup
+            .resolve::<T, _, _>(topic, is_key, |id, source| async move {
+                match source {
+                    Source::Own => Ok((id, Arc::clone(&self.own))),
+                    Source::Registered => Ok((id, self.compiled(id).await?)),
+                }
+            })
+            .await?;
         write_avro(id, &schema, value, out)
     }
 
     /// As [`AvroSerializer::serialize_into`] without awaiting: `None` until the first async call
-    /// for this topic has found the schema id.
+    /// for this topic has found the schema id (and always with `use_latest_version`).
     pub fn serialize_cached(
         &self,
         topic: &str,
@@ -151,48 +175,7 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Option<Result<()>> {
-        // A scan rather than a hash lookup: a serializer writes to a few topics, and this way
-        // the hot path neither allocates a key nor touches a reference count. The read lock is
-        // held while encoding; writers only take it to add a topic.
-        if let Some(((t, k), (id, schema))) = self.first.get()
-            && t == topic
-            && *k == is_key
-        {
-            return Some(write_avro(*id, schema, value, out));
-        }
-        let targets = self.targets.read().unwrap_or_else(PoisonError::into_inner);
-        let (_, (id, schema)) = targets.iter().find(|((t, k), _)| t == topic && *k == is_key)?;
-        Some(write_avro(*id, schema, value, out))
-    }
-
-    async fn resolve_target(&self, topic: &str, is_key: bool) -> Result<Target> {
-        let config = &self.config;
-        let subject = T::subject(config.strategy, topic, is_key);
-        let target = if let Some(id) = config.fixed_id {
-            (id, self.compiled(id).await?)
-        } else if config.use_latest_version {
-            let latest = self.client.latest(&subject).await?;
-            let id = SchemaId::new(i64::from(latest.id)).ok_or_else(|| {
-                Error::Json(format!("registry answered with schema id {}", latest.id))
-            })?;
-            (id, self.compiled(id).await?)
-        } else if config.auto_register {
-            (
-                self.client.register(&subject, &self.schema, config.normalize).await?,
-                Arc::clone(&self.own),
-            )
-        } else {
-            (
-                self.client.lookup_id(&subject, &self.schema, config.normalize).await?,
-                Arc::clone(&self.own),
-            )
-        };
-        // "Latest" is re-read when the client's TTL lapses: don't pin it here.
-        if !config.use_latest_version {
-            let _ = self.first.set(((topic.to_owned(), is_key), target.clone()));
-            write(&self.targets, (topic.to_owned(), is_key), target.clone());
-        }
-        Ok(target)
+        self.lookup.with_cached(topic, is_key, |(id, schema)| write_avro(*id, schema, value, out))
     }
 
     /// The registered schema `id`, compiled once for writing.
@@ -200,7 +183,7 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         if let Some(compiled) = read(&self.compiled, &id) {
             return Ok(compiled);
         }
-        let registered = self.client.schema_by_id(id).await?;
+        let registered = self.lookup.client().schema_by_id(id).await?;
         let compiled = Arc::new(compile_registered(&registered)?);
         write(&self.compiled, id, Arc::clone(&compiled));
         Ok(compiled)
@@ -219,7 +202,24 @@ fn write_avro<T: Serialize>(
 }
 
 /// Reads Avro records framed with a schema id into `T`, resolving the writer's schema (fetched
-/// by id) to `T`'s schema with a plan computed once per writer id.
+/// by id) to `T`'s schema with a plan computed once per writer id: records written with an
+/// older or newer compatible schema read as `T` (missing fields take their defaults).
+///
+/// ```no_run
+/// # async fn demo(bytes: Vec<u8>) -> Result<(), schemata::Error> {
+/// use schemata::{AvroDeserializer, RegistryClient, Schema};
+///
+/// #[derive(Debug, Schema, serde::Deserialize)]
+/// #[schemata(namespace = "com.acme.orders")]
+/// struct OrderPlaced { id: i64, #[serde(default)] coupon: Option<String> }
+///
+/// let registry = RegistryClient::new("http://localhost:8081")?;
+/// let deserializer = AvroDeserializer::<OrderPlaced>::new(registry)?;
+/// let order = deserializer.deserialize("orders", &bytes).await?;
+/// // Later records with the same writer id decode without awaiting:
+/// let again = deserializer.deserialize_cached(&bytes).expect("writer schema fetched")?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct AvroDeserializer<T> {
     client: RegistryClient,
@@ -233,6 +233,7 @@ pub struct AvroDeserializer<T> {
 }
 
 impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
+    /// A deserializer into `T` that fetches writer schemas by id through `client`.
     pub fn new(client: RegistryClient) -> Result<AvroDeserializer<T>> {
         let reader = Compiled::from_json(T::avro_schema())
             .map_err(|message| Error::Avro { path: String::new(), message })?;
@@ -313,10 +314,13 @@ enum Writer {
 }
 
 impl DynamicDeserializer {
+    /// A deserializer that fetches writer schemas by id through `client`.
     pub fn new(client: RegistryClient) -> DynamicDeserializer {
         DynamicDeserializer { client, schemas: RwLock::default() }
     }
 
+    /// The record as JSON: Avro in its natural JSON shape (see the crate's codec), JSON
+    /// documents as written.
     pub async fn decode(&self, bytes: &[u8]) -> Result<serde_json::Value> {
         let (id, payload) = frame(bytes)?;
         let schema = match read(&self.schemas, &id) {
@@ -337,5 +341,81 @@ impl DynamicDeserializer {
             Writer::Json => serde_json::from_slice(payload).map_err(|e| Error::Json(e.to_string())),
             Writer::Protobuf(schema) => crate::protobuf::decode_json(id, &schema, payload),
         }
+    }
+}
+
+/// Encodes JSON values into framed records with a registered schema named by id, Avro or JSON
+/// Schema: for tools that produce from text (the CLI's `produce`) and for producers of types they
+/// do not know. The writer's schema is fetched and compiled once per id.
+///
+/// An Avro value is read as serde sees JSON first, so a union takes the branch the value's shape
+/// fits (`null` or `"text"` for `["null","string"]`), which is what people type; Avro's own JSON
+/// spelling of defaults (a union is its first branch) is the fallback. A JSON document is
+/// validated against the schema before it is written.
+#[derive(Debug)]
+pub struct DynamicSerializer {
+    client: RegistryClient,
+    /// What was fetched, by id: JSON schemas are kept as registered, for validation.
+    schemas: RwLock<HashMap<SchemaId, Writer>>,
+}
+
+/// How a [`DynamicSerializer`] writes with one schema.
+#[derive(Debug, Clone)]
+enum Writer {
+    Avro(Arc<Compiled>),
+    Json(Arc<RegisteredSchema>),
+}
+
+impl DynamicSerializer {
+    /// A serializer that fetches schemas by id through `client`.
+    pub fn new(client: RegistryClient) -> DynamicSerializer {
+        DynamicSerializer { client, schemas: RwLock::default() }
+    }
+
+    /// The record framing `value` written with schema `id`.
+    pub async fn serialize(&self, id: SchemaId, value: &serde_json::Value) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.serialize_into(id, value, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Appends the framed record to `out`; on error `out` is left as it was.
+    pub async fn serialize_into(
+        &self,
+        id: SchemaId,
+        value: &serde_json::Value,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let writer = match read(&self.schemas, &id) {
+            Some(writer) => writer,
+            None => {
+                let registered = self.client.schema_by_id(id).await?;
+                let writer = match registered.schema.schema_type() {
+                    SchemaType::Json => Writer::Json(registered),
+                    _ => Writer::Avro(Arc::new(compile_registered(&registered)?)),
+                };
+                write(&self.schemas, id, writer.clone());
+                writer
+            }
+        };
+        let start = out.len();
+        match writer {
+            Writer::Avro(schema) => {
+                header(id, out);
+                let body = out.len();
+                avro::encode(&schema, value, out).or_else(|first| {
+                    out.truncate(body);
+                    avro::encode_json(&schema, value, out).map_err(|_| first)
+                })
+            }
+            Writer::Json(registered) => {
+                if let Some(schema) = registered.schema.as_json() {
+                    crate::json::validate(schema, value)?;
+                }
+                header(id, out);
+                serde_json::to_writer(&mut *out, value).map_err(|e| Error::Json(e.to_string()))
+            }
+        }
+        .inspect_err(|_| out.truncate(start))
     }
 }

@@ -15,7 +15,7 @@ pub(crate) type OpId = u32;
 
 /// A compiled writer → reader resolution.
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub(crate) ops: Vec<Op>,
     pub(crate) root: OpId,
     /// The writer schema, for skipping writer-only fields.
@@ -149,7 +149,7 @@ pub(crate) enum Step {
 
 impl Plan {
     /// Plans reading data written with `writer` as `reader`; every reason it cannot is listed.
-    pub fn new(writer: Arc<Compiled>, reader: &Compiled) -> Result<Plan, Vec<String>> {
+    pub(crate) fn new(writer: Arc<Compiled>, reader: &Compiled) -> Result<Plan, Vec<String>> {
         let mut builder = Builder {
             writer: &writer,
             reader,

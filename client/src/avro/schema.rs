@@ -16,7 +16,7 @@ pub(crate) type NodeId = u32;
 
 /// A compiled schema. Built from apache-avro's parse (which core already validated).
 #[derive(Debug, Clone)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     pub(crate) nodes: Vec<Node>,
     pub(crate) root: NodeId,
     /// Date and time logical types by node: consulted only when serde hands text to a number
@@ -93,7 +93,7 @@ pub(crate) struct Field {
 
 impl Compiled {
     /// Compiles `schema`, whose `Ref`s name types defined in it or in `referenced`.
-    pub fn new(schema: &Apache, referenced: &[Apache]) -> Result<Compiled, String> {
+    pub(crate) fn new(schema: &Apache, referenced: &[Apache]) -> Result<Compiled, String> {
         let mut builder = Builder {
             nodes: Vec::new(),
             names: HashMap::new(),
@@ -115,7 +115,7 @@ impl Compiled {
     }
 
     /// Compiles a schema given as JSON (a Rust type's `Schema::avro_schema()`).
-    pub fn from_json(schema: &Value) -> Result<Compiled, String> {
+    pub(crate) fn from_json(schema: &Value) -> Result<Compiled, String> {
         let apache = Apache::parse(schema).map_err(|e| e.to_string())?;
         Compiled::new(&apache, &[])
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{HistoryError, Outcome, check, check_json, read_versions, read_versions_with};
-use crate::core::{CompatibilityLevel, SchemaType};
+use schemata_core::{CompatibilityLevel, SchemaType};
 
 #[derive(Serialize, crate::Schema)]
 #[schemata(namespace = "com.acme.history", name = "Evolving")]
@@ -96,7 +96,7 @@ fn history(
     dir: &Path,
     extension: &str,
     schema_type: SchemaType,
-) -> Vec<(u32, crate::core::Schema)> {
+) -> Vec<(u32, schemata_core::Schema)> {
     let mut versions = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -109,7 +109,7 @@ fn history(
             continue;
         };
         let text = std::fs::read_to_string(&path).unwrap();
-        let schema = crate::core::Schema::parse(schema_type, &text)
+        let schema = schemata_core::Schema::parse(schema_type, &text)
             .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
         versions.push((version, schema));
     }
@@ -133,7 +133,7 @@ fn committed_histories_are_backward_transitive() {
             let older: Vec<_> = versions[..index].iter().rev().map(|(_, s)| s).collect();
             let (version, new) = &versions[index];
             let report =
-                crate::core::compat::check(CompatibilityLevel::BackwardTransitive, new, &older);
+                schemata_core::compat::check(CompatibilityLevel::BackwardTransitive, new, &older);
             assert!(
                 report.is_compatible(),
                 "{} v{version} breaks its history: {:?}",

@@ -104,12 +104,14 @@ impl fmt::Display for DecodeErrorKind {
 #[derive(Debug, thiserror::Error)]
 #[error("{kind}: {message}")]
 pub struct DecodeError {
+    /// Why, as a kind policies and dead-letter headers use.
     pub kind: DecodeErrorKind,
     /// The underlying error as a sentence (kept as text so the error is `Clone`-free and small).
     pub message: String,
 }
 
 impl DecodeError {
+    /// An error of `kind` with its sentence.
     pub fn new(kind: DecodeErrorKind, message: impl Into<String>) -> DecodeError {
         DecodeError { kind, message: message.into() }
     }

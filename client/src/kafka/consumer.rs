@@ -32,7 +32,10 @@ pub enum UndecodablePolicy {
     /// `schemata.*` headers ([`dead_letter_headers`]), wait for the broker's acknowledgement,
     /// then move on. If the write fails, `recv` returns [`Error::DeadLetter`] and stays on the
     /// record.
-    DeadLetter { topic: String },
+    DeadLetter {
+        /// The dead-letter topic (it must exist: it is not created).
+        topic: String,
+    },
 }
 
 /// Where a consumer without a committed offset starts.
@@ -61,6 +64,7 @@ pub struct ConsumerBuilder {
 }
 
 impl ConsumerBuilder {
+    /// A builder for a consumer in `group_id`, every option at its default.
     pub fn new(bootstrap_servers: impl Into<String>, group_id: impl Into<String>) -> Self {
         ConsumerBuilder {
             bootstrap_servers: bootstrap_servers.into(),
@@ -77,11 +81,13 @@ impl ConsumerBuilder {
         }
     }
 
+    /// The `client.id` brokers log (default `schemata-consumer`).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = client_id.into();
         self
     }
 
+    /// Where to start without a committed offset (default: [`OffsetReset::Earliest`]).
     pub fn offset_reset(mut self, reset: OffsetReset) -> Self {
         self.offset_reset = reset;
         self
@@ -112,6 +118,7 @@ impl ConsumerBuilder {
         self
     }
 
+    /// What to do with records that cannot be decoded (default: [`UndecodablePolicy::Fail`]).
     pub fn on_undecodable(mut self, policy: UndecodablePolicy) -> Self {
         self.policy = policy;
         self
@@ -155,6 +162,8 @@ impl ConsumerBuilder {
         config
     }
 
+    /// The consumer, decoding keys with `key` and values with `value` (a deserializer of this
+    /// crate, or [`super::Bytes`] / [`super::Utf8`]).
     pub fn build<K, V>(
         self,
         key: impl Decoder<K> + 'static,
@@ -200,13 +209,19 @@ impl ConsumerBuilder {
 /// tombstone).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<K, V> {
+    /// The topic it was read from.
     pub topic: String,
+    /// Its partition.
     pub partition: i32,
+    /// Its offset in the partition.
     pub offset: i64,
     /// Milliseconds since the epoch, when the broker or producer set one.
     pub timestamp_ms: Option<i64>,
+    /// The decoded key.
     pub key: Option<K>,
+    /// The decoded value; `None` is a tombstone.
     pub value: Option<V>,
+    /// The record's headers, in order.
     pub headers: Vec<Header>,
 }
 
@@ -221,6 +236,29 @@ enum Outcome<K, V> {
 
 /// Receives typed records. All methods take `&self`; `recv` is meant to be called from one task
 /// at a time (concurrent calls are safe but interleave records).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use schemata::kafka::{Consumer, UndecodablePolicy, Utf8};
+/// use schemata::{AvroDeserializer, RegistryClient, Schema};
+///
+/// #[derive(Debug, Schema, serde::Deserialize)]
+/// struct OrderPlaced { id: i64, customer: String }
+///
+/// let registry = RegistryClient::new("http://localhost:8081")?;
+/// let consumer = Consumer::builder("localhost:9092", "billing")
+///     .on_undecodable(UndecodablePolicy::DeadLetter { topic: "orders.dlq".into() })
+///     .build(Utf8, AvroDeserializer::<OrderPlaced>::new(registry)?)?;
+/// consumer.subscribe(&["orders"])?;
+/// loop {
+///     let record = consumer.recv().await?;
+///     if let Some(order) = &record.value {
+///         println!("{}: order {} by {}", record.offset, order.id, order.customer);
+///     }
+///     consumer.commit(&record).await?; // after handling: at-least-once
+/// }
+/// # }
+/// ```
 pub struct Consumer<K, V> {
     inner: Arc<StreamConsumer>,
     key: Arc<dyn Decoder<K>>,

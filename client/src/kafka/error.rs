@@ -19,15 +19,20 @@ pub enum Error {
     /// A key or value could not be encoded for `topic`; nothing was sent.
     #[error("cannot encode the {part} for topic {topic}: {source}")]
     Encode {
+        /// The topic written to.
         topic: String,
+        /// Key or value.
         part: Part,
+        /// Why the serializer failed.
         #[source]
         source: Box<crate::Error>,
     },
     /// The broker did not acknowledge a record within the message timeout, or refused it.
     #[error("delivery to {topic} failed: {source}")]
     Delivery {
+        /// The topic written to.
         topic: String,
+        /// rdkafka's reason.
         #[source]
         source: KafkaError,
     },
@@ -36,10 +41,15 @@ pub enum Error {
     /// `recv` tries it again.
     #[error("cannot decode the {part} of {topic}/{partition}@{offset}: {source}")]
     Decode {
+        /// The record's topic.
         topic: String,
+        /// The record's partition.
         partition: i32,
+        /// The record's offset.
         offset: i64,
+        /// Key or value.
         part: Part,
+        /// Why, with its kind.
         #[source]
         source: DecodeError,
     },
@@ -48,17 +58,24 @@ pub enum Error {
         "cannot write {topic}/{partition}@{offset} to dead-letter topic {dead_letter_topic}: {source}"
     )]
     DeadLetter {
+        /// The record's topic.
         topic: String,
+        /// The record's partition.
         partition: i32,
+        /// The record's offset.
         offset: i64,
+        /// The topic it could not be written to.
         dead_letter_topic: String,
+        /// rdkafka's reason.
         #[source]
         source: Box<KafkaError>,
     },
     /// The broker refused to create a topic.
     #[error("cannot create topic {topic}: {source}")]
     CreateTopic {
+        /// The topic.
         topic: String,
+        /// The broker's reason.
         #[source]
         source: KafkaError,
     },
@@ -88,7 +105,9 @@ impl Error {
 /// Which part of a record an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
+    /// The record's key.
     Key,
+    /// The record's value.
     Value,
 }
 

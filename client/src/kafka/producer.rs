@@ -53,6 +53,8 @@ pub struct ProducerBuilder {
 }
 
 impl ProducerBuilder {
+    /// A builder for `bootstrap_servers` (host:port, comma-separated), every option at its
+    /// default.
     pub fn new(bootstrap_servers: impl Into<String>) -> ProducerBuilder {
         ProducerBuilder {
             bootstrap_servers: bootstrap_servers.into(),
@@ -68,17 +70,19 @@ impl ProducerBuilder {
         }
     }
 
+    /// The `client.id` brokers log (default `schemata-producer`).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = client_id.into();
         self
     }
 
+    /// How many replicas must hold a record before it counts as delivered (default:
+    /// [`Acks::All`]).
     pub fn acks(mut self, acks: Acks) -> Self {
         self.acks = acks;
         self
     }
 
-    /// Upper bound on the time from enqueue to acknowledgement, retries included (default 30 s).
     /// Idempotent delivery (`enable.idempotence`, default on, as in Kafka's Java client since
     /// 3.0): the broker drops the duplicates that retries would otherwise write and keeps each
     /// partition in send order. Kafka requires `acks=all` for it, so with other acks it is off.
@@ -87,6 +91,7 @@ impl ProducerBuilder {
         self
     }
 
+    /// Upper bound on the time from enqueue to acknowledgement, retries included (default 30 s).
     pub fn message_timeout_ms(mut self, ms: u32) -> Self {
         self.message_timeout_ms = ms;
         self
@@ -138,6 +143,8 @@ impl ProducerBuilder {
         config
     }
 
+    /// The producer, encoding keys with `key` and values with `value` (a serializer of this
+    /// crate, or [`super::Bytes`] / [`super::Utf8`]).
     pub fn build<K, V>(
         self,
         key: impl Encoder<K> + 'static,
@@ -161,7 +168,9 @@ impl ProducerBuilder {
 /// Where the broker stored a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivery {
+    /// The partition the record went to.
     pub partition: i32,
+    /// Its offset there.
     pub offset: i64,
 }
 
@@ -178,6 +187,7 @@ impl std::fmt::Debug for Pending {
 }
 
 impl Pending {
+    /// Waits for the broker's acknowledgement (or the message timeout).
     pub async fn delivered(self) -> Result<Delivery> {
         match self.future.await {
             Ok(Ok(delivery)) => {
@@ -192,6 +202,25 @@ impl Pending {
 }
 
 /// Sends typed records. Cheap to share behind an `Arc`; all methods take `&self`.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use schemata::kafka::{Producer, Utf8};
+/// use schemata::{AvroSerializer, RegistryClient, Schema, SerializerConfig};
+///
+/// #[derive(Schema, serde::Serialize)]
+/// struct OrderPlaced { id: i64, customer: String }
+///
+/// let registry = RegistryClient::new("http://localhost:8081")?;
+/// let value = AvroSerializer::<OrderPlaced>::new(registry, SerializerConfig::default())?;
+/// let producer = Producer::builder("localhost:9092").build(Utf8, value)?;
+/// let order = OrderPlaced { id: 7, customer: "ada".into() };
+/// let key = "7".to_owned();
+/// let delivery = producer.send("orders", Some(&key), Some(&order), &[]).await?;
+/// producer.send("orders", Some(&key), None, &[]).await?; // a tombstone
+/// println!("written at {}@{}", delivery.partition, delivery.offset);
+/// # Ok(()) }
+/// ```
 pub struct Producer<K: ?Sized, V: ?Sized> {
     inner: FutureProducer,
     key: Arc<dyn Encoder<K>>,

@@ -4,14 +4,26 @@
 
 use std::sync::Arc;
 
-use schemata_core::api::{CompatibilityCheckResponse, Config, ConfigUpdate, Mode, SubjectSchema};
-use schemata_core::{Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType};
+use schemata_core::{Mode, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType, Version};
 
 use super::{
-    Error, Export, RegisteredSchema, RegistryClient, RegistryClientBuilder, Result, VersionSpec,
+    CheckOptions, CompatibilityVerdict, Config, DeleteOptions, Error, Export, LookupOptions,
+    ModeOptions, ReadOptions, RegisterOptions, RegisteredSchema, RegistryClient,
+    RegistryClientBuilder, Result, SettingOptions, SubjectSchema, VersionSpec,
 };
 
-/// The blocking client. Clones of the inner async client share its caches.
+/// The blocking client: each method is the [`RegistryClient`] method of the same name, run to
+/// completion. Clones of the inner async client share its caches.
+///
+/// ```no_run
+/// use schemata::{BlockingRegistryClient, ReadOptions, RegistryClient};
+///
+/// let registry = BlockingRegistryClient::new(RegistryClient::builder().url("http://localhost:8081"))?;
+/// for subject in registry.subjects(None, ReadOptions::default())? {
+///     println!("{subject}");
+/// }
+/// # Ok::<(), schemata::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct BlockingRegistryClient {
     client: RegistryClient,
@@ -19,6 +31,7 @@ pub struct BlockingRegistryClient {
 }
 
 impl BlockingRegistryClient {
+    /// Builds the client and the runtime that drives it.
     pub fn new(builder: RegistryClientBuilder) -> Result<BlockingRegistryClient> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -37,111 +50,126 @@ impl BlockingRegistryClient {
         &self.client
     }
 
+    /// See [`RegistryClient::schema_by_id`].
     pub fn schema_by_id(&self, id: SchemaId) -> Result<Arc<RegisteredSchema>> {
         self.runtime.block_on(self.client.schema_by_id(id))
     }
 
+    /// See [`RegistryClient::register`].
     pub fn register(
         &self,
         subject: &str,
         schema: &ParsedSchema,
-        normalize: bool,
+        options: RegisterOptions,
     ) -> Result<SchemaId> {
-        self.runtime.block_on(self.client.register(subject, schema, normalize))
+        self.runtime.block_on(self.client.register(subject, schema, options))
     }
 
+    /// See [`RegistryClient::register_text`].
     pub fn register_text(
         &self,
         subject: &str,
         schema_type: SchemaType,
         text: &str,
         references: &[SchemaReference],
-        normalize: bool,
+        options: RegisterOptions,
     ) -> Result<SchemaId> {
         self.runtime.block_on(self.client.register_text(
             subject,
             schema_type,
             text,
             references,
-            normalize,
+            options,
         ))
     }
 
+    /// See [`RegistryClient::lookup`].
     pub fn lookup(
         &self,
         subject: &str,
         schema: &ParsedSchema,
-        normalize: bool,
-        deleted: bool,
+        options: LookupOptions,
     ) -> Result<SubjectSchema> {
-        self.runtime.block_on(self.client.lookup(subject, schema, normalize, deleted))
+        self.runtime.block_on(self.client.lookup(subject, schema, options))
     }
 
-    pub fn subjects(&self, prefix: Option<&str>, deleted: bool) -> Result<Vec<String>> {
-        self.runtime.block_on(self.client.subjects(prefix, deleted))
+    /// See [`RegistryClient::subjects`].
+    pub fn subjects(&self, prefix: Option<&str>, options: ReadOptions) -> Result<Vec<String>> {
+        self.runtime.block_on(self.client.subjects(prefix, options))
     }
 
-    pub fn versions(&self, subject: &str, deleted: bool) -> Result<Vec<u32>> {
-        self.runtime.block_on(self.client.versions(subject, deleted))
+    /// See [`RegistryClient::versions`].
+    pub fn versions(&self, subject: &str, options: ReadOptions) -> Result<Vec<Version>> {
+        self.runtime.block_on(self.client.versions(subject, options))
     }
 
+    /// See [`RegistryClient::version`].
     pub fn version(
         &self,
         subject: &str,
         version: VersionSpec,
-        deleted: bool,
+        options: ReadOptions,
     ) -> Result<SubjectSchema> {
-        self.runtime.block_on(self.client.version(subject, version, deleted))
+        self.runtime.block_on(self.client.version(subject, version, options))
     }
 
+    /// See [`RegistryClient::latest`].
     pub fn latest(&self, subject: &str) -> Result<Arc<SubjectSchema>> {
         self.runtime.block_on(self.client.latest(subject))
     }
 
-    pub fn export(&self, deleted: bool) -> Result<Vec<SubjectSchema>> {
-        self.runtime.block_on(self.client.export(deleted))
-    }
-
+    /// See [`RegistryClient::export_all`].
     pub fn export_all(&self) -> Result<Export> {
         self.runtime.block_on(self.client.export_all())
     }
 
-    pub fn delete_subject(&self, subject: &str, permanent: bool) -> Result<Vec<u32>> {
-        self.runtime.block_on(self.client.delete_subject(subject, permanent))
+    /// See [`RegistryClient::delete_subject`].
+    pub fn delete_subject(&self, subject: &str, options: DeleteOptions) -> Result<Vec<Version>> {
+        self.runtime.block_on(self.client.delete_subject(subject, options))
     }
 
+    /// See [`RegistryClient::delete_version`].
     pub fn delete_version(
         &self,
         subject: &str,
         version: VersionSpec,
-        permanent: bool,
-    ) -> Result<u32> {
-        self.runtime.block_on(self.client.delete_version(subject, version, permanent))
+        options: DeleteOptions,
+    ) -> Result<Version> {
+        self.runtime.block_on(self.client.delete_version(subject, version, options))
     }
 
+    /// See [`RegistryClient::check_compatibility`].
     pub fn check_compatibility(
         &self,
         subject: &str,
-        version: Option<VersionSpec>,
         schema: &ParsedSchema,
-        verbose: bool,
-    ) -> Result<CompatibilityCheckResponse> {
-        self.runtime.block_on(self.client.check_compatibility(subject, version, schema, verbose))
+        options: CheckOptions,
+    ) -> Result<CompatibilityVerdict> {
+        self.runtime.block_on(self.client.check_compatibility(subject, schema, options))
     }
 
-    pub fn config(&self, subject: Option<&str>, default_to_global: bool) -> Result<Config> {
-        self.runtime.block_on(self.client.config(subject, default_to_global))
+    /// See [`RegistryClient::config`].
+    pub fn config(&self, subject: Option<&str>, options: SettingOptions) -> Result<Config> {
+        self.runtime.block_on(self.client.config(subject, options))
     }
 
-    pub fn set_config(&self, subject: Option<&str>, update: &ConfigUpdate) -> Result<ConfigUpdate> {
-        self.runtime.block_on(self.client.set_config(subject, update))
+    /// See [`RegistryClient::set_config`].
+    pub fn set_config(&self, subject: Option<&str>, config: &Config) -> Result<Config> {
+        self.runtime.block_on(self.client.set_config(subject, config))
     }
 
-    pub fn mode(&self, subject: Option<&str>, default_to_global: bool) -> Result<Mode> {
-        self.runtime.block_on(self.client.mode(subject, default_to_global))
+    /// See [`RegistryClient::mode`].
+    pub fn mode(&self, subject: Option<&str>, options: SettingOptions) -> Result<Mode> {
+        self.runtime.block_on(self.client.mode(subject, options))
     }
 
-    pub fn set_mode(&self, subject: Option<&str>, mode: &str, force: bool) -> Result<Mode> {
-        self.runtime.block_on(self.client.set_mode(subject, mode, force))
+    /// See [`RegistryClient::set_mode`].
+    pub fn set_mode(
+        &self,
+        subject: Option<&str>,
+        mode: Mode,
+        options: ModeOptions,
+    ) -> Result<Mode> {
+        self.runtime.block_on(self.client.set_mode(subject, mode, options))
     }
 }

@@ -11,10 +11,23 @@ use schemata_core::{ParseError, SchemaId};
 pub enum Error {
     /// The registry answered with an error body (`{"error_code": .., "message": ..}`).
     #[error("registry answered {status} with error code {error_code}: {message}")]
-    Registry { status: u16, error_code: i32, message: String },
+    Registry {
+        /// The HTTP status.
+        status: u16,
+        /// Confluent's error code (`40401` subject not found, ...), or the HTTP status when the
+        /// body had none.
+        error_code: i32,
+        /// The registry's message.
+        message: String,
+    },
     /// No registry URL gave an answer we could use, after every retry.
     #[error("registry request failed after {attempts} attempts: {message}")]
-    Http { attempts: u32, message: String },
+    Http {
+        /// Requests made, the first included.
+        attempts: u32,
+        /// The last failure.
+        message: String,
+    },
     /// The client was configured wrongly (no URL, an unparsable URL or CA certificate, ...).
     #[error("invalid client configuration: {0}")]
     Config(String),
@@ -26,10 +39,22 @@ pub enum Error {
     Schema(#[from] ParseError),
     /// The registry holds a schema of another type than the codec expects.
     #[error("schema {id} is {found}, expected {expected}")]
-    SchemaType { id: SchemaId, expected: &'static str, found: String },
-    /// Avro encoding or decoding failed at `path` (a dotted path into the value).
+    SchemaType {
+        /// The schema's id.
+        id: SchemaId,
+        /// The type the codec reads (`AVRO`, `JSON`).
+        expected: &'static str,
+        /// The type the registry holds under the id.
+        found: String,
+    },
+    /// Avro encoding or decoding failed at `path`.
     #[error("avro at '{path}': {message}")]
-    Avro { path: String, message: String },
+    Avro {
+        /// Where in the value, as `/field/index` (empty at the root).
+        path: String,
+        /// What went wrong there.
+        message: String,
+    },
     /// Protobuf decoding failed, or the record's message indexes name no message.
     #[error("protobuf: {0}")]
     Protobuf(String),
@@ -41,7 +66,14 @@ pub enum Error {
     Validation(Vec<String>),
     /// The writer schema cannot be read as the reader's type: every reason is listed.
     #[error("writer schema {writer} cannot be read as {reader}: {}", .reasons.join("; "))]
-    Incompatible { writer: SchemaId, reader: String, reasons: Vec<String> },
+    Incompatible {
+        /// The writer schema's id.
+        writer: SchemaId,
+        /// The reader type's Avro full name.
+        reader: String,
+        /// Every reason.
+        reasons: Vec<String>,
+    },
 }
 
 impl Error {

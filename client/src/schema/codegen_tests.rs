@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::Schema;
-use crate::core::SchemaType;
+use schemata_core::SchemaType;
 
 mod orders_v1 {
     crate::include_schema!("../schemas/orders-value/v1.avsc");
@@ -98,8 +98,8 @@ fn schemas_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
 }
 
-fn parse(text: &str, what: &str) -> crate::core::Schema {
-    crate::core::Schema::parse(SchemaType::Avro, text)
+fn parse(text: &str, what: &str) -> schemata_core::Schema {
+    schemata_core::Schema::parse(SchemaType::Avro, text)
         .unwrap_or_else(|err| panic!("{what} does not parse: {err}"))
 }
 
@@ -109,7 +109,7 @@ fn generated_types_derive_the_file_schema() {
         let text = std::fs::read_to_string(schemas_dir().join(file)).unwrap();
         let from_file = parse(&text, file);
         let from_type = parse(&derived.to_string(), &format!("the type generated from {file}"));
-        let canonical = |s: &crate::core::Schema| s.as_avro().unwrap().canonical_form();
+        let canonical = |s: &schemata_core::Schema| s.as_avro().unwrap().canonical_form();
         assert_eq!(canonical(&from_type), canonical(&from_file), "{file}: canonical forms differ");
         // Stronger than the canonical form: docs, defaults and logical types survive too.
         assert_eq!(

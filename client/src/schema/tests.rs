@@ -25,7 +25,7 @@ fn check<T: Schema>(expect: Expect) {
 }
 
 fn apache_avro_parse(text: &str) -> Result<(), String> {
-    crate::core::Schema::parse(crate::core::SchemaType::Avro, text)
+    schemata_core::Schema::parse(schemata_core::SchemaType::Avro, text)
         .map(drop)
         .map_err(|err| err.to_string())
 }

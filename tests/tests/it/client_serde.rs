@@ -2,12 +2,11 @@
 //! framing with the registry's ids, across schema evolution both ways, with every subject
 //! strategy and producer option, plus the dynamic JSON decoder and the JSON Schema serde.
 
-use schemata::registry::VersionSpec;
 use schemata::{
-    AvroDeserializer, AvroSerializer, DynamicDeserializer, Error, JsonDeserializer, JsonSerializer,
-    RegistryClient, SerializerConfig, SubjectNameStrategy,
+    AvroDeserializer, AvroSerializer, CompatibilityLevel, Config, DynamicDeserializer, Error,
+    JsonDeserializer, JsonSerializer, ReadOptions, RegisterOptions, RegistryClient, SchemaId,
+    SchemaType, SerializerConfig, SubjectNameStrategy, Version, VersionSpec,
 };
-use schemata_core::SchemaId;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -76,7 +75,7 @@ async fn derived_types_round_trip_with_registry_ids() {
     let bytes = serializer.serialize("orders", false, &order()).await.unwrap();
     let latest = client.latest("orders-value").await.unwrap();
     assert_eq!(bytes[0], 0, "magic byte");
-    assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), latest.id as u32);
+    assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), latest.id.0);
     assert_eq!(deserializer.deserialize("orders", &bytes).await.unwrap(), order());
     assert_eq!(deserializer.deserialize_cached(&bytes).unwrap().unwrap(), order());
 
@@ -99,10 +98,7 @@ async fn derived_types_round_trip_with_registry_ids() {
 async fn evolution_both_ways_through_the_registry() {
     let registry = TestRegistry::start().await;
     let client = client(&registry);
-    let update = schemata_core::api::ConfigUpdate {
-        compatibility: Some("NONE".into()),
-        ..Default::default()
-    };
+    let update = Config { compatibility: Some(CompatibilityLevel::None), ..Config::default() };
     client.set_config(None, &update).await.unwrap();
     let old =
         AvroSerializer::<v1::Order>::new(client.clone(), SerializerConfig::default()).unwrap();
@@ -157,7 +153,11 @@ async fn strategies_and_producer_options() {
         let config = SerializerConfig { strategy, ..SerializerConfig::default() };
         let serializer = AvroSerializer::<v1::Order>::new(client.clone(), config).unwrap();
         serializer.serialize("t1", is_key, &order()).await.unwrap();
-        assert_eq!(client.versions(subject, false).await.unwrap(), vec![1], "{strategy}");
+        assert_eq!(
+            client.versions(subject, ReadOptions::default()).await.unwrap(),
+            [Version(1)],
+            "{strategy}"
+        );
     }
 
     // auto_register off: an unregistered subject is an error, a registered one is looked up.
@@ -166,8 +166,9 @@ async fn strategies_and_producer_options() {
     let error = lookup_only.serialize("t2", false, &order()).await.unwrap_err();
     assert_eq!(error.error_code(), Some(40401), "{error}");
     let bytes = lookup_only.serialize("t1", true, &order()).await.unwrap();
-    let registered = client.version("t1-key", VersionSpec::Latest, false).await.unwrap();
-    assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), registered.id as u32);
+    let registered =
+        client.version("t1-key", VersionSpec::Latest, ReadOptions::default()).await.unwrap();
+    assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), registered.id.0);
 
     // use_latest_version: v2 values written with the registered v1 schema by field name
     // would lack `note`, which has no default: a typed error, not garbage.
@@ -178,15 +179,18 @@ async fn strategies_and_producer_options() {
     };
     let writer = AvroSerializer::<v1::Order>::new(client.clone(), latest).unwrap();
     let bytes = writer.serialize("t1", true, &order()).await.unwrap();
-    assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), registered.id as u32);
+    assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), registered.id.0);
 
     // fixed_id frames with exactly that id.
-    let id = SchemaId(registered.id as u32);
+    let id = registered.id;
     let fixed = SerializerConfig { fixed_id: Some(id), ..SerializerConfig::default() };
     let writer = AvroSerializer::<v1::Order>::new(client.clone(), fixed).unwrap();
     let bytes = writer.serialize("anything", false, &order()).await.unwrap();
     assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), id.0);
-    assert!(client.versions("anything-value", false).await.is_err(), "nothing registered");
+    assert!(
+        client.versions("anything-value", ReadOptions::default()).await.is_err(),
+        "nothing registered"
+    );
 }
 
 #[derive(Debug, Clone, PartialEq, schemata::Schema, Serialize, Deserialize)]
@@ -206,7 +210,7 @@ async fn json_schema_serde_validates_and_round_trips() {
     let bytes = serializer.serialize("readings", false, &reading).await.unwrap();
     assert_eq!(&bytes[5..], br#"{"sensor":"s1","value":1.5}"#);
     let latest = client.latest("readings-value").await.unwrap();
-    assert_eq!(latest.schema_type.as_deref(), Some("JSON"));
+    assert_eq!(latest.schema_type, SchemaType::Json);
     let deserializer = JsonDeserializer::<Reading>::with_registry(client.clone());
     assert_eq!(deserializer.deserialize("readings", &bytes).await.unwrap(), reading);
     let dynamic = DynamicDeserializer::new(client.clone());
@@ -269,7 +273,10 @@ async fn json_deserializer_checks_the_writer_schema_id() {
     let strict = r#"{"type":"object","properties":{"sensor":{"type":"string","maxLength":3},
         "value":{"type":"number","minimum":0}},"required":["sensor","value"]}"#;
     let strict = schemata_core::Schema::parse(schemata_core::SchemaType::Json, strict).unwrap();
-    let id = client.register("strict-readings-value", &strict, false).await.unwrap();
+    let id = client
+        .register("strict-readings-value", &strict, RegisterOptions::default())
+        .await
+        .unwrap();
     let error = checking.deserialize("readings", &framed(id, document)).await.unwrap_err();
     assert!(matches!(&error, Error::Validation(reasons) if reasons.len() == 2), "{error:?}");
     let lenient = JsonDeserializer::<Reading>::with_registry(client.clone()).validate(false);

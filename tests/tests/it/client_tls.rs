@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use schemata::{Error, RegistryClient};
+use schemata::{Error, ReadOptions, RegisterOptions, RegistryClient};
 use schemata_core::{Schema, SchemaType};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -63,13 +63,17 @@ async fn https_with_a_custom_ca() {
 
     // Trusting the CA that signed the server's certificate: the whole API works over TLS.
     let trusted = client(&url, Some("ca.pem")).unwrap();
-    let id = trusted.register("tls-value", &schema, false).await.unwrap();
-    assert_eq!(trusted.subjects(None, false).await.unwrap(), vec!["tls-value".to_string()]);
+    let id = trusted.register("tls-value", &schema, RegisterOptions::default()).await.unwrap();
+    assert_eq!(
+        trusted.subjects(None, ReadOptions::default()).await.unwrap(),
+        vec!["tls-value".to_string()]
+    );
     assert_eq!(trusted.schema_by_id(id).await.unwrap().id, id);
 
     // Trusting only an unrelated CA, or the system roots: the handshake fails, nothing is sent.
     for ca in [Some("other-ca.pem"), None] {
-        let error = client(&url, ca).unwrap().subjects(None, false).await.unwrap_err();
+        let error =
+            client(&url, ca).unwrap().subjects(None, ReadOptions::default()).await.unwrap_err();
         assert!(matches!(error, Error::Http { .. }), "{ca:?}: {error:?}");
     }
     let registry_subjects = registry.get("/subjects").await.body;

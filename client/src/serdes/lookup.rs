@@ -1,0 +1,117 @@
+//! The schema-id lookup that the Avro and JSON serializers share: the subject named by the
+//! strategy, the id found by the configured rule (fixed id, the subject's latest version,
+//! auto-registration or a lookup, normalized on request), and the per-(topic, key/value) cache
+//! that lets every later record skip all of it without awaiting.
+
+use std::sync::{OnceLock, PoisonError, RwLock};
+
+use schemata_core::{Schema as ParsedSchema, SchemaId};
+
+use super::SerializerConfig;
+use crate::registry::{LookupOptions, RegisterOptions, RegistryClient, Result};
+use crate::schema::Schema;
+
+/// Whose schema the found id names, which decides what a serializer writes with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The type's own schema, registered or looked up under the subject.
+    Own,
+    /// A schema the registry already held (a fixed id or the subject's latest version), which
+    /// may differ from the type's own.
+    Registered,
+}
+
+/// One (topic, is_key) and what a serializer keeps for it.
+type Entry<V> = ((String, bool), V);
+
+/// A serializer's client, configuration and own schema, and what it found per topic: `V` is
+/// the id (JSON) or the id with the schema to encode with (Avro).
+#[derive(Debug)]
+pub(crate) struct IdLookup<V> {
+    client: RegistryClient,
+    config: SerializerConfig,
+    /// The type's schema, parsed once; what is registered or looked up.
+    schema: ParsedSchema,
+    /// The first topic found, read without a lock: most serializers write to one topic.
+    first: OnceLock<Entry<V>>,
+    /// Every topic found. A list rather than a map: a serializer writes to a few topics, and a
+    /// scan needs no owned key (no allocation) on the hot path.
+    found: RwLock<Vec<Entry<V>>>,
+}
+
+impl<V: Clone> IdLookup<V> {
+    pub(crate) fn new(
+        client: RegistryClient,
+        config: SerializerConfig,
+        schema: ParsedSchema,
+    ) -> Self {
+        IdLookup { client, config, schema, first: OnceLock::new(), found: RwLock::default() }
+    }
+
+    pub(crate) fn client(&self) -> &RegistryClient {
+        &self.client
+    }
+
+    pub(crate) fn config(&self) -> &SerializerConfig {
+        &self.config
+    }
+
+    pub(crate) fn schema(&self) -> &ParsedSchema {
+        &self.schema
+    }
+
+    /// Runs `f` on what was found for the topic, without awaiting; `None` before the first
+    /// [`IdLookup::resolve`] for it (and always with `use_latest_version`, whose id can change).
+    /// The read lock is held while `f` runs; it is only contended when a topic is added.
+    #[inline]
+    pub(crate) fn with_cached<R>(
+        &self,
+        topic: &str,
+        is_key: bool,
+        f: impl FnOnce(&V) -> R,
+    ) -> Option<R> {
+        if let Some(((t, k), value)) = self.first.get()
+            && t == topic
+            && *k == is_key
+        {
+            return Some(f(value));
+        }
+        let found = self.found.read().unwrap_or_else(PoisonError::into_inner);
+        let (_, value) = found.iter().find(|((t, k), _)| t == topic && *k == is_key)?;
+        Some(f(value))
+    }
+
+    /// Finds the id for the topic by the configured rule and turns it into `V` with `make`,
+    /// keeping the result for later records unless the rule is "latest version" (re-read when
+    /// the client's TTL lapses, so not pinned here).
+    pub(crate) async fn resolve<T, F, Fut>(&self, topic: &str, is_key: bool, make: F) -> Result<V>
+    where
+        T: Schema + ?Sized,
+        F: FnOnce(SchemaId, Source) -> Fut,
+        Fut: Future<Output = Result<V>>,
+    {
+        let config = &self.config;
+        let subject = T::subject(config.strategy, topic, is_key);
+        let (id, source) = if let Some(id) = config.fixed_id {
+            (id, Source::Registered)
+        } else if config.use_latest_version {
+            (self.client.latest(&subject).await?.id, Source::Registered)
+        } else if config.auto_register {
+            let options = RegisterOptions { normalize: config.normalize };
+            (self.client.register(&subject, &self.schema, options).await?, Source::Own)
+        } else {
+            let options = LookupOptions { normalize: config.normalize, ..LookupOptions::default() };
+            (self.client.lookup_id(&subject, &self.schema, options).await?, Source::Own)
+        };
+        let value = make(id, source).await?;
+        if !config.use_latest_version {
+            let key = (topic.to_owned(), is_key);
+            let _ = self.first.set((key.clone(), value.clone()));
+            let mut found = self.found.write().unwrap_or_else(PoisonError::into_inner);
+            if !found.iter().any(|((t, k), _)| t == topic && *k == is_key) {
+                found.push((key, value.clone()));
+            }
+        }
+        Ok(value)
+    }
+}
