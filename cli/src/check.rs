@@ -29,12 +29,13 @@ use std::path::{Path, PathBuf};
 
 use schemata_core::api::codes;
 use schemata_core::compat::{self, Direction};
-use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaReference, SchemaType};
+use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaType};
 
 use self::config::{Config, SubjectSettings};
 use self::report::{Checked, Format, Problem};
 use super::{CliError, Outcome, RegistryArgs};
-use schemata::registry::VersionSpec;
+use schemata::VersionSpec;
+use schemata_core::Version;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -516,7 +517,7 @@ async fn against_registry(
     allow_new: bool,
 ) -> Result<Option<Checked>, CliError> {
     let subject = group.subject.as_str();
-    let versions = match client.versions(subject, false).await {
+    let versions = match client.versions(subject, schemata::ReadOptions::default()).await {
         Ok(versions) => versions,
         Err(e) if e.error_code() == Some(codes::SUBJECT_NOT_FOUND) => {
             if allow_new {
@@ -530,35 +531,23 @@ async fn against_registry(
         }
         Err(e) => return Err(e.into()),
     };
-    let config = client.config(Some(subject), true).await?;
-    let level = match config.compatibility_level.as_deref() {
-        Some(name) => CompatibilityLevel::parse(name).ok_or_else(|| {
-            CliError::Other(format!("registry: subject '{subject}' has unknown level '{name}'"))
-        })?,
-        None => CompatibilityLevel::Backward,
-    };
-    let policy =
-        config.json_policy.as_deref().and_then(JsonPolicy::parse).unwrap_or(settings.json_policy);
-    let wanted: Vec<u32> = if level.is_transitive() {
+    let global = schemata::SettingOptions { default_to_global: true };
+    let config = client.config(Some(subject), global).await?;
+    let level = config.compatibility.unwrap_or(CompatibilityLevel::Backward);
+    let policy = config.json_policy.unwrap_or(settings.json_policy);
+    let wanted: Vec<Version> = if level.is_transitive() {
         versions.iter().rev().copied().collect()
     } else {
         versions.iter().max().copied().into_iter().collect()
     };
     let mut history = Vec::new();
     for version in wanted {
-        let registered = client.version(subject, VersionSpec::Number(version), false).await?;
-        let schema_type = registered
-            .schema_type
-            .as_deref()
-            .map_or(Some(SchemaType::Avro), SchemaType::parse)
-            .ok_or_else(|| {
-                CliError::Other(format!(
-                    "registry: {subject} version {version} has an unknown schema type"
-                ))
-            })?;
-        let references: Vec<SchemaReference> =
-            registered.references.iter().map(SchemaReference::from).collect();
-        let schema = client.parse_schema(schema_type, &registered.schema, &references).await?;
+        let registered = client
+            .version(subject, VersionSpec::Exact(version), schemata::ReadOptions::default())
+            .await?;
+        let schema = client
+            .parse_schema(registered.schema_type, &registered.schema, &registered.references)
+            .await?;
         history.push((schema, format!("registry version {version}")));
     }
     // Registering a schema the subject already holds is a no-op, so it passes as it would there.

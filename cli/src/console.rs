@@ -4,17 +4,14 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use schemata_core::{SchemaId, SchemaType, wire};
+use schemata_core::{SchemaId, SchemaType};
 use tokio::io::AsyncBufReadExt as _;
 
 use super::{CliError, Outcome, RegistryArgs};
-use schemata::DynamicDeserializer;
-use schemata::avro::Compiled;
 use schemata::kafka::{self, Bytes, Consumer, OffsetReset, Producer, UndecodablePolicy, Utf8};
-use schemata::registry::{RegisteredSchema, RegistryClient};
+use schemata::{DynamicDeserializer, DynamicSerializer, RegistryClient};
 
 /// Where the broker is and raw rdkafka options; shared by both commands.
 #[derive(Debug, Clone, clap::Args)]
@@ -96,43 +93,9 @@ pub struct ConsumeArgs {
     pub print_key: bool,
 }
 
-/// How produced values are encoded: the schema id to frame with, and the compiled Avro schema
-/// or the parsed JSON Schema to check documents against.
-enum Writer {
-    Avro(SchemaId, Compiled),
-    Json(SchemaId, Arc<RegisteredSchema>),
-}
-
-impl Writer {
-    fn encode(&self, value: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), String> {
-        match self {
-            Writer::Avro(id, schema) => {
-                wire::write_header(*id, out);
-                let start = out.len();
-                // serde's view of the JSON first: a union takes the branch the value's shape
-                // fits (`null` or a string for ["null","string"]), which is what people type.
-                // Avro's default spelling (a union is its first branch) is the fallback.
-                schemata::avro::encode(schema, value, out).or_else(|first| {
-                    out.truncate(start);
-                    schemata::avro::encode_json(schema, value, out).map_err(|_| first.to_string())
-                })
-            }
-            Writer::Json(id, registered) => {
-                if let Some(schema) = registered.schema.as_json()
-                    && let Err(errors) = schema.validate(value)
-                {
-                    let reasons: Vec<String> =
-                        errors.iter().take(8).map(ToString::to_string).collect();
-                    return Err(format!("does not validate: {}", reasons.join("; ")));
-                }
-                wire::write_header(*id, out);
-                serde_json::to_writer(&mut *out, value).map_err(|e| e.to_string())
-            }
-        }
-    }
-}
-
-async fn writer(args: &ProduceArgs, client: &RegistryClient) -> Result<Writer, CliError> {
+/// The schema id produced values are written with: the schema file's, registered first, or the
+/// subject's latest.
+async fn writer_id(args: &ProduceArgs, client: &RegistryClient) -> Result<SchemaId, CliError> {
     let subject = args.subject.clone().unwrap_or_else(|| format!("{}-value", args.topic));
     let id = match &args.schema {
         Some(path) => {
@@ -157,29 +120,11 @@ async fn writer(args: &ProduceArgs, client: &RegistryClient) -> Result<Writer, C
                     },
                     other => CliError::from(other),
                 })?;
-            client.register(&subject, &schema, false).await?
+            client.register(&subject, &schema, schemata::RegisterOptions::default()).await?
         }
-        None => {
-            let latest = client.latest(&subject).await?;
-            SchemaId::new(i64::from(latest.id)).ok_or_else(|| {
-                CliError::Other(format!("the registry answered with schema id {}", latest.id))
-            })?
-        }
+        None => client.latest(&subject).await?.id,
     };
-    let registered = client.schema_by_id(id).await?;
-    match registered.schema.schema_type() {
-        SchemaType::Json => Ok(Writer::Json(id, registered)),
-        _ => Ok(Writer::Avro(id, compile(&registered)?)),
-    }
-}
-
-/// Compiles a registered Avro schema for the codec.
-fn compile(registered: &RegisteredSchema) -> Result<Compiled, CliError> {
-    let avro = registered.schema.as_avro().ok_or_else(|| {
-        CliError::Other(format!("schema {} is not an Avro schema", registered.id))
-    })?;
-    Compiled::new(avro.apache_schema(), avro.referenced_schemas())
-        .map_err(|message| CliError::Schema { path: format!("schema {}", registered.id), message })
+    Ok(id)
 }
 
 pub(super) async fn produce(
@@ -187,10 +132,11 @@ pub(super) async fn produce(
     registry: &RegistryArgs,
 ) -> Result<Outcome, CliError> {
     let client = registry.client()?;
-    // The schema file and the registry first (the user's own input), then the broker and the
-    // topic: an unreachable broker or a missing topic is a sentence within seconds, not a
-    // delivery timeout per record after `message_timeout_ms`.
-    let writer = writer(&args, &client).await?;
+    let id = writer_id(&args, &client).await?;
+    // Fetched now, so a schema that cannot be had fails before any line is read; the
+    // serializer then finds it in the client's cache.
+    client.schema_by_id(id).await?;
+    let writer = DynamicSerializer::new(client);
     ensure_topic(&args).await?;
     let mut builder = Producer::builder(&args.kafka.bootstrap_servers)
         .client_id("schemata-console-producer")
@@ -227,8 +173,9 @@ pub(super) async fn produce(
         } else {
             let mut out = Vec::new();
             writer
-                .encode(&value, &mut out)
-                .map_err(|e| CliError::Other(format!("line {number}: {e}")))?;
+                .serialize_into(id, &value, &mut out)
+                .await
+                .map_err(|e| CliError::Other(format!("line {number}: {}", line_error(e))))?;
             Some(out)
         };
         pending.push(
@@ -262,6 +209,19 @@ async fn ensure_topic(args: &ProduceArgs) -> Result<(), CliError> {
     kafka::create_topics(servers, &[args.topic.as_str()], 1, timeout).await.map_err(kafka_error)?;
     let _ = writeln!(std::io::stderr().lock(), "created topic {}", args.topic);
     Ok(())
+}
+
+/// A value that does not fit the schema, as the console producer has always said it.
+fn line_error(error: schemata::Error) -> String {
+    match error {
+        schemata::Error::Validation(reasons) => {
+            let reasons: Vec<String> = reasons.into_iter().take(8).collect();
+            format!("does not validate: {}", reasons.join("; "))
+        }
+        schemata::Error::Avro { path, message } if path.is_empty() => message,
+        schemata::Error::Avro { path, message } => format!("at '{path}': {message}"),
+        other => other.to_string(),
+    }
 }
 
 fn kafka_error(error: kafka::Error) -> CliError {

@@ -18,11 +18,12 @@ use std::path::Path;
 use schemata_core::compat::{self, Finding};
 use schemata_core::json_schema as json_diff;
 use schemata_core::locate::locate;
-use schemata_core::{JsonPolicy, Schema, SchemaReference, SchemaType};
+use schemata_core::{JsonPolicy, Schema, SchemaType};
 use serde_json::{Value, json};
 
 use super::{CliError, Outcome, RegistryArgs};
-use schemata::registry::VersionSpec;
+use schemata::VersionSpec;
+use schemata_core::Version;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -107,7 +108,7 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
     };
     let version = match version {
         "latest" | "-1" => VersionSpec::Latest,
-        number => number.parse().map(VersionSpec::Number).map_err(|_| {
+        number => number.parse().map(|n| VersionSpec::Exact(Version(n))).map_err(|_| {
             CliError::Usage(format!("{operand}: version must be a number or 'latest'"))
         })?,
     };
@@ -117,15 +118,10 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
         )));
     }
     let client = registry.client()?;
-    let registered = client.version(subject, version, false).await?;
-    let schema_type = match registered.schema_type.as_deref() {
-        None => SchemaType::Avro,
-        Some(name) => SchemaType::parse(name)
-            .ok_or_else(|| CliError::Other(format!("{operand}: unknown schema type '{name}'")))?,
-    };
-    let references: Vec<SchemaReference> =
-        registered.references.iter().map(SchemaReference::from).collect();
-    let schema = client.parse_schema(schema_type, &registered.schema, &references).await?;
+    let registered = client.version(subject, version, schemata::ReadOptions::default()).await?;
+    let schema = client
+        .parse_schema(registered.schema_type, &registered.schema, &registered.references)
+        .await?;
     let name = format!("{subject}:{}", registered.version);
     Ok(Side { name, text: registered.schema, schema })
 }

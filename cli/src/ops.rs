@@ -7,11 +7,13 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use schemata_core::api::{ConfigUpdate, SubjectSchema, codes};
-use schemata_core::{CompatibilityLevel, JsonPolicy, SchemaId, SchemaReference, SchemaType};
+use schemata_core::api::{self, ConfigUpdate, SchemaById, SubjectSchema, codes};
+use schemata_core::{
+    CompatibilityLevel, JsonPolicy, Mode, SchemaId, SchemaReference, SchemaType, Version,
+};
 
 use super::{CliError, Outcome, RegistryArgs};
-use schemata::registry::VersionSpec;
+use schemata::{Config, DeleteOptions, ModeOptions, ReadOptions, SettingOptions, VersionSpec};
 
 /// How a command prints what it found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -146,7 +148,8 @@ pub(super) async fn register(
             }
             other => registry_error(other),
         })?;
-    let id = client.register(&args.subject, &schema, args.normalize).await.map_err(|e| {
+    let options = schemata::RegisterOptions { normalize: args.normalize };
+    let id = client.register(&args.subject, &schema, options).await.map_err(|e| {
         let incompatible = e.error_code() == Some(codes::INCOMPATIBLE_SCHEMA);
         match registry_error(e) {
             // The registry's 409 message is one long line (with the old schema's text, as
@@ -159,7 +162,11 @@ pub(super) async fn register(
         }
     })?;
     let found = client
-        .lookup(&args.subject, &schema, args.normalize, false)
+        .lookup(
+            &args.subject,
+            &schema,
+            schemata::LookupOptions { normalize: args.normalize, ..Default::default() },
+        )
         .await
         .map_err(registry_error)?;
     match args.format {
@@ -186,7 +193,10 @@ pub(super) async fn subjects(
 ) -> Result<Outcome, CliError> {
     let client = registry.client()?;
     let prefix = args.prefix.as_deref();
-    let mut subjects = client.subjects(prefix, args.deleted).await?;
+    let mut subjects = client
+        .subjects(prefix, schemata::ReadOptions { deleted: args.deleted })
+        .await
+        .map_err(registry_error)?;
     subjects.sort();
     match args.format {
         Format::Text => {
@@ -212,18 +222,20 @@ pub(super) async fn get(args: GetArgs, registry: &RegistryArgs) -> Result<Outcom
             Format::Text => out(&found.schema)?,
             Format::Json => {
                 // The registry's record with the id in front, in a fixed field order.
-                let record = to_json(&found);
+                let record = to_json(&SchemaById::from(&found));
                 let rest = record.strip_prefix('{').unwrap_or(&record);
                 out(&format!("{{\"id\":{id},{rest}"))?;
             }
         }
     } else if let Some(subject) = &args.subject {
         let version = args.version.unwrap_or(VersionSpec::Latest);
-        let found: SubjectSchema =
-            client.version(subject, version, args.deleted).await.map_err(registry_error)?;
+        let found = client
+            .version(subject, version, schemata::ReadOptions { deleted: args.deleted })
+            .await
+            .map_err(registry_error)?;
         match args.format {
             Format::Text => out(&found.schema)?,
-            Format::Json => out(&to_json(&found))?,
+            Format::Json => out(&to_json(&SubjectSchema::from(&found)))?,
         }
     }
     Ok(Outcome::Success)
@@ -237,13 +249,13 @@ pub(super) async fn config(args: ConfigArgs, registry: &RegistryArgs) -> Result<
         let old = client.delete_config(subject).await.map_err(registry_error)?;
         match args.format {
             Format::Text => out(&format!("deleted {whose} config"))?,
-            Format::Json => out(&to_json(&old))?,
+            Format::Json => out(&to_json(&api::Config::from(old)))?,
         }
         return Ok(Outcome::Success);
     }
     if args.level.is_none() && args.json_policy.is_none() {
         // Show: the subject's own config, else say that it follows the global one.
-        let (config, inherited) = match client.config(subject, false).await {
+        let (config, inherited) = match client.config(subject, SettingOptions::default()).await {
             Ok(config) => (config, false),
             Err(e)
                 if subject.is_some()
@@ -252,72 +264,62 @@ pub(super) async fn config(args: ConfigArgs, registry: &RegistryArgs) -> Result<
                             schemata_core::api::codes::SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
                         ) =>
             {
-                (client.config(None, false).await.map_err(registry_error)?, true)
+                (
+                    client.config(None, SettingOptions::default()).await.map_err(registry_error)?,
+                    true,
+                )
             }
             Err(e) => return Err(registry_error(e)),
         };
         match args.format {
             Format::Text => {
-                let mut line =
-                    config.compatibility_level.clone().unwrap_or_else(|| "BACKWARD".into());
+                let level = config.compatibility.unwrap_or(CompatibilityLevel::Backward);
+                let mut line = level.as_str().to_owned();
                 if let Some(normalize) = config.normalize {
                     line.push_str(&format!(" normalize={normalize}"));
                 }
-                if let Some(policy) = &config.json_policy {
-                    line.push_str(&format!(" json-policy={policy}"));
+                if let Some(policy) = config.json_policy {
+                    line.push_str(&format!(" json-policy={}", policy.as_str()));
                 }
                 if inherited {
                     line.push_str(" (global)");
                 }
                 out(&line)?;
             }
-            Format::Json => out(&to_json(&config))?,
+            Format::Json => out(&to_json(&api::Config::from(config)))?,
         }
         return Ok(Outcome::Success);
     }
     let compatibility = match args.level.as_deref() {
-        Some(raw) => Some(
-            CompatibilityLevel::parse(raw)
-                .ok_or_else(|| {
-                    let valid: Vec<&str> =
-                        CompatibilityLevel::ALL.iter().map(|l| l.as_str()).collect();
-                    CliError::Usage(format!(
-                        "unknown compatibility level '{raw}': expected one of {}",
-                        valid.join(", ")
-                    ))
-                })?
-                .as_str()
-                .to_owned(),
-        ),
+        Some(raw) => Some(CompatibilityLevel::parse(raw).ok_or_else(|| {
+            let valid: Vec<&str> = CompatibilityLevel::ALL.iter().map(|l| l.as_str()).collect();
+            CliError::Usage(format!(
+                "unknown compatibility level '{raw}': expected one of {}",
+                valid.join(", ")
+            ))
+        })?),
         None => None,
     };
     let json_policy = match args.json_policy.as_deref() {
-        Some(raw) => Some(
-            JsonPolicy::parse(raw)
-                .ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "unknown JSON policy '{raw}': expected STRICT or LENIENT"
-                    ))
-                })?
-                .as_str()
-                .to_owned(),
-        ),
+        Some(raw) => Some(JsonPolicy::parse(raw).ok_or_else(|| {
+            CliError::Usage(format!("unknown JSON policy '{raw}': expected STRICT or LENIENT"))
+        })?),
         None => None,
     };
-    let update = ConfigUpdate { compatibility, normalize: None, json_policy };
+    let update = Config { compatibility, normalize: None, json_policy };
     let echo = client.set_config(subject, &update).await.map_err(registry_error)?;
     match args.format {
         Format::Text => {
             let mut parts = Vec::new();
-            if let Some(level) = &echo.compatibility {
+            if let Some(level) = echo.compatibility {
                 parts.push(format!("compatibility {level}"));
             }
-            if let Some(policy) = &echo.json_policy {
-                parts.push(format!("json-policy {policy}"));
+            if let Some(policy) = echo.json_policy {
+                parts.push(format!("json-policy {}", policy.as_str()));
             }
             out(&format!("set {whose} config: {}", parts.join(", ")))?;
         }
-        Format::Json => out(&to_json(&echo))?,
+        Format::Json => out(&to_json(&ConfigUpdate::from(echo)))?,
     }
     Ok(Outcome::Success)
 }
@@ -331,40 +333,44 @@ pub(super) async fn mode(args: ModeArgs, registry: &RegistryArgs) -> Result<Outc
         let subject = subject.unwrap_or_default();
         let old = client.delete_mode(subject).await.map_err(registry_error)?;
         match args.format {
-            Format::Text => out(&format!("deleted {whose} mode (was {})", old.mode))?,
-            Format::Json => out(&to_json(&old))?,
+            Format::Text => out(&format!("deleted {whose} mode (was {})", old.as_str()))?,
+            Format::Json => out(&to_json(&mode_body(old)))?,
         }
         return Ok(Outcome::Success);
     }
     let Some(raw) = &args.mode else {
-        let (mode, inherited) = match client.mode(subject, false).await {
+        let (mode, inherited) = match client.mode(subject, SettingOptions::default()).await {
             Ok(mode) => (mode, false),
             Err(e)
                 if subject.is_some()
                     && e.error_code()
                         == Some(schemata_core::api::codes::SUBJECT_LEVEL_MODE_NOT_CONFIGURED) =>
             {
-                (client.mode(None, false).await.map_err(registry_error)?, true)
+                (client.mode(None, SettingOptions::default()).await.map_err(registry_error)?, true)
             }
             Err(e) => return Err(registry_error(e)),
         };
         match args.format {
-            Format::Text if inherited => out(&format!("{} (global)", mode.mode))?,
-            Format::Text => out(&mode.mode)?,
-            Format::Json => out(&to_json(&mode))?,
+            Format::Text if inherited => out(&format!("{} (global)", mode.as_str()))?,
+            Format::Text => out(mode.as_str())?,
+            Format::Json => out(&to_json(&mode_body(mode)))?,
         }
         return Ok(Outcome::Success);
     };
-    let wanted = raw.to_ascii_uppercase();
-    if !["READWRITE", "READONLY", "IMPORT"].contains(&wanted.as_str()) {
+    // Only the three spellings the registry documents (not READONLY_OVERRIDE).
+    let wanted = Mode::parse(raw).filter(|mode| mode.as_str() == raw.to_ascii_uppercase());
+    let Some(wanted) = wanted else {
         return Err(CliError::Usage(format!(
             "unknown mode '{raw}': expected READWRITE, READONLY or IMPORT"
         )));
-    }
-    let set = client.set_mode(subject, &wanted, args.force).await.map_err(registry_error)?;
+    };
+    let set = client
+        .set_mode(subject, wanted, ModeOptions { force: args.force })
+        .await
+        .map_err(registry_error)?;
     match args.format {
-        Format::Text => out(&format!("set {whose} mode to {}", set.mode))?,
-        Format::Json => out(&to_json(&set))?,
+        Format::Text => out(&format!("set {whose} mode to {}", set.as_str()))?,
+        Format::Json => out(&to_json(&mode_body(set)))?,
     }
     Ok(Outcome::Success)
 }
@@ -374,52 +380,52 @@ pub(super) async fn delete(args: DeleteArgs, registry: &RegistryArgs) -> Result<
     let client = registry.client()?;
     let subject = &args.subject;
     let kind = if args.permanent { "permanently deleted" } else { "soft-deleted" };
-    let deleted: Vec<u32> = match args.version {
+    let soft = DeleteOptions::default();
+    let options = DeleteOptions { permanent: args.permanent };
+    let deleted: Vec<Version> = match args.version {
         None => {
             if args.permanent {
                 // The registry wants a soft delete first; one that already happened is fine.
-                match client.delete_subject(subject, false).await {
+                match client.delete_subject(subject, soft).await {
                     Ok(_) => {}
                     Err(e) if e.error_code() == Some(codes::SUBJECT_SOFT_DELETED) => {}
                     Err(e) => return Err(registry_error(e)),
                 }
             }
-            client.delete_subject(subject, args.permanent).await.map_err(registry_error)?
+            client.delete_subject(subject, options).await.map_err(registry_error)?
         }
         Some(version) => {
             // `latest` is resolved first, so the soft and the permanent delete hit one version.
             let version = match version {
                 VersionSpec::Latest => {
                     let found = client
-                        .version(subject, VersionSpec::Latest, false)
+                        .version(subject, VersionSpec::Latest, ReadOptions::default())
                         .await
                         .map_err(registry_error)?;
-                    VersionSpec::Number(u32::try_from(found.version).unwrap_or_default())
+                    VersionSpec::Exact(found.version)
                 }
                 number => number,
             };
             if args.permanent {
-                match client.delete_version(subject, version, false).await {
+                match client.delete_version(subject, version, soft).await {
                     Ok(_) => {}
                     Err(e) if e.error_code() == Some(codes::SCHEMA_VERSION_SOFT_DELETED) => {}
                     Err(e) => return Err(registry_error(e)),
                 }
             }
-            vec![
-                client
-                    .delete_version(subject, version, args.permanent)
-                    .await
-                    .map_err(registry_error)?,
-            ]
+            vec![client.delete_version(subject, version, options).await.map_err(registry_error)?]
         }
     };
     match args.format {
         Format::Text => {
-            let list: Vec<String> = deleted.iter().map(u32::to_string).collect();
+            let list: Vec<String> = deleted.iter().map(Version::to_string).collect();
             let noun = if deleted.len() == 1 { "version" } else { "versions" };
             out(&format!("{kind} {noun} {} of subject '{subject}'", list.join(", ")))?;
         }
-        Format::Json => out(&to_json(&deleted))?,
+        Format::Json => {
+            let numbers: Vec<u32> = deleted.iter().map(|v| v.0).collect();
+            out(&to_json(&numbers))?
+        }
     }
     Ok(Outcome::Success)
 }
@@ -455,6 +461,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// A mode as the registry's JSON body spells it.
+fn mode_body(mode: Mode) -> api::Mode {
+    api::Mode { mode: mode.as_str().to_owned() }
+}
+
 fn whose(subject: Option<&str>) -> String {
     match subject {
         Some(subject) => format!("subject '{subject}'"),
@@ -463,12 +474,9 @@ fn whose(subject: Option<&str>) -> String {
 }
 
 fn parse_version_spec(raw: &str) -> Result<VersionSpec, String> {
-    // Core's one parser (Confluent's rule), mapped onto the client's spelling.
-    match schemata_core::VersionSpec::parse(raw) {
-        Some(schemata_core::VersionSpec::Latest) => Ok(VersionSpec::Latest),
-        Some(schemata_core::VersionSpec::Exact(version)) => Ok(VersionSpec::Number(version.0)),
-        None => Err(format!("'{raw}' is not a version: expected a number from 1, or latest")),
-    }
+    // Core's one parser (Confluent's rule).
+    VersionSpec::parse(raw)
+        .ok_or_else(|| format!("'{raw}' is not a version: expected a number from 1, or latest"))
 }
 
 /// The schema type named by `--type`, else by the file's extension.
@@ -529,7 +537,7 @@ mod tests {
     fn versions_parse() {
         assert_eq!(parse_version_spec("latest"), Ok(VersionSpec::Latest));
         assert_eq!(parse_version_spec("-1"), Ok(VersionSpec::Latest));
-        assert_eq!(parse_version_spec("3"), Ok(VersionSpec::Number(3)));
+        assert_eq!(parse_version_spec("3"), Ok(VersionSpec::Exact(Version(3))));
         assert!(parse_version_spec("0").is_err());
         assert!(parse_version_spec("x").is_err());
     }

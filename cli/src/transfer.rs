@@ -49,21 +49,24 @@ use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 
-use schemata_core::api::{ConfigUpdate, SubjectSchema, codes};
+use schemata_core::api::{SubjectSchema, codes};
 use schemata_core::fold::{self, Fold, Row};
 use schemata_core::records::{
     ConfigValue, ModeValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
 };
 use schemata_core::{
-    Mode, ReferencedSchema, Schema, SchemaId, SchemaReference, SchemaType, Version,
+    CompatibilityLevel, JsonPolicy, Mode, ReferencedSchema, Schema, SchemaId, SchemaReference,
+    SchemaType, Version,
 };
 use serde_json::{Value, json};
 
 use super::ops::{Format, out, registry_error, say};
 use super::{CliError, Outcome, RegistryArgs};
-use schemata::RegistryClient;
 use schemata::admin::{ImportedSchema, register_with_id};
-use schemata::registry::VersionSpec;
+use schemata::{DeleteOptions, ModeOptions, RegistryClient, SettingOptions, VersionSpec};
+
+/// Import sets modes whatever the target holds: the plan already proved it agrees.
+const FORCE: ModeOptions = ModeOptions { force: true };
 
 /// Below this many steps no progress bar is drawn even on a terminal: it would only flicker.
 const PROGRESS_MIN_STEPS: u64 = 50;
@@ -414,8 +417,9 @@ async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<B
         let entry = Entry::from_registry(found, deleted);
         backup.schemas.insert((entry.subject.clone(), entry.version), entry);
     }
-    backup.global_config = optional(client.config(None, false).await)?.map(|c| config_value(&c));
-    backup.global_mode = optional(client.mode(None, false).await)?.map(|m| m.mode);
+    let own = SettingOptions::default();
+    backup.global_config = optional(client.config(None, own).await)?.map(config_value);
+    backup.global_mode = optional(client.mode(None, own).await)?.map(|m| m.as_str().to_owned());
     let mut subjects: Vec<String> = backup.schemas.keys().map(|(s, _)| s.clone()).collect();
     subjects.dedup();
     let bar = if show_progress {
@@ -433,8 +437,8 @@ async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<B
         {
             let client = client.clone();
             running.spawn(async move {
-                let config = client.config(Some(&subject), false).await;
-                let mode = client.mode(Some(&subject), false).await;
+                let config = client.config(Some(&subject), SettingOptions::default()).await;
+                let mode = client.mode(Some(&subject), SettingOptions::default()).await;
                 (subject, config, mode)
             });
         }
@@ -442,10 +446,10 @@ async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<B
         let (subject, config, mode) =
             done.map_err(|e| CliError::Other(format!("reading a subject's settings: {e}")))?;
         if let Some(config) = optional(config)? {
-            backup.subject_configs.insert(subject.clone(), config_value(&config));
+            backup.subject_configs.insert(subject.clone(), config_value(config));
         }
         if let Some(mode) = optional(mode)? {
-            backup.subject_modes.insert(subject, mode.mode);
+            backup.subject_modes.insert(subject, mode.as_str().to_owned());
         }
         bar.inc(1);
     }
@@ -462,12 +466,17 @@ fn optional<T>(answer: schemata::Result<T>) -> Result<Option<T>, CliError> {
     }
 }
 
-fn config_value(config: &schemata_core::api::Config) -> ConfigValue {
+fn config_value(config: schemata::Config) -> ConfigValue {
     ConfigValue {
-        compatibility_level: config.compatibility_level.clone(),
+        compatibility_level: config.compatibility.map(|level| level.as_str().to_owned()),
         normalize: config.normalize,
-        json_policy: config.json_policy.clone(),
+        json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
     }
+}
+
+/// A mode as a backup spells it, for the typed client.
+fn typed_mode(mode: &str) -> Result<Mode, CliError> {
+    Mode::parse(mode).ok_or_else(|| CliError::Other(format!("unknown mode '{mode}' in the backup")))
 }
 
 // ---- import ----
@@ -756,7 +765,12 @@ async fn write(
     steps: &[(&Entry, Step)],
     source: &str,
 ) -> Result<(), CliError> {
-    let prior_global = client.mode(None, false).await.map_err(registry_error)?.mode;
+    let prior_global = client
+        .mode(None, SettingOptions::default())
+        .await
+        .map_err(registry_error)?
+        .as_str()
+        .to_owned();
     // Subjects with a mode of their own would refuse explicit ids unless it is IMPORT too.
     let mut prior_subject_modes: BTreeMap<String, String> = BTreeMap::new();
     for subject in backup.schemas.keys().map(|(s, _)| s) {
@@ -769,10 +783,10 @@ async fn write(
     let importing = async {
         if prior_global != "IMPORT" {
             // Forced: the plan already proved the target holds nothing the backup contradicts.
-            client.set_mode(None, "IMPORT", true).await.map_err(registry_error)?;
+            client.set_mode(None, Mode::Import, FORCE).await.map_err(registry_error)?;
         }
         for subject in prior_subject_modes.keys() {
-            client.set_mode(Some(subject), "IMPORT", true).await.map_err(registry_error)?;
+            client.set_mode(Some(subject), Mode::Import, FORCE).await.map_err(registry_error)?;
         }
         write_schemas(client, steps, source).await?;
         for (subject, config) in &backup.subject_configs {
@@ -795,12 +809,20 @@ async fn write(
     };
     let mut restoring = Ok(());
     for (subject, mode) in &final_subject_modes {
-        if let Err(e) = client.set_mode(Some(subject), mode, true).await {
-            restoring = Err(registry_error(e));
+        let set = match typed_mode(mode) {
+            Ok(mode) => client.set_mode(Some(subject), mode, FORCE).await.map_err(registry_error),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = set {
+            restoring = Err(e);
         }
     }
-    if let Err(e) = client.set_mode(None, &final_global, true).await {
-        restoring = Err(registry_error(e));
+    let set = match typed_mode(&final_global) {
+        Ok(mode) => client.set_mode(None, mode, FORCE).await.map_err(registry_error),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = set {
+        restoring = Err(e);
     }
     match (importing, restoring) {
         (Ok(()), restoring) => restoring,
@@ -838,7 +860,11 @@ async fn write_schemas(
             // Right after registering, as in the history: a later version with the same schema
             // would otherwise be taken for this one while it is still live.
             match client
-                .delete_version(&entry.subject, VersionSpec::Number(entry.version), false)
+                .delete_version(
+                    &entry.subject,
+                    VersionSpec::Exact(Version(entry.version)),
+                    DeleteOptions::default(),
+                )
                 .await
             {
                 Ok(_) => {}
@@ -889,12 +915,26 @@ async fn set_config(
     subject: Option<&str>,
     config: &ConfigValue,
 ) -> Result<(), CliError> {
-    let update = ConfigUpdate {
-        compatibility: config.compatibility_level.clone(),
-        normalize: config.normalize,
-        json_policy: config.json_policy.clone(),
-    };
-    if update == ConfigUpdate::default() {
+    let compatibility = config
+        .compatibility_level
+        .as_deref()
+        .map(|name| {
+            CompatibilityLevel::parse(name).ok_or_else(|| {
+                CliError::Other(format!("unknown compatibility level '{name}' in the backup"))
+            })
+        })
+        .transpose()?;
+    let json_policy = config
+        .json_policy
+        .as_deref()
+        .map(|name| {
+            JsonPolicy::parse(name).ok_or_else(|| {
+                CliError::Other(format!("unknown json policy '{name}' in the backup"))
+            })
+        })
+        .transpose()?;
+    let update = schemata::Config { compatibility, normalize: config.normalize, json_policy };
+    if update == schemata::Config::default() {
         return Ok(());
     }
     client.set_config(subject, &update).await.map_err(registry_error)?;

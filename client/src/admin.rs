@@ -16,9 +16,11 @@ pub struct ImportedSchema<'a> {
     pub id: SchemaId,
     /// Its version under the subject.
     pub version: Version,
+    /// Its language.
     pub schema_type: SchemaType,
     /// The schema text as the backup has it, sent unparsed.
     pub text: &'a str,
+    /// The schemas it references, by subject and version.
     pub references: &'a [SchemaReference],
 }
 

@@ -356,12 +356,12 @@ impl DynamicDeserializer {
 pub struct DynamicSerializer {
     client: RegistryClient,
     /// What was fetched, by id: JSON schemas are kept as registered, for validation.
-    schemas: RwLock<HashMap<SchemaId, Writer>>,
+    schemas: RwLock<HashMap<SchemaId, DynamicWriter>>,
 }
 
 /// How a [`DynamicSerializer`] writes with one schema.
 #[derive(Debug, Clone)]
-enum Writer {
+enum DynamicWriter {
     Avro(Arc<Compiled>),
     Json(Arc<RegisteredSchema>),
 }
@@ -391,8 +391,8 @@ impl DynamicSerializer {
             None => {
                 let registered = self.client.schema_by_id(id).await?;
                 let writer = match registered.schema.schema_type() {
-                    SchemaType::Json => Writer::Json(registered),
-                    _ => Writer::Avro(Arc::new(compile_registered(&registered)?)),
+                    SchemaType::Json => DynamicWriter::Json(registered),
+                    _ => DynamicWriter::Avro(Arc::new(compile_registered(&registered)?)),
                 };
                 write(&self.schemas, id, writer.clone());
                 writer
@@ -400,7 +400,7 @@ impl DynamicSerializer {
         };
         let start = out.len();
         match writer {
-            Writer::Avro(schema) => {
+            DynamicWriter::Avro(schema) => {
                 header(id, out);
                 let body = out.len();
                 avro::encode(&schema, value, out).or_else(|first| {
@@ -408,7 +408,7 @@ impl DynamicSerializer {
                     avro::encode_json(&schema, value, out).map_err(|_| first)
                 })
             }
-            Writer::Json(registered) => {
+            DynamicWriter::Json(registered) => {
                 if let Some(schema) = registered.schema.as_json() {
                     crate::json::validate(schema, value)?;
                 }

@@ -82,9 +82,12 @@ pub enum Error {
     /// No broker answered a metadata request in time: nothing listens there, or it is not Kafka.
     #[error("no Kafka broker answered at {servers} within {timeout_ms} ms: {source}")]
     Unreachable {
+        /// The bootstrap servers asked.
         servers: String,
+        /// How long it waited.
         timeout_ms: u64,
         #[source]
+        /// rdkafka's reason.
         source: KafkaError,
     },
     /// A blocking rdkafka call (a synchronous commit) could not be run on the blocking pool.
