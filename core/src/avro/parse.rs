@@ -219,6 +219,22 @@ impl Parser {
         namespace: &str,
         pointer: &str,
     ) -> Result<NodeId> {
+        // apache-avro reads these three as 64-bit integers without checking (its canonical form
+        // unwraps them), so a value it cannot read would panic inside it: refuse it here.
+        for key in ["size", "precision", "scale"] {
+            let readable = match object.get(key) {
+                None => true,
+                Some(Value::Number(n)) => n.as_i64().is_some(),
+                Some(Value::String(s)) => s.parse::<i64>().is_ok(),
+                Some(_) => true,
+            };
+            if !readable {
+                return fail(
+                    &child(pointer, key),
+                    format!("\"{key}\" must be an integer that fits in 64 bits"),
+                );
+            }
+        }
         let type_pointer = child(pointer, "type");
         let ty = match object.get("type") {
             None => return fail(pointer, "type object has no \"type\"".to_owned()),

@@ -122,6 +122,19 @@ fn invalid_schemas_are_located() {
         ),
         (r#"{"type":true}"#, r#"/type|"type" must be"#),
         (r#"{"type":"string","logicalType":5}"#, "/logicalType|must be a string"),
+        // Values apache-avro would unwrap as 64-bit integers and panic on.
+        (
+            r#"{"type":"fixed","name":"F","size":0,"logicalType":"decimal","precision":9223372036854775808,"scale":0}"#,
+            "/precision|must be an integer that fits in 64 bits",
+        ),
+        (
+            r#"{"type":"bytes","logicalType":"decimal","precision":"four","scale":0}"#,
+            "/precision|must be an integer that fits in 64 bits",
+        ),
+        (
+            r#"{"type":"bytes","logicalType":"decimal","precision":4,"scale":1.5}"#,
+            "/scale|must be an integer that fits in 64 bits",
+        ),
         (
             r#"{"type":"record","name":"R","namespace":"a","fields":[{"name":"x","type":"b.Missing"}]}"#,
             "/fields/0/type|unknown type 'b.Missing'",
