@@ -33,7 +33,7 @@ pub struct ImportedSchema<'a> {
 /// ```no_run
 /// # async fn restore(client: &schemata::RegistryClient) -> schemata::Result<()> {
 /// use schemata::admin::{ImportedSchema, register_with_id};
-/// use schemata::core::{SchemaId, SchemaType, Version};
+/// use schemata::{SchemaId, SchemaType, Version};
 ///
 /// let schema = ImportedSchema {
 ///     id: SchemaId::new(42).expect("a positive id"),

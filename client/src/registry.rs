@@ -110,8 +110,7 @@ impl From<&SubjectSchema> for api::SubjectSchema {
             subject: found.subject.clone(),
             version: found.version.0 as i32,
             id: found.id.0 as i32,
-            schema_type: (found.schema_type != SchemaType::Avro)
-                .then(|| found.schema_type.as_str().to_owned()),
+            schema_type: found.schema_type.to_optional().map(str::to_owned),
             references: found.references.iter().map(api::SchemaReference::from).collect(),
             schema: found.schema.clone(),
         }
@@ -122,8 +121,7 @@ impl From<&SchemaRecord> for SchemaById {
     fn from(record: &SchemaRecord) -> SchemaById {
         SchemaById {
             schema: record.schema.clone(),
-            schema_type: (record.schema_type != SchemaType::Avro)
-                .then(|| record.schema_type.as_str().to_owned()),
+            schema_type: record.schema_type.to_optional().map(str::to_owned),
             references: record.references.iter().map(api::SchemaReference::from).collect(),
             max_id: None,
         }
@@ -1171,11 +1169,9 @@ fn typed_mode(name: &str) -> Result<Mode> {
 }
 
 fn parse_type(name: Option<&str>) -> Result<SchemaType> {
-    match name {
-        None => Ok(SchemaType::Avro),
-        Some(name) => SchemaType::parse(name)
-            .ok_or_else(|| Error::Json(format!("registry answered with schema type '{name}'"))),
-    }
+    SchemaType::from_optional(name).ok_or_else(|| {
+        Error::Json(format!("registry answered with schema type '{}'", name.unwrap_or_default()))
+    })
 }
 
 fn core_references(references: &[api::SchemaReference]) -> Vec<SchemaReference> {
@@ -1185,8 +1181,7 @@ fn core_references(references: &[api::SchemaReference]) -> Vec<SchemaReference> 
 fn register_request(schema: &ParsedSchema) -> RegisterSchemaRequest {
     RegisterSchemaRequest {
         schema: schema.text().to_owned(),
-        schema_type: (schema.schema_type() != SchemaType::Avro)
-            .then(|| schema.schema_type().as_str().to_owned()),
+        schema_type: schema.schema_type().to_optional().map(str::to_owned),
         references: schema.references().iter().map(api::SchemaReference::from).collect(),
         id: None,
         version: None,

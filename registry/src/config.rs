@@ -93,12 +93,19 @@ pub struct Args {
     /// [default: 64].
     #[arg(long, env = "SCHEMATA_MAX_CONCURRENT_CHECKS")]
     pub max_concurrent_checks: Option<usize>,
+    /// Connections open at once; one more is closed without an answer [default: 1024].
     #[arg(long, env = "SCHEMATA_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Longest a client may take to send a request's header, in milliseconds (also the idle
+    /// time allowed on a kept-alive connection); the connection is closed past it
+    /// [default: 10000].
     #[arg(long, env = "SCHEMATA_HEADER_READ_TIMEOUT_MS")]
     pub header_read_timeout_ms: Option<u64>,
+    /// Longest a client may take to send a request's body, in milliseconds; past it the
+    /// request answers 408 [default: 10000].
     #[arg(long, env = "SCHEMATA_BODY_READ_TIMEOUT_MS")]
     pub body_read_timeout_ms: Option<u64>,
+    /// Largest request header in bytes; larger headers answer 431 [default: 65536].
     #[arg(long, env = "SCHEMATA_MAX_HEADER_BYTES")]
     pub max_header_bytes: Option<usize>,
     /// Log filter: comma-separated LEVEL or TARGET=LEVEL directives (levels: trace, debug, info,

@@ -117,6 +117,10 @@ fn help_describes_every_limit_with_its_default() {
         ("--request-timeout-ms", "[default: 30000]"),
         ("--max-check-steps", "[default: 2000000]"),
         ("--max-concurrent-checks", "[default: 64]"),
+        ("--max-connections", "[default: 1024]"),
+        ("--header-read-timeout-ms", "[default: 10000]"),
+        ("--body-read-timeout-ms", "[default: 10000]"),
+        ("--max-header-bytes", "[default: 65536]"),
     ] {
         let at = help.find(flag).unwrap_or_else(|| panic!("{flag} missing from --help:\n{help}"));
         let section = &help[at..];
