@@ -464,14 +464,12 @@ async fn group_commit_and_restart_lose_nothing() {
     let topic = env.topic("group", 3).await;
     let producer = env.producer(Utf8, env.avro_ser::<v1::Shipment>());
     let total = 60;
-    let mut pending = Vec::new();
+    // One acknowledged send at a time, so every record is a batch of its own: on tansu 0.6.0 a
+    // fetch from a committed offset inside a multi-record batch can return nothing, which
+    // stalled the second run now and then.
     for id in 0..total {
         let key = format!("k{id}");
-        pending
-            .push(producer.enqueue(&topic, Some(&key), Some(&shipment_v1(id)), &[]).await.unwrap());
-    }
-    for p in pending {
-        p.delivered().await.unwrap();
+        producer.send(&topic, Some(&key), Some(&shipment_v1(id)), &[]).await.unwrap();
     }
     let group = unique("g");
     let consume =
