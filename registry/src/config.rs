@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::limits::Limits;
+use crate::tls::TlsSettings;
 
 /// Where the registry keeps its records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub struct Config {
     pub log: String,
     /// Serve the web UI at `/ui` (on by default).
     pub ui: bool,
+    /// HTTPS (off by default): `listen` becomes HTTPS, or a second listener is.
+    pub tls: Option<TlsSettings>,
 }
 
 impl Default for Config {
@@ -40,6 +43,7 @@ impl Default for Config {
             limits: Limits::default(),
             log: "info".into(),
             ui: true,
+            tls: None,
         }
     }
 }
@@ -116,6 +120,20 @@ pub struct Args {
     /// Serve the web UI at /ui: `true` (default) or `false`.
     #[arg(long, env = "SCHEMATA_UI")]
     pub ui: Option<bool>,
+    /// PEM file with the server certificate chain; with --tls-key it turns HTTPS on (TLS 1.2+).
+    /// The files are reloaded when they change and on SIGHUP.
+    #[arg(long, env = "SCHEMATA_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file with the server's private key.
+    #[arg(long, env = "SCHEMATA_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// A second address that serves HTTPS while --listen stays plain HTTP [default: none:
+    /// --listen itself is HTTPS].
+    #[arg(long, env = "SCHEMATA_TLS_LISTEN")]
+    pub tls_listen: Option<String>,
+    /// How often the certificate files are checked for changes, in milliseconds [default: 1000].
+    #[arg(long, env = "SCHEMATA_TLS_RELOAD_INTERVAL_MS")]
+    pub tls_reload_interval_ms: Option<u64>,
 }
 
 /// The TOML file: the same settings as the flags.
@@ -141,6 +159,10 @@ struct FileConfig {
     max_header_bytes: Option<usize>,
     log: Option<String>,
     ui: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_listen: Option<String>,
+    tls_reload_interval_ms: Option<u64>,
 }
 
 /// Why the configuration is unusable.
@@ -153,6 +175,9 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("unknown storage '{0}': expected 'embedded' or 'memory'")]
     Storage(String),
+    /// A setting that needs another one (`tls_cert` without `tls_key`, ...).
+    #[error("{0}")]
+    Incomplete(String),
 }
 
 impl Config {
@@ -168,6 +193,31 @@ impl Config {
             None | Some("embedded") => StorageKind::Embedded,
             Some("memory") => StorageKind::Memory,
             Some(other) => return Err(ConfigError::Storage(other.to_owned())),
+        };
+        let tls = match (args.tls_cert.or(file.tls_cert), args.tls_key.or(file.tls_key)) {
+            (Some(cert_path), Some(key_path)) => Some(TlsSettings {
+                cert_path,
+                key_path,
+                listen: args.tls_listen.or(file.tls_listen),
+                reload_interval_ms: args
+                    .tls_reload_interval_ms
+                    .or(file.tls_reload_interval_ms)
+                    .unwrap_or(TlsSettings::DEFAULT_RELOAD_INTERVAL_MS),
+            }),
+            (None, None) => {
+                if args.tls_listen.is_some() || file.tls_listen.is_some() {
+                    return Err(ConfigError::Incomplete(
+                        "tls_listen needs tls_cert and tls_key".into(),
+                    ));
+                }
+                None
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::Incomplete("tls_cert needs tls_key".into()));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Incomplete("tls_key needs tls_cert".into()));
+            }
         };
         Ok(Config {
             listen: args.listen.or(file.listen).unwrap_or(defaults.listen),
@@ -230,6 +280,7 @@ impl Config {
             },
             log: args.log.or(file.log).unwrap_or(defaults.log),
             ui: args.ui.or(file.ui).unwrap_or(defaults.ui),
+            tls,
         })
     }
 }
@@ -283,5 +334,19 @@ mod tests {
         assert!(matches!(Config::from_args(args), Err(ConfigError::Parse { .. })));
         let args = Args { storage: Some("tape".into()), ..Args::default() };
         assert!(matches!(Config::from_args(args), Err(ConfigError::Storage(_))));
+        for (cert, key, listen, expected) in [
+            (Some("c.pem"), None, None, "tls_cert needs tls_key"),
+            (None, Some("k.pem"), None, "tls_key needs tls_cert"),
+            (None, None, Some("127.0.0.1:0"), "tls_listen needs tls_cert and tls_key"),
+        ] {
+            let args = Args {
+                tls_cert: cert.map(PathBuf::from),
+                tls_key: key.map(PathBuf::from),
+                tls_listen: listen.map(str::to_owned),
+                ..Args::default()
+            };
+            let error = Config::from_args(args).unwrap_err().to_string();
+            assert_eq!(error, expected);
+        }
     }
 }

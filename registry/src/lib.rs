@@ -17,6 +17,7 @@ mod serve;
 mod shared;
 mod state;
 pub mod storage;
+mod tls;
 mod ui;
 mod writer;
 
@@ -31,6 +32,7 @@ pub use crate::error::ApiError;
 pub use crate::limits::Limits;
 use crate::storage::embedded::EmbeddedStorage;
 use crate::storage::{MemoryStorage, Replay, Storage, StorageError};
+pub use crate::tls::{TlsError, TlsSettings};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +46,15 @@ pub enum ServeError {
     Io(String),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// A running registry.
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), ServeError>>,
 }
@@ -83,10 +88,36 @@ impl Server {
         let (writer, writer_thread) =
             writer::Writer::start(Arc::clone(&shared), storage, config.limits.write_queue_len)
                 .map_err(|e| ServeError::Io(e.to_string()))?;
-        let listener = tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| {
-            ServeError::Listen { address: config.listen.clone(), message: e.to_string() }
-        })?;
-        let addr = listener.local_addr().map_err(|e| ServeError::Io(e.to_string()))?;
+        // TLS files are read before binding, so a bad certificate fails the start cleanly.
+        let tls = match config.tls.clone() {
+            Some(settings) => Some(Arc::new(
+                tokio::task::spawn_blocking(move || tls::Tls::load(settings))
+                    .await
+                    .map_err(|e| ServeError::Io(e.to_string()))??,
+            )),
+            None => None,
+        };
+        let separate_tls_listen = config.tls.as_ref().and_then(|t| t.listen.clone());
+        let mut listeners = vec![serve::Listener {
+            tcp: bind(&config.listen).await?,
+            // Without a separate HTTPS address, the one listener is HTTPS when TLS is on.
+            tls: if separate_tls_listen.is_none() { tls.clone() } else { None },
+        }];
+        if let Some(address) = &separate_tls_listen {
+            listeners.push(serve::Listener { tcp: bind(address).await?, tls: tls.clone() });
+        }
+        let local = |listener: &serve::Listener| {
+            listener.tcp.local_addr().map_err(|e| ServeError::Io(e.to_string()))
+        };
+        let addr = local(&listeners[0])?;
+        let tls_addr = match listeners.get(1) {
+            Some(listener) => Some(local(listener)?),
+            None => tls.as_ref().map(|_| addr),
+        };
+        let (stop_reloader, reloader_stopped) = tokio::sync::watch::channel(false);
+        if let Some(tls) = &tls {
+            tls.spawn_reloader(Arc::clone(&shared), reloader_stopped);
+        }
         // The dedup index parses every stored schema. Build it in the background: parse with no
         // lock held, then install it through the writer, so neither reads nor the first
         // registration wait for a full parse (a registration that comes first builds it itself).
@@ -111,21 +142,34 @@ impl Server {
         let router = routes::router(routes::App { shared, writer }, config.ui);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let result = serve::serve(listener, router, &limits, stopped)
+            let result = serve::serve(listeners, router, &limits, stopped)
                 .await
                 .map_err(|e| ServeError::Io(e.to_string()));
+            let _ = stop_reloader.send(true);
             // The router (and with it every writer handle) is gone: the writer drains its queue
             // and ends, releasing storage (and the data dir lock).
             let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
             result
         });
-        tracing::info!(%addr, "schemata registry listening");
-        Ok(Server { addr, stop: Some(stop), task })
+        match tls_addr {
+            Some(tls_addr) if tls_addr != addr => {
+                tracing::info!(%addr, %tls_addr, "schemata registry listening (http and https)")
+            }
+            Some(_) => tracing::info!(%addr, "schemata registry listening (https)"),
+            None => tracing::info!(%addr, "schemata registry listening"),
+        }
+        Ok(Server { addr, tls_addr, stop: Some(stop), task })
     }
 
     /// The address actually bound (useful with port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the HTTPS listener when TLS is on (the same as `addr` when `listen` itself
+    /// is HTTPS).
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// Stops accepting, finishes requests in flight, lets the writer finish, releases storage.
@@ -146,6 +190,12 @@ impl Server {
             () = signal => self.stop().await,
         }
     }
+}
+
+async fn bind(address: &str) -> Result<tokio::net::TcpListener, ServeError> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| ServeError::Listen { address: address.to_owned(), message: e.to_string() })
 }
 
 async fn open_storage(config: &Config) -> Result<(Box<dyn Storage>, Replay), ServeError> {

@@ -1,6 +1,7 @@
 //! Prometheus metrics in the text exposition format, kept with atomics so that counting a request
 //! costs no lock on the hot path: request counts by route, method and status, latency histograms
-//! by route, storage appends, and gauges for schemas and subjects read from the state at scrape.
+//! by route, storage appends, TLS reloads, and gauges
+//! for schemas and subjects read from the state at scrape.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -12,7 +13,7 @@ use std::time::Duration;
 const BUCKETS_SECONDS: [f64; 12] =
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 /// Statuses counted by their own label; anything else counts as "other".
-const STATUSES: [u16; 12] = [200, 204, 400, 404, 405, 409, 413, 415, 422, 500, 503, 0];
+const STATUSES: [u16; 14] = [200, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 500, 503, 0];
 
 #[derive(Debug, Default)]
 struct Histogram {
@@ -63,6 +64,8 @@ pub(crate) struct Metrics {
     appends: AtomicU64,
     appended_records: AtomicU64,
     append_latency: Histogram,
+    /// TLS reloads: [succeeded, failed].
+    tls_reloads: [AtomicU64; 2],
 }
 
 impl Metrics {
@@ -96,6 +99,10 @@ impl Metrics {
         self.appends.fetch_add(1, Ordering::Relaxed);
         self.appended_records.fetch_add(records as u64, Ordering::Relaxed);
         self.append_latency.observe(took);
+    }
+
+    pub(crate) fn observe_tls_reload(&self, ok: bool) {
+        self.tls_reloads[usize::from(!ok)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// The text exposition, with the gauges passed in.
@@ -155,6 +162,12 @@ impl Metrics {
             "schemata_storage_append_duration_seconds",
             "backend=\"any\"",
         );
+        out.push_str("# HELP schemata_tls_reloads_total TLS certificate reloads by result.\n");
+        out.push_str("# TYPE schemata_tls_reloads_total counter\n");
+        for (result, count) in ["ok", "error"].iter().zip(&self.tls_reloads) {
+            let n = count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "schemata_tls_reloads_total{{result=\"{result}\"}} {n}");
+        }
         out.push_str("# HELP schemata_schemas Schemas (distinct ids) stored.\n");
         out.push_str("# TYPE schemata_schemas gauge\n");
         let _ = writeln!(out, "schemata_schemas {schemas}");
@@ -175,12 +188,17 @@ mod tests {
         metrics.observe_request("GET", "/schemas/ids/{id}", 200, Duration::from_micros(300));
         metrics.observe_request("GET", "/schemas/ids/{id}", 404, Duration::from_millis(2));
         metrics.observe_request("GET", "/schemas/ids/{id}", 418, Duration::from_millis(2));
+        metrics.observe_request("GET", "/subjects", 403, Duration::from_micros(30));
+        metrics.observe_tls_reload(false);
         let text = metrics.render(3, 2);
         for line in [
             r#"schemata_http_requests_total{method="GET",route="/schemas/ids/{id}",status="200"} 1"#,
             r#"schemata_http_requests_total{method="GET",route="/schemas/ids/{id}",status="other"} 1"#,
             r#"schemata_http_request_duration_seconds_bucket{method="GET",route="/schemas/ids/{id}",le="0.0005"} 1"#,
             r#"schemata_http_request_duration_seconds_count{method="GET",route="/schemas/ids/{id}"} 3"#,
+            r#"schemata_http_requests_total{method="GET",route="/subjects",status="403"} 1"#,
+            r#"schemata_tls_reloads_total{result="ok"} 0"#,
+            r#"schemata_tls_reloads_total{result="error"} 1"#,
             "schemata_schemas 3",
             "schemata_subjects 2",
         ] {

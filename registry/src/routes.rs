@@ -103,7 +103,10 @@ async fn observe(State(app): State<App>, request: Request, next: Next) -> Respon
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().cloned();
     // The path is copied for the log line only when that line is wanted (not on the hot path).
-    let path = tracing::enabled!(tracing::Level::DEBUG).then(|| request.uri().path().to_owned());
+    let path = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+        let info = request.extensions().get::<crate::serve::ConnectionInfo>();
+        (request.uri().path().to_owned(), info.is_some_and(|info| info.tls))
+    });
     let limit = Duration::from_millis(app.shared.limits.request_timeout_ms);
     let response = match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
@@ -113,8 +116,9 @@ async fn observe(State(app): State<App>, request: Request, next: Next) -> Respon
     let status = response.status().as_u16();
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     app.shared.metrics.observe_request(method.as_str(), route, status, took);
-    if let Some(path) = path {
-        tracing::debug!(%method, %path, status, latency_us = took.as_micros() as u64, "request");
+    if let Some((path, tls)) = path {
+        let latency_us = took.as_micros() as u64;
+        tracing::debug!(%method, %path, status, tls, latency_us, "request");
     }
     response
 }

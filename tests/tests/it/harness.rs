@@ -159,6 +159,11 @@ impl TestRegistry {
         &self.config.data_dir
     }
 
+    /// The port of the HTTPS listener, when the config turned TLS on.
+    pub(crate) fn https_port(&self) -> Option<u16> {
+        self.server.as_ref()?.tls_addr().map(|addr| addr.port())
+    }
+
     /// Stops gracefully: in-flight requests finish, storage is released.
     pub(crate) async fn stop(&mut self) {
         if let Some(server) = self.server.take() {

@@ -30,6 +30,8 @@ mod registry_durability;
 mod registry_interop;
 mod registry_model;
 mod registry_process;
+mod security_support;
+mod security_tls;
 mod tidy;
 mod ui;
 mod ui_perf;
