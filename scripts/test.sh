@@ -3,7 +3,7 @@
 #   - a Python venv (.venv) with the pinned confluent-kafka reference client (tests/python/requirements.txt)
 #   - the tansu Kafka broker 0.6.0 (cargo install, ~30 min on a fresh 2-core machine, then cached
 #     in ~/.cargo/bin), exported as SCHEMATA_TANSU for the Kafka tests and benchmark
-#   - then `cargo test --workspace --locked`
+#   - then `cargo test --workspace --locked`, and the registry API suite again on the Kafka backend
 # Everything installed is cached: the venv is rebuilt only when requirements.txt changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,3 +36,8 @@ export SCHEMATA_TANSU="$tansu"
 
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"
+
+# The registry's API conformance suite once more, on the Kafka backend: the harness switch makes
+# every TestRegistry keep its records in a fresh topic on its own tansu broker.
+echo "==> registry API conformance on the Kafka backend"
+SCHEMATA_TEST_STORAGE=kafka cargo test --locked -p schemata-tests --test it "$@" -- registry_api

@@ -16,6 +16,58 @@ pub enum StorageKind {
     Embedded,
     /// Nothing on disk: every record is lost at exit. For tests and demos.
     Memory,
+    /// A Kafka `_schemas` topic (`Config::kafka`), shared by every instance of the registry.
+    Kafka,
+}
+
+/// The Kafka backend's settings (`--storage kafka`). Names follow Confluent's `kafkastore.*`
+/// where one exists, so an operator moving a registry over finds each of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaSettings {
+    /// `bootstrap.servers`: `HOST:PORT[,HOST:PORT..]`.
+    pub bootstrap: String,
+    /// The topic holding the records (Confluent's `kafkastore.topic`).
+    pub topic: String,
+    /// Replication factor of a topic created at start (capped at the live brokers).
+    pub replication_factor: i32,
+    /// Extra topic configs for a topic created at start (`kafkastore.topic.config.*`).
+    pub topic_config: Vec<(String, String)>,
+    /// librdkafka options for every client (SASL/TLS to the cluster, ...).
+    pub options: Vec<(String, String)>,
+    /// Skip the start-up check of the topic (partitions, cleanup policy) for locked-down ACLs.
+    pub skip_topic_check: bool,
+    /// Names this registry cluster: instances with the same group id share one leader.
+    pub group_id: String,
+    /// Whether this instance may become the leader (the one that writes).
+    pub leader_eligible: bool,
+    /// The URL other instances forward writes to; `http://<listen address>` when absent.
+    pub advertised_url: Option<String>,
+    /// Longest a produce, a metadata request or a catch-up wait may take, in milliseconds.
+    pub timeout_ms: u64,
+    /// Longest start-up may take to reach the broker, check the topic and replay it.
+    pub init_timeout_ms: u64,
+    /// How long a leader's lease lasts without renewal, in milliseconds: a follower that reads
+    /// no renewal for this long claims the lead. Fail-over takes about this long.
+    pub lease_ms: u64,
+}
+
+impl Default for KafkaSettings {
+    fn default() -> KafkaSettings {
+        KafkaSettings {
+            bootstrap: String::new(),
+            topic: "_schemas".into(),
+            replication_factor: 3,
+            topic_config: Vec::new(),
+            options: Vec::new(),
+            skip_topic_check: false,
+            group_id: "schemata".into(),
+            leader_eligible: true,
+            advertised_url: None,
+            timeout_ms: 10_000,
+            init_timeout_ms: 60_000,
+            lease_ms: 6_000,
+        }
+    }
 }
 
 /// Everything the server needs to start.
@@ -32,6 +84,8 @@ pub struct Config {
     pub ui: bool,
     /// HTTPS (off by default): `listen` becomes HTTPS, or a second listener is.
     pub tls: Option<TlsSettings>,
+    /// Used when `storage` is `StorageKind::Kafka`.
+    pub kafka: KafkaSettings,
 }
 
 impl Default for Config {
@@ -44,6 +98,7 @@ impl Default for Config {
             log: "info".into(),
             ui: true,
             tls: None,
+            kafka: KafkaSettings::default(),
         }
     }
 }
@@ -61,9 +116,43 @@ pub struct Args {
     /// Directory of the embedded log [default: ./data].
     #[arg(long, env = "SCHEMATA_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// `embedded` (default) or `memory`.
+    /// `embedded` (default), `kafka` (a `_schemas` topic, several instances) or `memory`.
     #[arg(long, env = "SCHEMATA_STORAGE")]
     pub storage: Option<String>,
+    /// Kafka bootstrap servers, `HOST:PORT[,HOST:PORT..]` (required with `--storage kafka`).
+    #[arg(long, env = "SCHEMATA_KAFKA_BOOTSTRAP")]
+    pub kafka_bootstrap: Option<String>,
+    /// The Kafka topic of the records [default: _schemas].
+    #[arg(long, env = "SCHEMATA_KAFKA_TOPIC")]
+    pub kafka_topic: Option<String>,
+    /// Replication factor of the topic when start-up creates it, capped at the live brokers
+    /// [default: 3].
+    #[arg(long, env = "SCHEMATA_KAFKA_REPLICATION_FACTOR")]
+    pub kafka_replication_factor: Option<i32>,
+    /// A topic config for the topic when start-up creates it, `KEY=VALUE` (repeatable; the
+    /// variable takes a comma-separated list), e.g. `min.insync.replicas=2`.
+    #[arg(long, env = "SCHEMATA_KAFKA_TOPIC_CONFIG", value_delimiter = ',')]
+    pub kafka_topic_config: Vec<String>,
+    /// A librdkafka option for every Kafka client, `KEY=VALUE` (repeatable; the variable takes a
+    /// comma-separated list), e.g. `security.protocol=SASL_SSL`.
+    #[arg(long, env = "SCHEMATA_KAFKA_OPTION", value_delimiter = ',')]
+    pub kafka_option: Vec<String>,
+    /// Skip the start-up check that the topic has one partition and `cleanup.policy=compact`
+    /// (for ACLs that forbid describing it): `true` or `false` (default).
+    #[arg(long, env = "SCHEMATA_KAFKA_SKIP_TOPIC_CHECK")]
+    pub kafka_skip_topic_check: Option<bool>,
+    /// Names this registry cluster on the topic (the readers' consumer group id; nothing is
+    /// committed) [default: schemata].
+    #[arg(long, env = "SCHEMATA_KAFKA_GROUP_ID")]
+    pub kafka_group_id: Option<String>,
+    /// Longest a Kafka produce, metadata request or catch-up may take, in milliseconds
+    /// [default: 10000].
+    #[arg(long, env = "SCHEMATA_KAFKA_TIMEOUT_MS")]
+    pub kafka_timeout_ms: Option<u64>,
+    /// Longest start-up may take to reach Kafka, check the topic and replay it, in
+    /// milliseconds; past it the registry exits with an error [default: 60000].
+    #[arg(long, env = "SCHEMATA_KAFKA_INIT_TIMEOUT_MS")]
+    pub kafka_init_timeout_ms: Option<u64>,
     /// Largest request body in bytes; larger bodies answer HTTP 413 [default: 4194304 (4 MiB)].
     #[arg(long, env = "SCHEMATA_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
@@ -143,6 +232,15 @@ struct FileConfig {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     storage: Option<String>,
+    kafka_bootstrap: Option<String>,
+    kafka_topic: Option<String>,
+    kafka_replication_factor: Option<i32>,
+    kafka_topic_config: Option<std::collections::BTreeMap<String, String>>,
+    kafka_options: Option<std::collections::BTreeMap<String, String>>,
+    kafka_skip_topic_check: Option<bool>,
+    kafka_group_id: Option<String>,
+    kafka_timeout_ms: Option<u64>,
+    kafka_init_timeout_ms: Option<u64>,
     max_body_bytes: Option<usize>,
     max_schema_bytes: Option<usize>,
     max_reference_depth: Option<usize>,
@@ -173,11 +271,17 @@ pub enum ConfigError {
     Read { path: PathBuf, message: String },
     #[error("invalid config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("unknown storage '{0}': expected 'embedded' or 'memory'")]
+    #[error("unknown storage '{0}': expected 'embedded', 'kafka' or 'memory'")]
     Storage(String),
     /// A setting that needs another one (`tls_cert` without `tls_key`, ...).
     #[error("{0}")]
     Incomplete(String),
+    #[error("--storage kafka needs --kafka-bootstrap (SCHEMATA_KAFKA_BOOTSTRAP, kafka_bootstrap)")]
+    MissingBootstrap,
+    #[error("{setting}: '{value}' is not KEY=VALUE")]
+    KeyValue { setting: &'static str, value: String },
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl Config {
@@ -189,11 +293,16 @@ impl Config {
         };
         let defaults = Config::default();
         let d = &defaults.limits;
-        let storage = match args.storage.or(file.storage).as_deref() {
+        let storage = match args.storage.as_deref().or(file.storage.as_deref()) {
             None | Some("embedded") => StorageKind::Embedded,
             Some("memory") => StorageKind::Memory,
+            Some("kafka") => StorageKind::Kafka,
             Some(other) => return Err(ConfigError::Storage(other.to_owned())),
         };
+        let kafka = kafka_settings(&args, &file)?;
+        if storage == StorageKind::Kafka && kafka.bootstrap.trim().is_empty() {
+            return Err(ConfigError::MissingBootstrap);
+        }
         let tls = match (args.tls_cert.or(file.tls_cert), args.tls_key.or(file.tls_key)) {
             (Some(cert_path), Some(key_path)) => Some(TlsSettings {
                 cert_path,
@@ -281,8 +390,78 @@ impl Config {
             log: args.log.or(file.log).unwrap_or(defaults.log),
             ui: args.ui.or(file.ui).unwrap_or(defaults.ui),
             tls,
+            kafka,
         })
     }
+}
+
+/// The Kafka settings: flags/environment over the file over the defaults. Lists given as flags
+/// replace the file's (no merging, so what is in effect is what one place says).
+fn kafka_settings(args: &Args, file: &FileConfig) -> Result<KafkaSettings, ConfigError> {
+    let d = KafkaSettings::default();
+    let pairs = |setting: &'static str,
+                 flags: &[String],
+                 file: &Option<std::collections::BTreeMap<String, String>>|
+     -> Result<Vec<(String, String)>, ConfigError> {
+        if flags.is_empty() {
+            return Ok(file.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect());
+        }
+        flags
+            .iter()
+            .map(|pair| match pair.split_once('=') {
+                Some((key, value)) if !key.trim().is_empty() => {
+                    Ok((key.trim().to_owned(), value.trim().to_owned()))
+                }
+                _ => Err(ConfigError::KeyValue { setting, value: pair.clone() }),
+            })
+            .collect()
+    };
+    let settings = KafkaSettings {
+        bootstrap: args
+            .kafka_bootstrap
+            .clone()
+            .or(file.kafka_bootstrap.clone())
+            .unwrap_or_default(),
+        topic: args.kafka_topic.clone().or(file.kafka_topic.clone()).unwrap_or(d.topic),
+        replication_factor: args
+            .kafka_replication_factor
+            .or(file.kafka_replication_factor)
+            .unwrap_or(d.replication_factor),
+        topic_config: pairs(
+            "--kafka-topic-config",
+            &args.kafka_topic_config,
+            &file.kafka_topic_config,
+        )?,
+        options: pairs("--kafka-option", &args.kafka_option, &file.kafka_options)?,
+        skip_topic_check: args
+            .kafka_skip_topic_check
+            .or(file.kafka_skip_topic_check)
+            .unwrap_or(d.skip_topic_check),
+        group_id: args.kafka_group_id.clone().or(file.kafka_group_id.clone()).unwrap_or(d.group_id),
+        leader_eligible: d.leader_eligible,
+        advertised_url: d.advertised_url,
+        timeout_ms: args.kafka_timeout_ms.or(file.kafka_timeout_ms).unwrap_or(d.timeout_ms),
+        init_timeout_ms: args
+            .kafka_init_timeout_ms
+            .or(file.kafka_init_timeout_ms)
+            .unwrap_or(d.init_timeout_ms),
+        lease_ms: d.lease_ms,
+    };
+    if settings.topic.trim().is_empty() {
+        return Err(ConfigError::Invalid("the Kafka topic name is empty".into()));
+    }
+    if settings.replication_factor < 1 {
+        return Err(ConfigError::Invalid(format!(
+            "the Kafka replication factor must be at least 1, not {}",
+            settings.replication_factor
+        )));
+    }
+    if settings.timeout_ms == 0 || settings.init_timeout_ms == 0 || settings.lease_ms < 100 {
+        return Err(ConfigError::Invalid(
+            "Kafka timeouts must be positive and the lease at least 100 ms".into(),
+        ));
+    }
+    Ok(settings)
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -323,6 +502,53 @@ mod tests {
         assert!(config.ui);
         let args = Args::try_parse_from(["schemata-registry", "--ui", "false"]).unwrap();
         assert!(!Config::from_args(args).unwrap().ui);
+    }
+
+    /// Each Kafka setting from a flag, the file and the default; malformed values are refused.
+    #[test]
+    fn kafka_settings_resolve_and_bad_ones_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.toml");
+        std::fs::write(
+            &path,
+            "storage = \"kafka\"\nkafka_bootstrap = \"file:9092\"\nkafka_topic = \"t\"\n\
+             kafka_options = { \"security.protocol\" = \"SSL\" }\n\
+             kafka_topic_config = { \"min.insync.replicas\" = \"2\" }\n",
+        )
+        .unwrap();
+        let config = |flags: &[&str]| {
+            let mut argv = vec!["schemata-registry", "--config", path.to_str().unwrap()];
+            argv.extend_from_slice(flags);
+            Config::from_args(Args::try_parse_from(argv).unwrap())
+        };
+        let file_only = config(&[]).unwrap();
+        assert_eq!(file_only.storage, StorageKind::Kafka);
+        let k = &file_only.kafka;
+        assert_eq!((k.bootstrap.as_str(), k.topic.as_str()), ("file:9092", "t"));
+        assert_eq!(k.options, [("security.protocol".to_owned(), "SSL".to_owned())]);
+        assert_eq!(k.topic_config, [("min.insync.replicas".to_owned(), "2".to_owned())]);
+        assert_eq!((k.replication_factor, k.lease_ms, k.leader_eligible), (3, 6000, true));
+        let flags = config(&[
+            "--kafka-bootstrap",
+            "flag:9092",
+            "--kafka-option",
+            "a=1",
+            "--kafka-option",
+            "b=2",
+        ])
+        .unwrap();
+        let k = &flags.kafka;
+        assert_eq!(k.bootstrap, "flag:9092");
+        assert_eq!(k.options, [("a".into(), "1".into()), ("b".into(), "2".into())]);
+        let refused: &[(&[&str], &str)] = &[
+            (&["--kafka-option", "novalue"], "'novalue' is not KEY=VALUE"),
+            (&["--kafka-replication-factor", "0"], "at least 1"),
+            (&["--kafka-bootstrap", " "], "needs --kafka-bootstrap"),
+        ];
+        for (flags, expected) in refused {
+            let error = config(flags).unwrap_err().to_string();
+            assert!(error.contains(expected), "{flags:?}: {error}");
+        }
     }
 
     #[test]

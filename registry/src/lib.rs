@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-pub use crate::config::{Args, Config, ConfigError, StorageKind};
+pub use crate::config::{Args, Config, ConfigError, KafkaSettings, StorageKind};
 pub use crate::error::ApiError;
 pub use crate::limits::Limits;
 use crate::storage::embedded::EmbeddedStorage;
@@ -63,6 +63,12 @@ impl Server {
     /// Opens the configured storage, replays it, binds the listener and serves in a task of the
     /// current runtime.
     pub async fn start(config: Config) -> Result<Server, ServeError> {
+        if config.storage == StorageKind::Kafka {
+            let opened = storage::kafka::open(&config.kafka).await?;
+            let kafka = Some((opened.tail, opened.cluster));
+            return Server::start_opened(config, Box::new(opened.storage), opened.records, kafka)
+                .await;
+        }
         let (storage, records) = open_storage(&config).await?;
         Server::start_with_storage(config, storage, records).await
     }
@@ -72,6 +78,16 @@ impl Server {
         config: Config,
         storage: Box<dyn Storage>,
         records: Replay,
+    ) -> Result<Server, ServeError> {
+        Server::start_opened(config, storage, records, None).await
+    }
+
+    /// Starts on opened storage; shared storage (Kafka) also brings the thread that follows it.
+    async fn start_opened(
+        config: Config,
+        storage: Box<dyn Storage>,
+        records: Replay,
+        kafka: Option<(storage::kafka::Tail, Arc<storage::kafka::Cluster>)>,
     ) -> Result<Server, ServeError> {
         let started = std::time::Instant::now();
         let state = tokio::task::spawn_blocking(move || state::RegistryState::replay(records))
@@ -88,6 +104,11 @@ impl Server {
         let (writer, writer_thread) =
             writer::Writer::start(Arc::clone(&shared), storage, config.limits.write_queue_len)
                 .map_err(|e| ServeError::Io(e.to_string()))?;
+        if let Some((tail, cluster)) = kafka {
+            let _ = shared.cluster.set(cluster);
+            // The tail holds a weak handle: it ends when the writer does.
+            tail.start(writer.downgrade()).map_err(|e| ServeError::Io(e.to_string()))?;
+        }
         // TLS files are read before binding, so a bad certificate fails the start cleanly.
         let tls = match config.tls.clone() {
             Some(settings) => Some(Arc::new(
@@ -201,6 +222,10 @@ async fn bind(address: &str) -> Result<tokio::net::TcpListener, ServeError> {
 async fn open_storage(config: &Config) -> Result<(Box<dyn Storage>, Replay), ServeError> {
     match config.storage {
         StorageKind::Memory => Ok((Box::new(MemoryStorage::new()), Box::new(std::iter::empty()))),
+        // `Server::start` opens Kafka itself: it brings a tail besides the storage.
+        StorageKind::Kafka => {
+            Err(ServeError::Io("Kafka storage is opened by Server::start".into()))
+        }
         StorageKind::Embedded => {
             let dir = config.data_dir.clone();
             let (storage, records) = tokio::task::spawn_blocking(move || {

@@ -142,7 +142,11 @@ async fn metrics(State(app): State<App>) -> Response {
         let state = app.shared.read();
         (state.schemas.len(), state.live_subject_count())
     };
-    let mut response = app.shared.metrics.render(schemas, subjects).into_response();
+    let mut text = app.shared.metrics.render(schemas, subjects);
+    if let Some(cluster) = app.shared.cluster.get() {
+        cluster.render_metrics(&mut text);
+    }
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
@@ -154,9 +158,11 @@ async fn live() -> Response {
     json(&serde_json::json!({"status": "live"}))
 }
 
-/// Ready while the writer runs and storage has not failed beyond repair.
+/// Ready while the writer runs and storage has not failed beyond repair (with Kafka: while the
+/// topic can be read; start-up itself waits until the state caught up with the topic).
 async fn ready(State(app): State<App>) -> Response {
-    let failed = app.shared.write_failed.load(std::sync::atomic::Ordering::SeqCst);
+    let failed = app.shared.write_failed.load(std::sync::atomic::Ordering::SeqCst)
+        || app.shared.cluster.get().is_some_and(|cluster| !cluster.healthy());
     if failed || app.writer.is_closed() {
         let mut response = json(&serde_json::json!({"status": "not ready"}));
         *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;

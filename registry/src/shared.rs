@@ -8,7 +8,7 @@
 //! for the pointer swap. A reader clones the `Arc` and reads with no lock held at all.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use tokio::sync::Semaphore;
 
@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     /// Set while storage has failed and could not be re-read: writes are refused, readiness
     /// fails. Cleared when a later batch finds storage readable again.
     pub(crate) write_failed: AtomicBool,
+    /// The Kafka backend's view of the log (positions, lag, health), when storage is Kafka.
+    pub(crate) cluster: OnceLock<Arc<crate::storage::kafka::Cluster>>,
 }
 
 impl Shared {
@@ -45,6 +47,7 @@ impl Shared {
             limits,
             metrics: Metrics::default(),
             write_failed: AtomicBool::new(false),
+            cluster: OnceLock::new(),
         }
     }
 

@@ -1,8 +1,9 @@
-//! Where records go: the `Storage` trait every backend implements (embedded log today, the Kafka
-//! `_schemas` topic later), and an in-memory backend for unit tests. Handlers never see storage:
+//! Where records go: the `Storage` trait every backend implements (the embedded log, the Kafka
+//! `_schemas` topic), and an in-memory backend for unit tests. Handlers never see storage:
 //! only the writer appends, and the state is rebuilt from what storage hands back.
 
 pub mod embedded;
+pub mod kafka;
 pub mod log;
 
 use std::sync::Arc;
@@ -36,6 +37,11 @@ pub trait Storage: Send + 'static {
     /// Housekeeping (compaction) between batches. The writer calls it with no lock held, so
     /// reads go on meanwhile; writes wait, which bounds how much can pile up.
     fn maintain(&mut self) {}
+
+    /// Called after the writer published a state that holds everything storage handed it so
+    /// far (its own appends and, for shared storage, what other writers appended): the Kafka
+    /// backend tells read-your-writes waiters how far the published state reaches.
+    fn published(&mut self) {}
 }
 
 /// An in-memory backend: durable for the life of the process only. `fail_appends` lets tests

@@ -56,6 +56,8 @@ enum Op {
     IndexHash(ContentHash, SchemaId),
     /// Hashes computed off the writer, to build the dedup index from.
     Dedup(Arc<HashMap<SchemaId, (Bytes, ContentHash)>>),
+    /// A record another writer put in shared storage (the Kafka topic), applied, not appended.
+    Logged(Record),
 }
 
 /// What a job sees: the writer's state, the shared handle (caches, limits) and what the batch
@@ -81,6 +83,13 @@ impl Tx<'_> {
     pub(crate) fn index_hash(&mut self, hash: ContentHash, id: SchemaId) {
         self.state.index_hash(hash, id);
         self.ops.push(Op::IndexHash(hash, id));
+    }
+
+    /// Applies a record that is already in storage, written by another instance (or before this
+    /// one started): the state follows it, and the batch does not append it again.
+    pub(crate) fn apply_logged(&mut self, record: Record) {
+        self.state.apply(&record);
+        self.ops.push(Op::Logged(record));
     }
 
     /// Builds the dedup index (if not built yet) from hashes computed off the writer.
@@ -204,8 +213,9 @@ fn run(shared: Arc<Shared>, mut storage: Box<dyn Storage>, mut receiver: mpsc::R
         match &durable {
             Ok(()) if !ops.is_empty() => {
                 working = publish(&shared, working, &records, &ops);
+                storage.published();
             }
-            Ok(()) => {}
+            Ok(()) => storage.published(),
             Err(_) if records.is_empty() && ops.is_empty() => {}
             Err(error) => {
                 tracing::error!(%error, "append failed; rebuilding the state from storage");
@@ -246,6 +256,7 @@ fn publish(
                         Op::Dedup(hashes) => {
                             dedup::index_with(shared, &state, hashes);
                         }
+                        Op::Logged(record) => state.apply(record),
                     }
                 }
                 return state;
@@ -269,6 +280,7 @@ fn recover(shared: &Shared, storage: &mut dyn Storage, working: &mut RegistrySta
             shared.cache.clear();
             *working = state.clone();
             shared.publish(Arc::new(state));
+            storage.published();
             if shared.write_failed.swap(false, Ordering::SeqCst) {
                 tracing::info!("storage is readable again; writes resume");
             }

@@ -115,6 +115,10 @@ impl Http {
 /// A registry running in this process on 127.0.0.1:0 with its own temporary data dir (embedded
 /// log storage). Dropping it stops the server task with the runtime; call `stop` to release the
 /// data dir lock deterministically (e.g. before `restart`).
+///
+/// The backend switch: with `SCHEMATA_TEST_STORAGE=kafka` every `TestRegistry` stores its records
+/// in a fresh `_schemas` topic on its own tansu broker instead, so a whole suite (the API
+/// conformance suite in `scripts/test.sh`) runs once more against the Kafka backend unchanged.
 #[derive(Debug)]
 pub(crate) struct TestRegistry {
     pub(crate) http: Http,
@@ -122,6 +126,26 @@ pub(crate) struct TestRegistry {
     config: Config,
     /// Kept so the directory lives as long as the registry.
     _dir: Option<tempfile::TempDir>,
+    /// The broker of a Kafka-backed registry, kept across `restart`.
+    broker: Option<std::sync::Arc<crate::broker::Broker>>,
+}
+
+/// Whether `SCHEMATA_TEST_STORAGE` asks for the Kafka backend (anything else but `embedded` or
+/// nothing is a mistake, refused loudly rather than silently testing the default).
+pub(crate) fn kafka_backend_requested() -> bool {
+    match std::env::var("SCHEMATA_TEST_STORAGE").as_deref() {
+        Err(_) | Ok("" | "embedded") => false,
+        Ok("kafka") => true,
+        Ok(other) => panic!("SCHEMATA_TEST_STORAGE={other}: expected 'embedded' or 'kafka'"),
+    }
+}
+
+/// Points `config` at a fresh topic on `broker`, with timeouts fit for a loopback broker.
+pub(crate) fn use_kafka(config: &mut Config, broker: &crate::broker::Broker) {
+    config.storage = schemata_registry::StorageKind::Kafka;
+    config.kafka.bootstrap = broker.bootstrap.clone();
+    config.kafka.topic = crate::broker::unique("_schemas");
+    config.kafka.init_timeout_ms = WAIT.as_millis() as u64;
 }
 
 impl std::ops::Deref for TestRegistry {
@@ -145,14 +169,23 @@ impl TestRegistry {
             data_dir: dir.path().join("data"),
             ..Config::default()
         };
+        let broker = kafka_backend_requested().then(|| {
+            let broker = crate::broker::Broker::start();
+            use_kafka(&mut config, &broker);
+            std::sync::Arc::new(broker)
+        });
         adjust(&mut config);
-        TestRegistry::start_config(config, Some(dir)).await
+        TestRegistry::start_config(config, Some(dir), broker).await
     }
 
-    async fn start_config(config: Config, dir: Option<tempfile::TempDir>) -> TestRegistry {
+    async fn start_config(
+        config: Config,
+        dir: Option<tempfile::TempDir>,
+        broker: Option<std::sync::Arc<crate::broker::Broker>>,
+    ) -> TestRegistry {
         let server = Server::start(config.clone()).await.expect("registry starts");
         let http = Http::new(format!("http://{}", server.addr()));
-        TestRegistry { http, server: Some(server), config, _dir: dir }
+        TestRegistry { http, server: Some(server), config, _dir: dir, broker }
     }
 
     pub(crate) fn data_dir(&self) -> &Path {
@@ -176,7 +209,8 @@ impl TestRegistry {
     pub(crate) async fn restart(mut self) -> TestRegistry {
         self.stop().await;
         let dir = self._dir.take();
-        TestRegistry::start_config(self.config.clone(), dir).await
+        let broker = self.broker.take();
+        TestRegistry::start_config(self.config.clone(), dir, broker).await
     }
 }
 

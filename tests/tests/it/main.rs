@@ -28,6 +28,7 @@ mod registry_concurrency;
 mod registry_connections;
 mod registry_durability;
 mod registry_interop;
+mod registry_kafka;
 mod registry_model;
 mod registry_process;
 mod security_support;
