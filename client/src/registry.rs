@@ -113,6 +113,7 @@ impl From<&SubjectSchema> for api::SubjectSchema {
             schema_type: found.schema_type.to_optional().map(str::to_owned),
             references: found.references.iter().map(api::SchemaReference::from).collect(),
             schema: found.schema.clone(),
+            guid: None,
         }
     }
 }
@@ -123,6 +124,7 @@ impl From<&SchemaRecord> for SchemaById {
             schema: record.schema.clone(),
             schema_type: record.schema_type.to_optional().map(str::to_owned),
             references: record.references.iter().map(api::SchemaReference::from).collect(),
+            guid: None,
             max_id: None,
         }
     }

@@ -40,6 +40,9 @@ pub struct RegisterSchemaResponse {
     pub id: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
+    /// The schema's GUID (Confluent 8), which GUID-framing serializers write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
 }
 
 /// A schema version under a subject: `GET /subjects/{s}/versions/{v}`, lookup, `GET /schemas`.
@@ -55,6 +58,9 @@ pub struct SubjectSchema {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<SchemaReference>,
     pub schema: String,
+    /// The schema's GUID (Confluent 8); absent from older registries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
 }
 
 /// `GET /schemas/ids/{id}`.
@@ -66,9 +72,20 @@ pub struct SchemaById {
     pub schema_type: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<SchemaReference>,
+    /// The schema's GUID (Confluent 8); absent from older registries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     /// Present when `fetchMaxId=true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_id: Option<i32>,
+}
+
+/// `GET /schemas/guids/{guid}/ids` items: the id a GUID has in a context (`.` is the default
+/// context).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextId {
+    pub context: String,
+    pub id: i32,
 }
 
 /// `GET /schemas/ids/{id}/versions` items.
@@ -168,6 +185,7 @@ mod tests {
                     schema_type: None,
                     references: vec![],
                     schema: "\"string\"".into(),
+                    guid: None,
                 })
                 .unwrap(),
                 r#"{"subject":"s","version":1,"id":2,"schema":"\"string\""}"#,

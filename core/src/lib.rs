@@ -10,6 +10,7 @@ pub mod avro;
 pub mod budget;
 pub mod compat;
 pub mod fold;
+pub mod guid;
 pub mod ids;
 pub mod json_schema;
 pub mod locate;
@@ -20,6 +21,7 @@ pub mod wire;
 
 pub use budget::{Budget, BudgetExceeded};
 pub use compat::{CompatibilityLevel, Direction, Finding, Incompatibility, JsonPolicy, Report};
+pub use guid::Guid;
 pub use ids::{SchemaId, Subject, Version, VersionSpec};
 pub use records::Mode;
 pub use schema::{ParseError, ReferencedSchema, Schema, SchemaReference, SchemaType};

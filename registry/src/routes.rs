@@ -57,6 +57,8 @@ pub(crate) fn router(app: App, ui: bool) -> Router {
         .route("/schemas/ids/{id}/schema", get(schemas::text_by_id))
         .route("/schemas/ids/{id}/subjects", get(schemas::subjects_by_id))
         .route("/schemas/ids/{id}/versions", get(schemas::versions_by_id))
+        .route("/schemas/guids/{guid}", get(schemas::by_guid))
+        .route("/schemas/guids/{guid}/ids", get(schemas::ids_by_guid))
         .route("/compatibility/subjects/{subject}/versions", post(compat::against_level))
         .route(
             "/compatibility/subjects/{subject}/versions/{version}",

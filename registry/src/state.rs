@@ -15,7 +15,7 @@ use schemata_core::records::{
     ConfigValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
 };
 use schemata_core::{
-    CompatibilityLevel, JsonPolicy, ReferencedSchema, SchemaId, SchemaReference, SchemaType,
+    CompatibilityLevel, Guid, JsonPolicy, ReferencedSchema, SchemaId, SchemaReference, SchemaType,
     Version, VersionSpec, api,
 };
 
@@ -30,7 +30,9 @@ pub(crate) type ContentHash = [u8; 32];
 pub(crate) struct StoredSchema {
     pub(crate) schema_type: SchemaType,
     pub(crate) references: Vec<SchemaReference>,
-    /// `{"schema":...,"schemaType":...,"references":[...]}` exactly as answered.
+    /// Confluent's GUID of the stored text and references (`core::guid`).
+    pub(crate) guid: Guid,
+    /// `{"schema":...,"schemaType":...,"references":[...],"guid":...}` exactly as answered.
     pub(crate) body: Bytes,
     /// How many (subject, version) rows, soft-deleted included, point at this id.
     uses: u32,
@@ -42,10 +44,12 @@ impl StoredSchema {
     fn new(schema_type: SchemaType, value: &SchemaValue) -> StoredSchema {
         let references: Vec<SchemaReference> =
             value.references.iter().map(SchemaReference::from).collect();
+        let guid = Guid::of(&value.schema, &references);
         let body = api::SchemaById {
             schema: value.schema.clone(),
             schema_type: schema_type.to_optional().map(str::to_owned),
             references: api_references(&references),
+            guid: Some(guid.to_string()),
             max_id: None,
         };
         // Serializing a struct of strings and ints cannot fail. The buffer is shrunk because it
@@ -53,7 +57,7 @@ impl StoredSchema {
         let mut body = serde_json::to_vec(&body).unwrap_or_default();
         body.shrink_to_fit();
         let body = Bytes::from(body);
-        StoredSchema { schema_type, references, body, uses: 0, hash: None }
+        StoredSchema { schema_type, references, guid, body, uses: 0, hash: None }
     }
 
     /// The schema text, recovered from the pre-serialized body (off the hot path).
@@ -134,6 +138,8 @@ pub(crate) struct RegistryState {
     /// Highest id ever seen: new ids continue from here, so ids stay dense and are never reused
     /// while the records that used them are in the log.
     pub(crate) max_id: u32,
+    /// GUID → the ids with that GUID (one, unless an import gave the same text two ids).
+    pub(crate) by_guid: HashMap<Guid, BTreeSet<SchemaId>>,
     /// (referenced subject, version) → the (subject, version) rows that reference it.
     referenced_by: HashMap<(String, Version), BTreeSet<(String, Version)>>,
     /// Content hash → id. Built on first use rather than at replay, because computing it parses
@@ -165,8 +171,11 @@ impl RegistryState {
 
     fn insert_version(&mut self, subject: &str, version: Version, row: Row<'_>) {
         let id = row.id;
-        let stored =
-            self.schemas.entry(id).or_insert_with(|| StoredSchema::new(row.schema_type, row.value));
+        let stored = self.schemas.entry(id).or_insert_with(|| {
+            let stored = StoredSchema::new(row.schema_type, row.value);
+            self.by_guid.entry(stored.guid).or_default().insert(id);
+            stored
+        });
         stored.uses += 1;
         for reference in &stored.references {
             if let Some(referenced) = Version::new(i64::from(reference.version)) {
@@ -203,9 +212,16 @@ impl RegistryState {
         stored.uses = stored.uses.saturating_sub(1);
         if stored.uses == 0 {
             // Nothing points at this id any more (a hard delete): it is gone, as in Confluent.
-            if let (Some(stored), Some(dedup)) =
-                (self.schemas.remove(&row.id), self.dedup.get_mut())
+            let removed = self.schemas.remove(&row.id);
+            if let Some(stored) = &removed
+                && let Some(ids) = self.by_guid.get_mut(&stored.guid)
             {
+                ids.remove(&row.id);
+                if ids.is_empty() {
+                    self.by_guid.remove(&stored.guid);
+                }
+            }
+            if let (Some(stored), Some(dedup)) = (removed, self.dedup.get_mut()) {
                 match stored.hash {
                     Some(hash) => {
                         dedup.remove(&hash);

@@ -1,12 +1,12 @@
-//! `/schemas/...`: reads by global id (the hottest path: it answers pre-serialized bytes), the
-//! list of every schema, and the supported types.
+//! `/schemas/...`: reads by global id (the hottest path: it answers pre-serialized bytes) and by
+//! GUID, the list of every schema, and the supported types.
 
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use schemata_core::api::SubjectVersion;
-use schemata_core::{SchemaId, SchemaType};
+use schemata_core::api::{ContextId, SubjectVersion};
+use schemata_core::{Guid, SchemaId, SchemaType};
 
 use super::subjects::subject_schema;
 use super::{App, Params, json, json_bytes};
@@ -73,6 +73,50 @@ pub(super) fn serialized(
     let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
     value["schema"] = serde_json::Value::String(serialized);
     serde_json::to_vec(&value).ok()
+}
+
+/// The ids of a `{guid}` path segment: text that is not a GUID names no schema (40403, as an
+/// unknown GUID), whatever its spelling.
+fn ids_of_guid(
+    state: &RegistryState,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Vec<SchemaId>, ApiError> {
+    let raw = path.map(|Path(raw)| raw).map_err(|_| ApiError::NotFound)?;
+    let not_found = || ApiError::SchemaNotFound(raw.chars().take(64).collect());
+    let guid: Guid = raw.parse().map_err(|_| not_found())?;
+    let ids = state.by_guid.get(&guid).ok_or_else(not_found)?;
+    Ok(ids.iter().copied().collect())
+}
+
+/// `GET /schemas/guids/{guid}`: the schema as by id (its lowest id when an import gave the same
+/// text several).
+pub(crate) async fn by_guid(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let state = app.shared.read();
+    let id = ids_of_guid(&state, path)?[0];
+    let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
+    let mut body = stored.body.clone();
+    if query.is_some()
+        && Params::parse(query.as_deref()).get("format") == Some("serialized")
+        && let Some(serialized) = serialized(&app, &state, id, &body)
+    {
+        body = Bytes::from(serialized);
+    }
+    Ok(json_bytes(body))
+}
+
+/// `GET /schemas/guids/{guid}/ids`: the ids the GUID has, per context (one context here: `.`).
+pub(crate) async fn ids_by_guid(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let ids = ids_of_guid(&app.shared.read(), path)?;
+    let ids: Vec<ContextId> =
+        ids.into_iter().map(|id| ContextId { context: ".".into(), id: id.0 as i32 }).collect();
+    Ok(json(&ids))
 }
 
 pub(crate) async fn text_by_id(

@@ -196,7 +196,9 @@ pub(crate) async fn register(
     let normalize = Params::parse(query.as_deref()).flag("normalize");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
     let (id, version) = register_schema(&app, subject, normalize, request).await?;
-    Ok(json(&RegisterSchemaResponse { id: id.0 as i32, version: Some(version.0 as i32) }))
+    // The answer comes after the write is published, so the snapshot has the schema's GUID.
+    let guid = app.shared.read().schemas.get(&id).map(|stored| stored.guid.to_string());
+    Ok(json(&RegisterSchemaResponse { id: id.0 as i32, version: Some(version.0 as i32), guid }))
 }
 
 /// The whole write path of a registration (also the web UI's): the id and version registered

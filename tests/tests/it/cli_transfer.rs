@@ -213,8 +213,10 @@ async fn export_then_import_reproduces_the_registry() {
     for r in [&source, &target] {
         assert_eq!(r.register_ok("z-value", "\"null\"").await, 67);
         ok(&r.put("/config/g-value", json!({"compatibility": "NONE"})).await);
-        let reply = r.register("g-value", r#"{"type":"fixed","name":"Z","size":9}"#).await;
-        assert_eq!(reply.body, json!({"id": 68, "version": 3}), "{}", r.base);
+        let text = r#"{"type":"fixed","name":"Z","size":9}"#;
+        let reply = r.register("g-value", text).await;
+        let guid = schemata_core::Guid::of(text, &[]).to_string();
+        assert_eq!(reply.body, json!({"id": 68, "version": 3, "guid": guid}), "{}", r.base);
     }
 }
 

@@ -25,6 +25,7 @@ mod readme_tour;
 mod registry_api;
 mod registry_bad_input;
 mod registry_concurrency;
+mod registry_confluent;
 mod registry_connections;
 mod registry_durability;
 mod registry_interop;

@@ -24,9 +24,10 @@ async fn sixteen_clients_registering_one_schema_get_one_id_and_version() {
         assert_eq!(reply.status, 200, "{}", reply.text);
         answers.insert(reply.body.to_string());
     }
+    let guid = schemata_core::Guid::of(schema, &[]).to_string();
     assert_eq!(
         answers.into_iter().collect::<Vec<_>>(),
-        vec![json!({"id": 1, "version": 1}).to_string()]
+        vec![json!({"id": 1, "version": 1, "guid": guid}).to_string()]
     );
     assert_eq!(r.get("/subjects/same/versions").await.body, json!([1]));
 }

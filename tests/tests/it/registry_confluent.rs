@@ -1,0 +1,93 @@
+//! Confluent 8 features and small API differences, against a fresh registry over real HTTP: schema
+//! GUIDs and their routes. Each step is one line of `registry_api::check` (request, body, status,
+//! expected answer).
+
+use schemata_core::{Guid, SchemaReference};
+use serde_json::{Value, json};
+
+use crate::harness::TestRegistry;
+use crate::registry_api::{check, code, schema};
+
+const V1: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+const V2: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":"x"}]}"#;
+
+fn guid(text: &str) -> String {
+    Guid::of(text, &[]).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_schema_has_confluents_guid_and_is_found_by_it() {
+    let r = TestRegistry::start().await;
+    let (g1, g2) = (guid(V1), guid(V2));
+    let user = r#"{"type":"record","name":"User","fields":[{"name":"r","type":"R"}]}"#;
+    let references = [SchemaReference { name: "R".into(), subject: "a".into(), version: 1 }];
+    let g_user = Guid::of(user, &references).to_string();
+    let unknown = guid("\"never registered\"");
+    check(
+        &r,
+        &[
+            ("POST /subjects/a/versions", schema(V1), 200, json!({"id": 1, "version": 1, "guid": g1})),
+            ("POST /subjects/a/versions", schema(V1), 200, json!({"id": 1, "version": 1, "guid": g1})),
+            ("POST /subjects/a/versions", schema(V2), 200, json!({"id": 2, "version": 2, "guid": g2})),
+            ("POST /subjects/b/versions", schema(V1), 200, json!({"id": 1, "version": 1, "guid": g1})),
+            (
+                "POST /subjects/u/versions",
+                json!({"schema": user, "references": [{"name": "R", "subject": "a", "version": 1}]}),
+                200,
+                json!({"id": 3, "version": 1, "guid": g_user}),
+            ),
+            ("GET /schemas/ids/1", Value::Null, 200, json!({"schema": V1, "guid": g1})),
+            ("GET /schemas/ids/1?fetchMaxId=true", Value::Null, 200, json!({"schema": V1, "guid": g1, "maxId": 3})),
+            ("GET /subjects/a/versions/2", Value::Null, 200, json!({"subject": "a", "version": 2, "id": 2, "schema": V2, "guid": g2})),
+            ("POST /subjects/b", schema(V1), 200, json!({"subject": "b", "version": 1, "id": 1, "schema": V1, "guid": g1})),
+            (&format!("GET /schemas/guids/{g1}"), Value::Null, 200, json!({"schema": V1, "guid": g1})),
+            (&format!("GET /schemas/guids/{}", g1.to_uppercase()), Value::Null, 200, json!({"schema": V1, "guid": g1})),
+            (&format!("GET /schemas/guids/{g1}/ids"), Value::Null, 200, json!([{"context": ".", "id": 1}])),
+            (&format!("GET /schemas/guids/{g2}/ids"), Value::Null, 200, json!([{"context": ".", "id": 2}])),
+            (
+                &format!("GET /schemas/guids/{g_user}"),
+                Value::Null,
+                200,
+                json!({"schema": user, "references": [{"name": "R", "subject": "a", "version": 1}], "guid": g_user}),
+            ),
+            (&format!("GET /schemas/guids/{unknown}"), Value::Null, 404, code(40403)),
+            (&format!("GET /schemas/guids/{unknown}/ids"), Value::Null, 404, code(40403)),
+            ("GET /schemas/guids/not-a-guid", Value::Null, 404, code(40403)),
+            ("GET /schemas/guids/not-a-guid/ids", Value::Null, 404, code(40403)),
+            // A soft-deleted version keeps its schema, so the GUID still resolves (as by id).
+            ("DELETE /subjects/a/versions/2", Value::Null, 200, json!(2)),
+            (&format!("GET /schemas/guids/{g2}/ids"), Value::Null, 200, json!([{"context": ".", "id": 2}])),
+            // A hard delete of the last row with the schema forgets its id and its GUID.
+            ("DELETE /subjects/a/versions/2?permanent=true", Value::Null, 200, json!(2)),
+            (&format!("GET /schemas/guids/{g2}"), Value::Null, 404, code(40403)),
+            (&format!("GET /schemas/guids/{g1}/ids"), Value::Null, 200, json!([{"context": ".", "id": 1}])),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guids_survive_a_restart() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    let r = r.restart().await;
+    let g1 = guid(V1);
+    check(
+        &r,
+        &[
+            (
+                &format!("GET /schemas/guids/{g1}/ids"),
+                Value::Null,
+                200,
+                json!([{"context": ".", "id": 1}]),
+            ),
+            (
+                "GET /subjects/a/versions/1",
+                Value::Null,
+                200,
+                json!({"subject": "a", "version": 1, "id": 1, "schema": V1, "guid": g1}),
+            ),
+        ],
+    )
+    .await;
+}
