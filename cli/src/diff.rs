@@ -2,28 +2,25 @@
 //! (`.avsc` Avro, `.json` JSON Schema) or, with `--registry`, registered versions written
 //! `subject:version` (`subject:latest` too).
 //!
-//! JSON Schema gets core's typed diff: every change with its kind (the rule id), a pointer, a
-//! sentence and whether it keeps BACKWARD compatibility under the policy. Avro has no typed diff
-//! in core, so `diff/avro.rs` lists field-level changes from the texts. Both then get the
-//! compatibility findings in both directions: what breaks readers using B on data written with A
+//! Core's `SchemaDiff` computes everything (the web UI's diff page shows the same): JSON Schema
+//! gets a typed diff, every change with its kind (the rule id), a pointer, a sentence and whether
+//! it keeps BACKWARD compatibility under the policy; Avro gets field-level changes. Both then get
+//! the compatibility findings in both directions: what breaks readers using B on data written with A
 //! (BACKWARD) and readers using A on data written with B (FORWARD), with rule ids and lines.
 //! The exit code is 0 whatever the diff says; 2 on errors.
-
-mod avro;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use schemata_core::compat::{self, Finding};
-use schemata_core::json_schema as json_diff;
+use schemata_core::compat::Finding;
+use schemata_core::diff::SchemaDiff;
 use schemata_core::locate::locate;
 use schemata_core::{JsonPolicy, Schema, SchemaType};
 use serde_json::{Value, json};
 
 use super::{CliError, Outcome, RegistryArgs};
 use schemata::VersionSpec;
-use schemata_core::Version;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -106,12 +103,9 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
     let Some((subject, version)) = operand.rsplit_once(':') else {
         return Err(CliError::Usage(format!("{operand}: expected subject:version")));
     };
-    let version = match version {
-        "latest" | "-1" => VersionSpec::Latest,
-        number => number.parse().map(|n| VersionSpec::Exact(Version(n))).map_err(|_| {
-            CliError::Usage(format!("{operand}: version must be a number or 'latest'"))
-        })?,
-    };
+    let version = VersionSpec::parse(version).ok_or_else(|| {
+        CliError::Usage(format!("{operand}: version must be a number from 1, -1 or 'latest'"))
+    })?;
     if registry.urls.is_empty() {
         return Err(CliError::Usage(format!(
             "{operand}: no such file; for a registered version pass --registry URL"
@@ -126,50 +120,21 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
     Ok(Side { name, text: registered.schema, schema })
 }
 
-/// The changes and verdicts of one diff.
+/// The changes and verdicts of one diff, with the policy they were judged under.
 #[derive(Debug)]
 struct Diff {
-    /// Typed changes (JSON Schema), with their BACKWARD verdict.
-    changes: Option<Vec<(json_diff::Change, bool)>>,
-    /// Field-level changes (Avro).
-    avro_changes: Vec<avro::AvroChange>,
-    /// B reading data written with A; pointers into B.
-    backward: Vec<Finding>,
-    /// A reading data written with B; pointers into A.
-    forward: Vec<Finding>,
+    diff: SchemaDiff,
     policy: JsonPolicy,
 }
 
 impl Diff {
     fn new(a: &Side, b: &Side, policy: JsonPolicy) -> Diff {
-        let changes = match (a.schema.as_json(), b.schema.as_json()) {
-            (Some(old), Some(new)) => Some(
-                json_diff::diff_with_policy(old, new, policy)
-                    .into_iter()
-                    .map(|change| {
-                        let compatible = json_diff::is_compatible(change.kind, policy);
-                        (change, compatible)
-                    })
-                    .collect(),
-            ),
-            _ => None,
-        };
-        let avro_changes = match (a.schema.as_avro(), b.schema.as_avro()) {
-            (Some(_), Some(_)) => avro::changes(&a.text, &b.text),
-            _ => Vec::new(),
-        };
-        Diff {
-            changes,
-            avro_changes,
-            backward: compat::can_read(&b.schema, &a.schema, policy),
-            forward: compat::can_read(&a.schema, &b.schema, policy),
-            policy,
-        }
+        Diff { diff: SchemaDiff::between(&a.schema, &a.text, &b.schema, &b.text, policy), policy }
     }
 
     fn text(&self, a: &Side, b: &Side) -> String {
         let mut out = format!("--- {}\n+++ {}\n", a.name, b.name);
-        if let Some(changes) = &self.changes {
+        if let Some(changes) = &self.diff.json_changes {
             if changes.is_empty() {
                 out.push_str("no changes\n");
             }
@@ -185,11 +150,11 @@ impl Diff {
                 );
             }
         }
-        if self.changes.is_none() {
-            if self.avro_changes.is_empty() {
+        if self.diff.json_changes.is_none() {
+            if self.diff.avro_changes.is_empty() {
                 out.push_str("no field-level changes\n");
             }
-            for change in &self.avro_changes {
+            for change in &self.diff.avro_changes {
                 let side = if change.in_old { a } else { b };
                 let _ = writeln!(
                     out,
@@ -202,8 +167,8 @@ impl Diff {
             }
         }
         for (title, findings, side) in [
-            ("BACKWARD (B reads data written with A)", &self.backward, b),
-            ("FORWARD (A reads data written with B)", &self.forward, a),
+            ("BACKWARD (B reads data written with A)", &self.diff.backward, b),
+            ("FORWARD (A reads data written with B)", &self.diff.forward, a),
         ] {
             let verdict = match findings.len() {
                 0 => "compatible".to_owned(),
@@ -212,7 +177,8 @@ impl Diff {
             };
             let _ = writeln!(out, "{title}: {verdict}");
             // For JSON Schema the BACKWARD findings are the [breaking] changes listed above.
-            let listed = self.changes.is_some() && std::ptr::eq(findings, &self.backward);
+            let listed =
+                self.diff.json_changes.is_some() && std::ptr::eq(findings, &self.diff.backward);
             if !listed {
                 for finding in findings.iter() {
                     let _ = writeln!(
@@ -251,11 +217,12 @@ impl Diff {
             "b": b.name,
             "schema_type": a.schema.schema_type().as_str(),
             "json_policy": self.policy.as_str(),
-            "backward": findings(&self.backward, b),
-            "forward": findings(&self.forward, a),
+            "backward": findings(&self.diff.backward, b),
+            "forward": findings(&self.diff.forward, a),
         });
-        if self.changes.is_none() {
+        if self.diff.json_changes.is_none() {
             report["changes"] = self
+                .diff
                 .avro_changes
                 .iter()
                 .map(|change| {
@@ -272,7 +239,7 @@ impl Diff {
                 })
                 .collect();
         }
-        if let Some(changes) = &self.changes {
+        if let Some(changes) = &self.diff.json_changes {
             report["changes"] = changes
                 .iter()
                 .map(|(change, compatible)| {

@@ -3,6 +3,7 @@
 //! compatibility engine following the specification's resolution rules as Java applies them.
 
 mod canonical;
+mod changes;
 mod compat;
 mod model;
 mod parse;
@@ -10,6 +11,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
+pub use self::changes::{AvroChange, field_changes};
 pub use self::compat::{
     CHECK_BUDGET_EXCEEDED, FIXED_SIZE_MISMATCH, MISSING_ENUM_SYMBOLS, MISSING_UNION_BRANCH,
     NAME_MISMATCH, READER_FIELD_MISSING_DEFAULT_VALUE, TYPE_MISMATCH,

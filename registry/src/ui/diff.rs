@@ -1,13 +1,13 @@
 //! Diff two versions of a subject: a side-by-side text diff of the pretty-printed schemas
-//! (`similar`), JSON Schema's typed change list from core, and the compatibility findings in both
-//! directions, each with its rule id, marked as required or not by the subject's level, and
+//! (`similar`), core's `SchemaDiff` (the same as `schemata diff`: JSON Schema's typed changes,
+//! Avro's field-level changes) and the compatibility findings in both directions, each with its rule id, marked as required or not by the subject's level, and
 //! linked to the line its pointer lands on.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use maud::{Markup, html};
-use schemata_core::compat::{self, Direction, Finding};
-use schemata_core::json_schema as json_diff;
+use schemata_core::compat::{Direction, Finding};
+use schemata_core::diff::SchemaDiff;
 use schemata_core::{CompatibilityLevel, VersionSpec};
 use similar::{ChangeTag, TextDiff};
 
@@ -55,21 +55,7 @@ fn render(app: &App, raw: String, query: Option<&str>) -> PageResult {
     let a = Side { version: a_version.0, text: code::pretty(a_schema.text()) };
     let b = Side { version: b_version.0, text: code::pretty(b_schema.text()) };
     // B reads data written with A (BACKWARD: pointers into B), and A reads B (FORWARD: into A).
-    let backward = compat::can_read(&b_schema, &a_schema, policy);
-    let forward = compat::can_read(&a_schema, &b_schema, policy);
-    let changes: Option<Vec<(json_diff::Change, bool)>> =
-        match (a_schema.as_json(), b_schema.as_json()) {
-            (Some(old), Some(new)) => Some(
-                json_diff::diff_with_policy(old, new, policy)
-                    .into_iter()
-                    .map(|change| {
-                        let compatible = json_diff::is_compatible(change.kind, policy);
-                        (change, compatible)
-                    })
-                    .collect(),
-            ),
-            _ => None,
-        };
+    let diff = SchemaDiff::between(&a_schema, &a.text, &b_schema, &b.text, policy);
     let url = subject_url(&name);
     let title = format!("{name}: v{} → v{}", a.version, b.version);
     Ok(page(
@@ -77,7 +63,7 @@ fn render(app: &App, raw: String, query: Option<&str>) -> PageResult {
         html! {
             h1 { "Diff of " a href=(url) { code { (name) } } ": v" (a.version) " → v" (b.version) }
             p { "Compatibility level of the subject: " strong { (level.as_str()) } }
-            @if let Some(changes) = &changes {
+            @if let Some(changes) = &diff.json_changes {
                 h2 { "Changes" }
                 @if changes.is_empty() { p { "No changes." } } @else {
                     ul.findings #changes { @for (change, compatible) in changes {
@@ -89,8 +75,17 @@ fn render(app: &App, raw: String, query: Option<&str>) -> PageResult {
                     } }
                 }
             }
-            (direction_section(Direction::Backward, level, &backward, &b, "b"))
-            (direction_section(Direction::Forward, level, &forward, &a, "a"))
+            @if a_schema.as_avro().is_some() {
+                h2 { "Field-level changes" }
+                @if diff.avro_changes.is_empty() { p { "No field-level changes." } } @else {
+                    ul.findings #changes { @for change in &diff.avro_changes {
+                        @let (side, prefix) = if change.in_old { (&a, "a") } else { (&b, "b") };
+                        li { code.rule { (change.kind) } ": " (change.message) " " (at(side, prefix, &change.pointer)) }
+                    } }
+                }
+            }
+            (direction_section(Direction::Backward, level, &diff.backward, &b, "b"))
+            (direction_section(Direction::Forward, level, &diff.forward, &a, "a"))
             h2 { "Text" }
             (side_by_side(&a, &b))
         },

@@ -650,13 +650,19 @@ async fn diff_shows_text_changes_and_findings() {
     check(
         &registry,
         "/ui/subjects/orders-value/diff?a=1&b=2",
-        expect![[r#"
+        expect![[r##"
             <main id="main">
             <h1>Diff of <a href="/ui/subjects/orders-value">
             <code>orders-value</code>
             </a>: v1 → v2</h1>
             <p>Compatibility level of the subject: <strong>BACKWARD</strong>
             </p>
+            <h2>Field-level changes</h2>
+            <ul class="findings" id="changes">
+            <li>
+            <code class="rule">FIELD_ADDED</code>: field 'customer_id' of type string added to 'shop.Order' with default &quot;&quot; <a href="#bL10">v2 line 10</a> <code>/fields/1</code>
+            </li>
+            </ul>
             <section aria-labelledby="dir-BACKWARD">
             <h2 id="dir-BACKWARD">BACKWARD (the new version reads data written with the old)</h2>
             <p>
@@ -800,7 +806,7 @@ async fn diff_shows_text_changes_and_findings() {
             </tr>
             </tbody>
             </table>
-            </main>"#]],
+            </main>"##]],
     )
     .await;
     // Backwards in time, a field without default is removed: FORWARD breaks, BACKWARD holds.

@@ -1,5 +1,5 @@
-//! A field-level change list between two Avro schema texts, for `schemata diff`: named types
-//! added or removed, record fields added, removed, retyped or given another default, enum symbols
+//! A field-level change list between two Avro schema texts, for `schemata diff` and the web UI's
+//! diff page: named types added or removed, record fields added, removed, retyped or given another default, enum symbols
 //! added or removed, fixed sizes changed. Descriptive only: whether a change breaks readers is
 //! the compatibility engine's call, and `diff` prints its findings beside this list.
 //!
@@ -12,12 +12,15 @@ use serde_json::Value;
 
 /// One change, with a pointer into the side it is about (B, or A for removals).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AvroChange {
-    pub(crate) kind: &'static str,
+pub struct AvroChange {
+    /// What kind of change, in upper snake case (`FIELD_ADDED`, `ENUM_SYMBOL_REMOVED`, ...).
+    pub kind: &'static str,
     /// `true` when `pointer` points into A (something removed), else into B.
-    pub(crate) in_old: bool,
-    pub(crate) pointer: String,
-    pub(crate) message: String,
+    pub in_old: bool,
+    /// A JSON pointer into the text of the side the change is about.
+    pub pointer: String,
+    /// The change as a sentence.
+    pub message: String,
 }
 
 #[derive(Debug)]
@@ -45,7 +48,7 @@ struct Named {
 const MAX_DEPTH: usize = 128;
 
 /// Every change from `old` to `new`; empty when either text is not JSON.
-pub(crate) fn changes(old: &str, new: &str) -> Vec<AvroChange> {
+pub fn field_changes(old: &str, new: &str) -> Vec<AvroChange> {
     let (Ok(old), Ok(new)) =
         (serde_json::from_str::<Value>(old), serde_json::from_str::<Value>(new))
     else {
@@ -349,11 +352,11 @@ fn walk(
 
 #[cfg(test)]
 mod tests {
-    use super::changes;
+    use super::field_changes;
 
     #[track_caller]
     fn check(old: &str, new: &str, expected: &[&str]) {
-        let found: Vec<String> = changes(old, new)
+        let found: Vec<String> = field_changes(old, new)
             .iter()
             .map(|c| {
                 format!(
