@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::auth::AuthSettings;
 use crate::limits::Limits;
 use crate::tls::TlsSettings;
 
@@ -86,6 +87,8 @@ pub struct Config {
     pub tls: Option<TlsSettings>,
     /// Used when `storage` is `StorageKind::Kafka`.
     pub kafka: KafkaSettings,
+    /// Authentication and authorization (off by default).
+    pub auth: AuthSettings,
 }
 
 impl Default for Config {
@@ -99,6 +102,7 @@ impl Default for Config {
             ui: true,
             tls: None,
             kafka: KafkaSettings::default(),
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -223,6 +227,42 @@ pub struct Args {
     /// How often the certificate files are checked for changes, in milliseconds [default: 1000].
     #[arg(long, env = "SCHEMATA_TLS_RELOAD_INTERVAL_MS")]
     pub tls_reload_interval_ms: Option<u64>,
+    /// TOML file of users ([users.NAME] password_hash, roles, groups) for HTTP Basic; turns
+    /// authentication on. Hashes come from `schemata-registry hash-password`.
+    #[arg(long, env = "SCHEMATA_AUTH_USERS_FILE")]
+    pub auth_users_file: Option<PathBuf>,
+    /// TOML (or .json) file of allow/deny rules beyond the built-in roles reader, developer and
+    /// admin; turns authentication on. Reloaded when it changes; a bad version is refused.
+    #[arg(long, env = "SCHEMATA_AUTH_RULES_FILE")]
+    pub auth_rules_file: Option<PathBuf>,
+    /// Role of requests without credentials (e.g. `reader`) [default: none: they answer 401].
+    #[arg(long, env = "SCHEMATA_AUTH_ANONYMOUS_ROLE")]
+    pub auth_anonymous_role: Option<String>,
+    /// Leave /metrics open when authentication is on: `true` or `false` (default).
+    #[arg(long, env = "SCHEMATA_AUTH_OPEN_METRICS")]
+    pub auth_open_metrics: Option<bool>,
+    /// How long a verified credential is trusted before its hash is checked again, in
+    /// milliseconds [default: 300000].
+    #[arg(long, env = "SCHEMATA_AUTH_CACHE_TTL_MS")]
+    pub auth_cache_ttl_ms: Option<u64>,
+    /// Verified credentials remembered at most [default: 10000].
+    #[arg(long, env = "SCHEMATA_AUTH_CACHE_LEN")]
+    pub auth_cache_len: Option<usize>,
+    /// How often the users and rules files are checked for changes, in milliseconds
+    /// [default: 1000].
+    #[arg(long, env = "SCHEMATA_AUTH_RELOAD_INTERVAL_MS")]
+    pub auth_reload_interval_ms: Option<u64>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Tools beside serving.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+#[non_exhaustive]
+pub enum Command {
+    /// Reads a password from the first line of stdin and prints its argon2id hash, for the
+    /// `password_hash` of a users file.
+    HashPassword,
 }
 
 /// The TOML file: the same settings as the flags.
@@ -261,6 +301,13 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     tls_listen: Option<String>,
     tls_reload_interval_ms: Option<u64>,
+    auth_users_file: Option<PathBuf>,
+    auth_rules_file: Option<PathBuf>,
+    auth_anonymous_role: Option<String>,
+    auth_open_metrics: Option<bool>,
+    auth_cache_ttl_ms: Option<u64>,
+    auth_cache_len: Option<usize>,
+    auth_reload_interval_ms: Option<u64>,
 }
 
 /// Why the configuration is unusable.
@@ -328,6 +375,25 @@ impl Config {
                 return Err(ConfigError::Incomplete("tls_key needs tls_cert".into()));
             }
         };
+        let a = AuthSettings::default();
+        let auth = AuthSettings {
+            users_file: args.auth_users_file.or(file.auth_users_file),
+            rules_file: args.auth_rules_file.or(file.auth_rules_file),
+            anonymous_role: args.auth_anonymous_role.or(file.auth_anonymous_role),
+            open_metrics: args
+                .auth_open_metrics
+                .or(file.auth_open_metrics)
+                .unwrap_or(a.open_metrics),
+            cache_ttl_ms: args
+                .auth_cache_ttl_ms
+                .or(file.auth_cache_ttl_ms)
+                .unwrap_or(a.cache_ttl_ms),
+            cache_len: args.auth_cache_len.or(file.auth_cache_len).unwrap_or(a.cache_len),
+            reload_interval_ms: args
+                .auth_reload_interval_ms
+                .or(file.auth_reload_interval_ms)
+                .unwrap_or(a.reload_interval_ms),
+        };
         Ok(Config {
             listen: args.listen.or(file.listen).unwrap_or(defaults.listen),
             data_dir: args.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir),
@@ -391,6 +457,7 @@ impl Config {
             ui: args.ui.or(file.ui).unwrap_or(defaults.ui),
             tls,
             kafka,
+            auth,
         })
     }
 }

@@ -86,6 +86,12 @@ pub enum ApiError {
     Overloaded,
     #[error("The registry is shutting down")]
     Unavailable,
+    /// No credentials, or wrong ones (the caller learns nothing about which).
+    #[error("Unauthorized")]
+    Unauthenticated,
+    /// Authenticated, but the rules do not allow the operation.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl ApiError {
@@ -134,6 +140,9 @@ impl ApiError {
             // Confluent's rest-utils answers rate limits with 429 and error code 42901.
             Overloaded => (StatusCode::TOO_MANY_REQUESTS, 42901),
             Unavailable => (StatusCode::SERVICE_UNAVAILABLE, codes::STORE_ERROR),
+            // Confluent's rest-utils pattern: the HTTP status followed by 01.
+            Unauthenticated => (StatusCode::UNAUTHORIZED, 40101),
+            Forbidden(_) => (StatusCode::FORBIDDEN, 40301),
         }
     }
 }
@@ -192,5 +201,7 @@ mod tests {
         );
         check(ApiError::Overloaded, 429, 42901, "Too many schema checks in progress; retry later");
         check(ApiError::BodyTimeout, 408, 408, "Request body was not received in time");
+        check(ApiError::Unauthenticated, 401, 40101, "Unauthorized");
+        check(ApiError::Forbidden("no".into()), 403, 40301, "no");
     }
 }

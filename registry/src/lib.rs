@@ -3,6 +3,7 @@
 //! `Server::start` runs it in-process (tests do this); `main` is the binary's whole life:
 //! configuration, logs, the server, and a graceful stop on SIGTERM or SIGINT.
 
+mod auth;
 mod compatibility;
 pub mod config;
 mod dedup;
@@ -27,7 +28,8 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-pub use crate::config::{Args, Config, ConfigError, KafkaSettings, StorageKind};
+pub use crate::auth::{AuthSettings, hash_password};
+pub use crate::config::{Args, Command, Config, ConfigError, KafkaSettings, StorageKind};
 pub use crate::error::ApiError;
 pub use crate::limits::Limits;
 use crate::storage::embedded::EmbeddedStorage;
@@ -48,6 +50,8 @@ pub enum ServeError {
     Config(#[from] ConfigError),
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
+    #[error("{0}")]
+    Auth(String),
 }
 
 /// A running registry.
@@ -137,8 +141,20 @@ impl Server {
         };
         let (stop_reloader, reloader_stopped) = tokio::sync::watch::channel(false);
         if let Some(tls) = &tls {
-            tls.spawn_reloader(Arc::clone(&shared), reloader_stopped);
+            tls.spawn_reloader(Arc::clone(&shared), reloader_stopped.clone());
         }
+        let auth = if config.auth.enabled() {
+            let settings = config.auth.clone();
+            let auth = tokio::task::spawn_blocking(move || auth::Auth::load(settings))
+                .await
+                .map_err(|e| ServeError::Io(e.to_string()))?
+                .map_err(ServeError::Auth)?;
+            let auth = Arc::new(auth);
+            auth.spawn_reloader(Arc::clone(&shared), reloader_stopped);
+            Some(auth)
+        } else {
+            None
+        };
         // The dedup index parses every stored schema. Build it in the background: parse with no
         // lock held, then install it through the writer, so neither reads nor the first
         // registration wait for a full parse (a registration that comes first builds it itself).
@@ -160,7 +176,7 @@ impl Server {
                 .await;
         });
         let limits = config.limits.clone();
-        let router = routes::router(routes::App { shared, writer }, config.ui);
+        let router = routes::router(routes::App { shared, writer, auth }, config.ui);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let result = serve::serve(listeners, router, &limits, stopped)
@@ -286,10 +302,43 @@ fn log_filter(configured: &str) -> Result<tracing_subscriber::EnvFilter, String>
         .map_err(|e| format!("{source} {spec:?} is not a valid log filter: {e}"))
 }
 
+/// The subcommands beside serving.
+#[allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool's own output")]
+fn run_command(command: config::Command) -> ExitCode {
+    match command {
+        config::Command::HashPassword => {
+            let mut line = String::new();
+            if let Err(error) = std::io::stdin().read_line(&mut line) {
+                eprintln!("schemata-registry: cannot read the password from stdin: {error}");
+                return ExitCode::from(2);
+            }
+            let password = line.strip_suffix('\n').unwrap_or(&line);
+            let password = password.strip_suffix('\r').unwrap_or(password);
+            if password.is_empty() {
+                eprintln!("schemata-registry: the password (first line of stdin) is empty");
+                return ExitCode::from(2);
+            }
+            match hash_password(password) {
+                Ok(hash) => {
+                    println!("{hash}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("schemata-registry: cannot hash the password: {error}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
 /// The binary: parse the configuration, start logging, serve until a signal.
 pub fn main() -> ExitCode {
     use clap::Parser as _;
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(command) = args.command.take() {
+        return run_command(command);
+    }
     let config = match Config::from_args(args) {
         Ok(config) => config,
         Err(error) => {

@@ -1,7 +1,7 @@
 //! Prometheus metrics in the text exposition format, kept with atomics so that counting a request
 //! costs no lock on the hot path: request counts by route, method and status, latency histograms
-//! by route, storage appends, TLS reloads, and gauges
-//! for schemas and subjects read from the state at scrape.
+//! by route, storage appends, TLS reloads, requests refused by authentication or authorization,
+//! and gauges for schemas and subjects read from the state at scrape.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -66,6 +66,10 @@ pub(crate) struct Metrics {
     append_latency: Histogram,
     /// TLS reloads: [succeeded, failed].
     tls_reloads: [AtomicU64; 2],
+    /// Users and rules file reloads: [succeeded, failed].
+    auth_reloads: [AtomicU64; 2],
+    /// Refused requests: [unauthenticated (401), forbidden (403)].
+    denials: [AtomicU64; 2],
 }
 
 impl Metrics {
@@ -103,6 +107,15 @@ impl Metrics {
 
     pub(crate) fn observe_tls_reload(&self, ok: bool) {
         self.tls_reloads[usize::from(!ok)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn observe_auth_reload(&self, ok: bool) {
+        self.auth_reloads[usize::from(!ok)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request refused for want of credentials (`forbidden == false`) or of rights.
+    pub(crate) fn observe_denial(&self, forbidden: bool) {
+        self.denials[usize::from(forbidden)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// The text exposition, with the gauges passed in.
@@ -168,6 +181,24 @@ impl Metrics {
             let n = count.load(Ordering::Relaxed);
             let _ = writeln!(out, "schemata_tls_reloads_total{{result=\"{result}\"}} {n}");
         }
+        out.push_str(
+            "# HELP schemata_auth_reloads_total Users and rules file reloads by result (a \
+             failed one keeps the previous file in force).\n",
+        );
+        out.push_str("# TYPE schemata_auth_reloads_total counter\n");
+        for (result, count) in ["ok", "error"].iter().zip(&self.auth_reloads) {
+            let n = count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "schemata_auth_reloads_total{{result=\"{result}\"}} {n}");
+        }
+        out.push_str(
+            "# HELP schemata_auth_denials_total Requests refused: no valid credentials (401) or \
+             no right to the operation (403).\n",
+        );
+        out.push_str("# TYPE schemata_auth_denials_total counter\n");
+        for (reason, count) in ["unauthenticated", "forbidden"].iter().zip(&self.denials) {
+            let n = count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "schemata_auth_denials_total{{reason=\"{reason}\"}} {n}");
+        }
         out.push_str("# HELP schemata_schemas Schemas (distinct ids) stored.\n");
         out.push_str("# TYPE schemata_schemas gauge\n");
         let _ = writeln!(out, "schemata_schemas {schemas}");
@@ -190,6 +221,9 @@ mod tests {
         metrics.observe_request("GET", "/schemas/ids/{id}", 418, Duration::from_millis(2));
         metrics.observe_request("GET", "/subjects", 403, Duration::from_micros(30));
         metrics.observe_tls_reload(false);
+        metrics.observe_auth_reload(true);
+        metrics.observe_denial(true);
+        metrics.observe_denial(true);
         let text = metrics.render(3, 2);
         for line in [
             r#"schemata_http_requests_total{method="GET",route="/schemas/ids/{id}",status="200"} 1"#,
@@ -199,6 +233,9 @@ mod tests {
             r#"schemata_http_requests_total{method="GET",route="/subjects",status="403"} 1"#,
             r#"schemata_tls_reloads_total{result="ok"} 0"#,
             r#"schemata_tls_reloads_total{result="error"} 1"#,
+            r#"schemata_auth_reloads_total{result="ok"} 1"#,
+            r#"schemata_auth_denials_total{reason="unauthenticated"} 0"#,
+            r#"schemata_auth_denials_total{reason="forbidden"} 2"#,
             "schemata_schemas 3",
             "schemata_subjects 2",
         ] {

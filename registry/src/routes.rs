@@ -32,6 +32,8 @@ use crate::writer::Writer;
 pub(crate) struct App {
     pub(crate) shared: Arc<Shared>,
     pub(crate) writer: Writer,
+    /// Authentication and authorization; `None` when off (the default).
+    pub(crate) auth: Option<Arc<crate::auth::Auth>>,
 }
 
 /// The whole routing table; `ui` mounts the web UI's own routes at `/ui` (`crate::ui`).
@@ -95,6 +97,8 @@ pub(crate) fn router(app: App, ui: bool) -> Router {
         .route("/health/ready", get(ready))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Inside `observe`, so refused requests are timed and counted like any other.
+        .layer(middleware::from_fn_with_state(app.clone(), crate::auth::middleware))
         .layer(middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }

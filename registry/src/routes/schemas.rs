@@ -10,6 +10,7 @@ use schemata_core::{Guid, SchemaId, SchemaType};
 
 use super::subjects::subject_schema;
 use super::{App, Params, json, json_bytes};
+use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::RegistryState;
 
@@ -144,6 +145,7 @@ fn rows(state: &RegistryState, id: SchemaId, deleted: bool) -> Vec<SubjectVersio
 
 pub(crate) async fn subjects_by_id(
     State(app): State<App>,
+    access: Access,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -152,7 +154,8 @@ pub(crate) async fn subjects_by_id(
     let mut subjects: Vec<String> = {
         let state = app.shared.read();
         known(&state, id)?;
-        rows(&state, id, params.flag("deleted")).into_iter().map(|r| r.subject).collect()
+        let rows = rows(&state, id, params.flag("deleted")).into_iter();
+        rows.filter(|r| access.can_read(&r.subject)).map(|r| r.subject).collect()
     };
     subjects.dedup();
     Ok(json(&params.paginate(subjects, app.shared.limits.max_list_len)?))
@@ -160,6 +163,7 @@ pub(crate) async fn subjects_by_id(
 
 pub(crate) async fn versions_by_id(
     State(app): State<App>,
+    access: Access,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -168,13 +172,16 @@ pub(crate) async fn versions_by_id(
     let rows = {
         let state = app.shared.read();
         known(&state, id)?;
-        rows(&state, id, params.flag("deleted"))
+        let mut rows = rows(&state, id, params.flag("deleted"));
+        rows.retain(|r| access.can_read(&r.subject));
+        rows
     };
     Ok(json(&params.paginate(rows, app.shared.limits.max_list_len)?))
 }
 
 pub(crate) async fn list_schemas(
     State(app): State<App>,
+    access: Access,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(query.as_deref());
@@ -187,6 +194,9 @@ pub(crate) async fn list_schemas(
         for (subject, s) in state.subjects.range(prefix.clone()..) {
             if !subject.starts_with(&prefix) {
                 break;
+            }
+            if !access.can_read(subject) {
+                continue;
             }
             let visible: Vec<_> =
                 s.versions.iter().filter(|(_, row)| deleted || !row.deleted).collect();

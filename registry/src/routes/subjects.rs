@@ -12,6 +12,7 @@ use schemata_core::api::{RegisterSchemaRequest, RegisterSchemaResponse};
 use schemata_core::{SchemaId, Version, VersionSpec};
 
 use super::{App, BodyKind, Params, json, json_bytes, read_json, subject, version_spec};
+use crate::auth::Access;
 use crate::error::ApiError;
 use crate::jobs::register::{Outcome, Registration};
 use crate::state::RegistryState;
@@ -53,6 +54,7 @@ pub(super) fn subject_schema(
 
 pub(crate) async fn list_subjects(
     State(app): State<App>,
+    access: Access,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(query.as_deref());
@@ -66,6 +68,7 @@ pub(crate) async fn list_subjects(
             .subjects
             .range(prefix.clone()..)
             .take_while(|(name, _)| name.starts_with(&prefix))
+            .filter(|(name, _)| access.can_read(name))
             .filter(|(_, s)| {
                 if deleted_only {
                     !s.has_live() && !s.versions.is_empty()

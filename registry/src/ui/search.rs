@@ -10,6 +10,7 @@ use schemata_core::SchemaId;
 use serde_json::Value;
 
 use super::{enc, page, subject_url};
+use crate::auth::Access;
 use crate::routes::{App, Params};
 
 /// Most schema ids listed for one search; the page says when there were more.
@@ -57,7 +58,11 @@ fn find(value: &Value, field: &str, pointer: &mut String, depth: usize, out: &mu
     }
 }
 
-pub(super) async fn handler(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+pub(super) async fn handler(
+    State(app): State<App>,
+    access: Access,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = Params::parse(query.as_deref());
     let field = params.get("field").unwrap_or("").trim().to_owned();
     let mut hits: BTreeMap<SchemaId, Vec<String>> = BTreeMap::new();
@@ -73,7 +78,15 @@ pub(super) async fn handler(State(app): State<App>, RawQuery(query): RawQuery) -
         let finder = memchr::memmem::Finder::new(field.as_bytes());
         let mut ids: Vec<&SchemaId> = state.schemas.keys().collect();
         ids.sort_unstable();
+        // With authorization on, only ids some readable subject holds are searched.
+        let readable: Option<BTreeSet<SchemaId>> = access.is_restricted().then(|| {
+            let subjects = state.subjects.iter().filter(|(name, _)| access.can_read(name));
+            subjects.flat_map(|(_, s)| s.versions.values().map(|row| row.id)).collect()
+        });
         for id in ids {
+            if readable.as_ref().is_some_and(|readable| !readable.contains(id)) {
+                continue;
+            }
             let Some(stored) = state.schemas.get(id) else { continue };
             if plain && finder.find(&stored.body).is_none() {
                 continue;
@@ -92,6 +105,9 @@ pub(super) async fn handler(State(app): State<App>, RawQuery(query): RawQuery) -
         }
         let wanted: BTreeSet<SchemaId> = hits.keys().copied().collect();
         for (name, s) in &state.subjects {
+            if !access.can_read(name) {
+                continue;
+            }
             for (version, row) in s.live() {
                 if wanted.contains(&row.id) {
                     uses.entry(row.id).or_default().push((name.clone(), version.0));

@@ -8,6 +8,7 @@ use schemata_core::{SchemaType, Version, VersionSpec};
 
 use super::code::{self, Marks};
 use super::{PAGE_LEN, PageResult, answer, enc, inherited, page, subject_url};
+use crate::auth::Access;
 use crate::error::ApiError;
 use crate::routes::{App, Params, subject};
 use crate::state::Mode;
@@ -23,7 +24,11 @@ struct Row {
     deleted: bool,
 }
 
-pub(super) async fn list(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+pub(super) async fn list(
+    State(app): State<App>,
+    access: Access,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = Params::parse(query.as_deref());
     let needle = params.get("q").unwrap_or("").trim().to_owned();
     let wanted_type = params.get("type").and_then(SchemaType::parse);
@@ -34,6 +39,10 @@ pub(super) async fn list(State(app): State<App>, RawQuery(query): RawQuery) -> R
     let mut rows = Vec::new();
     let skip = (page_number - 1) * PAGE_LEN;
     for (name, s) in &state.subjects {
+        // Subjects the caller may not read are not listed (authorization on).
+        if !access.can_read(name) {
+            continue;
+        }
         if !needle.is_empty() && !name.contains(needle.as_str()) {
             continue;
         }

@@ -32,6 +32,7 @@ mod registry_interop;
 mod registry_kafka;
 mod registry_model;
 mod registry_process;
+mod security_auth;
 mod security_support;
 mod security_tls;
 mod tidy;

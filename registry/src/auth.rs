@@ -1,0 +1,493 @@
+//! Authentication and authorization, off by default and on with a users file, a rules file or an
+//! anonymous role. One middleware (`middleware`) runs inside the request timer for every route:
+//! it authenticates the caller (HTTP Basic against the users file, through a bounded cache of
+//! verified credentials so a password hash is not recomputed per request), works out which
+//! operation the route performs on which resource, asks the rules (`rules.rs`), answers 401
+//! (with `WWW-Authenticate`) or 403 with Confluent-shaped bodies that say nothing about what
+//! exists, logs every write with its principal, and hands the handlers an `Access` so listings
+//! show only what the caller may read.
+
+mod cache;
+mod rules;
+mod users;
+
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
+
+use axum::extract::{FromRequestParts, MatchedPath, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use sha2::Digest as _;
+use tokio::sync::Semaphore;
+
+use self::cache::Cache;
+pub(crate) use self::rules::{Operation, Resource, Rules};
+use self::users::Users;
+pub use self::users::hash_password;
+use crate::error::ApiError;
+use crate::routes::App;
+
+/// The authentication and authorization settings (all off by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// TOML file of users with argon2id password hashes, roles and groups (HTTP Basic).
+    pub users_file: Option<PathBuf>,
+    /// TOML or JSON file of allow/deny rules beyond the built-in roles.
+    pub rules_file: Option<PathBuf>,
+    /// Role given to requests without credentials; `None` answers them 401.
+    pub anonymous_role: Option<String>,
+    /// Leave `/metrics` open (health and readiness always are).
+    pub open_metrics: bool,
+    /// How long a verified credential is trusted without checking its hash again.
+    pub cache_ttl_ms: u64,
+    /// Verified credentials kept at most.
+    pub cache_len: usize,
+    /// How often the users and rules files are checked for changes, in milliseconds.
+    pub reload_interval_ms: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> AuthSettings {
+        AuthSettings {
+            users_file: None,
+            rules_file: None,
+            anonymous_role: None,
+            open_metrics: false,
+            cache_ttl_ms: 300_000,
+            cache_len: 10_000,
+            reload_interval_ms: 1000,
+        }
+    }
+}
+
+impl AuthSettings {
+    /// Whether requests are authenticated at all.
+    pub fn enabled(&self) -> bool {
+        self.users_file.is_some() || self.rules_file.is_some() || self.anonymous_role.is_some()
+    }
+}
+
+/// Who is calling, once authenticated: the principal and what the rules may refer to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Caller {
+    pub(crate) principal: String,
+    pub(crate) roles: Vec<String>,
+    pub(crate) groups: Vec<String>,
+}
+
+/// A file read at start and again when it changes; a bad new version keeps the old one.
+#[derive(Debug)]
+struct Watched<T> {
+    path: Option<PathBuf>,
+    current: RwLock<Arc<T>>,
+    tried: Mutex<Option<(SystemTime, u64)>>,
+    load: fn(&FsPath) -> Result<T, String>,
+}
+
+impl<T: Default> Watched<T> {
+    fn new(path: Option<PathBuf>, load: fn(&FsPath) -> Result<T, String>) -> Result<Self, String> {
+        let tried = path.as_deref().and_then(stamp);
+        let current = match &path {
+            Some(path) => load(path)?,
+            None => T::default(),
+        };
+        Ok(Watched {
+            path,
+            current: RwLock::new(Arc::new(current)),
+            tried: Mutex::new(tried),
+            load,
+        })
+    }
+}
+
+impl<T> Watched<T> {
+    fn current(&self) -> Arc<T> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Reloads when the file changed; `Some(true)` when a new version is in force.
+    fn reload(&self) -> Option<bool> {
+        let path = self.path.as_deref()?;
+        let now = stamp(path);
+        {
+            let mut tried = self.tried.lock().unwrap_or_else(PoisonError::into_inner);
+            if *tried == now {
+                return None;
+            }
+            *tried = now;
+        }
+        match (self.load)(path) {
+            Ok(value) => {
+                *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(value);
+                tracing::info!(file = %path.display(), "reloaded");
+                Some(true)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "reload failed; the previous version stays in force");
+                Some(false)
+            }
+        }
+    }
+}
+
+fn stamp(path: &FsPath) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+/// The running authentication and authorization.
+#[derive(Debug)]
+pub(crate) struct Auth {
+    settings: AuthSettings,
+    users: Watched<Users>,
+    rules: Watched<Rules>,
+    cache: Cache,
+    /// Password hash verifications running at once, so a flood of wrong passwords costs at
+    /// most the cores there are.
+    verifications: Arc<Semaphore>,
+}
+
+impl Auth {
+    /// Reads the files; an error stops the server from starting.
+    pub(crate) fn load(settings: AuthSettings) -> Result<Auth, String> {
+        let users = Watched::new(settings.users_file.clone(), Users::load)?;
+        let rules = Watched::new(settings.rules_file.clone(), Rules::load)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Auth {
+            cache: Cache::new(settings.cache_len, Duration::from_millis(settings.cache_ttl_ms)),
+            settings,
+            users,
+            rules,
+            verifications: Arc::new(Semaphore::new(cores)),
+        })
+    }
+
+    /// Watches the users and rules files until `stop` changes.
+    /// Each reload's outcome is counted in `shared`'s metrics.
+    pub(crate) fn spawn_reloader(
+        self: &Arc<Auth>,
+        shared: Arc<crate::shared::Shared>,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let auth = Arc::clone(self);
+        let every = Duration::from_millis(auth.settings.reload_interval_ms.max(10));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        let (auth, shared) = (Arc::clone(&auth), Arc::clone(&shared));
+                        let _ = tokio::task::spawn_blocking(move || {
+                            let users = auth.users.reload();
+                            let rules = auth.rules.reload();
+                            for ok in [users, rules].into_iter().flatten() {
+                                shared.metrics.observe_auth_reload(ok);
+                            }
+                            // Cached callers carry roles from both files: start afresh.
+                            if users == Some(true) || rules == Some(true) {
+                                auth.cache.clear();
+                            }
+                        })
+                        .await;
+                    }
+                    _ = stop.changed() => return,
+                }
+            }
+        });
+    }
+
+    fn challenge(&self) -> HeaderValue {
+        HeaderValue::from_static("Basic realm=\"schemata\", charset=\"UTF-8\"")
+    }
+
+    /// The caller of a request: `Ok(None)` when it carries no credentials, `Err` when they
+    /// are wrong or unreadable.
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Arc<Caller>>, ()> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
+        let value = value.to_str().map_err(|_| ())?;
+        let (scheme, credentials) = value.split_once(' ').ok_or(())?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(());
+        }
+        let key: [u8; 32] = sha2::Sha256::digest(credentials.trim().as_bytes()).into();
+        if let Some(caller) = self.cache.get(&key) {
+            return Ok(Some(caller));
+        }
+        let decoded =
+            base64::engine::general_purpose::STANDARD.decode(credentials.trim()).map_err(|_| ())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| ())?;
+        let (name, password) = decoded.split_once(':').ok_or(())?;
+        let users = self.users.current();
+        let user = users.get(name).cloned();
+        let password = password.to_owned();
+        let _permit = self.verifications.acquire().await.map_err(|_| ())?;
+        let verified = tokio::task::spawn_blocking(move || match &user {
+            Some(user) => user.verify(&password).then_some(user.clone()),
+            None => {
+                users::verify_nobody(&password);
+                None
+            }
+        })
+        .await
+        .map_err(|_| ())?;
+        let user = verified.ok_or(())?;
+        let caller = Arc::new(self.caller(name, user.roles, user.groups));
+        self.cache.insert(key, Arc::clone(&caller));
+        Ok(Some(caller))
+    }
+
+    /// A caller with the roles and groups its credentials carry plus those the rules file
+    /// gives its principal.
+    fn caller(&self, principal: &str, mut roles: Vec<String>, mut groups: Vec<String>) -> Caller {
+        if let Some(member) = self.rules.current().membership(principal) {
+            roles.extend(member.roles.iter().cloned());
+            groups.extend(member.groups.iter().cloned());
+        }
+        Caller { principal: principal.to_owned(), roles, groups }
+    }
+}
+
+/// What a caller may see, for handlers that list: everything when authorization is off.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Access {
+    /// `None`: authorization is off, or the caller reads every subject.
+    restricted: Option<Arc<(Arc<Caller>, Arc<Rules>)>>,
+}
+
+impl Access {
+    /// Whether some subjects may be hidden from the caller.
+    pub(crate) fn is_restricted(&self) -> bool {
+        self.restricted.is_some()
+    }
+
+    /// Whether the caller may read `subject` (listings keep only those).
+    pub(crate) fn can_read(&self, subject: &str) -> bool {
+        match &self.restricted {
+            None => true,
+            Some(inner) => inner.1.allows(&inner.0, Operation::Read, Resource::Subject(subject)),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Access {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Access, Self::Rejection> {
+        Ok(parts.extensions.get::<Access>().cloned().unwrap_or_default())
+    }
+}
+
+/// What a route needs from its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need<'a> {
+    /// Health and readiness (and `/metrics` when configured): no credentials.
+    Open,
+    /// Any authenticated caller; what it lists is filtered by `Access`.
+    Authenticated,
+    Operation(Operation, Resource<'a>),
+    /// Reading a schema by id: some subject holding it must be readable.
+    SchemaId(&'a str),
+}
+
+/// The operation each route performs. A route missing here needs `admin` on the global
+/// resource, so an endpoint added later is closed until it is mapped.
+fn need<'a>(
+    method: &Method,
+    route: Option<&str>,
+    param: Option<&'a str>,
+    open_metrics: bool,
+) -> Need<'a> {
+    use Operation::*;
+    let subject = || Resource::Subject(param.unwrap_or(""));
+    let read = *method == Method::GET || *method == Method::HEAD;
+    let Some(route) = route else { return Need::Authenticated };
+    match route {
+        "/health/live" | "/health/ready" => Need::Open,
+        "/metrics" if open_metrics => Need::Open,
+        "/metrics" => Need::Operation(Read, Resource::Global),
+        "/"
+        | "/subjects"
+        | "/schemas"
+        | "/schemas/types"
+        | "/schemas/ids/{id}/subjects"
+        | "/schemas/ids/{id}/versions"
+        | "/v1/metadata/id"
+        | "/v1/metadata/version"
+        | "/ui"
+        | "/ui/"
+        | "/ui/assets/ui.css"
+        | "/ui/assets/ui.js"
+        | "/ui/test"
+        | "/ui/ids"
+        | "/ui/search" => Need::Authenticated,
+        "/subjects/{subject}" if read || *method == Method::POST => {
+            Need::Operation(Read, subject())
+        }
+        "/subjects/{subject}" => Need::Operation(Delete, subject()),
+        "/subjects/{subject}/versions" if read => Need::Operation(Read, subject()),
+        "/subjects/{subject}/versions" => Need::Operation(Write, subject()),
+        "/subjects/{subject}/versions/{version}" if read => Need::Operation(Read, subject()),
+        "/subjects/{subject}/versions/{version}" => Need::Operation(Delete, subject()),
+        "/subjects/{subject}/versions/{version}/schema"
+        | "/subjects/{subject}/versions/{version}/referencedby"
+        | "/ui/subjects/{subject}"
+        | "/ui/subjects/{subject}/diff" => Need::Operation(Read, subject()),
+        "/compatibility/subjects/{subject}/versions"
+        | "/compatibility/subjects/{subject}/versions/{version}" => {
+            Need::Operation(Write, subject())
+        }
+        "/config" | "/mode" if read => Need::Operation(Read, Resource::Global),
+        "/config" | "/mode" => Need::Operation(Admin, Resource::Global),
+        "/config/{subject}" | "/mode/{subject}" if read => Need::Operation(Read, subject()),
+        "/config/{subject}" | "/mode/{subject}" => Need::Operation(Config, subject()),
+        "/schemas/ids/{id}" | "/schemas/ids/{id}/schema" | "/ui/ids/{id}" => {
+            Need::SchemaId(param.unwrap_or(""))
+        }
+        "/ui/subjects/{subject}/test" if read => Need::Operation(Read, subject()),
+        "/ui/subjects/{subject}/test" => Need::Operation(Write, subject()),
+        "/ui/subjects/{subject}/settings" => Need::Operation(Config, subject()),
+        "/ui/subjects/{subject}/delete" if read => Need::Operation(Read, subject()),
+        "/ui/subjects/{subject}/delete" => Need::Operation(Delete, subject()),
+        _ => Need::Operation(Admin, Resource::Global),
+    }
+}
+
+/// The middleware: authenticate, authorize, log writes, hand handlers an `Access`.
+pub(crate) async fn middleware(State(app): State<App>, request: Request, next: Next) -> Response {
+    let Some(auth) = app.auth.clone() else { return next.run(request).await };
+    let (mut parts, body) = request.into_parts();
+    let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    // The subject or id of the path, decoded as the handlers decode it.
+    let params = Path::<Vec<(String, String)>>::from_request_parts(&mut parts, &()).await;
+    let param = params.as_ref().ok().and_then(|Path(params)| {
+        params.iter().find(|(name, _)| name == "subject" || name == "id").map(|(_, v)| v.clone())
+    });
+    let need = need(&parts.method, route.as_deref(), param.as_deref(), auth.settings.open_metrics);
+    if need == Need::Open {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let caller = match auth.authenticate(&parts.headers).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => match &auth.settings.anonymous_role {
+            Some(role) => Arc::new(auth.caller("anonymous", vec![role.clone()], Vec::new())),
+            None => return unauthenticated(&app, &auth),
+        },
+        Err(()) => return unauthenticated(&app, &auth),
+    };
+    let rules = auth.rules.current();
+    let allowed = match need {
+        Need::Open | Need::Authenticated => true,
+        Need::Operation(operation, resource) => rules.allows(&caller, operation, resource),
+        Need::SchemaId(id) => {
+            rules.reads_everything(&caller) || readable_id(&app, &rules, &caller, id)
+        }
+    };
+    let described = describe(need);
+    if !allowed {
+        app.shared.metrics.observe_denial(true);
+        tracing::info!(
+            target: "schemata_registry::audit",
+            principal = %caller.principal,
+            method = %parts.method,
+            path = %parts.uri.path(),
+            denied = %described,
+            "denied"
+        );
+        let message = format!("User '{}' is not allowed to {described}", caller.principal);
+        return ApiError::Forbidden(message).into_response();
+    }
+    let access = if rules.reads_everything(&caller) {
+        Access::default()
+    } else {
+        Access { restricted: Some(Arc::new((Arc::clone(&caller), rules))) }
+    };
+    parts.extensions.insert(access);
+    let method = parts.method.clone();
+    let path = matches!(need, Need::Operation(op, _) if op != Operation::Read)
+        .then(|| parts.uri.path().to_owned());
+    let response = next.run(Request::from_parts(parts, body)).await;
+    // Every write is on record with who made it and how it ended.
+    if let Some(path) = path {
+        tracing::info!(
+            target: "schemata_registry::audit",
+            principal = %caller.principal,
+            %method,
+            %path,
+            operation = %described,
+            status = response.status().as_u16(),
+            "write"
+        );
+    }
+    response
+}
+
+fn unauthenticated(app: &App, auth: &Auth) -> Response {
+    app.shared.metrics.observe_denial(false);
+    let mut response = ApiError::Unauthenticated.into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, auth.challenge());
+    response
+}
+
+/// Whether some subject holding schema `id` (soft-deleted versions included) is readable.
+fn readable_id(app: &App, rules: &Rules, caller: &Caller, id: &str) -> bool {
+    let Ok(id) = id.parse::<u32>() else { return false };
+    let state = app.shared.read();
+    state.subjects.iter().any(|(name, subject)| {
+        subject.versions.values().any(|row| row.id.0 == id)
+            && rules.allows(caller, Operation::Read, Resource::Subject(name))
+    })
+}
+
+/// The denied operation in words, naming only what the caller asked for.
+fn describe(need: Need<'_>) -> String {
+    match need {
+        Need::Operation(operation, Resource::Subject(subject)) => {
+            format!("{} subject '{subject}'", operation.as_str())
+        }
+        Need::Operation(operation, Resource::Global) => {
+            format!("{} the global config and mode", operation.as_str())
+        }
+        Need::SchemaId(id) => format!("read schema {id}"),
+        Need::Open | Need::Authenticated => "use the registry".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_needs_what_it_does() {
+        let check = |method: Method, route: &str, expected: Need<'_>| {
+            let got = need(&method, Some(route), Some("s"), false);
+            assert_eq!(got, expected, "{method} {route}");
+        };
+        use Operation::*;
+        let s = Resource::Subject("s");
+        check(Method::GET, "/health/ready", Need::Open);
+        check(Method::GET, "/metrics", Need::Operation(Read, Resource::Global));
+        check(Method::GET, "/subjects", Need::Authenticated);
+        check(Method::POST, "/subjects/{subject}", Need::Operation(Read, s));
+        check(Method::DELETE, "/subjects/{subject}", Need::Operation(Delete, s));
+        check(Method::POST, "/subjects/{subject}/versions", Need::Operation(Write, s));
+        check(Method::GET, "/subjects/{subject}/versions/{version}", Need::Operation(Read, s));
+        check(Method::DELETE, "/subjects/{subject}/versions/{version}", Need::Operation(Delete, s));
+        check(
+            Method::POST,
+            "/compatibility/subjects/{subject}/versions",
+            Need::Operation(Write, s),
+        );
+        check(Method::PUT, "/config", Need::Operation(Admin, Resource::Global));
+        check(Method::PUT, "/mode/{subject}", Need::Operation(Config, s));
+        check(Method::GET, "/schemas/ids/{id}", Need::SchemaId("s"));
+        check(Method::POST, "/ui/subjects/{subject}/delete", Need::Operation(Delete, s));
+        check(Method::GET, "/some/new/{route}", Need::Operation(Admin, Resource::Global));
+        assert_eq!(need(&Method::GET, Some("/metrics"), None, true), Need::Open);
+        assert_eq!(need(&Method::GET, None, None, false), Need::Authenticated);
+    }
+}
