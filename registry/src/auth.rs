@@ -292,6 +292,8 @@ enum Need<'a> {
     Operation(Operation, Resource<'a>),
     /// Reading a schema by id: some subject holding it must be readable.
     SchemaId(&'a str),
+    /// Reading a schema by GUID: some subject holding one of its ids must be readable.
+    SchemaGuid(&'a str),
 }
 
 /// The operation each route performs. A route missing here needs `admin` on the global
@@ -348,6 +350,9 @@ fn need<'a>(
         "/schemas/ids/{id}" | "/schemas/ids/{id}/schema" | "/ui/ids/{id}" => {
             Need::SchemaId(param.unwrap_or(""))
         }
+        "/schemas/guids/{guid}" | "/schemas/guids/{guid}/ids" => {
+            Need::SchemaGuid(param.unwrap_or(""))
+        }
         "/ui/subjects/{subject}/test" if read => Need::Operation(Read, subject()),
         "/ui/subjects/{subject}/test" => Need::Operation(Write, subject()),
         "/ui/subjects/{subject}/settings" => Need::Operation(Config, subject()),
@@ -365,7 +370,10 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
     // The subject or id of the path, decoded as the handlers decode it.
     let params = Path::<Vec<(String, String)>>::from_request_parts(&mut parts, &()).await;
     let param = params.as_ref().ok().and_then(|Path(params)| {
-        params.iter().find(|(name, _)| name == "subject" || name == "id").map(|(_, v)| v.clone())
+        params
+            .iter()
+            .find(|(name, _)| matches!(name.as_str(), "subject" | "id" | "guid"))
+            .map(|(_, v)| v.clone())
     });
     let need = need(&parts.method, route.as_deref(), param.as_deref(), auth.settings.open_metrics);
     if need == Need::Open {
@@ -385,6 +393,9 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
         Need::Operation(operation, resource) => rules.allows(&caller, operation, resource),
         Need::SchemaId(id) => {
             rules.reads_everything(&caller) || readable_id(&app, &rules, &caller, id)
+        }
+        Need::SchemaGuid(guid) => {
+            rules.reads_everything(&caller) || readable_guid(&app, &rules, &caller, guid)
         }
     };
     let described = describe(need);
@@ -436,9 +447,23 @@ fn unauthenticated(app: &App, auth: &Auth) -> Response {
 /// Whether some subject holding schema `id` (soft-deleted versions included) is readable.
 fn readable_id(app: &App, rules: &Rules, caller: &Caller, id: &str) -> bool {
     let Ok(id) = id.parse::<u32>() else { return false };
+    readable_ids(app, rules, caller, &[id])
+}
+
+/// Whether some subject holding one of the ids of schema `guid` is readable.
+fn readable_guid(app: &App, rules: &Rules, caller: &Caller, guid: &str) -> bool {
+    let Ok(guid) = guid.parse::<schemata_core::Guid>() else { return false };
+    let ids: Vec<u32> = match app.shared.read().by_guid.get(&guid) {
+        Some(ids) => ids.iter().map(|id| id.0).collect(),
+        None => return false,
+    };
+    readable_ids(app, rules, caller, &ids)
+}
+
+fn readable_ids(app: &App, rules: &Rules, caller: &Caller, ids: &[u32]) -> bool {
     let state = app.shared.read();
     state.subjects.iter().any(|(name, subject)| {
-        subject.versions.values().any(|row| row.id.0 == id)
+        subject.versions.values().any(|row| ids.contains(&row.id.0))
             && rules.allows(caller, Operation::Read, Resource::Subject(name))
     })
 }
@@ -453,6 +478,9 @@ fn describe(need: Need<'_>) -> String {
             format!("{} the global config and mode", operation.as_str())
         }
         Need::SchemaId(id) => format!("read schema {id}"),
+        Need::SchemaGuid(guid) => {
+            format!("read schema {}", guid.chars().take(64).collect::<String>())
+        }
         Need::Open | Need::Authenticated => "use the registry".to_owned(),
     }
 }
@@ -485,6 +513,7 @@ mod tests {
         check(Method::PUT, "/config", Need::Operation(Admin, Resource::Global));
         check(Method::PUT, "/mode/{subject}", Need::Operation(Config, s));
         check(Method::GET, "/schemas/ids/{id}", Need::SchemaId("s"));
+        check(Method::GET, "/schemas/guids/{guid}/ids", Need::SchemaGuid("s"));
         check(Method::POST, "/ui/subjects/{subject}/delete", Need::Operation(Delete, s));
         check(Method::GET, "/some/new/{route}", Need::Operation(Admin, Resource::Global));
         assert_eq!(need(&Method::GET, Some("/metrics"), None, true), Need::Open);

@@ -128,6 +128,13 @@ async fn every_role_against_every_endpoint() {
     let other = json!({ "schema": PAYMENTS });
     let level = json!({ "compatibility": "BACKWARD" });
     let mode = json!({ "mode": "READWRITE" });
+    let guid = |id: u32| async move {
+        let reply = as_user(http, "ada", "GET", &format!("/schemas/ids/{id}"), None).await;
+        reply.body["guid"].as_str().expect("guid").to_owned()
+    };
+    let (orders_guid, payments_guid) = (guid(1).await, guid(2).await);
+    let orders_by_guid = format!("/schemas/guids/{orders_guid}");
+    let payments_by_guid = format!("/schemas/guids/{payments_guid}/ids");
     // (method, path, body, expected for rita, dev, ada, carol, dave): `A` allowed, `D` denied
     // (403); `.` means the endpoint is open without credentials too.
     let table: &[(&str, &str, Option<&Value>, &str)] = &[
@@ -155,6 +162,8 @@ async fn every_role_against_every_endpoint() {
         ("GET", "/schemas/ids/999", None, "AAADA"),
         ("GET", "/schemas/ids/2/subjects", None, "AAAAA"),
         ("GET", "/schemas/ids/2/versions", None, "AAAAA"),
+        ("GET", &orders_by_guid, None, "AAAAA"),
+        ("GET", &payments_by_guid, None, "AAADA"),
         ("GET", "/config", None, "AAADA"),
         ("PUT", "/config", Some(&level), "DDADA"),
         ("GET", "/config/orders-value", None, "AAAAA"),
