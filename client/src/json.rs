@@ -35,9 +35,10 @@ pub(crate) const MAX_REPORTED_ERRORS: usize = 16;
 /// ```
 #[derive(Debug)]
 pub struct JsonSerializer<T> {
-    /// The type's schema lives in the lookup, parsed once by core, whose JSON Schema engine
-    /// compiles the validator at parse time.
     lookup: IdLookup<SchemaId>,
+    /// The type's schema, parsed once by core, whose JSON Schema engine compiles the validator
+    /// at parse time: what is registered or looked up, and what documents are validated with.
+    schema: ParsedSchema,
     _type: PhantomData<fn(&T)>,
 }
 
@@ -46,7 +47,7 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
     pub fn new(client: RegistryClient, config: SerializerConfig) -> Result<JsonSerializer<T>> {
         let text = T::json_schema().to_string();
         let schema = ParsedSchema::parse(SchemaType::Json, &text)?;
-        Ok(JsonSerializer { lookup: IdLookup::new(client, config, schema), _type: PhantomData })
+        Ok(JsonSerializer { lookup: IdLookup::new(client, config), schema, _type: PhantomData })
     }
 
     /// The framed document for `value` on `topic` (as a key or a value).
@@ -68,8 +69,10 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
             return done;
         }
         // The id alone: JSON documents are written as serde sees them, whatever schema it names.
-        let id =
-            self.lookup.resolve::<T, _, _>(topic, is_key, |id, _| async move { Ok(id) }).await?;
+        let id = self
+            .lookup
+            .resolve_type::<T, _, _>(topic, is_key, &self.schema, |id, _| async move { Ok(id) })
+            .await?;
         self.write(id, value, out)
     }
 
@@ -90,7 +93,7 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
     /// Validates (when configured) and writes the framed document.
     fn write(&self, id: SchemaId, value: &T, out: &mut Vec<u8>) -> Result<()> {
         if self.lookup.config().validate
-            && let Some(schema) = self.lookup.schema().as_json()
+            && let Some(schema) = self.schema.as_json()
         {
             let document = serde_json::to_value(value).map_err(|e| Error::Json(e.to_string()))?;
             validate(schema, &document)?;

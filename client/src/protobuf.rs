@@ -21,7 +21,7 @@ use schemata_core::{
 
 use crate::SubjectNameStrategy;
 use crate::registry::{Error, LookupOptions, RegisterOptions, RegistryClient, Result};
-use crate::serdes::{SerializerConfig, frame};
+use crate::serdes::{IdLookup, SerializerConfig, frame};
 
 /// One `.proto` file to register: its import path, canonical text and the import paths it
 /// needs references for.
@@ -35,8 +35,8 @@ struct ProtoFile {
 /// Writes prost messages of type `T` framed with their schema id and message indexes.
 #[derive(Debug)]
 pub struct ProtobufSerializer<T> {
-    client: RegistryClient,
-    config: SerializerConfig,
+    /// The id rule and per-topic cache every serializer shares.
+    lookup: IdLookup<SchemaId>,
     /// The type's file, then (in dependency order) every file it imports that needs a reference.
     file: ProtoFile,
     dependencies: Vec<ProtoFile>,
@@ -44,7 +44,6 @@ pub struct ProtobufSerializer<T> {
     full_name: String,
     /// The encoded message-index array, written after every header.
     indexes: Vec<u8>,
-    ids: RwLock<Vec<((String, bool), SchemaId)>>,
     _type: PhantomData<fn(&T)>,
 }
 
@@ -62,13 +61,11 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         let mut indexes = Vec::new();
         wire::write_message_indexes(&path, &mut indexes);
         Ok(ProtobufSerializer {
-            client,
-            config,
+            lookup: IdLookup::new(client, config),
             file: proto_file(&root),
             dependencies,
             full_name: descriptor.full_name().to_owned(),
             indexes,
-            ids: RwLock::default(),
             _type: PhantomData,
         })
     }
@@ -93,9 +90,15 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let id = match self.cached_id(topic, is_key) {
+        let id = match self.lookup.with_cached(topic, is_key, |id| *id) {
             Some(id) => id,
-            None => self.id(topic, is_key).await?,
+            None => {
+                let subject = self.subject(topic, is_key);
+                let own = async || self.register_files(&subject).await;
+                self.lookup
+                    .resolve(topic, is_key, &subject, own, |id, _| async move { Ok(id) })
+                    .await?
+            }
         };
         self.write(id, value, out);
         Ok(())
@@ -110,7 +113,7 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Option<()> {
-        let id = self.cached_id(topic, is_key)?;
+        let id = self.lookup.with_cached(topic, is_key, |id| *id)?;
         self.write(id, value, out);
         Some(())
     }
@@ -123,61 +126,37 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         value.encode_raw(out);
     }
 
-    fn cached_id(&self, topic: &str, is_key: bool) -> Option<SchemaId> {
-        let ids = self.ids.read().unwrap_or_else(PoisonError::into_inner);
-        ids.iter().find(|((t, k), _)| t == topic && *k == is_key).map(|(_, id)| *id)
-    }
-
     fn subject(&self, topic: &str, is_key: bool) -> String {
         let suffix = if is_key { "key" } else { "value" };
-        match self.config.strategy {
+        match self.lookup.config().strategy {
             SubjectNameStrategy::TopicName => format!("{topic}-{suffix}"),
             SubjectNameStrategy::RecordName => self.full_name.clone(),
             SubjectNameStrategy::TopicRecordName => format!("{topic}-{}", self.full_name),
         }
     }
 
-    /// Registers (or looks up) every import, then the type's file with references to them.
-    async fn id(&self, topic: &str, is_key: bool) -> Result<SchemaId> {
-        let config = &self.config;
-        let subject = self.subject(topic, is_key);
-        let id = if let Some(id) = config.fixed_id {
-            id
-        } else if config.use_latest_version {
-            self.client.latest(&subject).await?.id
-        } else {
-            let register = RegisterOptions { normalize: config.normalize };
-            let lookup = LookupOptions { normalize: config.normalize, ..LookupOptions::default() };
-            let mut registered: Vec<(ProtoFile, SchemaReference)> = Vec::new();
-            for dependency in &self.dependencies {
-                let schema = parsed(dependency, &registered)?;
-                let found = if config.auto_register {
-                    self.client.register(&dependency.name, &schema, register).await?;
-                    self.client.lookup(&dependency.name, &schema, lookup).await?
-                } else {
-                    self.client.lookup(&dependency.name, &schema, lookup).await?
-                };
-                let reference = SchemaReference {
-                    name: dependency.name.clone(),
-                    subject: dependency.name.clone(),
-                    version: found.version.0 as i32,
-                };
-                registered.push((dependency.clone(), reference));
-            }
-            let schema = parsed(&self.file, &registered)?;
+    /// Registers (or looks up) every import, then the type's file with references to them
+    /// under `subject`: the serializer's own id.
+    async fn register_files(&self, subject: &str) -> Result<SchemaId> {
+        let (client, config) = (self.lookup.client(), self.lookup.config());
+        let register = RegisterOptions { normalize: config.normalize };
+        let lookup = LookupOptions { normalize: config.normalize, ..LookupOptions::default() };
+        let mut registered: Vec<(ProtoFile, SchemaReference)> = Vec::new();
+        for dependency in &self.dependencies {
+            let schema = parsed(dependency, &registered)?;
             if config.auto_register {
-                self.client.register(&subject, &schema, register).await?
-            } else {
-                self.client.lookup_id(&subject, &schema, lookup).await?
+                client.register(&dependency.name, &schema, register).await?;
             }
-        };
-        if !config.use_latest_version {
-            let mut ids = self.ids.write().unwrap_or_else(PoisonError::into_inner);
-            if !ids.iter().any(|((t, k), _)| t == topic && *k == is_key) {
-                ids.push(((topic.to_owned(), is_key), id));
-            }
+            let found = client.lookup(&dependency.name, &schema, lookup).await?;
+            let reference = SchemaReference {
+                name: dependency.name.clone(),
+                subject: dependency.name.clone(),
+                version: found.version.0 as i32,
+            };
+            registered.push((dependency.clone(), reference));
         }
-        Ok(id)
+        let schema = parsed(&self.file, &registered)?;
+        self.lookup.own_id(subject, &schema).await
     }
 }
 

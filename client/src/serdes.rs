@@ -112,6 +112,8 @@ type Target = (SchemaId, Arc<Compiled>);
 #[derive(Debug)]
 pub struct AvroSerializer<T> {
     lookup: IdLookup<Target>,
+    /// The type's schema, parsed once: what is registered or looked up.
+    schema: ParsedSchema,
     own: Arc<Compiled>,
     /// Registered schemas compiled for writing (fixed id, latest version), by id.
     compiled: RwLock<HashMap<SchemaId, Arc<Compiled>>>,
@@ -128,7 +130,8 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
                 .map_err(|message| Error::Avro { path: String::new(), message })?,
         );
         Ok(AvroSerializer {
-            lookup: IdLookup::new(client, config, schema),
+            lookup: IdLookup::new(client, config),
+            schema,
             own,
             compiled: RwLock::default(),
             _type: PhantomData,
@@ -156,7 +159,7 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         }
         let (id, schema) = self
             .lookup
-            .resolve::<T, _, _>(topic, is_key, |id, source| async move {
+            .resolve_type::<T, _, _>(topic, is_key, &self.schema, |id, source| async move {
                 match source {
                     Source::Own => Ok((id, Arc::clone(&self.own))),
                     Source::Registered => Ok((id, self.compiled(id).await?)),

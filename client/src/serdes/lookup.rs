@@ -1,6 +1,6 @@
-//! The schema-id lookup that the Avro and JSON serializers share: the subject named by the
-//! strategy, the id found by the configured rule (fixed id, the subject's latest version,
-//! auto-registration or a lookup, normalized on request), and the per-(topic, key/value) cache
+//! The schema-id lookup that the Avro, JSON and Protobuf serializers share: the id found by the
+//! configured rule (fixed id, the subject's latest version, or the serializer's own schema
+//! auto-registered or looked up, normalized on request), and the per-(topic, key/value) cache
 //! that lets every later record skip all of it without awaiting.
 
 use std::sync::{OnceLock, PoisonError, RwLock};
@@ -24,14 +24,12 @@ pub(crate) enum Source {
 /// One (topic, is_key) and what a serializer keeps for it.
 type Entry<V> = ((String, bool), V);
 
-/// A serializer's client, configuration and own schema, and what it found per topic: `V` is
-/// the id (JSON) or the id with the schema to encode with (Avro).
+/// A serializer's client and configuration, and what it found per topic: `V` is the id (JSON,
+/// Protobuf) or the id with the schema to encode with (Avro).
 #[derive(Debug)]
 pub(crate) struct IdLookup<V> {
     client: RegistryClient,
     config: SerializerConfig,
-    /// The type's schema, parsed once; what is registered or looked up.
-    schema: ParsedSchema,
     /// The first topic found, read without a lock: most serializers write to one topic.
     first: OnceLock<Entry<V>>,
     /// Every topic found. A list rather than a map: a serializer writes to a few topics, and a
@@ -40,12 +38,8 @@ pub(crate) struct IdLookup<V> {
 }
 
 impl<V: Clone> IdLookup<V> {
-    pub(crate) fn new(
-        client: RegistryClient,
-        config: SerializerConfig,
-        schema: ParsedSchema,
-    ) -> Self {
-        IdLookup { client, config, schema, first: OnceLock::new(), found: RwLock::default() }
+    pub(crate) fn new(client: RegistryClient, config: SerializerConfig) -> Self {
+        IdLookup { client, config, first: OnceLock::new(), found: RwLock::default() }
     }
 
     pub(crate) fn client(&self) -> &RegistryClient {
@@ -54,10 +48,6 @@ impl<V: Clone> IdLookup<V> {
 
     pub(crate) fn config(&self) -> &SerializerConfig {
         &self.config
-    }
-
-    pub(crate) fn schema(&self) -> &ParsedSchema {
-        &self.schema
     }
 
     /// Runs `f` on what was found for the topic, without awaiting; `None` before the first
@@ -81,27 +71,61 @@ impl<V: Clone> IdLookup<V> {
         Some(f(value))
     }
 
-    /// Finds the id for the topic by the configured rule and turns it into `V` with `make`,
-    /// keeping the result for later records unless the rule is "latest version" (re-read when
-    /// the client's TTL lapses, so not pinned here).
-    pub(crate) async fn resolve<T, F, Fut>(&self, topic: &str, is_key: bool, make: F) -> Result<V>
+    /// Finds the id for the topic of a type `T` whose own schema is `schema` (Avro, JSON), under
+    /// the subject `T`'s strategy names: see [`IdLookup::resolve`].
+    pub(crate) async fn resolve_type<T, F, Fut>(
+        &self,
+        topic: &str,
+        is_key: bool,
+        schema: &ParsedSchema,
+        make: F,
+    ) -> Result<V>
     where
         T: Schema + ?Sized,
         F: FnOnce(SchemaId, Source) -> Fut,
         Fut: Future<Output = Result<V>>,
     {
+        let subject = T::subject(self.config.strategy, topic, is_key);
+        let own = async || self.own_id(&subject, schema).await;
+        self.resolve(topic, is_key, &subject, own, make).await
+    }
+
+    /// The id of `schema` under `subject`: registered when the configuration auto-registers,
+    /// else looked up.
+    pub(crate) async fn own_id(&self, subject: &str, schema: &ParsedSchema) -> Result<SchemaId> {
+        if self.config.auto_register {
+            let options = RegisterOptions { normalize: self.config.normalize };
+            self.client.register(subject, schema, options).await
+        } else {
+            let options =
+                LookupOptions { normalize: self.config.normalize, ..LookupOptions::default() };
+            self.client.lookup_id(subject, schema, options).await
+        }
+    }
+
+    /// Finds the id for the topic by the configured rule (a fixed id, the subject's latest
+    /// version, else `own`: the serializer's own schema registered or looked up) and turns it
+    /// into `V` with `make`, keeping the result for later records unless the rule is "latest
+    /// version" (re-read when the client's TTL lapses, so not pinned here).
+    pub(crate) async fn resolve<F, Fut>(
+        &self,
+        topic: &str,
+        is_key: bool,
+        subject: &str,
+        own: impl AsyncFnOnce() -> Result<SchemaId>,
+        make: F,
+    ) -> Result<V>
+    where
+        F: FnOnce(SchemaId, Source) -> Fut,
+        Fut: Future<Output = Result<V>>,
+    {
         let config = &self.config;
-        let subject = T::subject(config.strategy, topic, is_key);
         let (id, source) = if let Some(id) = config.fixed_id {
             (id, Source::Registered)
         } else if config.use_latest_version {
-            (self.client.latest(&subject).await?.id, Source::Registered)
-        } else if config.auto_register {
-            let options = RegisterOptions { normalize: config.normalize };
-            (self.client.register(&subject, &self.schema, options).await?, Source::Own)
+            (self.client.latest(subject).await?.id, Source::Registered)
         } else {
-            let options = LookupOptions { normalize: config.normalize, ..LookupOptions::default() };
-            (self.client.lookup_id(&subject, &self.schema, options).await?, Source::Own)
+            (own().await?, Source::Own)
         };
         let value = make(id, source).await?;
         if !config.use_latest_version {
