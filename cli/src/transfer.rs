@@ -174,6 +174,8 @@ impl Backup {
                     id: entry.id,
                     schema_type: entry.schema_type.clone(),
                     references: entry.references.clone(),
+                    metadata: None,
+                    rule_set: None,
                     schema: entry.schema.clone(),
                     deleted: entry.deleted,
                 }),
@@ -471,6 +473,7 @@ fn config_value(config: schemata::Config) -> ConfigValue {
         compatibility_level: config.compatibility.map(|level| level.as_str().to_owned()),
         normalize: config.normalize,
         json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
+        ..ConfigValue::default()
     }
 }
 
@@ -954,7 +957,7 @@ mod tests {
         "\n",
         r#"{"key":{"keytype":"SCHEMA","subject":"b","version":3,"magic":1},"value":{"subject":"b","version":3,"id":4,"schemaType":"JSON","schema":"{}","deleted":false}}"#,
         "\n",
-        r#"{"key":{"keytype":"CONFIG","subject":"b","magic":0},"value":{"compatibilityLevel":"FULL","jsonPolicy":"LENIENT"}}"#,
+        r#"{"key":{"keytype":"CONFIG","subject":"b","magic":0},"value":{"compatibilityLevel":"FULL","compatibilityPolicy":"LENIENT"}}"#,
         "\n",
         r#"{"key":{"keytype":"MODE","subject":"a","magic":0},"value":{"mode":"READONLY"}}"#,
         "\n",

@@ -67,6 +67,7 @@ fn import_request(schema: &ImportedSchema<'_>) -> RegisterSchemaRequest {
         references: schema.references.iter().map(api::SchemaReference::from).collect(),
         id: Some(i64::from(schema.id.0)),
         version: Some(i64::from(schema.version.0)),
+        ..RegisterSchemaRequest::default()
     }
 }
 

@@ -112,6 +112,8 @@ impl From<&SubjectSchema> for api::SubjectSchema {
             id: found.id.0 as i32,
             schema_type: found.schema_type.to_optional().map(str::to_owned),
             references: found.references.iter().map(api::SchemaReference::from).collect(),
+            metadata: None,
+            rule_set: None,
             schema: found.schema.clone(),
             guid: None,
         }
@@ -125,6 +127,8 @@ impl From<&SchemaRecord> for SchemaById {
             schema_type: record.schema_type.to_optional().map(str::to_owned),
             references: record.references.iter().map(api::SchemaReference::from).collect(),
             guid: None,
+            metadata: None,
+            rule_set: None,
             max_id: None,
         }
     }
@@ -136,6 +140,7 @@ impl From<Config> for api::Config {
             compatibility_level: config.compatibility.map(|level| level.as_str().to_owned()),
             normalize: config.normalize,
             json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
+            ..Default::default()
         }
     }
 }
@@ -146,6 +151,7 @@ impl From<Config> for ConfigUpdate {
             compatibility: config.compatibility.map(|level| level.as_str().to_owned()),
             normalize: config.normalize,
             json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
+            ..Default::default()
         }
     }
 }
@@ -1185,8 +1191,7 @@ fn register_request(schema: &ParsedSchema) -> RegisterSchemaRequest {
         schema: schema.text().to_owned(),
         schema_type: schema.schema_type().to_optional().map(str::to_owned),
         references: schema.references().iter().map(api::SchemaReference::from).collect(),
-        id: None,
-        version: None,
+        ..RegisterSchemaRequest::default()
     }
 }
 

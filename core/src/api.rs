@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::contract::{Metadata, Rule, RuleSet};
+
 /// The content type Confluent answers with.
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
@@ -31,6 +33,12 @@ pub struct RegisterSchemaRequest {
     /// Only honoured in IMPORT mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+    /// The data contract's metadata; absent: inherited from the previous version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    /// The data contract's rules; absent: inherited from the previous version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<RuleSet>,
 }
 
 /// Answer to a registration.
@@ -57,6 +65,10 @@ pub struct SubjectSchema {
     pub schema_type: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<SchemaReference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<RuleSet>,
     pub schema: String,
     /// The schema's GUID (Confluent 8); absent from older registries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +87,10 @@ pub struct SchemaById {
     /// The schema's GUID (Confluent 8); absent from older registries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<RuleSet>,
     /// Present when `fetchMaxId=true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_id: Option<i32>,
@@ -111,9 +127,34 @@ pub struct ConfigUpdate {
     pub compatibility: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize: Option<bool>,
-    /// schemata extension: JSON Schema compatibility policy, STRICT or LENIENT.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The compatibility policy, STRICT or LENIENT (Confluent 8's `compatibilityPolicy`; the
+    /// `jsonPolicy` spelling schemata used before is still accepted).
+    #[serde(
+        default,
+        rename = "compatibilityPolicy",
+        alias = "jsonPolicy",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub json_policy: Option<String>,
+    /// Compatibility is only checked between versions with the same value of this metadata
+    /// property ("major versions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_group: Option<String>,
+    /// Merged under the metadata of every new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_metadata: Option<Metadata>,
+    /// Merged over the metadata of every new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_metadata: Option<Metadata>,
+    /// Merged under the rule set of every new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_rule_set: Option<RuleSet>,
+    /// Merged over the rule set of every new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_rule_set: Option<RuleSet>,
+    /// Check `confluent:reserved` fields on register.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_fields: Option<bool>,
 }
 
 /// `GET /config` and `GET /config/{s}` answer.
@@ -124,9 +165,34 @@ pub struct Config {
     pub compatibility_level: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize: Option<bool>,
-    /// schemata extension: JSON Schema compatibility policy, STRICT or LENIENT.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The compatibility policy, STRICT or LENIENT (Confluent 8's `compatibilityPolicy`; the
+    /// `jsonPolicy` spelling schemata used before is still accepted).
+    #[serde(
+        default,
+        rename = "compatibilityPolicy",
+        alias = "jsonPolicy",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub json_policy: Option<String>,
+    /// Compatibility is only checked between versions with the same value of this metadata
+    /// property ("major versions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_group: Option<String>,
+    /// Merged under the metadata of every new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_metadata: Option<Metadata>,
+    /// Merged over the metadata of every new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_metadata: Option<Metadata>,
+    /// Merged under the rule set of every new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_rule_set: Option<RuleSet>,
+    /// Merged over the rule set of every new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_rule_set: Option<RuleSet>,
+    /// Check `confluent:reserved` fields on register.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_fields: Option<bool>,
 }
 
 /// `GET/PUT /mode` and `/mode/{s}` body.
@@ -163,6 +229,7 @@ pub mod codes {
     pub const ID_DOES_NOT_MATCH: i32 = 42207;
     pub const INVALID_SUBJECT: i32 = 42208;
     pub const SCHEMA_TOO_LARGE: i32 = 42209;
+    pub const INVALID_RULESET: i32 = 42210;
     // The 5xxxx codes as Confluent's server numbers them (its `Errors` table).
     pub const STORE_ERROR: i32 = 50001;
     pub const OPERATION_TIMEOUT: i32 = 50002;
@@ -184,6 +251,8 @@ mod tests {
                     id: 2,
                     schema_type: None,
                     references: vec![],
+                    metadata: None,
+                    rule_set: None,
                     schema: "\"string\"".into(),
                     guid: None,
                 })
@@ -223,10 +292,11 @@ mod tests {
     #[test]
     fn register_request_ignores_unknown_fields() {
         let request: RegisterSchemaRequest = serde_json::from_str(
-            r#"{"schema":"{}","schemaType":"JSON","metadata":null,"ruleSet":null,"references":[{"name":"a","subject":"b","version":1}]}"#,
+            r#"{"schema":"{}","schemaType":"JSON","metadata":null,"ruleSet":null,"references":[{"name":"a","subject":"b","version":1}],"propagateSchemaTags":false}"#,
         )
         .unwrap();
         assert_eq!(request.schema_type.as_deref(), Some("JSON"));
         assert_eq!(request.references.len(), 1);
+        assert_eq!((request.metadata, request.rule_set), (None, None));
     }
 }

@@ -212,6 +212,8 @@ mod tests {
                 id,
                 schema_type: schema_type.map(str::to_owned),
                 references: Vec::new(),
+                metadata: None,
+                rule_set: None,
                 schema: "\"string\"".into(),
                 deleted,
             })),
@@ -227,8 +229,7 @@ mod tests {
             key: RecordKey::config(subject.map(str::to_owned)),
             value: Some(RecordValue::Config(ConfigValue {
                 compatibility_level: Some(level.into()),
-                normalize: None,
-                json_policy: None,
+                ..ConfigValue::default()
             })),
         }
     }

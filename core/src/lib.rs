@@ -9,6 +9,7 @@ pub mod api;
 pub mod avro;
 pub mod budget;
 pub mod compat;
+pub mod contract;
 pub mod diff;
 pub mod fold;
 pub mod guid;
@@ -22,6 +23,7 @@ pub mod wire;
 
 pub use budget::{Budget, BudgetExceeded};
 pub use compat::{CompatibilityLevel, Direction, Finding, Incompatibility, JsonPolicy, Report};
+pub use contract::{Contract, Metadata, Rule, RuleSet};
 pub use guid::Guid;
 pub use ids::{SchemaId, Subject, Version, VersionSpec};
 pub use records::Mode;

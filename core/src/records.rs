@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::contract::{Metadata, RuleSet};
+
 /// The key of a `_schemas` record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RecordKey {
@@ -67,23 +69,52 @@ pub struct SchemaValue {
     pub schema_type: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<ReferenceValue>,
+    /// The data contract's metadata, in Confluent's field name, so export/import and a Kafka
+    /// `_schemas` topic keep it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    /// The data contract's rules (Confluent Enterprise's field; its community edition drops it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<RuleSet>,
     pub schema: String,
     #[serde(default)]
     pub deleted: bool,
 }
 
 /// Value of a `CONFIG` record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_level: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalize: Option<bool>,
-    /// schemata extension: the JSON Schema compatibility policy (STRICT or LENIENT). Confluent and
-    /// Karapace ignore unknown config fields, so the record stays readable by them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The compatibility policy (STRICT or LENIENT), Confluent 8's `compatibilityPolicy`; the
+    /// `jsonPolicy` spelling that schemata wrote before is still read.
+    #[serde(
+        default,
+        rename = "compatibilityPolicy",
+        alias = "jsonPolicy",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub json_policy: Option<String>,
+    /// Compatibility is only checked between versions with the same value of this metadata
+    /// property ("major versions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_group: Option<String>,
+    /// Merged under every new version's own metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_metadata: Option<Metadata>,
+    /// Merged over every new version's own metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_metadata: Option<Metadata>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_rule_set: Option<RuleSet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_rule_set: Option<RuleSet>,
+    /// Confluent's `validateFields`: check reserved fields (`confluent:reserved`) on register.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate_fields: Option<bool>,
 }
 
 /// Value of a `MODE` record.
@@ -398,6 +429,15 @@ mod tests {
         .unwrap();
         assert_eq!(String::from_utf8(record.to_bytes().1.unwrap()).unwrap(), value);
 
+        // A data contract (Confluent's field names and order) comes back byte for byte.
+        let contract = r#"{"subject":"s","version":2,"id":8,"metadata":{"tags":{"r.ssn":["PII"]},"properties":{"major":"1","owner":"x"},"sensitive":["k"]},"ruleSet":{"migrationRules":[{"name":"up","kind":"TRANSFORM","mode":"UPGRADE","type":"JSONATA","expr":"$","disabled":false}],"domainRules":[{"name":"c","kind":"CONDITION","mode":"WRITE","type":"CEL","tags":["PII"],"params":{"a":"b"},"expr":"true","onSuccess":"NONE","onFailure":"ERROR","disabled":true}]},"schema":"\"string\"","deleted":false}"#;
+        let record = Record::from_bytes(
+            RecordKey::schema("s", 2).to_bytes().as_slice(),
+            Some(contract.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(record.to_bytes().1.unwrap()).unwrap(), contract);
+
         let avro = r#"{"subject":"s","version":1,"id":7,"schema":"\"string\"","deleted":true,"metadata":null,"ruleSet":null}"#;
         let record =
             Record::from_bytes(&RecordKey::schema("s", 1).to_bytes(), Some(avro.as_bytes()))
@@ -420,8 +460,7 @@ mod tests {
             config.value,
             Some(RecordValue::Config(ConfigValue {
                 compatibility_level: Some("FULL".into()),
-                normalize: None,
-                json_policy: None
+                ..ConfigValue::default()
             }))
         );
         let bad = Record::from_bytes(br#"{"keytype":"MODE","magic":0}"#, Some(br#"{"mode":5}"#));

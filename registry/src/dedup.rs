@@ -1,4 +1,4 @@
-//! The dedup index: content hash → id, so that registering a schema that is already stored (in
+//! The dedup index: content hash (of the schema and its data contract) → id, so that registering a schema that is already stored (in
 //! any subject) reuses its id, and lookups find a schema however it is written. Built on first
 //! use, because it parses every stored schema and a cold start must not pay for that; the
 //! server precomputes most of it in the background after replay.
@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use schemata_core::{Schema, SchemaId, SchemaType, api};
+use schemata_core::{Contract, Schema, SchemaId, SchemaType, api};
 
 use crate::shared::Shared;
 use crate::state::{ContentHash, RegistryState};
@@ -44,7 +44,10 @@ pub(crate) fn index_with<'s>(
             parsed += 1;
             match shared.cache.parsed(state, id) {
                 Ok(schema) => {
-                    index.entry(schema.sha256()).or_insert(id);
+                    let contract = state.schemas.get(&id).map(|s| &s.contract);
+                    let hash =
+                        contract.map_or_else(|| schema.sha256(), |c| c.hash(schema.sha256()));
+                    index.entry(hash).or_insert(id);
                 }
                 Err(error) => tracing::warn!(%id, %error, "stored schema does not parse"),
             }
@@ -78,7 +81,8 @@ pub(crate) fn precompute_hashes(shared: &Shared) -> HashMap<SchemaId, (Bytes, Co
     for (id, schema_type, body) in snapshot {
         let Ok(by_id) = serde_json::from_slice::<api::SchemaById>(&body) else { continue };
         if let Ok(schema) = Schema::parse(schema_type, &by_id.schema) {
-            hashes.insert(id, (body, schema.sha256()));
+            let contract = Contract { metadata: by_id.metadata, rule_set: by_id.rule_set };
+            hashes.insert(id, (body, contract.hash(schema.sha256())));
         }
     }
     hashes

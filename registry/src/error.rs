@@ -57,6 +57,9 @@ pub enum ApiError {
     InvalidSubject,
     #[error("{0}")]
     SchemaTooLarge(String),
+    /// A rule set Confluent's `RuleSet.validate` refuses (42210).
+    #[error("{0}")]
+    InvalidRuleSet(String),
     #[error("Request body is larger than the limit of {0} bytes")]
     BodyTooLarge(usize),
     /// Syntactically broken JSON body (Jackson's parse error: 400).
@@ -123,6 +126,7 @@ impl ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_COMPATIBILITY_LEVEL)
             }
             InvalidMode(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_MODE),
+            InvalidRuleSet(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID_RULESET),
             NotPermitted(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::OPERATION_NOT_PERMITTED),
             ReferenceExists(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::REFERENCE_EXISTS),
             IdMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, codes::ID_DOES_NOT_MATCH),

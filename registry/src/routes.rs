@@ -43,6 +43,7 @@ pub(crate) fn router(app: App, ui: bool) -> Router {
         .route("/", get(root))
         .route("/subjects", get(subjects::list_subjects))
         .route("/subjects/{subject}", post(subjects::lookup).delete(subjects::delete_subject))
+        .route("/subjects/{subject}/metadata", get(subjects::latest_with_metadata))
         .route(
             "/subjects/{subject}/versions",
             get(subjects::list_versions).post(subjects::register),
@@ -211,6 +212,11 @@ impl Params {
 
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated parameter, in order.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
     }
 
     pub(crate) fn flag(&self, name: &str) -> bool {

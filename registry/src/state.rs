@@ -9,14 +9,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
+use schemata_core::contract::ContractSources;
 use schemata_core::fold::{self, Fold, Row};
 pub(crate) use schemata_core::records::Mode;
 use schemata_core::records::{
     ConfigValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
 };
 use schemata_core::{
-    CompatibilityLevel, Guid, JsonPolicy, ReferencedSchema, SchemaId, SchemaReference, SchemaType,
-    Version, VersionSpec, api,
+    CompatibilityLevel, Contract, Guid, JsonPolicy, Metadata, ReferencedSchema, RuleSet, SchemaId,
+    SchemaReference, SchemaType, Version, VersionSpec, api,
 };
 
 use crate::error::ApiError;
@@ -32,7 +33,11 @@ pub(crate) struct StoredSchema {
     pub(crate) references: Vec<SchemaReference>,
     /// Confluent's GUID of the stored text and references (`core::guid`).
     pub(crate) guid: Guid,
-    /// `{"schema":...,"schemaType":...,"references":[...],"guid":...}` exactly as answered.
+    /// The data contract (metadata, rule set) registered with this id: part of its identity, as
+    /// in Confluent, so every row with this id has it.
+    pub(crate) contract: Contract,
+    /// `{"schema":...,"schemaType":...,"references":[...],"guid":...,"metadata":...,
+    /// "ruleSet":...}` exactly as answered.
     pub(crate) body: Bytes,
     /// How many (subject, version) rows, soft-deleted included, point at this id.
     uses: u32,
@@ -44,12 +49,24 @@ impl StoredSchema {
     fn new(schema_type: SchemaType, value: &SchemaValue) -> StoredSchema {
         let references: Vec<SchemaReference> =
             value.references.iter().map(SchemaReference::from).collect();
-        let guid = Guid::of(&value.schema, &references);
+        let contract =
+            Contract { metadata: value.metadata.clone(), rule_set: value.rule_set.clone() };
+        // Confluent's GUID covers the contract too: the same text with other rules is another
+        // schema there as here.
+        let json = |part: Option<serde_json::Result<serde_json::Value>>| part.and_then(Result::ok);
+        let guid = Guid::with_contract(
+            &value.schema,
+            &references,
+            json(contract.metadata.as_ref().map(serde_json::to_value)).as_ref(),
+            json(contract.rule_set.as_ref().map(serde_json::to_value)).as_ref(),
+        );
         let body = api::SchemaById {
             schema: value.schema.clone(),
             schema_type: schema_type.to_optional().map(str::to_owned),
             references: api_references(&references),
             guid: Some(guid.to_string()),
+            metadata: contract.metadata.clone(),
+            rule_set: contract.rule_set.clone(),
             max_id: None,
         };
         // Serializing a struct of strings and ints cannot fail. The buffer is shrunk because it
@@ -57,7 +74,7 @@ impl StoredSchema {
         let mut body = serde_json::to_vec(&body).unwrap_or_default();
         body.shrink_to_fit();
         let body = Bytes::from(body);
-        StoredSchema { schema_type, references, guid, body, uses: 0, hash: None }
+        StoredSchema { schema_type, references, guid, contract, body, uses: 0, hash: None }
     }
 
     /// The schema text, recovered from the pre-serialized body (off the hot path).
@@ -319,6 +336,58 @@ impl RegistryState {
             .unwrap_or_default()
     }
 
+    /// The contract a new version of `subject` gets from a request carrying `metadata` and
+    /// `rule_set`: each, or else the latest live version's, merged between the config's defaults
+    /// and overrides (Confluent's order). `new_version`: the version it becomes, for
+    /// `confluent:version`; `None` for a lookup.
+    pub(crate) fn contract_for(
+        &self,
+        subject: &str,
+        metadata: Option<&Metadata>,
+        rule_set: Option<&RuleSet>,
+        new_version: Option<u32>,
+    ) -> Contract {
+        let previous = self
+            .subjects
+            .get(subject)
+            .and_then(SubjectState::latest_live)
+            .and_then(|(_, row)| self.schemas.get(&row.id))
+            .map(|stored| &stored.contract);
+        let config = self.effective_config(subject);
+        ContractSources {
+            requested: metadata,
+            requested_rules: rule_set,
+            previous,
+            default_metadata: config.and_then(|c| c.default_metadata.as_ref()),
+            override_metadata: config.and_then(|c| c.override_metadata.as_ref()),
+            default_rule_set: config.and_then(|c| c.default_rule_set.as_ref()),
+            override_rule_set: config.and_then(|c| c.override_rule_set.as_ref()),
+        }
+        .effective(new_version)
+    }
+
+    /// The live versions a new version with `contract` is checked against, newest first: every
+    /// one, or with a `compatibilityGroup` in the config, those whose metadata has the same
+    /// value of that property as `contract` (absent matching absent), as Confluent checks
+    /// "major versions" only against themselves.
+    pub(crate) fn compatibility_history(
+        &self,
+        subject: &str,
+        contract: &Contract,
+    ) -> Vec<(Version, SchemaId)> {
+        let Some(s) = self.subjects.get(subject) else { return Vec::new() };
+        let group = self.effective_config(subject).and_then(|c| c.compatibility_group.as_deref());
+        s.live()
+            .rev()
+            .filter(|(_, row)| {
+                let Some(group) = group else { return true };
+                let theirs = self.schemas.get(&row.id).and_then(|st| st.contract.property(group));
+                theirs == contract.property(group)
+            })
+            .map(|(v, row)| (v, row.id))
+            .collect()
+    }
+
     /// The subject's state if it has versions visible with `deleted`, else 40401.
     pub(crate) fn visible(&self, subject: &str, deleted: bool) -> Result<&SubjectState, ApiError> {
         self.subjects
@@ -410,12 +479,14 @@ impl Fold for RegistryState {
 }
 
 /// Builds the `_schemas` value of a schema row.
+#[allow(clippy::too_many_arguments, reason = "one per field of Confluent's value")]
 pub(crate) fn schema_record(
     subject: &str,
     version: Version,
     id: SchemaId,
     stored_type: SchemaType,
     references: &[SchemaReference],
+    contract: &Contract,
     text: String,
     deleted: bool,
 ) -> Record {
@@ -434,6 +505,8 @@ pub(crate) fn schema_record(
                     version: r.version,
                 })
                 .collect(),
+            metadata: contract.metadata.clone(),
+            rule_set: contract.rule_set.clone(),
             schema: text,
             deleted,
         })),
@@ -453,6 +526,7 @@ mod tests {
             SchemaId(id),
             SchemaType::Avro,
             &[],
+            &Contract::default(),
             "\"string\"".into(),
             deleted,
         )
@@ -537,8 +611,7 @@ mod tests {
             key: RecordKey::config(Some("s".into())),
             value: Some(RecordValue::Config(ConfigValue {
                 compatibility_level: Some("FULL".into()),
-                normalize: None,
-                json_policy: None,
+                ..ConfigValue::default()
             })),
         });
         assert_eq!(state.level("s"), CompatibilityLevel::Full);

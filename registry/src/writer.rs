@@ -319,6 +319,7 @@ mod tests {
                 SchemaId(id),
                 SchemaType::Avro,
                 &[],
+                &schemata_core::Contract::default(),
                 text,
                 false,
             ));

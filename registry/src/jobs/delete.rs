@@ -35,6 +35,7 @@ fn soft_delete_record(
         row.id,
         stored.schema_type,
         &stored.references,
+        &stored.contract,
         stored.text(),
         true,
     ))

@@ -10,7 +10,9 @@
 use std::sync::Arc;
 
 use schemata_core::api::RegisterSchemaRequest;
-use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaId, Version};
+use schemata_core::{
+    CompatibilityLevel, Contract, JsonPolicy, Metadata, RuleSet, Schema, SchemaId, Version,
+};
 
 use crate::compatibility;
 use crate::dedup;
@@ -30,6 +32,9 @@ pub(crate) struct Registration {
     wanted_id: Option<SchemaId>,
     /// An explicit version (import mode only).
     wanted_version: Option<Version>,
+    /// The data contract the request carries; absent parts are inherited (see `contract`).
+    metadata: Option<Metadata>,
+    rule_set: Option<RuleSet>,
     schema: Arc<Schema>,
 }
 
@@ -56,20 +61,21 @@ pub(crate) enum Outcome {
 pub(crate) struct CheckInputs {
     level: CompatibilityLevel,
     policy: JsonPolicy,
-    /// The subject's live versions, newest first.
+    /// The contract the new version gets (inherited and merged from the state, so it can
+    /// change), by its hash.
+    contract: ContentHash,
+    /// The subject's live versions, newest first; with a compatibility group, only those in the
+    /// new version's group.
     against: Vec<(Version, SchemaId)>,
 }
 
 impl CheckInputs {
-    pub(crate) fn of(state: &RegistryState, subject: &str) -> CheckInputs {
+    pub(crate) fn of(state: &RegistryState, subject: &str, contract: &Contract) -> CheckInputs {
         CheckInputs {
             level: state.level(subject),
             policy: state.json_policy(subject),
-            against: state
-                .subjects
-                .get(subject)
-                .map(|s| s.live().rev().map(|(v, row)| (v, row.id)).collect())
-                .unwrap_or_default(),
+            against: state.compatibility_history(subject, contract),
+            contract: contract.hash([0; 32]),
         }
     }
 }
@@ -95,7 +101,39 @@ impl Registration {
                 Some(Version::new(raw).ok_or_else(|| ApiError::InvalidVersion(raw.to_string()))?)
             }
         };
-        Ok(Registration { subject, normalize, wanted_id, wanted_version, schema: Arc::new(schema) })
+        // Checked before anything else about the write, so a bad rule set writes nothing.
+        if let Some(rule_set) = &request.rule_set {
+            rule_set.validate().map_err(ApiError::InvalidRuleSet)?;
+        }
+        Ok(Registration {
+            subject,
+            normalize,
+            wanted_id,
+            wanted_version,
+            metadata: request.metadata.clone(),
+            rule_set: request.rule_set.clone(),
+            schema: Arc::new(schema),
+        })
+    }
+
+    /// The contract this registration gets, as Confluent decides it: outside IMPORT mode, the
+    /// request's metadata and rule set, or else the previous version's, merged between the
+    /// config's defaults and overrides; in IMPORT mode, exactly what the request carries.
+    fn contract(&self, state: &RegistryState, mode: Mode) -> Contract {
+        if mode == Mode::Import {
+            return Contract {
+                metadata: self.metadata.clone().filter(|m| !m.is_empty()),
+                rule_set: self.rule_set.clone().filter(|r| !r.is_empty()),
+            };
+        }
+        let s = state.subjects.get(&self.subject);
+        let next = s.and_then(|s| s.versions.keys().next_back()).map_or(1, |v| v.0 + 1);
+        state.contract_for(
+            &self.subject,
+            self.metadata.as_ref(),
+            self.rule_set.as_ref(),
+            Some(next),
+        )
     }
 
     /// Runs off the writer (on the check pool) against a snapshot: the rules before
@@ -110,12 +148,14 @@ impl Registration {
         if mode == Mode::Import || self.check_references(state).is_err() {
             return Ok(Precheck::NotNeeded);
         }
-        let existing = dedup::index(shared, state).get(&self.schema.sha256()).copied();
+        let contract = self.contract(state, mode);
+        let hash = contract.hash(self.schema.sha256());
+        let existing = dedup::index(shared, state).get(&hash).copied();
         if !matches!(self.already_registered(state.subjects.get(&self.subject), existing), Ok(None))
         {
             return Ok(Precheck::NotNeeded);
         }
-        let inputs = CheckInputs::of(state, &self.subject);
+        let inputs = CheckInputs::of(state, &self.subject, &contract);
         let messages = compatibility::messages(
             &shared.cache,
             shared.limits.max_check_steps,
@@ -136,13 +176,14 @@ impl Registration {
         let subject = self.subject.as_str();
         let mode = self.check_mode(state)?;
         self.check_references(state)?;
-        let hash = self.schema.sha256();
+        let contract = self.contract(state, mode);
+        let hash = contract.hash(self.schema.sha256());
         let existing = dedup::index(tx.shared, state).get(&hash).copied();
         let s = state.subjects.get(subject);
         if let Some((id, version)) = self.already_registered(s, existing)? {
             return Ok(Outcome::Registered(id, version));
         }
-        if mode != Mode::Import && !self.check_compatibility(state, precheck)? {
+        if mode != Mode::Import && !self.check_compatibility(state, &contract, precheck)? {
             return Ok(Outcome::Stale);
         }
         let id = self.choose_id(state, existing)?;
@@ -157,6 +198,7 @@ impl Registration {
             id,
             self.schema.schema_type(),
             self.schema.references(),
+            &contract,
             text,
             false,
         );
@@ -219,10 +261,11 @@ impl Registration {
     fn check_compatibility(
         &self,
         state: &RegistryState,
+        contract: &Contract,
         precheck: &Precheck,
     ) -> Result<bool, ApiError> {
         let Precheck::Checked { inputs, messages } = precheck else { return Ok(false) };
-        if *inputs != CheckInputs::of(state, &self.subject) {
+        if *inputs != CheckInputs::of(state, &self.subject, contract) {
             return Ok(false);
         }
         if messages.is_empty() {

@@ -27,8 +27,28 @@ fn merged(
         ),
         None => None,
     };
-    if level.is_none() && policy.is_none() && update.normalize.is_none() {
+    for rule_set in [&update.default_rule_set, &update.override_rule_set].into_iter().flatten() {
+        rule_set.validate().map_err(ApiError::InvalidRuleSet)?;
+    }
+    let names_something = level.is_some()
+        || policy.is_some()
+        || update.normalize.is_some()
+        || update.compatibility_group.is_some()
+        || update.default_metadata.is_some()
+        || update.override_metadata.is_some()
+        || update.default_rule_set.is_some()
+        || update.override_rule_set.is_some()
+        || update.validate_fields.is_some();
+    if !names_something {
         return Err(ApiError::InvalidCompatibilityLevel);
+    }
+    // Each field the update names replaces the stored one; the rest keep their value.
+    fn keep<T: Clone>(
+        new: &Option<T>,
+        old: Option<&ConfigValue>,
+        f: fn(&ConfigValue) -> &Option<T>,
+    ) -> Option<T> {
+        new.clone().or_else(|| old.and_then(|o| f(o).clone()))
     }
     let value = ConfigValue {
         compatibility_level: level
@@ -38,11 +58,17 @@ fn merged(
         json_policy: policy
             .map(|p| p.as_str().to_owned())
             .or_else(|| old.and_then(|o| o.json_policy.clone())),
+        compatibility_group: keep(&update.compatibility_group, old, |o| &o.compatibility_group),
+        default_metadata: keep(&update.default_metadata, old, |o| &o.default_metadata),
+        override_metadata: keep(&update.override_metadata, old, |o| &o.override_metadata),
+        default_rule_set: keep(&update.default_rule_set, old, |o| &o.default_rule_set),
+        override_rule_set: keep(&update.override_rule_set, old, |o| &o.override_rule_set),
+        validate_fields: update.validate_fields.or_else(|| old.and_then(|o| o.validate_fields)),
     };
     let echo = ConfigUpdate {
         compatibility: level.map(|l| l.as_str().to_owned()),
-        normalize: update.normalize,
         json_policy: policy.map(|p| p.as_str().to_owned()),
+        ..update.clone()
     };
     Ok((value, echo))
 }

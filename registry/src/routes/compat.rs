@@ -9,7 +9,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
-use schemata_core::{SchemaId, Version, VersionSpec};
+use schemata_core::{Contract, SchemaId, Version, VersionSpec};
 
 use super::subjects::{TwoPath, one, subject_version};
 use super::{App, BodyKind, Params, json, read_json, subject};
@@ -73,11 +73,9 @@ pub(crate) async fn against_level(
             let state = shared.read();
             let new = request::parse_request(&shared.limits, &state, &request)?;
             let level = state.level(&subject);
-            let against: Vec<(Version, SchemaId)> = state
-                .subjects
-                .get(&subject)
-                .map(|s| s.live().rev().map(|(v, row)| (v, row.id)).collect())
-                .unwrap_or_default();
+            // As Confluent's check: the group is the one of the contract the request carries.
+            let contract = Contract { metadata: request.metadata, rule_set: request.rule_set };
+            let against = state.compatibility_history(&subject, &contract);
             let policy = state.json_policy(&subject);
             let max_steps = shared.limits.max_check_steps;
             compatibility::messages(&shared.cache, max_steps, &state, level, policy, &new, &against)

@@ -29,6 +29,12 @@ fn config_body(value: Option<&ConfigValue>) -> Config {
         ),
         normalize: value.and_then(|v| v.normalize),
         json_policy: value.and_then(|v| v.json_policy.clone()),
+        compatibility_group: value.and_then(|v| v.compatibility_group.clone()),
+        default_metadata: value.and_then(|v| v.default_metadata.clone()),
+        override_metadata: value.and_then(|v| v.override_metadata.clone()),
+        default_rule_set: value.and_then(|v| v.default_rule_set.clone()),
+        override_rule_set: value.and_then(|v| v.override_rule_set.clone()),
+        validate_fields: value.and_then(|v| v.validate_fields),
     }
 }
 

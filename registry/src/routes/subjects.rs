@@ -9,7 +9,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{RegisterSchemaRequest, RegisterSchemaResponse};
-use schemata_core::{SchemaId, Version, VersionSpec};
+use schemata_core::{Contract, SchemaId, Version, VersionSpec};
 
 use super::{App, BodyKind, Params, json, json_bytes, read_json, subject, version_spec};
 use crate::auth::Access;
@@ -171,11 +171,21 @@ pub(crate) async fn lookup(
             let s = state.visible(&subject, deleted)?;
             let schema = request::parse_request(&shared.limits, &state, &request)?;
             // The index keys on the normalized form, so lookups with and without `normalize`
-            // both find a schema that differs only in how it is written.
-            let id = dedup::index(&shared, &state).get(&schema.sha256()).copied();
-            let found = id.and_then(|id| {
+            // both find a schema that differs only in how it is written; and on the contract,
+            // first as the request carries it, then (as Confluent) as a registration would
+            // inherit and merge it.
+            let index = dedup::index(&shared, &state);
+            let find = |contract: &Contract| {
+                let id = index.get(&contract.hash(schema.sha256())).copied()?;
                 s.versions.iter().rev().find(|(_, row)| row.id == id && (deleted || !row.deleted))
-            });
+            };
+            let (metadata, rule_set) = (request.metadata.as_ref(), request.rule_set.as_ref());
+            let requested = Contract {
+                metadata: metadata.filter(|m| !m.is_empty()).cloned(),
+                rule_set: rule_set.filter(|r| !r.is_empty()).cloned(),
+            };
+            let found = find(&requested)
+                .or_else(|| find(&state.contract_for(&subject, metadata, rule_set, None)));
             let Some((version, row)) = found else {
                 return Err(ApiError::SchemaNotFoundInSubject);
             };
@@ -183,6 +193,41 @@ pub(crate) async fn lookup(
         })
         .await?;
     Ok(json_bytes(Bytes::from(body)))
+}
+
+/// `GET /subjects/{subject}/metadata?key=K&value=V...`: the latest version whose metadata has
+/// every (key, value) pair among its properties (`use.latest.with.metadata`), soft-deleted ones
+/// too with `deleted=true`. Keys and values pair up in order, as Confluent's clients send them.
+pub(crate) async fn latest_with_metadata(
+    State(app): State<App>,
+    path: OnePath,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let subject = subject(&app.shared, one(path)?)?;
+    let params = Params::parse(query.as_deref());
+    let deleted = params.flag("deleted");
+    let keys = params.all("key");
+    let values = params.all("value");
+    if keys.len() != values.len() {
+        return Err(ApiError::BadParameter(format!(
+            "Query parameters 'key' and 'value' must come in pairs: {} keys, {} values",
+            keys.len(),
+            values.len()
+        )));
+    }
+    let wanted: Vec<(String, String)> =
+        keys.into_iter().zip(values).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let state = app.shared.read();
+    let s = state.visible(&subject, deleted)?;
+    let found =
+        s.versions.iter().rev().filter(|(_, row)| deleted || !row.deleted).find(|(_, row)| {
+            let contract = state.schemas.get(&row.id).map(|stored| &stored.contract);
+            contract.and_then(|c| c.metadata.as_ref()).is_some_and(|m| m.matches(&wanted))
+        });
+    let Some((version, row)) = found else {
+        return Err(ApiError::SchemaNotFoundInSubject);
+    };
+    Ok(json_bytes(Bytes::from(subject_schema(&state, &subject, *version, row.id))))
 }
 
 /// Most times a registration is checked again because versions landed in its subject while it
@@ -219,6 +264,8 @@ pub(crate) async fn register_schema(
         .shared
         .check(move || {
             let state = shared.read();
+            let mut request = request;
+            reuse_previous_schema(&state, &subject, &mut request);
             let schema = request::parse_request(&shared.limits, &state, &request)?;
             let registration = Registration::new(subject, normalize, &request, schema)?;
             let precheck = registration.precheck(&shared, &state)?;
@@ -237,6 +284,27 @@ pub(crate) async fn register_schema(
         }
     }
     Err(ApiError::Timeout)
+}
+
+/// Confluent's "update the contract only" idiom: a registration with an empty schema and a
+/// contract takes the latest live version's schema text, type and references (so a new version
+/// differs only in its metadata or rules). Without a contract or a previous version, the empty
+/// schema stays and is refused as usual.
+fn reuse_previous_schema(
+    state: &RegistryState,
+    subject: &str,
+    request: &mut RegisterSchemaRequest,
+) {
+    if !request.schema.trim().is_empty()
+        || (request.metadata.is_none() && request.rule_set.is_none())
+    {
+        return;
+    }
+    let Some((_, row)) = state.subjects.get(subject).and_then(|s| s.latest_live()) else { return };
+    let Some(stored) = state.schemas.get(&row.id) else { return };
+    request.schema = stored.text();
+    request.schema_type = stored.schema_type.to_optional().map(str::to_owned);
+    request.references = crate::state::api_references(&stored.references);
 }
 
 pub(crate) async fn delete_subject(

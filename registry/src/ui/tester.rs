@@ -73,6 +73,8 @@ async fn submit_page(app: &App, raw: String, request: Request) -> PageResult {
         references: Vec::new(),
         id: None,
         version: None,
+        metadata: None,
+        rule_set: None,
     };
     let parsed = request::parse_request(&app.shared.limits, &app.shared.read(), &body);
     let schema = match parsed {

@@ -130,7 +130,7 @@ async fn registry_commands_print_and_fail_as_documented() {
         (vec!["config", "--subject", "orders-value"], 0, "FULL (global)\n".into(), "".into()),
         (vec!["config", "--subject", "orders-value", "NONE", "--json-policy", "lenient"], 0, "set subject 'orders-value' config: compatibility NONE, json-policy LENIENT\n".into(), "".into()),
         (vec!["config", "--subject", "orders-value"], 0, "NONE json-policy=LENIENT\n".into(), "".into()),
-        (vec!["config", "--subject", "orders-value", "--format", "json"], 0, r#"{"compatibilityLevel":"NONE","jsonPolicy":"LENIENT"}"#.into(), "".into()),
+        (vec!["config", "--subject", "orders-value", "--format", "json"], 0, r#"{"compatibilityLevel":"NONE","compatibilityPolicy":"LENIENT"}"#.into(), "".into()),
         // The subject's NONE now lets the breaking schema in.
         (vec!["register", &breaking, "--subject", "orders-value"], 0, "7\n".into(), registered(&breaking, "orders-value", 3, 7)),
         (vec!["config", "--subject", "orders-value", "--delete"], 0, "deleted subject 'orders-value' config\n".into(), "".into()),

@@ -153,7 +153,7 @@ async fn export_then_import_reproduces_the_registry() {
         &lines[lines.len() - 3..],
         [
             r#"{"key":{"keytype":"CONFIG","subject":"a-value","magic":0},"value":{"compatibilityLevel":"FULL"}}"#,
-            r#"{"key":{"keytype":"CONFIG","subject":"d-value","magic":0},"value":{"compatibilityLevel":"BACKWARD","jsonPolicy":"LENIENT"}}"#,
+            r#"{"key":{"keytype":"CONFIG","subject":"d-value","magic":0},"value":{"compatibilityLevel":"BACKWARD","compatibilityPolicy":"LENIENT"}}"#,
             r#"{"key":{"keytype":"MODE","subject":"c-value","magic":0},"value":{"mode":"READONLY"}}"#,
         ]
     );

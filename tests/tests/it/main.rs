@@ -15,6 +15,7 @@ mod client_registry;
 mod client_serde;
 mod client_support;
 mod client_tls;
+mod contracts;
 mod harness;
 mod json_interop;
 mod kafka;

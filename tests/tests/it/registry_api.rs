@@ -449,10 +449,12 @@ async fn config_global_and_per_subject() {
             ("GET /config/s?defaultToGlobal=true", Value::Null, 200, json!({"compatibilityLevel": "FULL"})),
             ("PUT /config/s", json!({"compatibility": "NONE"}), 200, json!({"compatibility": "NONE"})),
             ("GET /config/s", Value::Null, 200, json!({"compatibilityLevel": "NONE"})),
-            ("PUT /config/s", json!({"jsonPolicy": "lenient"}), 200, json!({"jsonPolicy": "LENIENT"})),
-            ("GET /config/s", Value::Null, 200, json!({"compatibilityLevel": "NONE", "jsonPolicy": "LENIENT"})),
-            ("PUT /config/s", json!({"jsonPolicy": "LOOSE"}), 422, code(42203)),
-            ("DELETE /config/s", Value::Null, 200, json!({"compatibilityLevel": "NONE", "jsonPolicy": "LENIENT"})),
+            // Confluent 8 names the policy `compatibilityPolicy`; schemata's older `jsonPolicy` is still read.
+            ("PUT /config/s", json!({"jsonPolicy": "lenient"}), 200, json!({"compatibilityPolicy": "LENIENT"})),
+            ("PUT /config/s", json!({"compatibilityPolicy": "lenient"}), 200, json!({"compatibilityPolicy": "LENIENT"})),
+            ("GET /config/s", Value::Null, 200, json!({"compatibilityLevel": "NONE", "compatibilityPolicy": "LENIENT"})),
+            ("PUT /config/s", json!({"compatibilityPolicy": "LOOSE"}), 422, code(42203)),
+            ("DELETE /config/s", Value::Null, 200, json!({"compatibilityLevel": "NONE", "compatibilityPolicy": "LENIENT"})),
             ("GET /config/s", Value::Null, 404, code(40408)),
             ("DELETE /config/s", Value::Null, 404, code(40401)),
             ("DELETE /config", Value::Null, 200, json!({"compatibilityLevel": "FULL"})),
@@ -758,9 +760,9 @@ async fn json_schema_references_and_the_lenient_policy() {
             // ... accepted by LENIENT, set per subject.
             (
                 "PUT /config/j",
-                json!({"jsonPolicy": "LENIENT"}),
+                json!({"compatibilityPolicy": "LENIENT"}),
                 200,
-                json!({"jsonPolicy": "LENIENT"}),
+                json!({"compatibilityPolicy": "LENIENT"}),
             ),
             (
                 "POST /subjects/j/versions",

@@ -46,6 +46,8 @@ fn records() -> Vec<Record> {
                     id: (2 * i) as u32 + version,
                     schema_type: None,
                     references: Vec::new(),
+                    metadata: None,
+                    rule_set: None,
                     schema: schema(i, version),
                     deleted: false,
                 })),

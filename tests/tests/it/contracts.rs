@@ -1,0 +1,250 @@
+//! Data contracts over real HTTP: metadata and rule sets stored with a version and returned by
+//! every read, their part in a schema's identity, inheritance from the previous version, the
+//! config's defaults and overrides, compatibility groups, `GET /subjects/{s}/metadata`, and rule
+//! sets refused with Confluent's 42210 and nothing written.
+
+use serde_json::{Value, json};
+
+use crate::harness::{Http, TestRegistry};
+
+/// Runs a script: `"METHOD /path"`, request body (`null`: none), expected status, expected body.
+/// An expected body with only `error_code` checks the code (and that a message is there); any
+/// other expected body must match exactly.
+async fn check(http: &Http, steps: &[(&str, Value, u16, Value)]) {
+    for (request, body, status, expected) in steps {
+        let (method, path) = request.split_once(' ').expect("METHOD /path");
+        let bytes = (!body.is_null()).then(|| serde_json::to_vec(body).unwrap());
+        let content_type = bytes.as_ref().map(|_| schemata_core::api::CONTENT_TYPE);
+        let reply = http.send(method, path, content_type, bytes).await;
+        assert_eq!(reply.status, *status, "{request} {body}: {}", reply.text);
+        let code_only =
+            expected.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("error_code"));
+        if code_only {
+            assert_eq!(
+                reply.body["error_code"], expected["error_code"],
+                "{request}: {}",
+                reply.text
+            );
+            assert!(reply.body["message"].is_string(), "{request}: no message in {}", reply.text);
+        } else {
+            assert_eq!(&reply.body, expected, "{request} {body}: {}", reply.text);
+        }
+    }
+}
+
+fn code(code: i64) -> Value {
+    json!({ "error_code": code })
+}
+
+const V1: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+/// Nothing in common with V1: incompatible with it both ways.
+const OTHER: &str = r#"{"type":"record","name":"R","fields":[{"name":"x","type":"string"}]}"#;
+
+fn props(pairs: &[(&str, &str)]) -> Value {
+    let map: serde_json::Map<String, Value> =
+        pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    json!({ "properties": map })
+}
+
+/// A CEL condition rule as a client sends it (kind and mode given, no `disabled`).
+fn cel(name: &str, expr: &str) -> Value {
+    json!({"name": name, "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": expr})
+}
+
+/// The same rule as the registry answers it: Confluent writes `disabled` always.
+fn cel_stored(name: &str, expr: &str) -> Value {
+    json!({"name": name, "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": expr, "disabled": false})
+}
+
+fn register(schema: &str, metadata: Value, rule_set: Value) -> Value {
+    let mut body = json!({ "schema": schema });
+    if !metadata.is_null() {
+        body["metadata"] = metadata;
+    }
+    if !rule_set.is_null() {
+        body["ruleSet"] = rule_set;
+    }
+    body
+}
+
+fn version(subject: &str, version: i64, id: i64, metadata: Value, rule_set: Value) -> Value {
+    let mut body = json!({ "subject": subject, "version": version, "id": id });
+    if !metadata.is_null() {
+        body["metadata"] = metadata;
+    }
+    if !rule_set.is_null() {
+        body["ruleSet"] = rule_set;
+    }
+    body["schema"] = json!(V1);
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contracts_are_stored_returned_and_part_of_identity() {
+    let r = TestRegistry::start().await;
+    let owner_a = props(&[("owner", "a")]);
+    let owner_b = props(&[("owner", "b")]);
+    let rules = json!({ "domainRules": [cel("positive", "message.a > 0")] });
+    let rules_stored = json!({ "domainRules": [cel_stored("positive", "message.a > 0")] });
+    #[rustfmt::skip]
+    check(&r, &[
+        ("POST /subjects/c/versions", register(V1, owner_a.clone(), rules.clone()), 200, json!({"id": 1, "version": 1})),
+        ("GET /subjects/c/versions/1", Value::Null, 200, version("c", 1, 1, owner_a.clone(), rules_stored.clone())),
+        ("GET /schemas/ids/1", Value::Null, 200, json!({"schema": V1, "metadata": owner_a, "ruleSet": rules_stored})),
+        // The identical contract again: idempotent.
+        ("POST /subjects/c/versions", register(V1, owner_a.clone(), rules.clone()), 200, json!({"id": 1, "version": 1})),
+        // No contract of its own: it inherits version 1's, so it is version 1 again.
+        ("POST /subjects/c/versions", register(V1, Value::Null, Value::Null), 200, json!({"id": 1, "version": 1})),
+        // The same text with other metadata is another schema: a new id and version, which
+        // keeps the inherited rules.
+        ("POST /subjects/c/versions", register(V1, owner_b.clone(), Value::Null), 200, json!({"id": 2, "version": 2})),
+        ("GET /subjects/c/versions/latest", Value::Null, 200, version("c", 2, 2, owner_b.clone(), rules_stored.clone())),
+        // Lookup: as sent first, then as a registration would inherit it (from the latest).
+        ("POST /subjects/c", register(V1, owner_a.clone(), rules.clone()), 200, version("c", 1, 1, owner_a.clone(), rules_stored.clone())),
+        ("POST /subjects/c", register(V1, Value::Null, Value::Null), 200, version("c", 2, 2, owner_b.clone(), rules_stored.clone())),
+        ("POST /subjects/c", register(V1, props(&[("owner", "zzz")]), Value::Null), 404, code(40403)),
+        // use.latest.with.metadata: the latest version with every pair asked for.
+        ("GET /subjects/c/metadata?key=owner&value=a", Value::Null, 200, version("c", 1, 1, owner_a.clone(), rules_stored.clone())),
+        ("GET /subjects/c/metadata?key=owner&value=b&deleted=false", Value::Null, 200, version("c", 2, 2, owner_b.clone(), rules_stored.clone())),
+        ("GET /subjects/c/metadata?key=owner&value=zzz", Value::Null, 404, code(40403)),
+        ("GET /subjects/c/metadata?key=owner", Value::Null, 400, code(400)),
+        ("GET /subjects/nope/metadata?key=owner&value=a", Value::Null, 404, code(40401)),
+        // Soft-deleted versions count only with deleted=true.
+        ("DELETE /subjects/c/versions/1", Value::Null, 200, json!(1)),
+        ("GET /subjects/c/metadata?key=owner&value=a", Value::Null, 404, code(40403)),
+        ("GET /subjects/c/metadata?key=owner&value=a&deleted=true", Value::Null, 200, version("c", 1, 1, owner_a.clone(), rules_stored.clone())),
+        ("GET /schemas?subjectPrefix=c", Value::Null, 200, json!([version("c", 2, 2, owner_b, rules_stored)])),
+    ]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_rule_sets_are_refused_with_nothing_written() {
+    let r = TestRegistry::start().await;
+    r.register_ok("v", V1).await;
+    let rule = |rule: Value| register(V1, Value::Null, json!({ "domainRules": [rule] }));
+    let refused = |message: &str| json!({"error_code": 42210, "message": message});
+    #[rustfmt::skip]
+    check(&r, &[
+        ("POST /subjects/v/versions", rule(json!({"kind": "CONDITION", "type": "CEL"})), 422, refused("Missing rule name")),
+        ("POST /subjects/v/versions", rule(json!({"name": "", "type": "CEL"})), 422, refused("Empty rule name")),
+        ("POST /subjects/v/versions", rule(json!({"name": "1st", "type": "CEL"})), 422, refused("Illegal initial character in rule name: 1st")),
+        ("POST /subjects/v/versions", rule(json!({"name": "a.b", "type": "CEL"})), 422, refused("Illegal character in rule name: a.b")),
+        ("POST /subjects/v/versions", rule(json!({"name": "a"})), 422, refused("Missing rule type")),
+        ("POST /subjects/v/versions", rule(json!({"name": "a", "type": "CEL", "mode": "UPGRADE"})), 422, refused("Domain rules can only be WRITE, READ, WRITEREAD")),
+        ("POST /subjects/v/versions", rule(json!({"name": "a", "type": "CEL", "kind": "NOPE"})), 422, code(42210)),
+        ("POST /subjects/v/versions", register(V1, Value::Null, json!({"migrationRules": [{"name": "m", "type": "JSONATA", "mode": "WRITE"}]})), 422, refused("Migration rules can only be UPGRADE, DOWNGRADE, UPDOWN")),
+        ("POST /subjects/v/versions", register(V1, Value::Null, json!({"domainRules": [cel("d", "true"), cel("d", "false")]})), 422, refused("Found rule with duplicate name 'd'")),
+        ("PUT /config/v", json!({"defaultRuleSet": {"domainRules": [{"name": "x"}]}}), 422, refused("Missing rule type")),
+        ("PUT /config/v", json!({"overrideRuleSet": {"encodingRules": [{"name": "x", "type": "ENCRYPT", "mode": "UPDOWN"}]}}), 422, refused("Encoding rules can only be WRITE, READ, WRITEREAD")),
+        // Nothing was written by any of them.
+        ("GET /subjects/v/versions", Value::Null, 200, json!([1])),
+        ("GET /config/v", Value::Null, 404, code(40408)),
+        ("GET /subjects/v/versions/1", Value::Null, 200, json!({"subject": "v", "version": 1, "id": 1, "schema": V1})),
+    ]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compatibility_groups_check_only_within_a_major_version() {
+    let r = TestRegistry::start().await;
+    let major = |m: &str| props(&[("major", m)]);
+    let compat = |schema: &str, metadata: Value| register(schema, metadata, Value::Null);
+    #[rustfmt::skip]
+    check(&r, &[
+        ("PUT /config/g", json!({"compatibility": "BACKWARD", "compatibilityGroup": "major"}), 200, json!({"compatibility": "BACKWARD", "compatibilityGroup": "major"})),
+        ("GET /config/g", Value::Null, 200, json!({"compatibilityLevel": "BACKWARD", "compatibilityGroup": "major"})),
+        ("POST /subjects/g/versions", register(V1, major("1"), Value::Null), 200, json!({"id": 1, "version": 1})),
+        // A breaking change inside major 1 is refused ...
+        ("POST /subjects/g/versions", register(OTHER, major("1"), Value::Null), 409, code(40901)),
+        ("POST /compatibility/subjects/g/versions", compat(OTHER, major("1")), 200, json!({"is_compatible": false})),
+        // ... and accepted as major 2, which starts a group of its own.
+        ("POST /compatibility/subjects/g/versions", compat(OTHER, major("2")), 200, json!({"is_compatible": true})),
+        ("POST /subjects/g/versions", register(OTHER, major("2"), Value::Null), 200, json!({"id": 2, "version": 2})),
+        // Without metadata of its own, V1 inherits major 2 from the latest version, so it is
+        // checked against OTHER (and breaks it).
+        ("POST /subjects/g/versions", register(V1, Value::Null, Value::Null), 409, code(40901)),
+        // Back in major 1, V1 is the same contract as version 1: already registered.
+        ("POST /subjects/g/versions", register(V1, major("1"), Value::Null), 200, json!({"id": 1, "version": 1})),
+    ]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_defaults_and_overrides_merge_in_confluent_order() {
+    let r = TestRegistry::start().await;
+    let config = json!({
+        "defaultMetadata": props(&[("owner", "platform"), ("tier", "bronze")]),
+        "overrideMetadata": props(&[("tier", "gold")]),
+        "defaultRuleSet": {"domainRules": [cel("d", "true"), cel("shared", "default")]},
+        "overrideRuleSet": {"domainRules": [cel("shared", "override")]},
+    });
+    // The echo and the read give rules as stored (with `disabled`).
+    let mut echo = config.clone();
+    echo["defaultRuleSet"] =
+        json!({"domainRules": [cel_stored("d", "true"), cel_stored("shared", "default")]});
+    echo["overrideRuleSet"] = json!({"domainRules": [cel_stored("shared", "override")]});
+    let mut config_read = echo.clone();
+    config_read["compatibilityLevel"] = json!("BACKWARD");
+    let merged_rules = json!({"domainRules": [cel_stored("d", "true"), cel_stored("mine", "x"), cel_stored("shared", "override")]});
+    #[rustfmt::skip]
+    check(&r, &[
+        ("PUT /config/m", config, 200, echo),
+        ("GET /config/m", Value::Null, 200, config_read),
+        // override ⊕ (request ⊕ default): owner from the request, tier from the override; rules
+        // by name, the override's `shared` last.
+        ("POST /subjects/m/versions", register(V1, props(&[("owner", "team")]), json!({"domainRules": [cel("mine", "x")]})), 200, json!({"id": 1, "version": 1})),
+        ("GET /subjects/m/versions/1", Value::Null, 200, version("m", 1, 1, props(&[("owner", "team"), ("tier", "gold")]), merged_rules.clone())),
+        // The global config applies to subjects without their own.
+        ("PUT /config", json!({"defaultMetadata": props(&[("owner", "global")])}), 200, json!({"defaultMetadata": props(&[("owner", "global")])})),
+        ("POST /subjects/n/versions", register(V1, Value::Null, Value::Null), 200, json!({"id": 2, "version": 1})),
+        ("GET /subjects/n/versions/1", Value::Null, 200, version("n", 1, 2, props(&[("owner", "global")]), Value::Null)),
+    ]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_only_updates_and_confluent_version() {
+    let r = TestRegistry::start().await;
+    #[rustfmt::skip]
+    check(&r, &[
+        ("POST /subjects/u/versions", register(V1, Value::Null, Value::Null), 200, json!({"id": 1, "version": 1})),
+        // An empty schema with a contract takes the latest version's text (Confluent's idiom).
+        ("POST /subjects/u/versions", json!({"schema": "", "metadata": props(&[("owner", "x"), ("confluent:version", "0")])}), 200, json!({"id": 2, "version": 2})),
+        // `confluent:version`, once present, follows the version number.
+        ("GET /subjects/u/versions/2", Value::Null, 200, version("u", 2, 2, props(&[("confluent:version", "2"), ("owner", "x")]), Value::Null)),
+        ("POST /subjects/u/versions", json!({"schema": "", "metadata": props(&[("owner", "y"), ("confluent:version", "2")])}), 200, json!({"id": 3, "version": 3})),
+        ("GET /subjects/u/versions/3", Value::Null, 200, version("u", 3, 3, props(&[("confluent:version", "3"), ("owner", "y")]), Value::Null)),
+        // Without a contract, an empty schema is still refused.
+        ("POST /subjects/u/versions", json!({"schema": ""}), 422, code(42201)),
+        ("POST /subjects/fresh/versions", json!({"schema": "", "metadata": props(&[("a", "b")])}), 422, code(42201)),
+    ]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contracts_survive_a_restart_and_keep_their_identity() {
+    let r = TestRegistry::start().await;
+    let owner = props(&[("owner", "a")]);
+    let rules = json!({"migrationRules": [{"name": "up", "kind": "TRANSFORM", "mode": "UPGRADE", "type": "JSONATA", "expr": "$"}]});
+    let rules_stored = json!({"migrationRules": [{"name": "up", "kind": "TRANSFORM", "mode": "UPGRADE", "type": "JSONATA", "expr": "$", "disabled": false}]});
+    check(
+        &r,
+        &[(
+            "POST /subjects/d/versions",
+            register(V1, owner.clone(), rules.clone()),
+            200,
+            json!({"id": 1, "version": 1}),
+        )],
+    )
+    .await;
+    let r = r.restart().await;
+    #[rustfmt::skip]
+    check(&r, &[
+        ("GET /subjects/d/versions/1", Value::Null, 200, version("d", 1, 1, owner.clone(), rules_stored.clone())),
+        // The dedup index is rebuilt from the log with the contract in the hash.
+        ("POST /subjects/d/versions", register(V1, owner.clone(), rules.clone()), 200, json!({"id": 1, "version": 1})),
+        ("POST /subjects/e/versions", register(V1, owner.clone(), rules), 200, json!({"id": 1, "version": 1})),
+        ("POST /subjects/e/versions", register(V1, props(&[("owner", "b")]), Value::Null), 200, json!({"id": 2, "version": 2})),
+        // In IMPORT mode the contract is taken as sent: no inheritance.
+        ("PUT /mode/i", json!({"mode": "IMPORT"}), 200, json!({"mode": "IMPORT"})),
+        ("POST /subjects/i/versions", json!({"schema": V1, "id": 10, "version": 1, "metadata": owner}), 200, json!({"id": 10, "version": 1})),
+        ("POST /subjects/i/versions", json!({"schema": V1, "id": 11, "version": 2}), 200, json!({"id": 11, "version": 2})),
+        ("GET /schemas/ids/11", Value::Null, 200, json!({"schema": V1})),
+    ]).await;
+}
