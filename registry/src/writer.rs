@@ -57,7 +57,8 @@ enum Op {
     /// Hashes computed off the writer, to build the dedup index from.
     Dedup(Arc<HashMap<SchemaId, (Bytes, ContentHash)>>),
     /// A record another writer put in shared storage (the Kafka topic), applied, not appended.
-    Logged(Record),
+    /// Boxed: a schema record with a data contract is much larger than the other ops.
+    Logged(Box<Record>),
 }
 
 /// What a job sees: the writer's state, the shared handle (caches, limits) and what the batch
@@ -89,7 +90,7 @@ impl Tx<'_> {
     /// one started): the state follows it, and the batch does not append it again.
     pub(crate) fn apply_logged(&mut self, record: Record) {
         self.state.apply(&record);
-        self.ops.push(Op::Logged(record));
+        self.ops.push(Op::Logged(Box::new(record)));
     }
 
     /// Builds the dedup index (if not built yet) from hashes computed off the writer.
