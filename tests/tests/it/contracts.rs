@@ -7,15 +7,33 @@ use serde_json::{Value, json};
 
 use crate::harness::{Http, TestRegistry};
 
+/// Removes the `guid` members of schema bodies (and of lists of them): the scripts check what a
+/// contract changes; GUIDs have their own test (`the_guid_covers_the_contract`).
+fn without_guids(mut body: Value) -> Value {
+    match &mut body {
+        Value::Object(map) => {
+            map.remove("guid");
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| {
+            if let Value::Object(map) = item {
+                map.remove("guid");
+            }
+        }),
+        _ => {}
+    }
+    body
+}
+
 /// Runs a script: `"METHOD /path"`, request body (`null`: none), expected status, expected body.
 /// An expected body with only `error_code` checks the code (and that a message is there); any
-/// other expected body must match exactly.
+/// other expected body must match exactly (GUIDs aside).
 async fn check(http: &Http, steps: &[(&str, Value, u16, Value)]) {
     for (request, body, status, expected) in steps {
         let (method, path) = request.split_once(' ').expect("METHOD /path");
         let bytes = (!body.is_null()).then(|| serde_json::to_vec(body).unwrap());
         let content_type = bytes.as_ref().map(|_| schemata_core::api::CONTENT_TYPE);
-        let reply = http.send(method, path, content_type, bytes).await;
+        let mut reply = http.send(method, path, content_type, bytes).await;
+        reply.body = without_guids(reply.body);
         assert_eq!(reply.status, *status, "{request} {body}: {}", reply.text);
         let code_only =
             expected.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("error_code"));
@@ -247,4 +265,32 @@ async fn contracts_survive_a_restart_and_keep_their_identity() {
         ("POST /subjects/i/versions", json!({"schema": V1, "id": 11, "version": 2}), 200, json!({"id": 11, "version": 2})),
         ("GET /schemas/ids/11", Value::Null, 200, json!({"schema": V1})),
     ]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guid_covers_the_contract() {
+    let r = TestRegistry::start().await;
+    let plain = r.post("/subjects/g/versions", register(V1, Value::Null, Value::Null)).await;
+    let owned =
+        r.post("/subjects/g/versions", register(V1, props(&[("o", "1")]), Value::Null)).await;
+    let ruled = r
+        .post(
+            "/subjects/g/versions",
+            register(V1, Value::Null, json!({"domainRules": [cel("c", "true")]})),
+        )
+        .await;
+    assert_eq!((plain.status, owned.status, ruled.status), (200, 200, 200));
+    let mut guids = Vec::new();
+    for id in 1..=3 {
+        let by_id = r.get(&format!("/schemas/ids/{id}")).await;
+        let guid = by_id.body["guid"].as_str().expect("a guid").to_owned();
+        // The GUID finds the same schema, contract included.
+        let by_guid = r.get(&format!("/schemas/guids/{guid}")).await;
+        assert_eq!(by_guid.body["metadata"], by_id.body["metadata"], "{}", by_guid.text);
+        assert_eq!(by_guid.body["ruleSet"], by_id.body["ruleSet"], "{}", by_guid.text);
+        guids.push(guid);
+    }
+    guids.sort();
+    guids.dedup();
+    assert_eq!(guids.len(), 3, "one GUID per contract: {guids:?}");
 }
