@@ -337,6 +337,7 @@ fn need<'a>(
         "/subjects/{subject}/versions/{version}" => Need::Operation(Delete, subject()),
         "/subjects/{subject}/versions/{version}/schema"
         | "/subjects/{subject}/versions/{version}/referencedby"
+        | "/subjects/{subject}/metadata"
         | "/ui/subjects/{subject}"
         | "/ui/subjects/{subject}/diff" => Need::Operation(Read, subject()),
         "/compatibility/subjects/{subject}/versions"
@@ -504,6 +505,7 @@ mod tests {
         check(Method::DELETE, "/subjects/{subject}", Need::Operation(Delete, s));
         check(Method::POST, "/subjects/{subject}/versions", Need::Operation(Write, s));
         check(Method::GET, "/subjects/{subject}/versions/{version}", Need::Operation(Read, s));
+        check(Method::GET, "/subjects/{subject}/metadata", Need::Operation(Read, s));
         check(Method::DELETE, "/subjects/{subject}/versions/{version}", Need::Operation(Delete, s));
         check(
             Method::POST,
