@@ -8,6 +8,7 @@
 //! show only what the caller may read.
 
 mod cache;
+mod jwt;
 mod rules;
 mod users;
 
@@ -25,6 +26,7 @@ use sha2::Digest as _;
 use tokio::sync::Semaphore;
 
 use self::cache::Cache;
+pub use self::jwt::JwtSettings;
 pub(crate) use self::rules::{Operation, Resource, Rules};
 use self::users::Users;
 pub use self::users::hash_password;
@@ -46,8 +48,10 @@ pub struct AuthSettings {
     pub cache_ttl_ms: u64,
     /// Verified credentials kept at most.
     pub cache_len: usize,
-    /// How often the users and rules files are checked for changes, in milliseconds.
+    /// How often the users, rules and JWKS files are checked for changes, in milliseconds.
     pub reload_interval_ms: u64,
+    /// Bearer tokens (JWT against a JWKS).
+    pub jwt: JwtSettings,
 }
 
 impl Default for AuthSettings {
@@ -60,6 +64,7 @@ impl Default for AuthSettings {
             cache_ttl_ms: 300_000,
             cache_len: 10_000,
             reload_interval_ms: 1000,
+            jwt: JwtSettings::default(),
         }
     }
 }
@@ -67,7 +72,10 @@ impl Default for AuthSettings {
 impl AuthSettings {
     /// Whether requests are authenticated at all.
     pub fn enabled(&self) -> bool {
-        self.users_file.is_some() || self.rules_file.is_some() || self.anonymous_role.is_some()
+        self.users_file.is_some()
+            || self.rules_file.is_some()
+            || self.anonymous_role.is_some()
+            || self.jwt.enabled()
     }
 }
 
@@ -134,6 +142,12 @@ impl<T> Watched<T> {
     }
 }
 
+fn load_jwks(path: &FsPath) -> Result<Vec<jwt::Key>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read JWKS file {}: {e}", path.display()))?;
+    jwt::parse_jwks(&text).map_err(|e| format!("invalid JWKS file {}: {e}", path.display()))
+}
+
 fn stamp(path: &FsPath) -> Option<(SystemTime, u64)> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.modified().ok()?, meta.len()))
@@ -149,6 +163,10 @@ pub(crate) struct Auth {
     /// Password hash verifications running at once, so a flood of wrong passwords costs at
     /// most the cores there are.
     verifications: Arc<Semaphore>,
+    /// JWT verification keys; the file is watched like the others.
+    keys: jwt::Keys,
+    jwks_file: Mutex<Option<(SystemTime, u64)>>,
+    http: reqwest::Client,
 }
 
 impl Auth {
@@ -157,7 +175,19 @@ impl Auth {
         let users = Watched::new(settings.users_file.clone(), Users::load)?;
         let rules = Watched::new(settings.rules_file.clone(), Rules::load)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let keys = jwt::Keys::default();
+        let jwks_file = settings.jwt.jwks_file.as_deref().and_then(stamp);
+        if let Some(path) = &settings.jwt.jwks_file {
+            keys.set(load_jwks(path)?);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| format!("cannot build the JWKS client: {e}"))?;
         Ok(Auth {
+            keys,
+            jwks_file: Mutex::new(jwks_file),
+            http,
             cache: Cache::new(settings.cache_len, Duration::from_millis(settings.cache_ttl_ms)),
             settings,
             users,
@@ -166,7 +196,39 @@ impl Auth {
         })
     }
 
-    /// Watches the users and rules files until `stop` changes.
+    /// Fetches the JWKS URL, if any: at start (an error stops the start) and on refresh.
+    pub(crate) async fn fetch_jwks(&self) -> Result<(), String> {
+        if let Some(url) = &self.settings.jwt.jwks_url {
+            self.keys.set(jwt::fetch(&self.http, url).await?);
+        }
+        Ok(())
+    }
+
+    /// Re-reads the JWKS file when it changed; `Some(ok)` when it tried.
+    fn reload_jwks_file(&self) -> Option<bool> {
+        let path = self.settings.jwt.jwks_file.as_deref()?;
+        let now = stamp(path);
+        {
+            let mut tried = self.jwks_file.lock().unwrap_or_else(PoisonError::into_inner);
+            if *tried == now {
+                return None;
+            }
+            *tried = now;
+        }
+        match load_jwks(path) {
+            Ok(keys) => {
+                self.keys.set(keys);
+                tracing::info!(file = %path.display(), "JWKS reloaded");
+                Some(true)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "JWKS reload failed; the previous keys stay in force");
+                Some(false)
+            }
+        }
+    }
+
+    /// Watches the users, rules and JWKS files (and refreshes a JWKS URL) until `stop` changes.
     /// Each reload's outcome is counted in `shared`'s metrics.
     pub(crate) fn spawn_reloader(
         self: &Arc<Auth>,
@@ -175,17 +237,31 @@ impl Auth {
     ) {
         let auth = Arc::clone(self);
         let every = Duration::from_millis(auth.settings.reload_interval_ms.max(10));
+        let refresh = Duration::from_millis(auth.settings.jwt.jwks_refresh_ms.max(1000));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut jwks = tokio::time::interval_at(tokio::time::Instant::now() + refresh, refresh);
+            jwks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
+                    _ = jwks.tick(), if auth.settings.jwt.jwks_url.is_some() => {
+                        let ok = match auth.fetch_jwks().await {
+                            Ok(()) => true,
+                            Err(error) => {
+                                tracing::warn!(%error, "JWKS refresh failed; the previous keys stay in force");
+                                false
+                            }
+                        };
+                        shared.metrics.observe_auth_reload(ok);
+                    }
                     _ = tick.tick() => {
                         let (auth, shared) = (Arc::clone(&auth), Arc::clone(&shared));
                         let _ = tokio::task::spawn_blocking(move || {
                             let users = auth.users.reload();
                             let rules = auth.rules.reload();
-                            for ok in [users, rules].into_iter().flatten() {
+                            let jwks = auth.reload_jwks_file();
+                            for ok in [users, rules, jwks].into_iter().flatten() {
                                 shared.metrics.observe_auth_reload(ok);
                             }
                             // Cached callers carry roles from both files: start afresh.
@@ -201,8 +277,17 @@ impl Auth {
         });
     }
 
-    fn challenge(&self) -> HeaderValue {
-        HeaderValue::from_static("Basic realm=\"schemata\", charset=\"UTF-8\"")
+    /// The `WWW-Authenticate` challenges of the schemes that are on.
+    fn challenges(&self) -> Vec<HeaderValue> {
+        let mut challenges = Vec::new();
+        if self.settings.users_file.is_some() || !self.settings.jwt.enabled() {
+            challenges
+                .push(HeaderValue::from_static("Basic realm=\"schemata\", charset=\"UTF-8\""));
+        }
+        if self.settings.jwt.enabled() {
+            challenges.push(HeaderValue::from_static("Bearer realm=\"schemata\""));
+        }
+        challenges
     }
 
     /// The caller of a request: `Ok(None)` when it carries no credentials, `Err` when they
@@ -211,12 +296,20 @@ impl Auth {
         let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
         let value = value.to_str().map_err(|_| ())?;
         let (scheme, credentials) = value.split_once(' ').ok_or(())?;
-        if !scheme.eq_ignore_ascii_case("basic") {
+        let bearer = scheme.eq_ignore_ascii_case("bearer");
+        if !bearer && !scheme.eq_ignore_ascii_case("basic") {
             return Err(());
         }
-        let key: [u8; 32] = sha2::Sha256::digest(credentials.trim().as_bytes()).into();
+        // The scheme is part of the key: a token and a password never share an entry.
+        let mut digest = sha2::Sha256::new();
+        digest.update(if bearer { b"bearer " } else { b"basic  " });
+        digest.update(credentials.trim().as_bytes());
+        let key: [u8; 32] = digest.finalize().into();
         if let Some(caller) = self.cache.get(&key) {
             return Ok(Some(caller));
+        }
+        if bearer {
+            return self.authenticate_token(credentials.trim(), key);
         }
         let decoded =
             base64::engine::general_purpose::STANDARD.decode(credentials.trim()).map_err(|_| ())?;
@@ -238,6 +331,22 @@ impl Auth {
         let user = verified.ok_or(())?;
         let caller = Arc::new(self.caller(name, user.roles, user.groups));
         self.cache.insert(key, Arc::clone(&caller));
+        Ok(Some(caller))
+    }
+
+    fn authenticate_token(&self, token: &str, key: [u8; 32]) -> Result<Option<Arc<Caller>>, ()> {
+        if !self.settings.jwt.enabled() {
+            return Err(());
+        }
+        let identity = jwt::validate(&self.settings.jwt, &self.keys, token).map_err(|error| {
+            tracing::debug!(%error, "bearer token refused");
+        })?;
+        let caller = Arc::new(self.caller(&identity.principal, identity.roles, identity.groups));
+        // Trusted no longer than the token itself (its expiry plus the leeway).
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+        let left = (identity.expires_at + self.settings.jwt.leeway_s).saturating_sub(now.as_secs());
+        let until = std::time::Instant::now() + Duration::from_secs(left);
+        self.cache.insert_until(key, Arc::clone(&caller), until);
         Ok(Some(caller))
     }
 
@@ -441,7 +550,9 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
 fn unauthenticated(app: &App, auth: &Auth) -> Response {
     app.shared.metrics.observe_denial(false);
     let mut response = ApiError::Unauthenticated.into_response();
-    response.headers_mut().insert(header::WWW_AUTHENTICATE, auth.challenge());
+    for challenge in auth.challenges() {
+        response.headers_mut().append(header::WWW_AUTHENTICATE, challenge);
+    }
     response
 }
 

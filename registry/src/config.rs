@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::auth::AuthSettings;
+use crate::auth::{AuthSettings, JwtSettings};
 use crate::limits::Limits;
 use crate::tls::TlsSettings;
 
@@ -252,6 +252,35 @@ pub struct Args {
     /// [default: 1000].
     #[arg(long, env = "SCHEMATA_AUTH_RELOAD_INTERVAL_MS")]
     pub auth_reload_interval_ms: Option<u64>,
+    /// JWKS file of the keys that sign bearer tokens (JWT); turns bearer authentication on.
+    /// Re-read when it changes.
+    #[arg(long, env = "SCHEMATA_AUTH_JWKS_FILE")]
+    pub auth_jwks_file: Option<PathBuf>,
+    /// JWKS URL, fetched at start and every --auth-jwks-refresh-ms; turns bearer
+    /// authentication on.
+    #[arg(long, env = "SCHEMATA_AUTH_JWKS_URL")]
+    pub auth_jwks_url: Option<String>,
+    /// How often the JWKS URL is fetched again, in milliseconds [default: 300000].
+    #[arg(long, env = "SCHEMATA_AUTH_JWKS_REFRESH_MS")]
+    pub auth_jwks_refresh_ms: Option<u64>,
+    /// Required `iss` of bearer tokens [default: not checked].
+    #[arg(long, env = "SCHEMATA_AUTH_JWT_ISSUER")]
+    pub auth_jwt_issuer: Option<String>,
+    /// Required `aud` of bearer tokens [default: not checked].
+    #[arg(long, env = "SCHEMATA_AUTH_JWT_AUDIENCE")]
+    pub auth_jwt_audience: Option<String>,
+    /// Clock skew allowed on `exp` and `nbf`, in seconds [default: 30].
+    #[arg(long, env = "SCHEMATA_AUTH_JWT_LEEWAY_S")]
+    pub auth_jwt_leeway_s: Option<u64>,
+    /// Claim that names the principal [default: sub].
+    #[arg(long, env = "SCHEMATA_AUTH_JWT_PRINCIPAL_CLAIM")]
+    pub auth_jwt_principal_claim: Option<String>,
+    /// Claim that lists roles, an array or a space-separated string [default: roles].
+    #[arg(long, env = "SCHEMATA_AUTH_JWT_ROLES_CLAIM")]
+    pub auth_jwt_roles_claim: Option<String>,
+    /// Claim that lists groups [default: groups].
+    #[arg(long, env = "SCHEMATA_AUTH_JWT_GROUPS_CLAIM")]
+    pub auth_jwt_groups_claim: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -308,6 +337,15 @@ struct FileConfig {
     auth_cache_ttl_ms: Option<u64>,
     auth_cache_len: Option<usize>,
     auth_reload_interval_ms: Option<u64>,
+    auth_jwks_file: Option<PathBuf>,
+    auth_jwks_url: Option<String>,
+    auth_jwks_refresh_ms: Option<u64>,
+    auth_jwt_issuer: Option<String>,
+    auth_jwt_audience: Option<String>,
+    auth_jwt_leeway_s: Option<u64>,
+    auth_jwt_principal_claim: Option<String>,
+    auth_jwt_roles_claim: Option<String>,
+    auth_jwt_groups_claim: Option<String>,
 }
 
 /// Why the configuration is unusable.
@@ -393,6 +431,32 @@ impl Config {
                 .auth_reload_interval_ms
                 .or(file.auth_reload_interval_ms)
                 .unwrap_or(a.reload_interval_ms),
+            jwt: JwtSettings {
+                jwks_file: args.auth_jwks_file.or(file.auth_jwks_file),
+                jwks_url: args.auth_jwks_url.or(file.auth_jwks_url),
+                jwks_refresh_ms: args
+                    .auth_jwks_refresh_ms
+                    .or(file.auth_jwks_refresh_ms)
+                    .unwrap_or(a.jwt.jwks_refresh_ms),
+                issuer: args.auth_jwt_issuer.or(file.auth_jwt_issuer),
+                audience: args.auth_jwt_audience.or(file.auth_jwt_audience),
+                leeway_s: args
+                    .auth_jwt_leeway_s
+                    .or(file.auth_jwt_leeway_s)
+                    .unwrap_or(a.jwt.leeway_s),
+                principal_claim: args
+                    .auth_jwt_principal_claim
+                    .or(file.auth_jwt_principal_claim)
+                    .unwrap_or(a.jwt.principal_claim.clone()),
+                roles_claim: args
+                    .auth_jwt_roles_claim
+                    .or(file.auth_jwt_roles_claim)
+                    .unwrap_or(a.jwt.roles_claim.clone()),
+                groups_claim: args
+                    .auth_jwt_groups_claim
+                    .or(file.auth_jwt_groups_claim)
+                    .unwrap_or(a.jwt.groups_claim.clone()),
+            },
         };
         Ok(Config {
             listen: args.listen.or(file.listen).unwrap_or(defaults.listen),

@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-pub use crate::auth::{AuthSettings, hash_password};
+pub use crate::auth::{AuthSettings, JwtSettings, hash_password};
 pub use crate::config::{Args, Command, Config, ConfigError, KafkaSettings, StorageKind};
 pub use crate::error::ApiError;
 pub use crate::limits::Limits;
@@ -149,6 +149,7 @@ impl Server {
                 .await
                 .map_err(|e| ServeError::Io(e.to_string()))?
                 .map_err(ServeError::Auth)?;
+            auth.fetch_jwks().await.map_err(ServeError::Auth)?;
             let auth = Arc::new(auth);
             auth.spawn_reloader(Arc::clone(&shared), reloader_stopped);
             Some(auth)

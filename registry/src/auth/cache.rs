@@ -33,10 +33,16 @@ impl Cache {
     /// Keeps `caller` for `ttl`. At `max_len`, expired entries go first, then arbitrary ones:
     /// an evicted caller only costs one more hash check.
     pub(crate) fn insert(&self, key: [u8; 32], caller: Arc<Caller>) {
-        if self.max_len == 0 || self.ttl.is_zero() {
+        self.insert_until(key, caller, Instant::now() + self.ttl);
+    }
+
+    /// As `insert`, trusted until `until` at the latest (a token's own expiry).
+    pub(crate) fn insert_until(&self, key: [u8; 32], caller: Arc<Caller>, until: Instant) {
+        let now = Instant::now();
+        if self.max_len == 0 || self.ttl.is_zero() || until <= now {
             return;
         }
-        let now = Instant::now();
+        let until = until.min(now + self.ttl);
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= self.max_len && !entries.contains_key(&key) {
             entries.retain(|_, (_, expires)| *expires > now);
@@ -45,7 +51,7 @@ impl Cache {
                 entries.remove(&victim);
             }
         }
-        entries.insert(key, (caller, now + self.ttl));
+        entries.insert(key, (caller, until));
     }
 
     pub(crate) fn clear(&self) {
