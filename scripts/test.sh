@@ -3,6 +3,8 @@
 #   - a Python venv (.venv) with the pinned confluent-kafka reference client (tests/python/requirements.txt)
 #   - the tansu Kafka broker 0.6.0 (cargo install, ~30 min on a fresh 2-core machine, then cached
 #     in ~/.cargo/bin), exported as SCHEMATA_TANSU for the Kafka tests and benchmark
+#   - headless Chromium and chromedriver (Debian's `chromium` and `chromium-driver`, with apt) for
+#     the web UI's browser test, exported as SCHEMATA_CHROMEDRIVER
 #   - then `cargo test --workspace --locked`, and the registry API suite again on the Kafka backend
 # Everything installed is cached: the venv is rebuilt only when requirements.txt changes.
 set -euo pipefail
@@ -33,6 +35,18 @@ if [[ -z "$tansu" ]] || ! "$tansu" --version 2>/dev/null | grep -q '^tansu 0\.6\
   tansu=$cargo_bin/tansu
 fi
 export SCHEMATA_TANSU="$tansu"
+
+# The web UI's browser test drives Debian's headless Chromium through chromedriver.
+chromedriver=${SCHEMATA_CHROMEDRIVER:-$(command -v chromedriver || true)}
+if [[ -z "$chromedriver" ]]; then
+  echo "==> installing chromium and chromium-driver (apt, once)"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  chromedriver=$(command -v chromedriver)
+fi
+export SCHEMATA_CHROMEDRIVER="$chromedriver"
 
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"

@@ -2,6 +2,8 @@
 //! by default), see every finding with its rule id at its line in the pasted text, and register
 //! the schema through the writer, with the same rules as `POST /subjects/{s}/versions`.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::response::Response;
 use maud::{Markup, html};
@@ -14,6 +16,7 @@ use super::subjects::LEVELS;
 use super::{PageResult, answer, enc, form, page, see_other, subject_url};
 use crate::request;
 use crate::routes::{App, Params, subject};
+use crate::shared::Shared;
 
 /// `/ui/test?subject=s`: the list page's "register a new schema" form lands here.
 pub(super) async fn pick_subject(RawQuery(query): RawQuery) -> Response {
@@ -76,15 +79,8 @@ async fn submit_page(app: &App, raw: String, request: Request) -> PageResult {
         metadata: None,
         rule_set: None,
     };
-    let parsed = request::parse_request(&app.shared.limits, &app.shared.read(), &body);
-    let schema = match parsed {
-        Ok(schema) => schema,
-        Err(error) => {
-            return Ok(render(app, &name, &input, Some(Outcome::Refused(error.to_string()))));
-        }
-    };
     if params.get("action") == Some("register") {
-        // The REST API's own registration path: the same rules, checks and answers.
+        // The REST API's own registration path: the same parse, rules, checks and answers.
         match crate::routes::subjects::register_schema(app, name.clone(), false, body).await {
             Ok((id, version)) => {
                 let done = enc(&format!("Registered version {version} with id {id}."));
@@ -98,18 +94,40 @@ async fn submit_page(app: &App, raw: String, request: Request) -> PageResult {
             }
         }
     }
-    let state = app.shared.read();
-    let level = input.level.unwrap_or_else(|| state.level(&name));
-    let policy = state.json_policy(&name);
-    let rows: Vec<(Version, schemata_core::SchemaId)> = state
+    // The parse and the check are CPU work of unbounded size until the budget stops them: on
+    // the check pool, as the REST API runs them, never on an async worker.
+    let shared = Arc::clone(&app.shared);
+    let (subject_name, level) = (name.clone(), input.level);
+    let outcome = app.shared.check(move || Ok(check(&shared, &subject_name, level, &body))).await?;
+    Ok(render(app, &name, &input, Some(outcome)))
+}
+
+/// Parses the pasted schema and checks it against the versions `level` (default: the
+/// subject's) names, newest first.
+fn check(
+    shared: &Shared,
+    name: &str,
+    level: Option<CompatibilityLevel>,
+    body: &RegisterSchemaRequest,
+) -> Outcome {
+    let state = shared.read();
+    let schema = match request::parse_request(&shared.limits, &state, body) {
+        Ok(schema) => schema,
+        Err(error) => return Outcome::Refused(error.to_string()),
+    };
+    let level = level.unwrap_or_else(|| state.level(name));
+    let policy = state.json_policy(name);
+    let live: Vec<(Version, schemata_core::SchemaId)> = state
         .subjects
-        .get(&name)
+        .get(name)
         .map(|s| s.live().rev().map(|(v, row)| (v, row.id)).collect())
         .unwrap_or_default();
+    // Only the versions the level compares with: every one when transitive, else the newest.
+    let wanted = if level.is_transitive() { live.len() } else { live.len().min(1) };
     let mut against = Vec::new();
     let mut history = Vec::new();
-    for (version, id) in rows {
-        if let Ok(old) = app.shared.cache.parsed(&state, id) {
+    for (version, id) in live.into_iter().take(wanted) {
+        if let Ok(old) = shared.cache.parsed(&state, id) {
             against.push(version);
             history.push(old);
         }
@@ -117,8 +135,7 @@ async fn submit_page(app: &App, raw: String, request: Request) -> PageResult {
     drop(state);
     let history_refs: Vec<&schemata_core::Schema> = history.iter().map(|s| s.as_ref()).collect();
     let report = compat::check_with_policy(level, policy, &schema, &history_refs);
-    let outcome = Outcome::Checked { level, against, findings: report.incompatibilities };
-    Ok(render(app, &name, &input, Some(outcome)))
+    Outcome::Checked { level, against, findings: report.incompatibilities }
 }
 
 fn render(app: &App, name: &str, input: &Input, outcome: Option<Outcome>) -> Response {
@@ -158,11 +175,11 @@ fn render(app: &App, name: &str, input: &Input, outcome: Option<Outcome>) -> Res
                     textarea #schema name="schema" required spellcheck="false" { (input.schema) }
                 }
                 p.inline {
-                    label for="schema-file" { "…or pick a file" input #schema-file type="file" accept=".avsc,.json" data-fills="schema"; }
+                    label for="schema-file" { "…or pick a file" input #schema-file type="file" accept=".avsc,.json,.proto" data-fills="schema"; }
                 }
                 div.inline {
                     label for="schemaType" { "Type" select #schemaType name="schemaType" {
-                        @for t in [SchemaType::Avro, SchemaType::Json] { option value=(t.as_str()) selected[t == schema_type] { (t.as_str()) } }
+                        @for t in [SchemaType::Avro, SchemaType::Json, SchemaType::Protobuf] { option value=(t.as_str()) selected[t == schema_type] { (t.as_str()) } }
                     } }
                     label for="test-level" { "Level" select #test-level name="level" {
                         @for l in LEVELS { option value=(l) selected[*l == level.as_str()] { (l) @if *l == subject_level.as_str() { " (subject's)" } } }
@@ -191,6 +208,7 @@ fn outcome_section(outcome: &Outcome, input: &Input, marks: &Marks) -> Markup {
                     }
                     p { "Checked against "
                         @if against.is_empty() { "no version (the subject has none)." }
+                        @else if against.len() == 1 { "version " (against[0]) ", the newest, as the level names it." }
                         @else { "versions " (against.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")) ", newest first, as the level names them." }
                     }
                     @if !findings.is_empty() {

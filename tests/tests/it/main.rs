@@ -39,4 +39,5 @@ mod security_support;
 mod security_tls;
 mod tidy;
 mod ui;
+mod ui_browser;
 mod ui_perf;

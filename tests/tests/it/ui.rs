@@ -978,13 +978,14 @@ async fn tester_shows_findings_at_their_lines_and_registers() {
         </textarea>
         </p>
         <p class="inline">
-        <label for="schema-file">…or pick a file<input id="schema-file" type="file" accept=".avsc,.json" data-fills="schema">
+        <label for="schema-file">…or pick a file<input id="schema-file" type="file" accept=".avsc,.json,.proto" data-fills="schema">
         </label>
         </p>
         <div class="inline">
         <label for="schemaType">Type<select id="schemaType" name="schemaType">
         <option value="AVRO" selected>AVRO</option>
         <option value="JSON">JSON</option>
+        <option value="PROTOBUF">PROTOBUF</option>
         </select>
         </label>
         <label for="test-level">Level<select id="test-level" name="level">
@@ -1024,7 +1025,7 @@ async fn tester_shows_findings_at_their_lines_and_registers() {
         <section id="result" aria-labelledby="result-title">
         <h2 id="result-title">
         <span class="breaking">2 incompatibilities</span> under BACKWARD</h2>
-        <p>Checked against versions 2, 1, newest first, as the level names them.</p>
+        <p>Checked against version 2, the newest, as the level names it.</p>
         <ul class="findings" id="findings">
         <li>
         <code class="rule">TYPE_MISMATCH</code>: reader type int cannot read writer type long <a href="#pL6">line 6</a>
@@ -1075,13 +1076,14 @@ async fn tester_shows_findings_at_their_lines_and_registers() {
         }</textarea>
         </p>
         <p class="inline">
-        <label for="schema-file">…or pick a file<input id="schema-file" type="file" accept=".avsc,.json" data-fills="schema">
+        <label for="schema-file">…or pick a file<input id="schema-file" type="file" accept=".avsc,.json,.proto" data-fills="schema">
         </label>
         </p>
         <div class="inline">
         <label for="schemaType">Type<select id="schemaType" name="schemaType">
         <option value="AVRO" selected>AVRO</option>
         <option value="JSON">JSON</option>
+        <option value="PROTOBUF">PROTOBUF</option>
         </select>
         </label>
         <label for="test-level">Level<select id="test-level" name="level">

@@ -1,0 +1,321 @@
+//! The web UI in a real headless Chromium, driven through chromedriver (Debian's `chromium` and
+//! `chromium-driver`, installed by scripts/test.sh) with fantoccini: what a user does, click by
+//! click. Filter the subject list, open a subject, raise its level, diff two versions and find
+//! the breaking finding, paste an incompatible schema in the tester and see each finding at its
+//! line, register a compatible one and see it listed.
+//!
+//! Every page visited is saved as a PNG under `target/ui-screenshots/` (test artifacts, not
+//! committed). With `SCHEMATA_UI_README_SCREENSHOTS=1` the subject page and the diff are also
+//! written to `docs/` for the README. A missing chromedriver fails the test with instructions.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::harness::{TestRegistry, WAIT};
+
+const V1: &str =
+    r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"}]}"#;
+const V2: &str = r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"},{"name":"customer_id","type":"string","default":""}]}"#;
+/// Adds `total` without a default: BACKWARD breaks (registered while the level is NONE).
+const V3: &str = r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"},{"name":"customer_id","type":"string","default":""},{"name":"total","type":"double"}]}"#;
+
+/// Pasted into the tester: `id` retyped and a field without default, one finding each.
+const INCOMPATIBLE: &str = r#"{
+  "type": "record",
+  "name": "Order",
+  "namespace": "shop",
+  "fields": [
+    {"name": "id", "type": "string"},
+    {"name": "customer_id", "type": "string", "default": ""},
+    {"name": "total", "type": "double"},
+    {"name": "currency", "type": "string"}
+  ]
+}"#;
+
+/// Pasted into the tester: v3 plus a field with a default, compatible.
+const COMPATIBLE: &str = r#"{
+  "type": "record",
+  "name": "Order",
+  "namespace": "shop",
+  "fields": [
+    {"name": "id", "type": "long"},
+    {"name": "customer_id", "type": "string", "default": ""},
+    {"name": "total", "type": "double"},
+    {"name": "currency", "type": "string", "default": "EUR"}
+  ]
+}"#;
+
+/// chromedriver: `$SCHEMATA_CHROMEDRIVER`, else `chromedriver` on `PATH` (Debian installs it as
+/// /usr/bin/chromedriver).
+fn chromedriver() -> PathBuf {
+    if let Some(path) = std::env::var_os("SCHEMATA_CHROMEDRIVER") {
+        return PathBuf::from(path);
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join("chromedriver"))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "chromedriver is missing: run scripts/test.sh (it installs Debian's chromium and \
+                 chromium-driver) or set SCHEMATA_CHROMEDRIVER to the binary"
+            )
+        })
+}
+
+/// A chromedriver child process on a loopback port; killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let child = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        Driver { child, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    /// A headless Chromium session, retried until chromedriver listens (bounded).
+    async fn session(&self) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        let mut options = json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,1000", "--hide-scrollbars"],
+        });
+        if let Some(binary) = std::env::var_os("SCHEMATA_CHROMIUM") {
+            options["binary"] = json!(binary.to_string_lossy());
+        } else if Path::new("/usr/bin/chromium").is_file() {
+            options["binary"] = json!("/usr/bin/chromium");
+        }
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&self.url)
+                .await
+            {
+                Ok(client) => return client,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("no Chromium session from chromedriver at {}: {e}", self.url),
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Saves what the browser shows under `target/ui-screenshots/NAME.png` (and `docs/NAME.png`
+/// for the README when asked).
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "{name}: a PNG");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = root.join("target/ui-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    std::fs::write(dir.join(format!("{name}.png")), &png).expect("write screenshot");
+    if std::env::var_os("SCHEMATA_UI_README_SCREENSHOTS").is_some()
+        && matches!(name, "subject" | "diff")
+    {
+        let docs = root.join("docs");
+        std::fs::create_dir_all(&docs).expect("docs dir");
+        std::fs::write(docs.join(format!("ui-{name}.png")), &png).expect("write README screenshot");
+    }
+}
+
+/// The visible text of the element `css` selects.
+async fn text(client: &Client, css: &str) -> String {
+    let element = client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    element.text().await.expect("element text")
+}
+
+/// The visible text of every element `css` selects.
+async fn texts(client: &Client, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for element in client.find_all(Locator::Css(css)).await.expect("elements") {
+        out.push(element.text().await.expect("element text"));
+    }
+    out
+}
+
+/// Clicks what `css` selects and waits (bounded) until the page it leads to has loaded: the old
+/// document's root has gone stale and the new one is complete.
+async fn click(client: &Client, css: &str) {
+    let old = client.find(Locator::Css("html")).await.expect("the page's root");
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let gone = old.tag_name().await.is_err();
+        let complete = client
+            .execute("return document.readyState", Vec::new())
+            .await
+            .is_ok_and(|state| state == "complete");
+        if gone && complete {
+            return;
+        }
+        assert!(Instant::now() < deadline, "clicking {css} did not load a page within {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn select(client: &Client, css: &str, value: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
+}
+
+/// Clears the tester's text area and types `schema` into it, as a user pasting would.
+async fn paste_schema(client: &Client, schema: &str) {
+    let area = client.find(Locator::Css("textarea#schema")).await.expect("the schema text area");
+    area.clear().await.expect("clear the text area");
+    area.send_keys(schema).await.expect("type the schema");
+}
+
+/// The 1-based line of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|line| line.contains(needle)).expect("needle in text") + 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_browses_diffs_tests_and_registers() {
+    let registry = TestRegistry::start().await;
+    registry.register_ok("orders-value", V1).await;
+    registry.register_ok("orders-value", V2).await;
+    let none = registry.put("/config/orders-value", json!({"compatibility": "NONE"})).await;
+    assert_eq!(none.status, 200, "{}", none.text);
+    registry.register_ok("orders-value", V3).await;
+    let users = registry
+        .post(
+            "/subjects/users-value/versions",
+            json!({"schema": r#"{"type":"object","properties":{"customer_id":{"type":"string"}}}"#, "schemaType": "JSON"}),
+        )
+        .await;
+    assert_eq!(users.status, 200, "{}", users.text);
+
+    let driver = Driver::start();
+    let client = driver.session().await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), walk(&client, &registry)).await;
+    let _ = client.close().await;
+    outcome.expect("the walk through the UI finishes within 2 minutes");
+}
+
+async fn walk(client: &Client, registry: &TestRegistry) {
+    // The subject list, filtered by name.
+    client.goto(&registry.url("/ui")).await.expect("open /ui");
+    assert_eq!(
+        texts(client, "main table tbody tr td:first-child a").await,
+        ["orders-value", "users-value"]
+    );
+    screenshot(client, "subjects").await;
+    let filter = client.find(Locator::Css("input#q")).await.expect("the name filter");
+    filter.send_keys("orders").await.expect("type a filter");
+    click(client, "form.filters button[type=submit]").await;
+    assert_eq!(texts(client, "main table tbody tr td:first-child a").await, ["orders-value"]);
+    screenshot(client, "subjects-filtered").await;
+
+    // A subject: its three versions; raise its level back to BACKWARD from the settings form.
+    click(client, "main table tbody tr td:first-child a").await;
+    let url = client.current_url().await.expect("current url");
+    assert_eq!(url.path(), "/ui/subjects/orders-value");
+    assert_eq!(text(client, "h1").await, "Subject orders-value");
+    select(client, "select#set-level", "BACKWARD").await;
+    click(client, "form[action$='/settings'] button[type=submit]").await;
+    let notice = text(client, "main").await;
+    assert!(notice.contains("level set to BACKWARD"), "{notice}");
+    let config = registry.get("/config/orders-value").await;
+    assert!(config.text.contains("\"BACKWARD\""), "{}", config.text);
+    screenshot(client, "subject").await;
+
+    // Diff v2 → v3: the field without a default breaks BACKWARD, now the subject's level.
+    select(client, "select#diff-a", "2").await;
+    select(client, "select#diff-b", "3").await;
+    click(client, "form[action$='/diff'] button[type=submit]").await;
+    let backward = text(client, "section[aria-labelledby=dir-BACKWARD]").await;
+    assert!(backward.contains("breaking under BACKWARD"), "{backward}");
+    assert!(backward.contains("READER_FIELD_MISSING_DEFAULT_VALUE"), "{backward}");
+    let changes = texts(client, "ul#changes li").await;
+    assert!(
+        changes.iter().any(|c| c.starts_with("FIELD_ADDED") && c.contains("'total'")),
+        "{changes:?}"
+    );
+    // The finding links to the line of v3 it is about, and that line is in the text diff.
+    let link = client
+        .find(Locator::Css("section[aria-labelledby=dir-BACKWARD] li a"))
+        .await
+        .expect("a link to the finding's line");
+    let target = link.attr("href").await.expect("href").expect("an anchor");
+    let line = client
+        .find(Locator::Css(&target))
+        .await
+        .unwrap_or_else(|e| panic!("the anchor {target} exists: {e}"));
+    assert!(line.text().await.expect("line number").parse::<usize>().is_ok(), "{target}");
+    screenshot(client, "diff").await;
+
+    // The tester: an incompatible paste gets one finding per problem, each at its line.
+    client.goto(&registry.url("/ui/subjects/orders-value/test")).await.expect("open the tester");
+    paste_schema(client, INCOMPATIBLE).await;
+    click(client, "button[value=check]").await;
+    let verdict = text(client, "#result-title").await;
+    assert!(verdict.contains("2 incompatibilities"), "{verdict}");
+    let findings = texts(client, "ul#findings li").await;
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    let expect_at = |rule: &str, needle: &str| {
+        let line = line_of(INCOMPATIBLE, needle);
+        assert!(
+            findings.iter().any(|f| f.contains(rule) && f.contains(&format!("line {line}"))),
+            "{rule} at line {line} in {findings:?}"
+        );
+    };
+    expect_at("TYPE_MISMATCH", r#""name": "id""#);
+    expect_at("READER_FIELD_MISSING_DEFAULT_VALUE", r#""name": "currency""#);
+    // Nothing was registered by checking.
+    let versions = registry.get("/subjects/orders-value/versions").await;
+    assert_eq!(versions.text, "[1,2,3]");
+    screenshot(client, "tester-findings").await;
+
+    // A compatible paste registers and shows up as version 4.
+    paste_schema(client, COMPATIBLE).await;
+    click(client, "button[value=register]").await;
+    let main = text(client, "main").await;
+    assert!(main.contains("Registered version 4"), "{main}");
+    let versions = texts(client, "main table tbody tr td:first-child a").await;
+    assert!(versions.contains(&"v4".to_owned()), "{versions:?}");
+    let versions = registry.get("/subjects/orders-value/versions").await;
+    assert_eq!(versions.text, "[1,2,3,4]");
+    screenshot(client, "registered").await;
+}
