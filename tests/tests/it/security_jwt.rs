@@ -18,13 +18,13 @@ const ISSUER: &str = "https://idp.test";
 const AUDIENCE: &str = "schemata";
 
 /// A signing key and its public JWK.
-struct SigningKey {
+pub(crate) struct SigningKey {
     pem: String,
     jwk: Value,
 }
 
 impl SigningKey {
-    fn new(kid: &str) -> SigningKey {
+    pub(crate) fn new(kid: &str) -> SigningKey {
         let key = rcgen::KeyPair::generate().unwrap();
         let point = key.public_key_raw();
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -35,7 +35,7 @@ impl SigningKey {
         SigningKey { pem: key.serialize_pem(), jwk }
     }
 
-    fn sign(&self, claims: &Value) -> String {
+    pub(crate) fn sign(&self, claims: &Value) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = self.jwk["kid"].as_str().map(str::to_owned);
         let key = EncodingKey::from_ec_pem(self.pem.as_bytes()).unwrap();
@@ -47,15 +47,15 @@ fn now() -> i64 {
     SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
-fn claims(sub: &str, roles: &[&str], exp_in_s: i64) -> Value {
+pub(crate) fn claims(sub: &str, roles: &[&str], exp_in_s: i64) -> Value {
     json!({"sub": sub, "roles": roles, "iss": ISSUER, "aud": AUDIENCE, "exp": now() + exp_in_s})
 }
 
-fn jwks(keys: &[&SigningKey]) -> String {
+pub(crate) fn jwks(keys: &[&SigningKey]) -> String {
     json!({ "keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() }).to_string()
 }
 
-fn settings() -> JwtSettings {
+pub(crate) fn settings() -> JwtSettings {
     JwtSettings {
         issuer: Some(ISSUER.into()),
         audience: Some(AUDIENCE.into()),
