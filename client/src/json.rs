@@ -5,14 +5,14 @@
 use std::marker::PhantomData;
 
 use schemata_core::json_schema::JsonSchema;
-use schemata_core::wire;
-use schemata_core::{Schema as ParsedSchema, SchemaId, SchemaType};
+use schemata_core::wire::SchemaRef;
+use schemata_core::{Guid, Schema as ParsedSchema, SchemaType};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Schema;
 use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
-use crate::serdes::{IdLookup, SerializerConfig, frame};
+use crate::serdes::{IdLookup, Prefix, SerializerConfig, id_now, id_of, split};
 
 /// Most validation errors reported for one document.
 pub(crate) const MAX_REPORTED_ERRORS: usize = 16;
@@ -35,7 +35,7 @@ pub(crate) const MAX_REPORTED_ERRORS: usize = 16;
 /// ```
 #[derive(Debug)]
 pub struct JsonSerializer<T> {
-    lookup: IdLookup<SchemaId>,
+    lookup: IdLookup<Prefix>,
     /// The type's schema, parsed once by core, whose JSON Schema engine compiles the validator
     /// at parse time: what is registered or looked up, and what documents are validated with.
     schema: ParsedSchema,
@@ -69,11 +69,13 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
             return done;
         }
         // The id alone: JSON documents are written as serde sees them, whatever schema it names.
-        let id = self
-            .lookup
-            .resolve_type::<T, _, _>(topic, is_key, &self.schema, |id, _| async move { Ok(id) })
+        let lookup = &self.lookup;
+        let prefix = lookup
+            .resolve_type::<T, _, _>(topic, is_key, &self.schema, |id, _| async move {
+                Prefix::of(lookup.client(), lookup.config().framing, id).await
+            })
             .await?;
-        self.write(id, value, out)
+        self.write(&prefix, value, out)
     }
 
     /// As [`JsonSerializer::serialize_into`] without awaiting: `None` until an async call has
@@ -86,12 +88,12 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Option<Result<()>> {
-        let id = self.lookup.with_cached(topic, is_key, |id| *id)?;
-        Some(self.write(id, value, out))
+        let prefix = self.lookup.with_cached(topic, is_key, |prefix| *prefix)?;
+        Some(self.write(&prefix, value, out))
     }
 
     /// Validates (when configured) and writes the framed document.
-    fn write(&self, id: SchemaId, value: &T, out: &mut Vec<u8>) -> Result<()> {
+    fn write(&self, prefix: &Prefix, value: &T, out: &mut Vec<u8>) -> Result<()> {
         if self.lookup.config().validate
             && let Some(schema) = self.schema.as_json()
         {
@@ -99,7 +101,7 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
             validate(schema, &document)?;
         }
         let start = out.len();
-        wire::write_header(id, out);
+        prefix.write(out);
         serde_json::to_writer(&mut *out, value).map_err(|e| {
             out.truncate(start);
             Error::Json(e.to_string())
@@ -163,7 +165,12 @@ impl<T: DeserializeOwned> Default for JsonDeserializer<T> {
 #[derive(Debug)]
 pub(crate) enum Failure {
     Serde(Error),
-    Document { id: SchemaId, error: serde_json::Error },
+    /// `schema` names the writer schema as the record did (an id, or a GUID when no registry
+    /// resolved it).
+    Document {
+        schema: String,
+        error: serde_json::Error,
+    },
 }
 
 impl From<Error> for Failure {
@@ -176,8 +183,8 @@ impl From<Failure> for Error {
     fn from(failure: Failure) -> Error {
         match failure {
             Failure::Serde(error) => error,
-            Failure::Document { id, error } => {
-                Error::Json(format!("document of schema {id}: {error}"))
+            Failure::Document { schema, error } => {
+                Error::Json(format!("document of schema {schema}: {error}"))
             }
         }
     }
@@ -203,39 +210,65 @@ impl<T: DeserializeOwned> JsonDeserializer<T> {
         self
     }
 
-    /// Decodes a framed document. The topic is not needed to find the schema (the id names it);
-    /// it is taken for symmetry with the serializer and [`crate::AvroDeserializer`].
+    /// Decodes a framed document (schema id or GUID). The topic is not needed to find the
+    /// schema (the frame names it); it is taken for symmetry with the serializer and
+    /// [`crate::AvroDeserializer`].
     pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
-        self.decode(bytes).await.map_err(Error::from)
+        self.decode(None, bytes).await.map_err(Error::from)
+    }
+
+    /// Decodes a document whose writer schema may be named in its [`crate::schema_id_header`]
+    /// (whose value is `header`), the document then unframed.
+    pub async fn deserialize_with_header(
+        &self,
+        _topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<T> {
+        self.decode(header, bytes).await.map_err(Error::from)
     }
 
     /// As [`JsonDeserializer::deserialize`] without awaiting: `None` until the writer schema of
     /// this record's id has been fetched by an async call (never `None` without a registry).
     pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
-        self.decode_cached(bytes).map(|result| result.map_err(Error::from))
+        self.decode_cached(None, bytes).map(|result| result.map_err(Error::from))
     }
 
-    pub(crate) fn decode_cached(&self, bytes: &[u8]) -> Option<Result<T, Failure>> {
-        let (id, payload) = match frame(bytes) {
-            Ok(frame) => frame,
+    /// As [`JsonDeserializer::deserialize_with_header`] without awaiting.
+    pub fn deserialize_cached_with_header(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T>> {
+        self.decode_cached(header, bytes).map(|result| result.map_err(Error::from))
+    }
+
+    pub(crate) fn decode_cached(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T, Failure>> {
+        let split = match split(header, bytes) {
+            Ok(split) => split,
             Err(error) => return Some(Err(error.into())),
         };
         match &self.client {
-            None => Some(from_slice(id, payload)),
+            None => Some(from_slice(&split.schema, split.payload)),
             Some(client) => {
-                let writer = client.cached_schema_by_id(id)?;
-                Some(self.decode_with(&writer, payload))
+                let writer = client.cached_schema_by_id(id_now(client, split.schema)?)?;
+                Some(self.decode_with(&writer, split.payload))
             }
         }
     }
 
-    pub(crate) async fn decode(&self, bytes: &[u8]) -> Result<T, Failure> {
-        let (id, payload) = frame(bytes)?;
+    pub(crate) async fn decode(&self, header: Option<&[u8]>, bytes: &[u8]) -> Result<T, Failure> {
+        let split = split(header, bytes)?;
         match &self.client {
-            None => from_slice(id, payload),
+            None => from_slice(&split.schema, split.payload),
             Some(client) => {
+                let id = id_of(client, split.schema).await?;
                 let writer = client.schema_by_id(id).await?;
-                self.decode_with(&writer, payload)
+                self.decode_with(&writer, split.payload)
             }
         }
     }
@@ -247,22 +280,31 @@ impl<T: DeserializeOwned> JsonDeserializer<T> {
             expected: "JSON",
             found: writer.schema.schema_type().to_string(),
         })?;
+        let named = SchemaRef::Id(id);
         if !self.validate {
-            return from_slice(id, payload);
+            return from_slice(&named, payload);
         }
-        let document: serde_json::Value = from_slice(id, payload)?;
+        let document: serde_json::Value = from_slice(&named, payload)?;
         validate(schema, &document)?;
-        T::deserialize(document).map_err(|error| Failure::Document { id, error })
+        T::deserialize(document)
+            .map_err(|error| Failure::Document { schema: id.to_string(), error })
     }
 }
 
-fn from_slice<T: DeserializeOwned>(id: SchemaId, payload: &[u8]) -> Result<T, Failure> {
-    serde_json::from_slice(payload).map_err(|error| Failure::Document { id, error })
+fn from_slice<T: DeserializeOwned>(schema: &SchemaRef, payload: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(payload).map_err(|error| {
+        let schema = match schema {
+            SchemaRef::Id(id) => id.to_string(),
+            SchemaRef::Guid(guid) => Guid(*guid).to_string(),
+        };
+        Failure::Document { schema, error }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use schemata_core::SchemaId;
 
     #[derive(serde::Serialize, crate::Schema)]
     struct Point {

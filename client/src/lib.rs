@@ -84,13 +84,14 @@ pub use registry::{
 };
 pub use schema::{Schema, SubjectNameStrategy};
 pub use serdes::{
-    AvroDeserializer, AvroSerializer, DynamicDeserializer, DynamicSerializer, SerializerConfig,
+    AvroDeserializer, AvroSerializer, DynamicDeserializer, DynamicSerializer, KEY_SCHEMA_ID_HEADER,
+    SchemaIdFraming, SerializerConfig, VALUE_SCHEMA_ID_HEADER, schema_id_header,
 };
 
 /// The vocabulary shared with the registry: typed ids, versions, levels and modes.
 pub use schemata_core::{
-    CompatibilityLevel, Incompatibility, JsonPolicy, Mode, ParseError, SchemaId, SchemaReference,
-    SchemaType, Version, VersionSpec, wire::WireError,
+    CompatibilityLevel, Guid, Incompatibility, JsonPolicy, Mode, ParseError, SchemaId,
+    SchemaReference, SchemaType, Version, VersionSpec, wire::WireError,
 };
 
 /// A schema parsed by `schemata-core` (Avro or JSON Schema, references resolved): what the

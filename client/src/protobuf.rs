@@ -21,7 +21,7 @@ use schemata_core::{
 
 use crate::SubjectNameStrategy;
 use crate::registry::{Error, LookupOptions, RegisterOptions, RegistryClient, Result};
-use crate::serdes::{IdLookup, SerializerConfig, frame};
+use crate::serdes::{IdLookup, SerializerConfig, Split, id_now, id_of, split};
 
 /// One `.proto` file to register: its import path, canonical text and the import paths it
 /// needs references for.
@@ -249,14 +249,26 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
         }
     }
 
-    /// Decodes a framed message.
-    pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
-        if let Some(done) = self.deserialize_cached(bytes) {
+    /// Decodes a framed message (schema id or GUID).
+    pub async fn deserialize(&self, topic: &str, bytes: &[u8]) -> Result<T> {
+        self.deserialize_with_header(topic, None, bytes).await
+    }
+
+    /// Decodes a message whose writer schema (and message indexes) may be named in its
+    /// [`crate::schema_id_header`], whose value is `header`, the message then unframed.
+    pub async fn deserialize_with_header(
+        &self,
+        _topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<T> {
+        if let Some(done) = self.deserialize_cached_with_header(header, bytes) {
             return done;
         }
-        let (id, payload) = frame(bytes)?;
-        let (indexes, message) = wire::read_message_indexes(payload)?;
+        let split = split(header, bytes)?;
+        let (indexes, message) = indexes(&split)?;
         if let Some(client) = &self.client {
+            let id = id_of(client, split.schema).await?;
             let registered = client.schema_by_id(id).await?;
             let schema = registered.schema.as_protobuf().ok_or_else(|| Error::SchemaType {
                 id,
@@ -287,15 +299,25 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
     /// As [`ProtobufDeserializer::deserialize`] without awaiting: `None` when the registry must
     /// be asked first (a writer id and message not checked yet).
     pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
-        let (id, payload) = match frame(bytes) {
-            Ok(framed) => framed,
+        self.deserialize_cached_with_header(None, bytes)
+    }
+
+    /// As [`ProtobufDeserializer::deserialize_with_header`] without awaiting.
+    pub fn deserialize_cached_with_header(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T>> {
+        let split = match split(header, bytes) {
+            Ok(split) => split,
             Err(error) => return Some(Err(error)),
         };
-        let (indexes, message) = match wire::read_message_indexes(payload) {
+        let (indexes, message) = match indexes(&split) {
             Ok(read) => read,
-            Err(error) => return Some(Err(error.into())),
+            Err(error) => return Some(Err(error)),
         };
-        if self.client.is_some() {
+        if let Some(client) = &self.client {
+            let id = id_now(client, split.schema)?;
             let checked = self.checked.read().unwrap_or_else(PoisonError::into_inner);
             if !checked.iter().any(|(i, x)| *i == id && *x == indexes) {
                 return None;
@@ -305,16 +327,26 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
     }
 }
 
+/// A record's message indexes and message: both from the payload after a frame, or the indexes
+/// after the id or GUID in the schema-id header (none there means `[0]`) and the payload whole.
+pub(crate) fn indexes<'a>(split: &Split<'a>) -> Result<(Vec<i32>, &'a [u8])> {
+    match split.header_rest {
+        Some([]) => Ok((vec![0], split.payload)),
+        Some(rest) => Ok((wire::read_message_indexes(rest)?.0, split.payload)),
+        None => Ok(wire::read_message_indexes(split.payload)?),
+    }
+}
+
 /// A framed record's payload (message indexes, then the message) as JSON, read with the writer's
 /// schema: the proto3 JSON mapping's shapes (field JSON names, 64-bit integers as strings, bytes
 /// as base64, enums by name), fields left at their defaults omitted.
 pub(crate) fn decode_json(
     id: SchemaId,
     schema: &ProtobufSchema,
-    payload: &[u8],
+    indexes: &[i32],
+    message: &[u8],
 ) -> Result<serde_json::Value> {
-    let (indexes, message) = wire::read_message_indexes(payload)?;
-    let descriptor = schema.message_at(&indexes).ok_or_else(|| {
+    let descriptor = schema.message_at(indexes).ok_or_else(|| {
         Error::Protobuf(format!("message indexes {indexes:?} name no message of schema {id}"))
     })?;
     let message = prost_reflect::DynamicMessage::decode(descriptor, message)

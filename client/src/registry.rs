@@ -19,7 +19,7 @@ use schemata_core::api::{
     RegisterSchemaResponse, SchemaById, codes,
 };
 use schemata_core::{
-    CompatibilityLevel, JsonPolicy, Mode, ReferencedSchema, Schema as ParsedSchema, SchemaId,
+    CompatibilityLevel, Guid, JsonPolicy, Mode, ReferencedSchema, Schema as ParsedSchema, SchemaId,
     SchemaReference, SchemaType, Version, VersionSpec,
 };
 use serde::Serialize;
@@ -396,6 +396,8 @@ impl RegistryClientBuilder {
                 retry: self.retry,
                 by_id: FlightCache::new(capacity, None),
                 ids: FlightCache::new(capacity, None),
+                id_of_guid: FlightCache::new(capacity, None),
+                guid_of_id: FlightCache::new(capacity, None),
                 latest: FlightCache::new(capacity, Some(Duration::from_millis(self.latest_ttl_ms))),
             }),
         })
@@ -454,6 +456,9 @@ struct Inner {
     retry: Retry,
     by_id: FlightCache<SchemaId, Arc<RegisteredSchema>>,
     ids: FlightCache<IdKey, SchemaId>,
+    /// GUID → id and back: both immutable once the registry has answered.
+    id_of_guid: FlightCache<Guid, SchemaId>,
+    guid_of_id: FlightCache<SchemaId, Guid>,
     latest: FlightCache<String, Arc<SubjectSchema>>,
 }
 
@@ -522,6 +527,56 @@ impl RegistryClient {
     /// paths that must not await.
     pub(crate) fn cached_schema_by_id(&self, id: SchemaId) -> Option<Arc<RegisteredSchema>> {
         self.inner.by_id.peek(&id)
+    }
+
+    /// The id of the schema with `guid` (Confluent 8's schema GUID, which GUID-framed records
+    /// carry), through `GET /schemas/guids/{guid}/ids`: the default context's id, else the
+    /// first answered. Cached forever, as ids are.
+    pub async fn id_by_guid(&self, guid: Guid) -> Result<SchemaId> {
+        self.inner
+            .id_of_guid
+            .get_or_fetch(&guid, || async {
+                let text = guid.to_string();
+                let ids: Vec<api::ContextId> = self
+                    .call(Method::GET, &["schemas", "guids", &text, "ids"], &[], None::<&()>)
+                    .await?;
+                let chosen = ids.iter().find(|c| c.context == ".").or(ids.first());
+                let chosen = chosen.ok_or_else(|| {
+                    Error::Json(format!("registry answered no schema id for GUID {text}"))
+                })?;
+                let id = schema_id(chosen.id)?;
+                self.inner.guid_of_id.insert(id, guid);
+                Ok(id)
+            })
+            .await
+    }
+
+    /// The id of `guid` if this client has resolved it before, without asking.
+    pub(crate) fn cached_id_by_guid(&self, guid: &Guid) -> Option<SchemaId> {
+        self.inner.id_of_guid.peek(guid)
+    }
+
+    /// The GUID the registry gives schema `id` (in `GET /schemas/ids/{id}`), for serializers that
+    /// frame records with GUIDs. A registry that answers without one (older than Confluent 8) is
+    /// an error naming that.
+    pub async fn guid_by_id(&self, id: SchemaId) -> Result<Guid> {
+        self.inner
+            .guid_of_id
+            .get_or_fetch(&id, || async {
+                let body: SchemaById = self
+                    .call(Method::GET, &["schemas", "ids", &id.to_string()], &[], None::<&()>)
+                    .await?;
+                let guid = body.guid.as_deref().ok_or_else(|| {
+                    Error::Json(format!(
+                        "registry answered schema {id} without a guid (it predates Confluent 8's \
+                         schema GUIDs)"
+                    ))
+                })?;
+                let guid: Guid = guid.parse().map_err(|e| Error::Json(format!("{e}")))?;
+                self.inner.id_of_guid.insert(guid, id);
+                Ok(guid)
+            })
+            .await
     }
 
     /// Parses `text`, fetching its references (transitively) from the registry first.

@@ -1,14 +1,15 @@
 //! Serializers and deserializers in the Confluent wire format (magic byte, 4-byte schema id,
-//! payload): subject naming strategies, auto-registration, use-latest-version, a fixed id and
-//! normalization for producers; resolution plans cached per writer id for consumers; and a
-//! dynamic decoder from any framed record to `serde_json::Value`.
+//! payload; or Confluent 8's 0x01 and 16-byte schema GUID, or the id or GUID in a record header
+//! with the payload unframed): subject naming strategies, auto-registration, use-latest-version,
+//! a fixed id, normalization and the framing for producers; resolution plans cached per writer
+//! id for consumers; and a dynamic decoder from any framed record to `serde_json::Value`.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use schemata_core::wire::{self, SchemaRef};
-use schemata_core::{Schema as ParsedSchema, SchemaId, SchemaType};
+use schemata_core::{Guid, Schema as ParsedSchema, SchemaId, SchemaType};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -36,6 +37,112 @@ pub struct SerializerConfig {
     pub normalize: bool,
     /// JSON only: validate each document against the schema before writing it (default: on).
     pub validate: bool,
+    /// How records name their schema (default: the 4-byte id, readable by every client).
+    pub framing: SchemaIdFraming,
+}
+
+/// How a serializer names the writer schema in front of each record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SchemaIdFraming {
+    /// Magic byte 0x00 and the 4-byte big-endian schema id: the classic frame.
+    #[default]
+    Id,
+    /// Magic byte 0x01 and the schema's 16-byte GUID (Confluent 8), which the registry answers
+    /// for the id once (`RegistryClient::guid_by_id`). Confluent 8 clients and schemata's
+    /// deserializers read it; older clients do not.
+    Guid,
+}
+
+/// The record header a Confluent 8 serializer may carry the key's schema id or GUID in (framed
+/// as in front of a record: 0x00 and an id, or 0x01 and a GUID), the key itself then unframed.
+pub const KEY_SCHEMA_ID_HEADER: &str = "__key_schema_id";
+/// As [`KEY_SCHEMA_ID_HEADER`], for the value.
+pub const VALUE_SCHEMA_ID_HEADER: &str = "__value_schema_id";
+
+/// The schema-id header of a key or a value.
+pub fn schema_id_header(is_key: bool) -> &'static str {
+    if is_key { KEY_SCHEMA_ID_HEADER } else { VALUE_SCHEMA_ID_HEADER }
+}
+
+/// What a serializer writes in front of each record: 5 bytes (id) or 17 (GUID), built once per
+/// topic so the hot path copies bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Prefix {
+    bytes: [u8; wire::GUID_HEADER_LEN],
+    len: u8,
+}
+
+impl Prefix {
+    pub(crate) fn id(id: SchemaId) -> Prefix {
+        let mut bytes = [0; wire::GUID_HEADER_LEN];
+        bytes[0] = wire::MAGIC_ID;
+        bytes[1..wire::ID_HEADER_LEN].copy_from_slice(&id.0.to_be_bytes());
+        Prefix { bytes, len: wire::ID_HEADER_LEN as u8 }
+    }
+
+    fn guid(guid: Guid) -> Prefix {
+        let mut bytes = [0; wire::GUID_HEADER_LEN];
+        bytes[0] = wire::MAGIC_GUID;
+        bytes[1..].copy_from_slice(guid.as_bytes());
+        Prefix { bytes, len: wire::GUID_HEADER_LEN as u8 }
+    }
+
+    /// The prefix `framing` asks for schema `id` (the GUID asked of the registry once).
+    pub(crate) async fn of(
+        client: &RegistryClient,
+        framing: SchemaIdFraming,
+        id: SchemaId,
+    ) -> Result<Prefix> {
+        match framing {
+            SchemaIdFraming::Id => Ok(Prefix::id(id)),
+            SchemaIdFraming::Guid => Ok(Prefix::guid(client.guid_by_id(id).await?)),
+        }
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bytes[..usize::from(self.len)]);
+    }
+}
+
+/// A record split into the writer schema it names and its payload: from the schema-id header
+/// when there is one (the payload is then the whole record; what follows the id or GUID in the
+/// header, Protobuf's message indexes, is `header_rest`), else from the frame.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Split<'a> {
+    pub(crate) schema: SchemaRef,
+    pub(crate) header_rest: Option<&'a [u8]>,
+    pub(crate) payload: &'a [u8],
+}
+
+pub(crate) fn split<'a>(header: Option<&'a [u8]>, bytes: &'a [u8]) -> Result<Split<'a>> {
+    match header {
+        Some(header) => {
+            let frame = wire::decode(header)?;
+            Ok(Split { schema: frame.schema, header_rest: Some(frame.payload), payload: bytes })
+        }
+        None => {
+            let frame = wire::decode(bytes)?;
+            Ok(Split { schema: frame.schema, header_rest: None, payload: frame.payload })
+        }
+    }
+}
+
+/// The writer id of `schema` without awaiting: an id as it is, a GUID once `client` resolved
+/// it; `None` when the registry must be asked.
+pub(crate) fn id_now(client: &RegistryClient, schema: SchemaRef) -> Option<SchemaId> {
+    match schema {
+        SchemaRef::Id(id) => Some(id),
+        SchemaRef::Guid(guid) => client.cached_id_by_guid(&Guid(guid)),
+    }
+}
+
+/// The writer id of `schema`, asking the registry for a GUID's id the first time.
+pub(crate) async fn id_of(client: &RegistryClient, schema: SchemaRef) -> Result<SchemaId> {
+    match schema {
+        SchemaRef::Id(id) => Ok(id),
+        SchemaRef::Guid(guid) => client.id_by_guid(Guid(guid)).await,
+    }
 }
 
 impl Default for SerializerConfig {
@@ -47,6 +154,7 @@ impl Default for SerializerConfig {
             fixed_id: None,
             normalize: false,
             validate: true,
+            framing: SchemaIdFraming::Id,
         }
     }
 }
@@ -54,15 +162,6 @@ impl Default for SerializerConfig {
 /// Appends a record's 5-byte header; `out` is the caller's reused buffer.
 fn header(id: SchemaId, out: &mut Vec<u8>) {
     wire::write_header(id, out);
-}
-
-/// The schema id of a framed record (the GUID form is not supported by the registry yet).
-pub(crate) fn frame(bytes: &[u8]) -> Result<(SchemaId, &[u8])> {
-    let frame = wire::decode(bytes)?;
-    match frame.schema {
-        SchemaRef::Id(id) => Ok((id, frame.payload)),
-        SchemaRef::Guid(_) => Err(Error::Wire(wire::WireError::UnknownMagic(wire::MAGIC_GUID))),
-    }
 }
 
 fn read<K: Eq + std::hash::Hash, V: Clone>(map: &RwLock<HashMap<K, V>>, key: &K) -> Option<V> {
@@ -84,8 +183,9 @@ pub(crate) fn compile_registered(registered: &RegisteredSchema) -> Result<Compil
         .map_err(|message| Error::Avro { path: String::new(), message })
 }
 
-/// What an Avro serializer keeps per (topic, is_key): the id and the schema to encode with.
-type Target = (SchemaId, Arc<Compiled>);
+/// What an Avro serializer keeps per (topic, is_key): the frame prefix (naming the id or the
+/// GUID) and the schema to encode with.
+type Target = (Prefix, Arc<Compiled>);
 
 /// Writes values of `T` as Avro records framed with their schema id.
 ///
@@ -157,16 +257,18 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         if let Some(done) = self.serialize_cached(topic, is_key, value, out) {
             return done;
         }
-        let (id, schema) = self
+        let (prefix, schema) = self
             .lookup
             .resolve_type::<T, _, _>(topic, is_key, &self.schema, |id, source| async move {
+                let lookup = &self.lookup;
+                let prefix = Prefix::of(lookup.client(), lookup.config().framing, id).await?;
                 match source {
-                    Source::Own => Ok((id, Arc::clone(&self.own))),
-                    Source::Registered => Ok((id, self.compiled(id).await?)),
+                    Source::Own => Ok((prefix, Arc::clone(&self.own))),
+                    Source::Registered => Ok((prefix, self.compiled(id).await?)),
                 }
             })
             .await?;
-        write_avro(id, &schema, value, out)
+        write_avro(&prefix, &schema, value, out)
     }
 
     /// As [`AvroSerializer::serialize_into`] without awaiting: `None` until the first async call
@@ -178,7 +280,8 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Option<Result<()>> {
-        self.lookup.with_cached(topic, is_key, |(id, schema)| write_avro(*id, schema, value, out))
+        self.lookup
+            .with_cached(topic, is_key, |(prefix, schema)| write_avro(prefix, schema, value, out))
     }
 
     /// The registered schema `id`, compiled once for writing.
@@ -194,13 +297,13 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
 }
 
 fn write_avro<T: Serialize>(
-    id: SchemaId,
+    prefix: &Prefix,
     schema: &Compiled,
     value: &T,
     out: &mut Vec<u8>,
 ) -> Result<()> {
     let start = out.len();
-    header(id, out);
+    prefix.write(out);
     avro::encode(schema, value, out).inspect_err(|_| out.truncate(start))
 }
 
@@ -249,25 +352,49 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
         })
     }
 
-    /// Decodes a framed record. The topic is not needed to find the schema (the id names it);
-    /// it is taken for symmetry with the serializer and for error context.
-    pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
-        let (id, payload) = frame(bytes)?;
-        if let Some(done) = self.decode_cached(id, payload) {
+    /// Decodes a framed record (schema id or GUID). The topic is not needed to find the schema
+    /// (the frame names it); it is taken for symmetry with the serializer and for error context.
+    pub async fn deserialize(&self, topic: &str, bytes: &[u8]) -> Result<T> {
+        self.deserialize_with_header(topic, None, bytes).await
+    }
+
+    /// Decodes a record whose writer schema may be named in a header instead of a frame: the
+    /// value of its [`schema_id_header`] when the record has one (Confluent 8's header framing;
+    /// the record is then the unframed payload), else `None`.
+    pub async fn deserialize_with_header(
+        &self,
+        _topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<T> {
+        let split = split(header, bytes)?;
+        if let Some(id) = id_now(&self.client, split.schema)
+            && let Some(done) = self.decode_cached(id, split.payload)
+        {
             return done;
         }
+        let id = id_of(&self.client, split.schema).await?;
         let plan = self.plan(id).await?;
-        avro::decode(&plan, payload)
+        avro::decode(&plan, split.payload)
     }
 
     /// As [`AvroDeserializer::deserialize`] without awaiting: `None` until the writer schema of
-    /// this record's id has been fetched by an async call.
+    /// this record's id (or GUID) has been fetched by an async call.
     pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
-        let (id, payload) = match frame(bytes) {
-            Ok(frame) => frame,
+        self.deserialize_cached_with_header(None, bytes)
+    }
+
+    /// As [`AvroDeserializer::deserialize_with_header`] without awaiting.
+    pub fn deserialize_cached_with_header(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T>> {
+        let split = match split(header, bytes) {
+            Ok(split) => split,
             Err(e) => return Some(Err(e)),
         };
-        self.decode_cached(id, payload)
+        self.decode_cached(id_now(&self.client, split.schema)?, split.payload)
     }
 
     fn decode_cached(&self, id: SchemaId, payload: &[u8]) -> Option<Result<T>> {
@@ -325,7 +452,18 @@ impl DynamicDeserializer {
     /// The record as JSON: Avro in its natural JSON shape (see the crate's codec), JSON
     /// documents as written.
     pub async fn decode(&self, bytes: &[u8]) -> Result<serde_json::Value> {
-        let (id, payload) = frame(bytes)?;
+        self.decode_with_header(None, bytes).await
+    }
+
+    /// As [`DynamicDeserializer::decode`] for a record whose writer schema may be named in its
+    /// [`schema_id_header`] (whose value is `header`) instead of a frame.
+    pub async fn decode_with_header(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<serde_json::Value> {
+        let split = split(header, bytes)?;
+        let (id, payload) = (id_of(&self.client, split.schema).await?, split.payload);
         let schema = match read(&self.schemas, &id) {
             Some(schema) => schema,
             None => {
@@ -342,7 +480,10 @@ impl DynamicDeserializer {
         match schema {
             Writer::Avro(schema) => avro::decode_json(&schema, payload),
             Writer::Json => serde_json::from_slice(payload).map_err(|e| Error::Json(e.to_string())),
-            Writer::Protobuf(schema) => crate::protobuf::decode_json(id, &schema, payload),
+            Writer::Protobuf(schema) => {
+                let (indexes, message) = crate::protobuf::indexes(&split)?;
+                crate::protobuf::decode_json(id, &schema, &indexes, message)
+            }
         }
     }
 }

@@ -1,8 +1,10 @@
 """Interop of schemata's Kafka producer and consumer with confluent-kafka through a real broker.
 
-  produce BOOTSTRAP REGISTRY AVRO_TOPIC JSON_TOPIC AVRO_SCHEMA JSON_SCHEMA VALUES
+  produce BOOTSTRAP REGISTRY AVRO_TOPIC JSON_TOPIC AVRO_SCHEMA JSON_SCHEMA VALUES [FRAMING]
       Produces VALUES (JSON: {"avro": [...], "json": [...]}) with confluent-kafka's Producer,
       AvroSerializer and JSONSerializer (auto-registering the schemas), string keys "k0", "k1"...
+      FRAMING "header" writes the schema GUID in the __value_schema_id header and the value
+      unframed (header_schema_id_serializer); the default is the classic id prefix.
       Avro values arrive in the JSON form schemata prints (uuid and decimal as text, timestamps
       as epoch counts) and are turned into the Python types fastavro writes (UUID, Decimal,
       datetime), so the logical types go through fastavro's own encoders.
@@ -21,7 +23,7 @@ import time
 import uuid
 
 from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry import SchemaRegistryClient, header_schema_id_serializer
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -67,10 +69,13 @@ def from_fastavro(order):
     return out
 
 
-def produce(bootstrap, registry, avro_topic, json_topic, avro_schema, json_schema, values):
+def produce(bootstrap, registry, avro_topic, json_topic, avro_schema, json_schema, values, framing):
     client = SchemaRegistryClient({"url": registry})
-    avro = AvroSerializer(client, avro_schema, conf={"auto.register.schemas": True})
-    js = JSONSerializer(json_schema, client, conf={"auto.register.schemas": True})
+    conf = {"auto.register.schemas": True}
+    if framing == "header":
+        conf["schema.id.serializer"] = header_schema_id_serializer
+    avro = AvroSerializer(client, avro_schema, conf=conf)
+    js = JSONSerializer(json_schema, client, conf=conf)
     producer = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 30000, "acks": "all"})
     errors = []
 
@@ -83,9 +88,10 @@ def produce(bootstrap, registry, avro_topic, json_topic, avro_schema, json_schem
         (json_topic, js, values["json"]),
     ]:
         for i, value in enumerate(items):
-            context = SerializationContext(topic, MessageField.VALUE)
+            headers = [("origin", b"python")]
+            context = SerializationContext(topic, MessageField.VALUE, headers)
             producer.produce(topic, key=f"k{i}".encode(), value=serialize(value, context),
-                             headers=[("origin", b"python")], on_delivery=delivered)
+                             headers=headers, on_delivery=delivered)
     remaining = producer.flush(DEADLINE_S)
     if remaining or errors:
         raise SystemExit(f"produce failed: {remaining} undelivered, errors {errors}")
@@ -125,8 +131,10 @@ def consume(bootstrap, registry, avro_topic, json_topic, count):
 if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "produce":
-        bootstrap, registry, avro_topic, json_topic, avro_schema, json_schema, values = args
-        produce(bootstrap, registry, avro_topic, json_topic, avro_schema, json_schema, json.loads(values))
+        bootstrap, registry, avro_topic, json_topic, avro_schema, json_schema, values = args[:7]
+        framing = args[7] if len(args) > 7 else "prefix"
+        produce(bootstrap, registry, avro_topic, json_topic, avro_schema, json_schema, json.loads(values),
+                framing)
     elif mode == "consume":
         bootstrap, registry, avro_topic, json_topic, count = args
         consume(bootstrap, registry, avro_topic, json_topic, int(count))

@@ -54,6 +54,29 @@ pub trait Decoder<T>: Send + Sync {
         topic: &'a str,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>>;
+
+    /// As [`Decoder::decode_now`] for a record that may carry its writer schema in its
+    /// schema-id header (`header`, the value of [`crate::schema_id_header`]); decoders that do
+    /// not read framed records ignore it.
+    fn decode_now_with_header(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T, DecodeError>> {
+        let _ = header;
+        self.decode_now(bytes)
+    }
+
+    /// As [`Decoder::decode`] with the record's schema-id header.
+    fn decode_with_header<'a>(
+        &'a self,
+        topic: &'a str,
+        header: Option<&'a [u8]>,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<T, DecodeError>> {
+        let _ = header;
+        self.decode(topic, bytes)
+    }
 }
 
 /// Why a record could not be decoded. All but [`DecodeErrorKind::Unavailable`] are properties of
@@ -161,7 +184,7 @@ impl<T: Schema + Serialize + Sync> Encoder<T> for AvroSerializer<T> {
 
 impl<T: Schema + DeserializeOwned + Send> Decoder<T> for AvroDeserializer<T> {
     fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
-        self.deserialize_cached(bytes).map(|result| result.map_err(DecodeError::from))
+        self.decode_now_with_header(None, bytes)
     }
 
     fn decode<'a>(
@@ -169,7 +192,27 @@ impl<T: Schema + DeserializeOwned + Send> Decoder<T> for AvroDeserializer<T> {
         topic: &'a str,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
-        Box::pin(async move { self.deserialize(topic, bytes).await.map_err(DecodeError::from) })
+        self.decode_with_header(topic, None, bytes)
+    }
+
+    fn decode_now_with_header(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T, DecodeError>> {
+        self.deserialize_cached_with_header(header, bytes)
+            .map(|result| result.map_err(DecodeError::from))
+    }
+
+    fn decode_with_header<'a>(
+        &'a self,
+        topic: &'a str,
+        header: Option<&'a [u8]>,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<T, DecodeError>> {
+        Box::pin(async move {
+            self.deserialize_with_header(topic, header, bytes).await.map_err(DecodeError::from)
+        })
     }
 }
 
@@ -201,12 +244,12 @@ impl From<Failure> for DecodeError {
     fn from(failure: Failure) -> DecodeError {
         match failure {
             Failure::Serde(error) => DecodeError::from(error),
-            Failure::Document { id, error } => {
+            Failure::Document { schema, error } => {
                 let kind = match error.classify() {
                     serde_json::error::Category::Data => DecodeErrorKind::TypeMismatch,
                     _ => DecodeErrorKind::Corrupt,
                 };
-                DecodeError::new(kind, format!("json document of schema {id}: {error}"))
+                DecodeError::new(kind, format!("json document of schema {schema}: {error}"))
             }
         }
     }
@@ -218,17 +261,34 @@ impl From<Failure> for DecodeError {
 /// all follow the consumer's undecodable-record policy. Without one, ids are not checked.
 impl<T: DeserializeOwned + Send> Decoder<T> for JsonDeserializer<T> {
     fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
-        self.decode_cached(bytes).map(|result| result.map_err(DecodeError::from))
+        self.decode_now_with_header(None, bytes)
     }
 
     fn decode<'a>(
         &'a self,
-        _topic: &'a str,
+        topic: &'a str,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
-        Box::pin(
-            async move { JsonDeserializer::decode(self, bytes).await.map_err(DecodeError::from) },
-        )
+        self.decode_with_header(topic, None, bytes)
+    }
+
+    fn decode_now_with_header(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T, DecodeError>> {
+        self.decode_cached(header, bytes).map(|result| result.map_err(DecodeError::from))
+    }
+
+    fn decode_with_header<'a>(
+        &'a self,
+        _topic: &'a str,
+        header: Option<&'a [u8]>,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<T, DecodeError>> {
+        Box::pin(async move {
+            JsonDeserializer::decode(self, header, bytes).await.map_err(DecodeError::from)
+        })
     }
 }
 
@@ -258,7 +318,7 @@ impl<T: prost_reflect::ReflectMessage + Default + Sync> Encoder<T> for ProtobufS
 /// message or schema type is a [`DecodeErrorKind::TypeMismatch`].
 impl<T: prost_reflect::ReflectMessage + Default + Send> Decoder<T> for ProtobufDeserializer<T> {
     fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
-        self.deserialize_cached(bytes).map(|result| result.map_err(DecodeError::from))
+        self.decode_now_with_header(None, bytes)
     }
 
     fn decode<'a>(
@@ -266,7 +326,27 @@ impl<T: prost_reflect::ReflectMessage + Default + Send> Decoder<T> for ProtobufD
         topic: &'a str,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
-        Box::pin(async move { self.deserialize(topic, bytes).await.map_err(DecodeError::from) })
+        self.decode_with_header(topic, None, bytes)
+    }
+
+    fn decode_now_with_header(
+        &self,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T, DecodeError>> {
+        self.deserialize_cached_with_header(header, bytes)
+            .map(|result| result.map_err(DecodeError::from))
+    }
+
+    fn decode_with_header<'a>(
+        &'a self,
+        topic: &'a str,
+        header: Option<&'a [u8]>,
+        bytes: &'a [u8],
+    ) -> BoxFuture<'a, Result<T, DecodeError>> {
+        Box::pin(async move {
+            self.deserialize_with_header(topic, header, bytes).await.map_err(DecodeError::from)
+        })
     }
 }
 

@@ -302,6 +302,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The value of the record's schema-id header for its key or value (Confluent 8's header
+/// framing), if it has one.
+fn schema_header<M: Message>(message: &M, is_key: bool) -> Option<&[u8]> {
+    let name = crate::schema_id_header(is_key);
+    let headers = message.headers()?;
+    headers.iter().find(|h| h.key == name).and_then(|h| h.value)
+}
+
 fn headers_of<M: Message>(message: &M) -> Vec<Header> {
     message.headers().map_or_else(Vec::new, |headers| {
         headers
@@ -360,11 +368,17 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
     /// async path (registry lookups, errors and the policy).
     fn decode_now<M: Message>(&self, message: &M) -> Option<Record<K, V>> {
         let key = match message.key() {
-            Some(bytes) => Some(self.key.decode_now(bytes)?.ok()?),
+            Some(bytes) => {
+                let header = schema_header(message, true);
+                Some(self.key.decode_now_with_header(header, bytes)?.ok()?)
+            }
             None => None,
         };
         let value = match message.payload() {
-            Some(bytes) => Some(self.value.decode_now(bytes)?.ok()?),
+            Some(bytes) => {
+                let header = schema_header(message, false);
+                Some(self.value.decode_now_with_header(header, bytes)?.ok()?)
+            }
             None => None,
         };
         Some(Record {
@@ -381,14 +395,22 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
     async fn process(&self, message: OwnedMessage) -> Outcome<K, V> {
         let topic = message.topic().to_owned();
         let key = match message.key() {
-            Some(bytes) => match self.key.decode(&topic, bytes).await {
+            Some(bytes) => match self
+                .key
+                .decode_with_header(&topic, schema_header(&message, true), bytes)
+                .await
+            {
                 Ok(key) => Some(key),
                 Err(error) => return self.undecodable(message, Part::Key, error).await,
             },
             None => None,
         };
         let value = match message.payload() {
-            Some(bytes) => match self.value.decode(&topic, bytes).await {
+            Some(bytes) => match self
+                .value
+                .decode_with_header(&topic, schema_header(&message, false), bytes)
+                .await
+            {
                 Ok(value) => Some(value),
                 Err(error) => return self.undecodable(message, Part::Value, error).await,
             },

@@ -252,8 +252,13 @@ async fn bad_records(env: &Env) -> Vec<Bad> {
         .unwrap();
     let mut corrupt = good.clone();
     corrupt.truncate(7);
+    // 0x01 is Confluent 8's GUID frame, so the first byte that names no framing is 0x02.
     let mut wrong_magic = good.clone();
-    wrong_magic[0] = 1;
+    wrong_magic[0] = 2;
+    // A GUID frame naming a schema nobody registered.
+    let mut unknown_guid = vec![1];
+    unknown_guid.extend_from_slice(schemata::Guid::of("\"unregistered\"", &[]).as_bytes());
+    unknown_guid.extend_from_slice(&[2, 4]);
     let bad = |name, key: Option<&Vec<u8>>, value: Vec<u8>, kind, part| Bad {
         name,
         key: key.cloned(),
@@ -269,6 +274,7 @@ async fn bad_records(env: &Env) -> Vec<Bad> {
             DecodeErrorKind::UnknownSchema,
             "value",
         ),
+        bad("unknown guid", Some(&good_key), unknown_guid, DecodeErrorKind::UnknownSchema, "value"),
         bad("wrong magic", Some(&good_key), wrong_magic, DecodeErrorKind::WireFormat, "value"),
         bad("short frame", None, vec![0, 0], DecodeErrorKind::WireFormat, "value"),
         bad("truncated payload", Some(&good_key), corrupt, DecodeErrorKind::Corrupt, "value"),

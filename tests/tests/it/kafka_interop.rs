@@ -338,6 +338,57 @@ async fn confluent_python_produces_and_our_consumer_decodes() {
     }
 }
 
+/// Confluent 8's header framing: Python writes the schema GUID in `__value_schema_id` and the
+/// value unframed; our consumer finds the writer schema by that GUID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_python_header_framed_records_decode() {
+    let env = Env::start().await;
+    let avro_topic = env.topic("py-avro-h", 1).await;
+    let json_topic = env.topic("py-json-h", 1).await;
+    let values = json!({
+        "avro": serde_json::to_value(orders()).unwrap(),
+        "json": serde_json::to_value(parcels()).unwrap(),
+    });
+    let args = vec![
+        "produce".to_owned(),
+        env.broker.bootstrap.clone(),
+        env.registry_url().to_owned(),
+        avro_topic.clone(),
+        json_topic.clone(),
+        ORDER_AVSC.to_owned(),
+        <Parcel as schemata::Schema>::json_schema().to_string(),
+        values.to_string(),
+        "header".to_owned(),
+    ];
+    let report = tokio::task::spawn_blocking(move || run_python(args)).await.unwrap();
+    assert_eq!(report["produced"], 4);
+
+    let avro = env.consumer(&unique("g"), UndecodablePolicy::Fail, Utf8, env.avro_de::<Order>());
+    avro.assign(&avro_topic, &[0]).unwrap();
+    for (i, expected) in orders().into_iter().enumerate() {
+        let record = recv(&avro).await;
+        assert_eq!(record.key, Some(format!("k{i}")));
+        assert_eq!(record.value, Some(expected));
+        let header = &record.headers[1];
+        assert_eq!(
+            (record.headers[0].key.as_str(), header.key.as_str()),
+            ("origin", schemata::VALUE_SCHEMA_ID_HEADER)
+        );
+        let framed = header.value.as_deref().unwrap();
+        assert_eq!((framed.len(), framed[0]), (17, 1), "0x01 and a GUID");
+    }
+    let json = env.consumer(
+        &unique("g"),
+        UndecodablePolicy::Fail,
+        Utf8,
+        JsonDeserializer::<Parcel>::with_registry(env.client.clone()),
+    );
+    json.assign(&json_topic, &[0]).unwrap();
+    for expected in parcels() {
+        assert_eq!(recv(&json).await.value, Some(expected));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_producer_writes_and_confluent_python_decodes() {
     let env = Env::start().await;
