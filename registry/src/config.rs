@@ -149,6 +149,17 @@ pub struct Args {
     /// committed) [default: schemata].
     #[arg(long, env = "SCHEMATA_KAFKA_GROUP_ID")]
     pub kafka_group_id: Option<String>,
+    /// Whether this instance may become the leader (the one that writes): `true` (default) or
+    /// `false` (a follower that forwards every write).
+    #[arg(long, env = "SCHEMATA_KAFKA_LEADER_ELIGIBLE")]
+    pub kafka_leader_eligible: Option<bool>,
+    /// The URL other instances forward writes to [default: http://<listen address>].
+    #[arg(long, env = "SCHEMATA_ADVERTISED_URL")]
+    pub advertised_url: Option<String>,
+    /// The leader's lease, in milliseconds: a follower that reads no renewal for this long takes
+    /// the lead, so fail-over takes about this long [default: 6000].
+    #[arg(long, env = "SCHEMATA_KAFKA_LEASE_MS")]
+    pub kafka_lease_ms: Option<u64>,
     /// Longest a Kafka produce, metadata request or catch-up may take, in milliseconds
     /// [default: 10000].
     #[arg(long, env = "SCHEMATA_KAFKA_TIMEOUT_MS")]
@@ -308,6 +319,9 @@ struct FileConfig {
     kafka_options: Option<std::collections::BTreeMap<String, String>>,
     kafka_skip_topic_check: Option<bool>,
     kafka_group_id: Option<String>,
+    kafka_leader_eligible: Option<bool>,
+    advertised_url: Option<String>,
+    kafka_lease_ms: Option<u64>,
     kafka_timeout_ms: Option<u64>,
     kafka_init_timeout_ms: Option<u64>,
     max_body_bytes: Option<usize>,
@@ -569,14 +583,17 @@ fn kafka_settings(args: &Args, file: &FileConfig) -> Result<KafkaSettings, Confi
             .or(file.kafka_skip_topic_check)
             .unwrap_or(d.skip_topic_check),
         group_id: args.kafka_group_id.clone().or(file.kafka_group_id.clone()).unwrap_or(d.group_id),
-        leader_eligible: d.leader_eligible,
-        advertised_url: d.advertised_url,
+        leader_eligible: args
+            .kafka_leader_eligible
+            .or(file.kafka_leader_eligible)
+            .unwrap_or(d.leader_eligible),
+        advertised_url: args.advertised_url.clone().or(file.advertised_url.clone()),
         timeout_ms: args.kafka_timeout_ms.or(file.kafka_timeout_ms).unwrap_or(d.timeout_ms),
         init_timeout_ms: args
             .kafka_init_timeout_ms
             .or(file.kafka_init_timeout_ms)
             .unwrap_or(d.init_timeout_ms),
-        lease_ms: d.lease_ms,
+        lease_ms: args.kafka_lease_ms.or(file.kafka_lease_ms).unwrap_or(d.lease_ms),
     };
     if settings.topic.trim().is_empty() {
         return Err(ConfigError::Invalid("the Kafka topic name is empty".into()));
@@ -666,15 +683,19 @@ mod tests {
             "a=1",
             "--kafka-option",
             "b=2",
+            "--kafka-leader-eligible",
+            "false",
         ])
         .unwrap();
         let k = &flags.kafka;
         assert_eq!(k.bootstrap, "flag:9092");
         assert_eq!(k.options, [("a".into(), "1".into()), ("b".into(), "2".into())]);
+        assert!(!k.leader_eligible);
         let refused: &[(&[&str], &str)] = &[
             (&["--kafka-option", "novalue"], "'novalue' is not KEY=VALUE"),
             (&["--kafka-replication-factor", "0"], "at least 1"),
             (&["--kafka-bootstrap", " "], "needs --kafka-bootstrap"),
+            (&["--kafka-lease-ms", "10"], "the lease at least 100 ms"),
         ];
         for (flags, expected) in refused {
             let error = config(flags).unwrap_err().to_string();

@@ -95,6 +95,12 @@ pub enum ApiError {
     /// Authenticated, but the rules do not allow the operation.
     #[error("{0}")]
     Forbidden(String),
+    /// A follower could not reach the leader it forwards a write to.
+    #[error("Error while forwarding the request to the leader: {0}")]
+    Forwarding(String),
+    /// No instance holds the lease (or this one was asked by another to write and does not).
+    #[error("Leader not known.")]
+    LeaderUnknown,
 }
 
 impl ApiError {
@@ -147,6 +153,8 @@ impl ApiError {
             // Confluent's rest-utils pattern: the HTTP status followed by 01.
             Unauthenticated => (StatusCode::UNAUTHORIZED, 40101),
             Forbidden(_) => (StatusCode::FORBIDDEN, 40301),
+            Forwarding(_) => (StatusCode::INTERNAL_SERVER_ERROR, codes::REQUEST_FORWARDING_FAILED),
+            LeaderUnknown => (StatusCode::INTERNAL_SERVER_ERROR, codes::UNKNOWN_LEADER),
         }
     }
 }
@@ -207,5 +215,13 @@ mod tests {
         check(ApiError::BodyTimeout, 408, 408, "Request body was not received in time");
         check(ApiError::Unauthenticated, 401, 40101, "Unauthorized");
         check(ApiError::Forbidden("no".into()), 403, 40301, "no");
+        check(ApiError::Timeout, 500, 50002, "Operation timed out");
+        check(
+            ApiError::Forwarding("refused".into()),
+            500,
+            50003,
+            "Error while forwarding the request to the leader: refused",
+        );
+        check(ApiError::LeaderUnknown, 500, 50004, "Leader not known.");
     }
 }

@@ -8,6 +8,7 @@ mod compatibility;
 pub mod config;
 mod dedup;
 mod error;
+mod forward;
 mod jobs;
 mod limits;
 mod metrics;
@@ -177,12 +178,28 @@ impl Server {
                 .await;
         });
         let limits = config.limits.clone();
-        let router = routes::router(routes::App { shared, writer, auth }, config.ui);
+        let cluster = shared.cluster.get().cloned();
+        let mut leading = None;
+        let mut router = routes::router(routes::App { shared, writer, auth }, config.ui);
+        if let Some(cluster) = cluster {
+            // Other instances forward writes here once this one leads: the first listener's
+            // address unless `advertised_url` says otherwise.
+            let scheme = if listeners[0].tls.is_some() { "https" } else { "http" };
+            cluster.set_advertised_url(format!("{scheme}://{addr}"));
+            let round = cluster.first_lease_round().await;
+            tokio::spawn(Arc::clone(&cluster).run_lease(round));
+            router = forward::wrap(router, Arc::clone(&cluster), limits.clone());
+            leading = Some(cluster);
+        }
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let result = serve::serve(listeners, router, &limits, stopped)
                 .await
                 .map_err(|e| ServeError::Io(e.to_string()));
+            // Requests are drained: hand the lease back so another instance takes over at once.
+            if let Some(cluster) = leading {
+                cluster.release().await;
+            }
             let _ = stop_reloader.send(true);
             // The router (and with it every writer handle) is gone: the writer drains its queue
             // and ends, releasing storage (and the data dir lock).

@@ -89,8 +89,27 @@ impl Tx<'_> {
     /// Applies a record that is already in storage, written by another instance (or before this
     /// one started): the state follows it, and the batch does not append it again.
     pub(crate) fn apply_logged(&mut self, record: Record) {
+        let new_id = match &record.value {
+            Some(schemata_core::records::RecordValue::Schema(value))
+                if !self.state.schemas.contains_key(&SchemaId(value.id)) =>
+            {
+                Some(SchemaId(value.id))
+            }
+            _ => None,
+        };
         self.state.apply(&record);
         self.ops.push(Op::Logged(Box::new(record)));
+        // Another instance's new id joins the dedup index as the writer's own do: were this
+        // instance to lead later, the same schema registered again must get the same id.
+        if let Some(id) = new_id
+            && self.state.dedup_built()
+            && self.state.schemas.contains_key(&id)
+        {
+            match self.shared.cache.parsed(self.state, id) {
+                Ok(schema) => self.index_hash(schema.sha256(), id),
+                Err(error) => tracing::warn!(%id, %error, "stored schema does not parse"),
+            }
+        }
     }
 
     /// Builds the dedup index (if not built yet) from hashes computed off the writer.

@@ -31,6 +31,7 @@ mod registry_connections;
 mod registry_durability;
 mod registry_interop;
 mod registry_kafka;
+mod registry_kafka_cluster;
 mod registry_model;
 mod registry_process;
 mod security_auth;

@@ -1,0 +1,225 @@
+//! Several instances on one Kafka topic, at the HTTP edge. Any request may go to any instance:
+//! - a write on the leader runs here, and its answer carries `X-Schemata-Log-End`, the offset
+//!   after the records the published state holds (at least past this write);
+//! - a write on a follower is forwarded to the leader as it came (method, path, query, body,
+//!   headers, plus Confluent's `X-Forward: true`), the leader's answer relayed unchanged once this
+//!   instance's published state reaches the log end the leader named, so what was acknowledged
+//!   here is readable here (read-your-writes);
+//! - a read that finds nothing (404) asks the broker where the topic ends, waits until the state
+//!   reaches it, and tries once more, so a write acknowledged by any instance is found.
+//!
+//! Errors are Confluent's: 50003 when the leader cannot be reached, 50002 when it does not answer
+//! in time, 50004 when no leader is known (or a forwarded write reached an instance that does not
+//! hold the lease: it never forwards again, so a request cannot loop).
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tower_service::Service as _;
+
+use crate::error::ApiError;
+use crate::limits::Limits;
+use crate::storage::kafka::Cluster;
+
+/// The header naming the log end a write's answer is readable at.
+pub(crate) const LOG_END: &str = "x-schemata-log-end";
+/// Confluent's marker of a forwarded request.
+const FORWARDED: &str = "x-forward";
+
+/// Wraps the routing table with the forwarding and read-your-writes rules.
+pub(crate) fn wrap(inner: Router, cluster: Arc<Cluster>, limits: Limits) -> Router {
+    let edge = Arc::new(Edge { inner, cluster, limits, client: OnceLock::new() });
+    Router::new().fallback(move |request: Request| {
+        let edge = Arc::clone(&edge);
+        async move { edge.handle(request).await }
+    })
+}
+
+#[derive(Debug)]
+struct Edge {
+    inner: Router,
+    cluster: Arc<Cluster>,
+    limits: Limits,
+    client: OnceLock<reqwest::Client>,
+}
+
+/// Whether a request changes the registry (and so must run on the leader). POSTs that only
+/// read: the lookup `POST /subjects/{s}`, compatibility checks, the UI's tester.
+fn is_write(method: &Method, path: &str) -> bool {
+    if *method == Method::PUT || *method == Method::DELETE {
+        return true;
+    }
+    if *method != Method::POST {
+        return false;
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let lookup = segments.len() == 2 && segments[0] == "subjects";
+    let reads = lookup || segments[0] == "compatibility" || path.ends_with("/test");
+    !reads
+}
+
+impl Edge {
+    async fn handle(&self, request: Request) -> Response {
+        let is_write = is_write(request.method(), request.uri().path());
+        if is_write {
+            return self.write(request).await;
+        }
+        if request.method() != Method::GET {
+            return self.local(request).await;
+        }
+        let (parts, body) = request.into_parts();
+        let first = self.local(Request::from_parts(parts.clone(), body)).await;
+        if first.status() != StatusCode::NOT_FOUND {
+            return first;
+        }
+        // Not found here: perhaps written through another instance a moment ago.
+        let before = self.cluster.published_position();
+        if !self.cluster.sync_to_end(self.wait()).await
+            || self.cluster.published_position() == before
+        {
+            return first;
+        }
+        self.local(Request::from_parts(parts, Body::empty())).await
+    }
+
+    /// How long a forward or a catch-up may take.
+    fn wait(&self) -> Duration {
+        Duration::from_millis(self.limits.request_timeout_ms.min(self.cluster.settings.timeout_ms))
+    }
+
+    async fn local(&self, request: Request) -> Response {
+        let mut inner = self.inner.clone();
+        match inner.call(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+
+    async fn write(&self, request: Request) -> Response {
+        if self.cluster.is_leader() {
+            let mut response = self.local(request).await;
+            if response.status().is_success() {
+                let end = self.cluster.published_position().to_string();
+                if let Ok(value) = HeaderValue::from_str(&end) {
+                    response.headers_mut().insert(LOG_END, value);
+                }
+            }
+            return response;
+        }
+        if request.headers().contains_key(FORWARDED) {
+            // Another instance believes this one leads: it does not (any more).
+            return ApiError::LeaderUnknown.into_response();
+        }
+        match self.cluster.leader_url() {
+            Ok(url) if !self.cluster.is_own_url(&url) => self.forward(&url, request).await,
+            // No leader, or this instance held the lease and its renewal lapsed.
+            _ => ApiError::LeaderUnknown.into_response(),
+        }
+    }
+
+    fn client(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_millis(self.cluster.settings.timeout_ms))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default()
+        })
+    }
+
+    async fn forward(&self, leader: &str, request: Request) -> Response {
+        let (parts, body) = request.into_parts();
+        let body = match tokio::time::timeout(
+            Duration::from_millis(self.limits.body_read_timeout_ms),
+            axum::body::to_bytes(body, self.limits.max_body_bytes),
+        )
+        .await
+        {
+            Ok(Ok(body)) => body,
+            Ok(Err(_)) => {
+                return ApiError::BodyTooLarge(self.limits.max_body_bytes).into_response();
+            }
+            Err(_) => return ApiError::BodyTimeout.into_response(),
+        };
+        let target = match parts.uri.path_and_query() {
+            Some(path) => format!("{leader}{path}"),
+            None => format!("{leader}{}", parts.uri.path()),
+        };
+        let mut headers = parts.headers.clone();
+        for hop in
+            [header::HOST, header::CONTENT_LENGTH, header::CONNECTION, header::TRANSFER_ENCODING]
+        {
+            headers.remove(hop);
+        }
+        headers.insert(HeaderName::from_static(FORWARDED), HeaderValue::from_static("true"));
+        let sent = self
+            .client()
+            .request(parts.method.clone(), &target)
+            .headers(headers)
+            .body(body)
+            .timeout(self.wait())
+            .send()
+            .await;
+        let answer = match sent {
+            Ok(answer) => answer,
+            Err(error) if error.is_timeout() => return ApiError::Timeout.into_response(),
+            Err(error) => return ApiError::Forwarding(error.to_string()).into_response(),
+        };
+        let status = answer.status();
+        let log_end = answer
+            .headers()
+            .get(LOG_END)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok());
+        let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
+        let bytes = match answer.bytes().await {
+            Ok(bytes) => bytes,
+            Err(error) if error.is_timeout() => return ApiError::Timeout.into_response(),
+            Err(error) => return ApiError::Forwarding(error.to_string()).into_response(),
+        };
+        if let Some(end) = log_end
+            && !self.cluster.wait_published(end, self.wait()).await
+        {
+            tracing::warn!(end, "the leader's write is not readable here yet");
+        }
+        let mut response = (status, bytes).into_response();
+        if let Some(content_type) = content_type {
+            response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+        }
+        if let Some(end) = log_end
+            && let Ok(value) = HeaderValue::from_str(&end.to_string())
+        {
+            response.headers_mut().insert(LOG_END, value);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_are_told_from_reads() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("POST", "/subjects/s/versions", true),
+            ("POST", "/subjects/s", false),
+            ("POST", "/compatibility/subjects/s/versions/latest", false),
+            ("DELETE", "/subjects/s", true),
+            ("PUT", "/config", true),
+            ("PUT", "/mode/s", true),
+            ("GET", "/subjects", false),
+            ("POST", "/ui/subjects/s/settings", true),
+            ("POST", "/ui/subjects/s/test", false),
+        ];
+        for &(method, path, expected) in cases {
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            assert_eq!(is_write(&method, path), expected, "{method} {path}");
+        }
+    }
+}
