@@ -55,8 +55,8 @@ use schemata_core::records::{
     ConfigValue, ModeValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
 };
 use schemata_core::{
-    CompatibilityLevel, JsonPolicy, Mode, ReferencedSchema, Schema, SchemaId, SchemaReference,
-    SchemaType, Version,
+    CompatibilityLevel, JsonPolicy, Metadata, Mode, ReferencedSchema, RuleSet, Schema, SchemaId,
+    SchemaReference, SchemaType, Version,
 };
 use serde_json::{Value, json};
 
@@ -106,6 +106,9 @@ struct Entry {
     /// `None` is AVRO, as Confluent writes it.
     schema_type: Option<String>,
     references: Vec<ReferenceValue>,
+    /// The data contract, kept as the registry or the file has it.
+    metadata: Option<Metadata>,
+    rule_set: Option<RuleSet>,
     schema: String,
     deleted: bool,
     /// The line that last set this entry (0 when it came from a registry).
@@ -113,9 +116,21 @@ struct Entry {
 }
 
 impl Entry {
-    /// What must be equal for two entries to be the same registration.
-    fn content(&self) -> (u32, Option<&str>, &[ReferenceValue], &str) {
-        (self.id, self.schema_type.as_deref(), &self.references, &self.schema)
+    /// What must be equal for two entries to be the same registration (the contract included:
+    /// it is part of a schema's identity).
+    #[allow(clippy::type_complexity, reason = "a tuple compared once, not a type to name")]
+    fn content(
+        &self,
+    ) -> (u32, Option<&str>, &[ReferenceValue], &Option<Metadata>, &Option<RuleSet>, &str) {
+        let contract = (&self.metadata, &self.rule_set);
+        (
+            self.id,
+            self.schema_type.as_deref(),
+            &self.references,
+            contract.0,
+            contract.1,
+            &self.schema,
+        )
     }
 
     fn order(&self) -> (u32, &str, u32) {
@@ -133,6 +148,8 @@ impl Entry {
                 .into_iter()
                 .map(|r| ReferenceValue { name: r.name, subject: r.subject, version: r.version })
                 .collect(),
+            metadata: found.metadata,
+            rule_set: found.rule_set,
             schema: found.schema,
             deleted,
             line: 0,
@@ -174,8 +191,8 @@ impl Backup {
                     id: entry.id,
                     schema_type: entry.schema_type.clone(),
                     references: entry.references.clone(),
-                    metadata: None,
-                    rule_set: None,
+                    metadata: entry.metadata.clone(),
+                    rule_set: entry.rule_set.clone(),
                     schema: entry.schema.clone(),
                     deleted: entry.deleted,
                 }),
@@ -288,6 +305,8 @@ impl Fold for Folding<'_> {
             id: row.id.0,
             schema_type: row.schema_type.to_optional().map(str::to_owned),
             references: value.references.clone(),
+            metadata: value.metadata.clone(),
+            rule_set: value.rule_set.clone(),
             schema: value.schema.clone(),
             deleted: value.deleted,
             line: self.line,
@@ -712,13 +731,15 @@ fn plan<'a>(backup: &'a Backup, target: &Backup) -> Plan<'a> {
     Plan { steps, conflicts }
 }
 
-/// A schema's type, references and text, hashable (the record types are not `Hash`).
-type ContentKey<'a> = (Option<&'a str>, Vec<(&'a str, &'a str, i32)>, &'a str);
+/// A schema's type, references, text and contract (as its JSON), hashable (the record types are
+/// not `Hash`).
+type ContentKey<'a> = (Option<&'a str>, Vec<(&'a str, &'a str, i32)>, &'a str, String);
 
 fn content_key(entry: &Entry) -> ContentKey<'_> {
     let references =
         entry.references.iter().map(|r| (r.name.as_str(), r.subject.as_str(), r.version)).collect();
-    (entry.schema_type.as_deref(), references, &entry.schema)
+    let contract = serde_json::to_string(&(&entry.metadata, &entry.rule_set)).unwrap_or_default();
+    (entry.schema_type.as_deref(), references, &entry.schema, contract)
 }
 
 /// Parses every Avro and JSON schema of the backup locally, resolving references within the
@@ -898,6 +919,8 @@ async fn register(client: &RegistryClient, entry: &Entry) -> Result<(), CliError
         schema_type: parse_type(entry.schema_type.as_deref()),
         text: &entry.schema,
         references: &references,
+        metadata: entry.metadata.as_ref(),
+        rule_set: entry.rule_set.as_ref(),
     };
     let answer = register_with_id(client, &entry.subject, &schema).await.map_err(registry_error)?;
     // A registry that ignores explicit ids or versions would silently renumber: refuse that.

@@ -5,7 +5,7 @@
 
 use reqwest::Method;
 use schemata_core::api::{self, RegisterSchemaRequest, RegisterSchemaResponse};
-use schemata_core::{SchemaId, SchemaReference, SchemaType, Version};
+use schemata_core::{Metadata, RuleSet, SchemaId, SchemaReference, SchemaType, Version};
 
 use crate::{RegistryClient, Result};
 
@@ -22,6 +22,11 @@ pub struct ImportedSchema<'a> {
     pub text: &'a str,
     /// The schemas it references, by subject and version.
     pub references: &'a [SchemaReference],
+    /// Its data contract's metadata, restored as the backup has it (IMPORT mode takes it as
+    /// sent, without inheritance).
+    pub metadata: Option<&'a Metadata>,
+    /// Its data contract's rules.
+    pub rule_set: Option<&'a RuleSet>,
 }
 
 /// Registers schema text under an explicit id and version, as a restore or a migration does
@@ -41,6 +46,8 @@ pub struct ImportedSchema<'a> {
 ///     schema_type: SchemaType::Avro,
 ///     text: r#"{"type":"record","name":"Order","fields":[]}"#,
 ///     references: &[],
+///     metadata: None,
+///     rule_set: None,
 /// };
 /// let answer = register_with_id(client, "orders-value", &schema).await?;
 /// assert_eq!(answer.id, 42);
@@ -67,7 +74,8 @@ fn import_request(schema: &ImportedSchema<'_>) -> RegisterSchemaRequest {
         references: schema.references.iter().map(api::SchemaReference::from).collect(),
         id: Some(i64::from(schema.id.0)),
         version: Some(i64::from(schema.version.0)),
-        ..RegisterSchemaRequest::default()
+        metadata: schema.metadata.cloned(),
+        rule_set: schema.rule_set.cloned(),
     }
 }
 
@@ -86,6 +94,8 @@ mod tests {
                 schema_type,
                 text: "{}",
                 references,
+                metadata: None,
+                rule_set: None,
             };
             assert_eq!(serde_json::to_string(&import_request(&schema)).unwrap(), expected);
         };

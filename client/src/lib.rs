@@ -88,10 +88,11 @@ pub use serdes::{
     SchemaIdFraming, SerializerConfig, VALUE_SCHEMA_ID_HEADER, schema_id_header,
 };
 
-/// The vocabulary shared with the registry: typed ids, versions, levels and modes.
+/// The vocabulary shared with the registry: typed ids, versions, levels and modes, and the data
+/// contract a version carries (metadata and rule set).
 pub use schemata_core::{
-    CompatibilityLevel, Guid, Incompatibility, JsonPolicy, Mode, ParseError, SchemaId,
-    SchemaReference, SchemaType, Version, VersionSpec, wire::WireError,
+    CompatibilityLevel, Guid, Incompatibility, JsonPolicy, Metadata, Mode, ParseError, Rule,
+    RuleSet, SchemaId, SchemaReference, SchemaType, Version, VersionSpec, wire::WireError,
 };
 
 /// A schema parsed by `schemata-core` (Avro or JSON Schema, references resolved): what the

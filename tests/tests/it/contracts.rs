@@ -3,9 +3,15 @@
 //! config's defaults and overrides, compatibility groups, `GET /subjects/{s}/metadata`, and rule
 //! sets refused with Confluent's 42210 and nothing written.
 
+use std::time::Duration;
+
+use schemata_core::wire::{self, SchemaRef};
 use serde_json::{Value, json};
 
+use crate::cli_support::schemata;
 use crate::harness::{Http, TestRegistry};
+use crate::python;
+use crate::readme_tour::{blocks, readme};
 
 /// Removes the `guid` members of schema bodies (and of lists of them): the scripts check what a
 /// contract changes; GUIDs have their own test (`the_guid_covers_the_contract`).
@@ -293,4 +299,135 @@ async fn the_guid_covers_the_contract() {
     guids.sort();
     guids.dedup();
     assert_eq!(guids.len(), 3, "one GUID per contract: {guids:?}");
+}
+
+/// The real Python client end to end: it registers metadata and rules, and its own serializer and
+/// deserializer run the rules it gets back from us (tests/python/contracts_interop.py checks each
+/// step): a CEL condition refuses a record, a CEL_FIELD transform rewrites a field, JSONata
+/// migrations translate between two major versions chosen with `use.latest.with.metadata`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_python_client_runs_the_rules_we_store() {
+    let registry = TestRegistry::start().await;
+    let base = registry.http.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        python::run("contracts_interop.py", &[&base, "py"], Duration::from_secs(120))
+    })
+    .await
+    .unwrap();
+    let report: Value = serde_json::from_str(output.stdout.trim()).unwrap_or_else(|e| {
+        panic!("contracts script printed no report ({e}):\n{}\n{}", output.stdout, output.stderr)
+    });
+    assert_eq!(report["failures"], json!([]), "stderr:\n{}", output.stderr);
+    assert_eq!(output.code, Some(0), "stderr:\n{}", output.stderr);
+    assert!(report["checks"].as_u64().unwrap_or(0) >= 19, "{report}");
+
+    // What Python framed (after its transform ran) decodes with our wire decoder to our id.
+    let facts = &report["facts"];
+    let hex = facts["payment_framed_hex"].as_str().unwrap();
+    let framed: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let frame = wire::decode(&framed).expect("python's frame decodes");
+    let id = facts["payment_id"].as_u64().unwrap();
+    assert_eq!(frame.schema, SchemaRef::Id(schemata_core::SchemaId(id as u32)));
+    // Python registered the contract; we hold it as Confluent's names spell it.
+    let version = registry.get("/subjects/py-payments-value/versions/1").await;
+    assert_eq!(
+        version.body["metadata"],
+        json!({"properties": {"owner": "payments"}, "sensitive": ["owner"]})
+    );
+    let rules = &version.body["ruleSet"]["domainRules"];
+    assert_eq!(rules[0]["name"], "positive", "{}", version.text);
+    assert_eq!(rules[1]["type"], "CEL_FIELD", "{}", version.text);
+    let v2 = registry.get("/subjects/py-invoices-value/versions/2").await;
+    let migrations = &v2.body["ruleSet"]["migrationRules"];
+    assert_eq!(
+        (migrations[0]["mode"].as_str(), migrations[1]["mode"].as_str()),
+        (Some("UPGRADE"), Some("DOWNGRADE"))
+    );
+}
+
+/// `schemata export` then `import` into an empty registry keeps every version's contract: the
+/// second export is byte for byte the first, and the versions read the same on both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_import_keep_contracts_byte_for_byte() {
+    let source = TestRegistry::start().await;
+    let rules = json!({
+        "migrationRules": [{"name": "up", "mode": "UPGRADE", "type": "JSONATA", "expr": "$"}],
+        "domainRules": [cel("positive", "message.a > 0")],
+    });
+    let tagged =
+        json!({"tags": {"R.a": ["PII"]}, "properties": {"major": "1"}, "sensitive": ["k"]});
+    #[rustfmt::skip]
+    check(&source, &[
+        ("POST /subjects/x/versions", register(V1, tagged.clone(), rules), 200, json!({"id": 1, "version": 1})),
+        ("POST /subjects/x/versions", register(V1, props(&[("major", "2")]), Value::Null), 200, json!({"id": 2, "version": 2})),
+        ("POST /subjects/y/versions", register(V1, Value::Null, Value::Null), 200, json!({"id": 3, "version": 1})),
+        ("DELETE /subjects/x/versions/1", Value::Null, 200, json!(1)),
+    ]).await;
+    let first = schemata(["export", "--registry", &source.base]).run().await;
+    first.expect_code(0);
+    assert!(first.stdout.contains(r#""metadata":{"tags":{"R.a":["PII"]},"properties":{"major":"1"},"sensitive":["k"]},"ruleSet":{"migrationRules":"#), "{}", first.stdout);
+
+    let target = TestRegistry::start().await;
+    let imported =
+        schemata(["import", "--registry", &target.base]).stdin(first.stdout.clone()).run().await;
+    imported.expect_code(0);
+    let second = schemata(["export", "--registry", &target.base]).run().await;
+    second.expect_code(0);
+    assert_eq!(second.stdout, first.stdout);
+    for path in [
+        "/subjects/x/versions/1?deleted=true",
+        "/subjects/x/versions/2",
+        "/subjects/y/versions/1",
+        "/schemas/ids/1",
+        "/schemas/ids/2",
+        "/schemas/ids/3",
+    ] {
+        let (a, b) = (source.get(path).await, target.get(path).await);
+        assert_eq!((a.status, &a.text), (b.status, &b.text), "{path}");
+    }
+    // A second import finds everything there, contracts included: nothing to write.
+    let again = schemata(["import", "--registry", &target.base]).stdin(first.stdout).run().await;
+    again.expect_code(0);
+    assert!(again.stdout.contains("nothing to import"), "{}", again.stdout);
+}
+
+/// The README's "Data contracts" section, run as written against a fresh registry: each shell
+/// block in order, and every one-line JSON answer it shows (`# {...}`) was printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_data_contracts_section_runs_as_written() {
+    let r = TestRegistry::start().await;
+    let address = r.base.trim_start_matches("http://").to_owned();
+    let steps = blocks(&readme(), "Data contracts", "sh");
+    assert!(!steps.is_empty(), "the README has a Data contracts section with shell steps");
+    let script =
+        format!("set -euo pipefail\n{}", steps.join("\n")).replace("localhost:8081", &address);
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new("bash").arg("-c").arg(&script).kill_on_drop(true).output(),
+    )
+    .await
+    .expect("the section's commands finish")
+    .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let mut shown = 0;
+    for line in steps.iter().flat_map(|step| step.lines()) {
+        if let Some(answer) = line.strip_prefix("# {")
+            && serde_json::from_str::<Value>(&format!("{{{answer}")).is_ok()
+        {
+            assert!(stdout.contains(&format!("{{{answer}")), "{{{answer}\n{stdout}");
+            shown += 1;
+        }
+    }
+    assert!(shown >= 2, "the section shows registry answers");
+    // What the section registered is what it says.
+    let version = r.get("/subjects/payments-value/metadata?key=owner&value=payments").await;
+    assert_eq!(
+        version.body["ruleSet"]["domainRules"][0]["expr"], "message.amount > 0",
+        "{}",
+        version.text
+    );
 }

@@ -22,13 +22,13 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn readme() -> String {
+pub(crate) fn readme() -> String {
     std::fs::read_to_string(repo_root().join("README.md")).expect("README.md")
 }
 
 /// The fenced blocks of `section` (a `## ` heading, up to the next one) whose info string is
 /// `lang`, in order.
-fn blocks(markdown: &str, section: &str, lang: &str) -> Vec<String> {
+pub(crate) fn blocks(markdown: &str, section: &str, lang: &str) -> Vec<String> {
     let start = markdown.find(&format!("\n## {section}\n")).expect("the README section");
     let rest = &markdown[start + 1..];
     let end = rest[3..].find("\n## ").map_or(rest.len(), |at| at + 3);
