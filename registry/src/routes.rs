@@ -36,8 +36,44 @@ pub(crate) struct App {
     pub(crate) auth: Option<Arc<crate::auth::Auth>>,
 }
 
-/// The whole routing table; `ui` mounts the web UI's own routes at `/ui` (`crate::ui`).
+/// The whole routing table; `ui` mounts the web UI's own routes at `/ui` (`crate::ui`). One
+/// trailing slash is dropped before routing, as Confluent (Jersey) does: Java's `RestService`
+/// posts to `/compatibility/subjects/{s}/versions/` and tools read `/config/`.
 pub(crate) fn router(app: App, ui: bool) -> Router {
+    let table = table(app, ui);
+    Router::new().fallback(move |request: Request| {
+        let mut table = table.clone();
+        async move {
+            // A `Router` is always ready and never fails.
+            match tower_service::Service::call(&mut table, without_trailing_slash(request)).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+    })
+}
+
+/// `request` with one trailing `/` dropped from its path (not from `/` itself), the query kept.
+fn without_trailing_slash(mut request: Request) -> Request {
+    let uri = request.uri();
+    let Some(path) = uri.path().strip_suffix('/').filter(|p| !p.is_empty()) else {
+        return request;
+    };
+    let rewritten = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    if let Ok(path_and_query) = rewritten.parse::<axum::http::uri::PathAndQuery>() {
+        let mut parts = uri.clone().into_parts();
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
+
+fn table(app: App, ui: bool) -> Router {
     let routes = if ui { crate::ui::routes() } else { Router::new() };
     routes
         .route("/", get(root))

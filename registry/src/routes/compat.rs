@@ -44,7 +44,11 @@ pub(crate) async fn against_version(
             if spec == VersionSpec::Latest && !has_live {
                 return Ok(Vec::new());
             }
-            let (version, row) = state.visible(&subject, false)?.resolve(spec, false)?;
+            // A subject whose versions are all soft-deleted still exists: its named versions
+            // are not found (40402), as in Confluent; only an unknown subject is 40401.
+            let known = state.subjects.get(&subject).filter(|s| !s.versions.is_empty());
+            let known = known.ok_or_else(|| ApiError::SubjectNotFound(subject.clone()))?;
+            let (version, row) = known.resolve(spec, false)?;
             // Against one named version, transitivity does not matter: the level's directions
             // do.
             let level = state.level(&subject);

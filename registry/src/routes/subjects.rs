@@ -93,13 +93,15 @@ pub(crate) async fn list_versions(
     let params = Params::parse(query.as_deref());
     let deleted_only = params.flag("deletedOnly");
     let deleted = params.flag("deleted") || deleted_only;
-    let versions: Vec<u32> = {
+    // Confluent's `deletedAsNegative`: soft-deleted versions listed as their negation.
+    let negative = params.flag("deletedAsNegative");
+    let versions: Vec<i64> = {
         let state = app.shared.read();
         let s = state.visible(&subject, deleted)?;
         s.versions
             .iter()
             .filter(|(_, row)| if deleted_only { row.deleted } else { deleted || !row.deleted })
-            .map(|(v, _)| v.0)
+            .map(|(v, row)| if negative && row.deleted { -i64::from(v.0) } else { i64::from(v.0) })
             .collect()
     };
     Ok(json(&params.paginate(versions, app.shared.limits.max_list_len)?))

@@ -91,3 +91,142 @@ async fn guids_survive_a_restart() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trailing_slashes_are_accepted_on_every_route() {
+    let r = TestRegistry::start().await;
+    let g1 = guid(V1);
+    check(
+        &r,
+        &[
+            (
+                "POST /subjects/a/versions/",
+                schema(V1),
+                200,
+                json!({"id": 1, "version": 1, "guid": g1}),
+            ),
+            ("GET /subjects/", Value::Null, 200, json!(["a"])),
+            ("GET /subjects/a/versions/", Value::Null, 200, json!([1])),
+            (
+                "GET /subjects/a/versions/1/",
+                Value::Null,
+                200,
+                json!({"subject": "a", "version": 1, "id": 1, "schema": V1}),
+            ),
+            (
+                "GET /subjects/a/versions/latest/schema/",
+                Value::Null,
+                200,
+                serde_json::from_str(V1).unwrap(),
+            ),
+            (
+                "POST /subjects/a/",
+                schema(V1),
+                200,
+                json!({"subject": "a", "version": 1, "id": 1, "schema": V1}),
+            ),
+            // Java's RestService posts the compatibility check with a trailing slash.
+            (
+                "POST /compatibility/subjects/a/versions/",
+                schema(V2),
+                200,
+                json!({"is_compatible": true}),
+            ),
+            (
+                "POST /compatibility/subjects/a/versions/latest/?verbose=true",
+                schema(V2),
+                200,
+                json!({"is_compatible": true, "messages": []}),
+            ),
+            ("GET /config/", Value::Null, 200, json!({"compatibilityLevel": "BACKWARD"})),
+            (
+                "PUT /config/a/",
+                json!({"compatibility": "FULL"}),
+                200,
+                json!({"compatibility": "FULL"}),
+            ),
+            ("GET /config/a/", Value::Null, 200, json!({"compatibilityLevel": "FULL"})),
+            ("GET /mode/", Value::Null, 200, json!({"mode": "READWRITE"})),
+            ("GET /schemas/ids/1/", Value::Null, 200, json!({"schema": V1})),
+            (
+                "GET /schemas/ids/1/versions/",
+                Value::Null,
+                200,
+                json!([{"subject": "a", "version": 1}]),
+            ),
+            ("GET /schemas/types/", Value::Null, 200, json!(["AVRO", "JSON", "PROTOBUF"])),
+            (
+                &format!("GET /schemas/guids/{g1}/ids/"),
+                Value::Null,
+                200,
+                json!([{"context": ".", "id": 1}]),
+            ),
+            ("GET /", Value::Null, 200, json!({})),
+            // One slash only, and unknown paths stay unknown.
+            ("GET /subjects//", Value::Null, 404, code(404)),
+            ("GET /nope/", Value::Null, 404, code(404)),
+            ("DELETE /subjects/a/versions/1/", Value::Null, 200, json!(1)),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_api_differences_match_confluent() {
+    let r = TestRegistry::start().await;
+    let v3 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":"x"},{"name":"c","type":"long","default":0}]}"#;
+    check(
+        &r,
+        &[
+            ("POST /subjects/a/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("POST /subjects/a/versions", schema(V2), 200, json!({"id": 2, "version": 2})),
+            ("POST /subjects/a/versions", schema(v3), 200, json!({"id": 3, "version": 3})),
+            ("DELETE /subjects/a/versions/2", Value::Null, 200, json!(2)),
+            // deletedAsNegative: soft-deleted versions as their negation, only when listed.
+            (
+                "GET /subjects/a/versions?deleted=true&deletedAsNegative=true",
+                Value::Null,
+                200,
+                json!([1, -2, 3]),
+            ),
+            ("GET /subjects/a/versions?deletedAsNegative=true", Value::Null, 200, json!([1, 3])),
+            (
+                "GET /subjects/a/versions?deletedOnly=true&deletedAsNegative=true",
+                Value::Null,
+                200,
+                json!([-2]),
+            ),
+            ("GET /subjects/a/versions?deleted=true", Value::Null, 200, json!([1, 2, 3])),
+            // Parameters Confluent's clients send that change nothing here are accepted.
+            (
+                "GET /schemas/ids/1?referenceFormat=qualified&findTags=PII",
+                Value::Null,
+                200,
+                json!({"schema": V1}),
+            ),
+            (
+                "GET /subjects/a/versions/1?referenceFormat=qualified&findTags=PII",
+                Value::Null,
+                200,
+                json!({"subject": "a", "version": 1, "id": 1, "schema": V1}),
+            ),
+            (
+                "GET /schemas/ids/1?fetchMaxId=true&reference_format=qualified",
+                Value::Null,
+                200,
+                json!({"schema": V1, "maxId": 3}),
+            ),
+            // A subject whose versions are all soft-deleted exists: a named version is 40402.
+            ("DELETE /subjects/a", Value::Null, 200, json!([1, 3])),
+            ("POST /compatibility/subjects/a/versions/1", schema(V2), 404, code(40402)),
+            (
+                "POST /compatibility/subjects/a/versions/latest",
+                schema(V2),
+                200,
+                json!({"is_compatible": true}),
+            ),
+            ("POST /compatibility/subjects/zz/versions/1", schema(V2), 404, code(40401)),
+        ],
+    )
+    .await;
+}
