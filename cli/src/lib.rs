@@ -147,6 +147,27 @@ fn not_a_registry(urls: &str, detail: &str) -> CliError {
 impl From<schemata::Error> for CliError {
     fn from(error: schemata::Error) -> CliError {
         match error {
+            // Refused credentials: say so and how to send them (any registry, body or not).
+            schemata::Error::Registry { status: 401, error_code, .. } => {
+                let code =
+                    if error_code == 401 { String::new() } else { format!(", {error_code}") };
+                CliError::Other(format!(
+                    "the registry needs valid credentials (HTTP 401{code}): pass --basic-auth \
+                     USER:PASSWORD or --bearer-token TOKEN (or SCHEMATA_REGISTRY_BASIC_AUTH / \
+                     SCHEMATA_REGISTRY_BEARER_TOKEN)"
+                ))
+            }
+            // Authenticated but not allowed: the registry's sentence names what was denied.
+            schemata::Error::Registry { status: 403, error_code, message } => {
+                let text = message.trim();
+                if error_code == 403 || text.is_empty() {
+                    CliError::Other(
+                        "the registry denied this operation to these credentials (HTTP 403)".into(),
+                    )
+                } else {
+                    CliError::Other(format!("denied: {} ({error_code})", sentence(text)))
+                }
+            }
             // No Confluent error body: the client fell back to the HTTP status as the code.
             schemata::Error::Registry { status, error_code, message }
                 if i32::from(status) == error_code =>

@@ -35,6 +35,7 @@ mod registry_kafka_cluster;
 mod registry_model;
 mod registry_process;
 mod security_auth;
+mod security_cli;
 mod security_jwt;
 mod security_python;
 mod security_support;
