@@ -45,21 +45,25 @@ pub(crate) struct StoredSchema {
     hash: Option<ContentHash>,
 }
 
+/// Confluent's GUID of a stored value. It covers the contract too: the same text with other
+/// rules is another schema there as here.
+fn guid_of(value: &SchemaValue, references: &[SchemaReference], contract: &Contract) -> Guid {
+    let json = |part: Option<serde_json::Result<serde_json::Value>>| part.and_then(Result::ok);
+    Guid::with_contract(
+        &value.schema,
+        references,
+        json(contract.metadata.as_ref().map(serde_json::to_value)).as_ref(),
+        json(contract.rule_set.as_ref().map(serde_json::to_value)).as_ref(),
+    )
+}
+
 impl StoredSchema {
     fn new(schema_type: SchemaType, value: &SchemaValue) -> StoredSchema {
         let references: Vec<SchemaReference> =
             value.references.iter().map(SchemaReference::from).collect();
         let contract =
             Contract { metadata: value.metadata.clone(), rule_set: value.rule_set.clone() };
-        // Confluent's GUID covers the contract too: the same text with other rules is another
-        // schema there as here.
-        let json = |part: Option<serde_json::Result<serde_json::Value>>| part.and_then(Result::ok);
-        let guid = Guid::with_contract(
-            &value.schema,
-            &references,
-            json(contract.metadata.as_ref().map(serde_json::to_value)).as_ref(),
-            json(contract.rule_set.as_ref().map(serde_json::to_value)).as_ref(),
-        );
+        let guid = guid_of(value, &references, &contract);
         let body = api::SchemaById {
             schema: value.schema.clone(),
             schema_type: schema_type.to_optional().map(str::to_owned),
@@ -437,6 +441,26 @@ impl Fold for RegistryState {
             existing.deleted = row.value.deleted;
             return;
         }
+        // Confluent's duplicate-id rule: a row whose id is already another schema's is ignored
+        // (a topic two writers raced on, taken over from Confluent or Karapace).
+        if let Some(stored) = self.schemas.get(&row.id) {
+            let references: Vec<SchemaReference> =
+                row.value.references.iter().map(SchemaReference::from).collect();
+            let contract = Contract {
+                metadata: row.value.metadata.clone(),
+                rule_set: row.value.rule_set.clone(),
+            };
+            if stored.guid != guid_of(row.value, &references, &contract) {
+                tracing::warn!(
+                    subject,
+                    version = version.0,
+                    id = row.id.0,
+                    "ignoring a schema row whose id is already another schema's"
+                );
+                self.skipped += 1;
+                return;
+            }
+        }
         self.remove_version(subject, version);
         self.insert_version(subject, version, row);
     }
@@ -557,6 +581,22 @@ mod tests {
         check(vec![row("a", 1, 1, false)], "a:1=1 ids=[1] max=1");
         check(vec![row("a", 1, 1, false), row("b", 1, 1, false)], "a:1=1 b:1=1 ids=[1] max=1");
         check(vec![row("a", 1, 1, false), row("a", 1, 1, true)], "a:1=1d ids=[1] max=1");
+        // Confluent's duplicate-id rule: id 1 is "string"'s; a row giving it "int" is ignored.
+        let int = "\"int\"".to_owned();
+        let other = |subject| {
+            let contract = Contract::default();
+            schema_record(
+                subject,
+                Version(1),
+                SchemaId(1),
+                SchemaType::Avro,
+                &[],
+                &contract,
+                int.clone(),
+                false,
+            )
+        };
+        check(vec![row("a", 1, 1, false), other("b")], "a:1=1 ids=[1] max=1");
         check(vec![row("a", 1, 1, false), tombstone("a", 1)], "ids=[] max=1");
         check(
             vec![row("a", 1, 1, false), row("b", 1, 1, false), tombstone("a", 1)],

@@ -32,6 +32,7 @@ mod registry_durability;
 mod registry_interop;
 mod registry_kafka;
 mod registry_kafka_cluster;
+mod registry_kafka_takeover;
 mod registry_model;
 mod registry_process;
 mod security_auth;
