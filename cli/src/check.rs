@@ -164,11 +164,7 @@ struct Loaded {
 }
 
 fn schema_type(path: &Path) -> Option<SchemaType> {
-    match path.extension()?.to_str()? {
-        "avsc" => Some(SchemaType::Avro),
-        "json" => Some(SchemaType::Json),
-        _ => None,
-    }
+    SchemaType::from_extension(path.extension()?.to_str()?)
 }
 
 /// The path as the user should see it: relative to the working directory when it is under it,
@@ -218,7 +214,7 @@ fn collect(paths: &[PathBuf], config: &Config, cwd: &Path) -> Result<Vec<PathBuf
             files.push(config::normalize(&root));
         } else {
             return Err(CliError::Usage(format!(
-                "{}: not a schema file (expected .avsc or .json)",
+                "{}: not a schema file (expected .avsc, .json or .proto)",
                 shown(&root, cwd)
             )));
         }
@@ -307,7 +303,7 @@ fn group(files: Vec<PathBuf>, config: &Config, cwd: &Path) -> Result<Vec<Group>,
 fn load(path: &Path, cwd: &Path, version: Option<u32>) -> Result<Loaded, CliError> {
     let shown = shown(path, cwd);
     let schema_type = schema_type(path).ok_or_else(|| {
-        CliError::Usage(format!("{shown}: not a schema file (expected .avsc or .json)"))
+        CliError::Usage(format!("{shown}: not a schema file (expected .avsc, .json or .proto)"))
     })?;
     let text = std::fs::read_to_string(path).map_err(|e| CliError::io(&shown, e))?;
     let schema = parse(schema_type, &text, &shown)?;
@@ -481,8 +477,8 @@ fn dir_history(dir: &Path, cwd: &Path, subject: &str) -> Result<Vec<(Schema, Str
             history.push((loaded.schema, loaded.shown));
         }
     }
-    for extension in ["avsc", "json"] {
-        let path = dir.join(format!("{subject}.{extension}"));
+    for schema_type in SchemaType::ALL {
+        let path = dir.join(format!("{subject}.{}", schema_type.extension()));
         if path.is_file() {
             let loaded = load(&path, cwd, None)?;
             history.push((loaded.schema, loaded.shown));

@@ -101,15 +101,23 @@ async fn writer_id(args: &ProduceArgs, client: &RegistryClient) -> Result<Schema
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| CliError::io(path.display(), e))?;
-            let schema_type = match args.schema_type.as_deref().map(str::to_ascii_uppercase) {
-                Some(t) if t == "AVRO" => SchemaType::Avro,
-                Some(t) if t == "JSON" => SchemaType::Json,
-                Some(other) => {
-                    return Err(CliError::Usage(format!("--schema-type {other}: AVRO or JSON")));
-                }
-                None if path.extension().is_some_and(|e| e == "json") => SchemaType::Json,
-                None => SchemaType::Avro,
+            let schema_type = match args.schema_type.as_deref() {
+                Some(name) => SchemaType::parse(name).ok_or_else(|| {
+                    CliError::Usage(format!("--schema-type {name}: AVRO or JSON"))
+                })?,
+                None => path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .and_then(SchemaType::from_extension)
+                    .unwrap_or(SchemaType::Avro),
             };
+            if schema_type == SchemaType::Protobuf {
+                return Err(CliError::Usage(format!(
+                    "{}: the console producer writes AVRO or JSON records; PROTOBUF is not \
+                     supported by produce yet",
+                    path.display()
+                )));
+            }
             // Parsed first so an invalid file is reported with its path, not as the registry's
             // 42201.
             let schema =

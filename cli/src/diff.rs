@@ -85,15 +85,13 @@ pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, 
 async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> {
     let path = Path::new(operand);
     if path.exists() || !operand.contains(':') {
-        let schema_type = match path.extension().and_then(|e| e.to_str()) {
-            Some("avsc") => SchemaType::Avro,
-            Some("json") => SchemaType::Json,
-            _ => {
-                return Err(CliError::Usage(format!(
-                    "{operand}: not a schema file (expected .avsc or .json, or subject:version \
-                     with --registry)"
-                )));
-            }
+        let Some(schema_type) =
+            path.extension().and_then(|e| e.to_str()).and_then(SchemaType::from_extension)
+        else {
+            return Err(CliError::Usage(format!(
+                "{operand}: not a schema file (expected .avsc Avro, .json JSON Schema or .proto \
+                 Protobuf, or subject:version with --registry)"
+            )));
         };
         let text = std::fs::read_to_string(path).map_err(|e| CliError::io(operand, e))?;
         let schema = Schema::parse(schema_type, &text)
@@ -150,7 +148,8 @@ impl Diff {
                 );
             }
         }
-        if self.diff.json_changes.is_none() {
+        // Protobuf has neither list yet: only the findings below.
+        if a.schema.as_avro().is_some() {
             if self.diff.avro_changes.is_empty() {
                 out.push_str("no field-level changes\n");
             }
@@ -220,7 +219,7 @@ impl Diff {
             "backward": findings(&self.diff.backward, b),
             "forward": findings(&self.diff.forward, a),
         });
-        if self.diff.json_changes.is_none() {
+        if a.schema.as_avro().is_some() {
             report["changes"] = self
                 .diff
                 .avro_changes

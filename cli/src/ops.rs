@@ -32,7 +32,7 @@ pub struct RegisterArgs {
     /// The subject to register under.
     #[arg(long)]
     pub subject: String,
-    /// The schema type: AVRO or JSON (default: from the file extension).
+    /// The schema type: AVRO, JSON or PROTOBUF (default: from the file extension).
     #[arg(long = "type", value_name = "TYPE")]
     pub schema_type: Option<String>,
     /// Ask the registry to normalize the schema before looking it up and storing it.
@@ -482,21 +482,21 @@ fn parse_version_spec(raw: &str) -> Result<VersionSpec, String> {
 /// The schema type named by `--type`, else by the file's extension.
 fn schema_type_of(file: &std::path::Path, named: Option<&str>) -> Result<SchemaType, CliError> {
     if let Some(name) = named {
-        return match SchemaType::parse(name) {
-            Some(t @ (SchemaType::Avro | SchemaType::Json)) => Ok(t),
-            _ => {
-                Err(CliError::Usage(format!("unknown schema type '{name}': expected AVRO or JSON")))
-            }
-        };
+        return SchemaType::parse(name).ok_or_else(|| {
+            CliError::Usage(format!(
+                "unknown schema type '{name}': expected AVRO, JSON or PROTOBUF"
+            ))
+        });
     }
-    match file.extension().and_then(|e| e.to_str()) {
-        Some("avsc") => Ok(SchemaType::Avro),
-        Some("json") => Ok(SchemaType::Json),
-        _ => Err(CliError::Usage(format!(
-            "cannot tell the schema type of {} from its extension: pass --type AVRO or --type JSON",
-            file.display()
-        ))),
-    }
+    file.extension().and_then(|e| e.to_str()).and_then(SchemaType::from_extension).ok_or_else(
+        || {
+            CliError::Usage(format!(
+                "cannot tell the schema type of {} from its extension (.avsc, .json, .proto): \
+                 pass --type AVRO, JSON or PROTOBUF",
+                file.display()
+            ))
+        },
+    )
 }
 
 /// `NAME=SUBJECT:VERSION`; the name may itself contain ':' (JSON Schema URLs), the subject not.

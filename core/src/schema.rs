@@ -48,6 +48,24 @@ impl SchemaType {
     pub fn to_optional(self) -> Option<&'static str> {
         (self != SchemaType::Avro).then(|| self.as_str())
     }
+
+    /// Every schema type, in the order files are looked for.
+    pub const ALL: [SchemaType; 3] = [SchemaType::Avro, SchemaType::Json, SchemaType::Protobuf];
+
+    /// The extension of a schema file of this type, without the dot: `avsc`, `json`, `proto`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            SchemaType::Avro => "avsc",
+            SchemaType::Json => "json",
+            SchemaType::Protobuf => "proto",
+        }
+    }
+
+    /// The type of a schema file by its extension (without the dot); the one place the CLI's
+    /// commands learn it.
+    pub fn from_extension(extension: &str) -> Option<SchemaType> {
+        SchemaType::ALL.into_iter().find(|t| t.extension() == extension)
+    }
 }
 
 impl fmt::Display for SchemaType {
@@ -363,5 +381,27 @@ impl Resolver<'_> {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SchemaType;
+
+    #[test]
+    fn file_extensions_name_types_both_ways() {
+        #[track_caller]
+        fn check(extension: &str, expected: Option<SchemaType>) {
+            assert_eq!(SchemaType::from_extension(extension), expected, "{extension}");
+            if let Some(schema_type) = expected {
+                assert_eq!(schema_type.extension(), extension);
+            }
+        }
+        check("avsc", Some(SchemaType::Avro));
+        check("json", Some(SchemaType::Json));
+        check("proto", Some(SchemaType::Protobuf));
+        check("AVSC", None);
+        check("avro", None);
+        check("", None);
     }
 }

@@ -147,6 +147,32 @@ pub(crate) const USER_V2_BREAKING: &str = r#"{
 }
 "#;
 
+pub(crate) const ORDER_PROTO_V1: &str = r#"syntax = "proto3";
+package shop;
+
+import "google/protobuf/timestamp.proto";
+
+message Order {
+  int64 id = 1;
+  string customer_id = 2;
+  google.protobuf.Timestamp placed_at = 3;
+}
+"#;
+
+/// `customer_id` retyped (string → int64: not wire-compatible), a field added.
+pub(crate) const ORDER_PROTO_V2: &str = r#"syntax = "proto3";
+package shop;
+
+import "google/protobuf/timestamp.proto";
+
+message Order {
+  int64 id = 1;
+  int64 customer_id = 2;
+  google.protobuf.Timestamp placed_at = 3;
+  string currency = 4;
+}
+"#;
+
 #[tokio::test]
 async fn the_repository_schemas_pass_at_their_declared_levels() {
     for format in FORMATS {
@@ -324,6 +350,20 @@ async fn a_folder_of_released_versions_is_the_baseline_offline() {
         let output = project.run(&["check", "--against-dir", "released", "--format", format]).await;
         snapshot(&format!("dir.{format}"), &output, &[]);
     }
+}
+
+#[tokio::test]
+async fn protobuf_files_are_checked_like_the_others() {
+    let project = Project::new();
+    project.write("released/orders-value.proto", ORDER_PROTO_V1);
+    project.write("schemas/orders-value.proto", ORDER_PROTO_V2);
+    let output = project.run(&["check", "--against-dir", "released"]).await;
+    assert_eq!(output.code, Some(1), "{output:?}");
+    snapshot("dir-protobuf.text", &output, &[]);
+    // A compatible change passes.
+    project.write("schemas/orders-value.proto", ORDER_PROTO_V1);
+    let output = project.run(&["check", "--against-dir", "released"]).await;
+    assert_eq!(output.code, Some(0), "{output:?}");
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //! registered versions, with exit code, stdout and stderr compared to snapshot files.
 
 use crate::cli_check::{
-    Project, USER_V1, USER_V2_BREAKING, USER_V2_COMPATIBLE, closed_url, snapshot, test_data,
+    ORDER_PROTO_V1, ORDER_PROTO_V2, Project, USER_V1, USER_V2_BREAKING, USER_V2_COMPATIBLE,
+    closed_url, snapshot, test_data,
 };
 use crate::harness::TestRegistry;
 
@@ -15,6 +16,8 @@ async fn file_diffs_in_both_formats() {
     let json = test_data().join("breaking/schemas/clickstream-json-value");
     std::fs::copy(json.join("v1.json"), project.path().join("v1.json")).unwrap();
     std::fs::copy(json.join("v2.json"), project.path().join("v2.json")).unwrap();
+    project.write("v1.proto", ORDER_PROTO_V1);
+    project.write("v2.proto", ORDER_PROTO_V2);
     #[rustfmt::skip]
     let cases: &[(&str, &[&str])] = &[
         ("avro-breaking", &["v1.avsc", "v2.avsc"]),
@@ -23,6 +26,8 @@ async fn file_diffs_in_both_formats() {
         ("json-schema", &["v1.json", "v2.json"]),
         ("json-schema-lenient", &["v1.json", "v2.json", "--json-policy", "lenient"]),
         ("json-schema-same", &["v2.json", "v2.json"]),
+        ("protobuf", &["v1.proto", "v2.proto"]),
+        ("protobuf-same", &["v1.proto", "v1.proto"]),
     ];
     for (name, args) in cases {
         for format in ["text", "json"] {

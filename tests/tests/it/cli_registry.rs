@@ -98,7 +98,7 @@ async fn registry_commands_print_and_fail_as_documented() {
         (vec!["get", "--id", "6"], 0, "\"int\"\n".into(), "".into()),
         // register failures.
         (vec!["register", &untyped, "--subject", "x"], 2, "".into(), format!("error: cannot tell the schema type of {untyped} from its extension: pass --type AVRO or --type JSON\n")),
-        (vec!["register", &order1, "--subject", "x", "--type", "XML"], 2, "".into(), "error: unknown schema type 'XML': expected AVRO or JSON\n".into()),
+        (vec!["register", &order1, "--subject", "x", "--type", "XML"], 2, "".into(), "error: unknown schema type 'XML': expected AVRO, JSON or PROTOBUF\n".into()),
         (vec!["register", &missing, "--subject", "x"], 2, "".into(), format!("error: {missing}: No such file or directory (os error 2)\n")),
         (vec!["register", &invalid, "--subject", "x"], 2, "".into(), format!("error: {invalid}: *")),
         (vec!["register", &price, "--subject", "x"], 2, "".into(), format!("error: {price}: *")),
