@@ -246,7 +246,26 @@ impl ChildRegistry {
         extra_args: &[&str],
         env: &[(&str, &str)],
     ) -> ChildRegistry {
-        let mut child = Command::new(ChildRegistry::binary())
+        ChildRegistry::spawn_wrapped(&[], data_dir, extra_args, env)
+    }
+
+    /// As `spawn_with_env`, the binary run through `wrapper` (a program and its arguments that
+    /// exec what follows them, such as `nsenter` into another mount namespace).
+    pub(crate) fn spawn_wrapped(
+        wrapper: &[String],
+        data_dir: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> ChildRegistry {
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(ChildRegistry::binary());
+                command
+            }
+            None => Command::new(ChildRegistry::binary()),
+        };
+        let mut child = command
             .arg("--listen")
             .arg("127.0.0.1:0")
             .arg("--data-dir")

@@ -28,6 +28,7 @@ mod registry_bad_input;
 mod registry_concurrency;
 mod registry_confluent;
 mod registry_connections;
+mod registry_disk_faults;
 mod registry_durability;
 mod registry_interop;
 mod registry_kafka;
