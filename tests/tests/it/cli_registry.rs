@@ -97,7 +97,7 @@ async fn registry_commands_print_and_fail_as_documented() {
         (vec!["register", &spaced, "--subject", "spaced-value", "--normalize", "--format", "json"], 0, r#"{"subject":"spaced-value","version":1,"id":6}"#.into(), "".into()),
         (vec!["get", "--id", "6"], 0, "\"int\"\n".into(), "".into()),
         // register failures.
-        (vec!["register", &untyped, "--subject", "x"], 2, "".into(), format!("error: cannot tell the schema type of {untyped} from its extension: pass --type AVRO or --type JSON\n")),
+        (vec!["register", &untyped, "--subject", "x"], 2, "".into(), format!("error: cannot tell the schema type of {untyped} from its extension (.avsc, .json, .proto): pass --type AVRO, JSON or PROTOBUF\n")),
         (vec!["register", &order1, "--subject", "x", "--type", "XML"], 2, "".into(), "error: unknown schema type 'XML': expected AVRO, JSON or PROTOBUF\n".into()),
         (vec!["register", &missing, "--subject", "x"], 2, "".into(), format!("error: {missing}: No such file or directory (os error 2)\n")),
         (vec!["register", &invalid, "--subject", "x"], 2, "".into(), format!("error: {invalid}: *")),
