@@ -5,7 +5,7 @@
 #     in ~/.cargo/bin), exported as SCHEMATA_TANSU for the Kafka tests and benchmark
 #   - headless Chromium and chromedriver (Debian's `chromium` and `chromium-driver`, with apt) for
 #     the web UI's browser test, exported as SCHEMATA_CHROMEDRIVER
-#   - then `cargo test --workspace --locked`, and the registry API suite again on the Kafka backend
+#   - then `cargo test --workspace --locked`, and the registry suites again on the Kafka backend
 # Everything installed is cached: the venv is rebuilt only when requirements.txt changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +51,9 @@ export SCHEMATA_CHROMEDRIVER="$chromedriver"
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"
 
-# The registry's API conformance suite once more, on the Kafka backend: the harness switch makes
-# every TestRegistry keep its records in a fresh topic on its own tansu broker.
-echo "==> registry API conformance on the Kafka backend"
-SCHEMATA_TEST_STORAGE=kafka cargo test --locked -p schemata-tests --test it "$@" -- registry_api
+# The registry's API conformance, bad-input and concurrency suites and the export/import round
+# trips once more, on the Kafka backend: the harness switch makes every TestRegistry keep its
+# records in a fresh topic on its own tansu broker.
+echo "==> registry suites and export/import on the Kafka backend"
+SCHEMATA_TEST_STORAGE=kafka cargo test --locked -p schemata-tests --test it "$@" -- \
+  registry_api registry_bad_input registry_concurrency cli_transfer
