@@ -7,7 +7,7 @@ mod blocking;
 mod cache;
 mod error;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,8 +19,8 @@ use schemata_core::api::{
     RegisterSchemaResponse, SchemaById, codes,
 };
 use schemata_core::{
-    CompatibilityLevel, Guid, JsonPolicy, Mode, ReferencedSchema, Schema as ParsedSchema, SchemaId,
-    SchemaReference, SchemaType, Version, VersionSpec,
+    CompatibilityLevel, Guid, JsonPolicy, Metadata, Mode, ReferencedSchema, Rule, RuleSet,
+    Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType, Version, VersionSpec,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -57,6 +57,11 @@ pub struct SubjectSchema {
     pub schema_type: SchemaType,
     /// The schemas it references, by subject and version.
     pub references: Vec<SchemaReference>,
+    /// The data contract's metadata (properties, tags, sensitive names), if it has one.
+    pub metadata: Option<Metadata>,
+    /// The data contract's rules, if it has any (run by the clients that execute them; this
+    /// client does not yet).
+    pub rule_set: Option<RuleSet>,
     /// The schema text, as registered.
     pub schema: String,
 }
@@ -112,8 +117,8 @@ impl From<&SubjectSchema> for api::SubjectSchema {
             id: found.id.0 as i32,
             schema_type: found.schema_type.to_optional().map(str::to_owned),
             references: found.references.iter().map(api::SchemaReference::from).collect(),
-            metadata: None,
-            rule_set: None,
+            metadata: found.metadata.clone(),
+            rule_set: found.rule_set.clone(),
             schema: found.schema.clone(),
             guid: None,
         }
@@ -805,6 +810,62 @@ impl RegistryClient {
         subject_schema(found)
     }
 
+    /// The migration rules that apply when a record written with `writer` is read as `reader`
+    /// (two versions of `subject`, e.g. the writer's found from its id with
+    /// [`RegistryClient::versions_of_id`] and the reader's major version from
+    /// [`RegistryClient::latest_with_metadata`]), in the order Confluent's clients run them, each
+    /// with the version that declares it. This client lists them; it does not run them (CEL and
+    /// JSONata execution is left to Confluent's clients for now). Reads every version between
+    /// the two, soft-deleted ones included.
+    pub async fn migration_rules(
+        &self,
+        subject: &str,
+        writer: Version,
+        reader: Version,
+    ) -> Result<Vec<(Version, Rule)>> {
+        let up = writer < reader;
+        let (first, last) = if up { (writer.0, reader.0) } else { (reader.0, writer.0) };
+        let mut versions = Vec::new();
+        for number in first..=last {
+            let spec = VersionSpec::Exact(Version(number));
+            match self.version(subject, spec, ReadOptions { deleted: true }).await {
+                Ok(found) => versions.push((number, found.rule_set)),
+                // A hard-deleted version in between has no rules left to run.
+                Err(e)
+                    if e.error_code() == Some(codes::VERSION_NOT_FOUND)
+                        && number != first
+                        && number != last => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let steps: Vec<(u32, Option<&RuleSet>)> =
+            versions.iter().map(|(v, rules)| (*v, rules.as_ref())).collect();
+        Ok(schemata_core::contract::migrations(&steps, up)
+            .into_iter()
+            .map(|(version, rule)| (Version(version), rule.clone()))
+            .collect())
+    }
+
+    /// The latest version of `subject` whose metadata has every (key, value) of `properties`
+    /// among its properties (Confluent's `use.latest.with.metadata`, `GET
+    /// /subjects/{s}/metadata`), soft-deleted ones too with `options.deleted`. Uncached.
+    pub async fn latest_with_metadata(
+        &self,
+        subject: &str,
+        properties: &BTreeMap<String, String>,
+        options: ReadOptions,
+    ) -> Result<SubjectSchema> {
+        let mut query: Vec<(&str, String)> = Vec::with_capacity(2 * properties.len() + 1);
+        for (key, value) in properties {
+            query.push(("key", key.clone()));
+            query.push(("value", value.clone()));
+        }
+        query.push(("deleted", options.deleted.to_string()));
+        let found: api::SubjectSchema =
+            self.call(Method::GET, &["subjects", subject, "metadata"], &query, None::<&()>).await?;
+        subject_schema(found)
+    }
+
     /// The latest version of `subject`, cached for the configured TTL and dropped when this
     /// client registers under the subject.
     pub async fn latest(&self, subject: &str) -> Result<Arc<SubjectSchema>> {
@@ -1200,6 +1261,8 @@ fn subject_schema(found: api::SubjectSchema) -> Result<SubjectSchema> {
         id: schema_id(found.id)?,
         schema_type: parse_type(found.schema_type.as_deref())?,
         references: core_references(&found.references),
+        metadata: found.metadata,
+        rule_set: found.rule_set,
         subject: found.subject,
         schema: found.schema,
     })

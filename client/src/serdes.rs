@@ -4,7 +4,7 @@
 //! a fixed id, normalization and the framing for producers; resolution plans cached per writer
 //! id for consumers; and a dynamic decoder from any framed record to `serde_json::Value`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
@@ -31,6 +31,10 @@ pub struct SerializerConfig {
     /// Write with the subject's latest registered schema instead of the type's own (the value
     /// is encoded by field name into that schema; fields the type lacks take its defaults).
     pub use_latest_version: bool,
+    /// Write with the subject's latest version whose metadata has these properties (Confluent's
+    /// `use.latest.with.metadata`: pick a major version by, e.g., `application.major.version`),
+    /// encoded by field name as with `use_latest_version`. Re-read for every record.
+    pub use_latest_with_metadata: Option<BTreeMap<String, String>>,
     /// Write with this schema id, whatever the subject holds.
     pub fixed_id: Option<SchemaId>,
     /// Ask the registry to normalize the schema when registering and looking up.
@@ -151,6 +155,7 @@ impl Default for SerializerConfig {
             strategy: SubjectNameStrategy::TopicName,
             auto_register: true,
             use_latest_version: false,
+            use_latest_with_metadata: None,
             fixed_id: None,
             normalize: false,
             validate: true,

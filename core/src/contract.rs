@@ -227,6 +227,28 @@ impl Rule {
     }
 }
 
+/// The migration rules that apply when data written with the first of `versions` is read as the
+/// last (each a version number and its rule set, in ascending version order between the two,
+/// both ends included), as Confluent's clients choose them: reading a newer version (`up`), the
+/// UPGRADE and UPDOWN rules of every version after the writer's, oldest first; reading an older
+/// one, the DOWNGRADE and UPDOWN rules of every version after the reader's, newest first.
+/// Disabled rules are left out.
+pub fn migrations<'r>(versions: &[(u32, Option<&'r RuleSet>)], up: bool) -> Vec<(u32, &'r Rule)> {
+    let mut found: Vec<(u32, &Rule)> = versions
+        .iter()
+        .skip(1)
+        .flat_map(|(version, rules)| {
+            let rules = rules.map(|r| r.migration_rules.as_slice()).unwrap_or_default();
+            rules.iter().filter(|r| !r.disabled && r.migrates(up)).map(|r| (*version, r))
+        })
+        .collect();
+    if !up {
+        // Downgrading steps from the newest version down: its rules run first.
+        found.reverse();
+    }
+    found
+}
+
 /// Confluent's `Metadata.mergeMetadata`: `new` over `old`, map entries of `new` replacing
 /// those of `old` and sensitive names united; either side absent yields the other.
 pub fn merge_metadata(old: Option<&Metadata>, new: Option<&Metadata>) -> Option<Metadata> {
@@ -540,6 +562,26 @@ mod tests {
         let names: Vec<_> =
             merged.rules().map(|r| (r.name.clone().unwrap(), r.expr.clone())).collect();
         assert_eq!(names, [("m".into(), None), ("b".into(), None), ("a".into(), Some("2".into()))]);
+    }
+
+    #[test]
+    fn migrations_are_chosen_by_direction() {
+        let v2 = rule_set(
+            r#"{"migrationRules":[{"name":"up2","mode":"UPGRADE","type":"JSONATA"},{"name":"down2","mode":"DOWNGRADE","type":"JSONATA"}]}"#,
+        );
+        let v3 = rule_set(
+            r#"{"migrationRules":[{"name":"both3","mode":"UPDOWN","type":"JSONATA"},{"name":"off","mode":"UPGRADE","type":"JSONATA","disabled":true}],"domainRules":[{"name":"d","type":"CEL"}]}"#,
+        );
+        let versions = [(1, None), (2, Some(&v2)), (3, Some(&v3))];
+        let names = |up| -> Vec<String> {
+            migrations(&versions, up)
+                .iter()
+                .map(|(v, r)| format!("{v}:{}", r.name.clone().unwrap()))
+                .collect()
+        };
+        assert_eq!(names(true), ["2:up2", "3:both3"]);
+        assert_eq!(names(false), ["3:both3", "2:down2"]);
+        assert!(migrations(&versions[..1], true).is_empty());
     }
 
     #[test]

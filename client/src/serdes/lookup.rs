@@ -8,7 +8,7 @@ use std::sync::{OnceLock, PoisonError, RwLock};
 use schemata_core::{Schema as ParsedSchema, SchemaId};
 
 use super::SerializerConfig;
-use crate::registry::{LookupOptions, RegisterOptions, RegistryClient, Result};
+use crate::registry::{LookupOptions, ReadOptions, RegisterOptions, RegistryClient, Result};
 use crate::schema::Schema;
 
 /// Whose schema the found id names, which decides what a serializer writes with.
@@ -122,13 +122,17 @@ impl<V: Clone> IdLookup<V> {
         let config = &self.config;
         let (id, source) = if let Some(id) = config.fixed_id {
             (id, Source::Registered)
+        } else if let Some(properties) = &config.use_latest_with_metadata {
+            let options = ReadOptions::default();
+            let found = self.client.latest_with_metadata(subject, properties, options).await?;
+            (found.id, Source::Registered)
         } else if config.use_latest_version {
             (self.client.latest(subject).await?.id, Source::Registered)
         } else {
             (own().await?, Source::Own)
         };
         let value = make(id, source).await?;
-        if !config.use_latest_version {
+        if !config.use_latest_version && config.use_latest_with_metadata.is_none() {
             let key = (topic.to_owned(), is_key);
             let _ = self.first.set((key.clone(), value.clone()));
             let mut found = self.found.write().unwrap_or_else(PoisonError::into_inner);

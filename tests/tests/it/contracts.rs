@@ -431,3 +431,85 @@ async fn the_readme_data_contracts_section_runs_as_written() {
         version.text
     );
 }
+
+/// A value with the fields of both major versions below: encoded by field name into whichever
+/// version the serializer picks.
+#[derive(Debug, Clone, PartialEq, schemata::Schema, serde::Serialize, serde::Deserialize)]
+#[schemata(namespace = "com.acme.it", name = "R")]
+struct Both {
+    a: i32,
+    x: String,
+}
+
+/// The Rust client: versions carry their contract, `latest_with_metadata` selects a major
+/// version by its properties, and a serializer configured with `use_latest_with_metadata`
+/// writes with that version's id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_client_reads_contracts_and_writes_with_latest_with_metadata() {
+    use std::collections::BTreeMap;
+
+    use schemata::{AvroSerializer, ReadOptions, RegistryClient, SerializerConfig, VersionSpec};
+
+    let r = TestRegistry::start().await;
+    let rules = json!({"domainRules": [cel("positive", "message.a > 0")]});
+    #[rustfmt::skip]
+    check(&r, &[
+        ("PUT /config/rs-value", json!({"compatibilityGroup": "major"}), 200, json!({"compatibilityGroup": "major"})),
+        ("POST /subjects/rs-value/versions", register(V1, props(&[("major", "1")]), rules), 200, json!({"id": 1, "version": 1})),
+        ("POST /subjects/rs-value/versions", register(OTHER, props(&[("major", "2")]), Value::Null), 200, json!({"id": 2, "version": 2})),
+    ]).await;
+    let client = RegistryClient::new(r.base.clone()).unwrap();
+    let major = |m: &str| BTreeMap::from([("major".to_owned(), m.to_owned())]);
+
+    let one = client.latest_with_metadata("rs-value", &major("1"), ReadOptions::default()).await;
+    let one = one.unwrap();
+    assert_eq!((one.version.0, one.id.0), (1, 1));
+    assert_eq!(one.metadata.as_ref().unwrap().properties, major("1"));
+    let rule = &one.rule_set.as_ref().unwrap().domain_rules[0];
+    assert_eq!(
+        (rule.name.as_deref(), rule.expr.as_deref()),
+        (Some("positive"), Some("message.a > 0"))
+    );
+    // The latest version carries its own contract (inherited rules included).
+    let latest = client.version("rs-value", VersionSpec::Latest, ReadOptions::default()).await;
+    let latest = latest.unwrap();
+    assert_eq!(latest.metadata.unwrap().properties, major("2"));
+    assert_eq!(latest.rule_set.unwrap().domain_rules[0].name.as_deref(), Some("positive"));
+    let missing =
+        client.latest_with_metadata("rs-value", &major("9"), ReadOptions::default()).await;
+    assert_eq!(missing.unwrap_err().error_code(), Some(40403));
+
+    // Migration rules between the two majors, as a reader of the other major would run them.
+    let migrations = json!({"migrationRules": [
+        {"name": "up", "mode": "UPGRADE", "type": "JSONATA", "expr": "$"},
+        {"name": "down", "mode": "DOWNGRADE", "type": "JSONATA", "expr": "$"},
+    ]});
+    let three = r
+        .post(
+            "/subjects/rs-value/versions",
+            register(OTHER, props(&[("major", "2"), ("rev", "b")]), migrations),
+        )
+        .await;
+    assert_eq!(three.status, 200, "{}", three.text);
+    let names = |found: Vec<(schemata::Version, schemata::Rule)>| -> Vec<String> {
+        found
+            .into_iter()
+            .map(|(v, rule)| format!("{v}:{}", rule.name.unwrap_or_default()))
+            .collect()
+    };
+    let (v1, v3) = (schemata::Version(1), schemata::Version(3));
+    assert_eq!(names(client.migration_rules("rs-value", v1, v3).await.unwrap()), ["3:up"]);
+    assert_eq!(names(client.migration_rules("rs-value", v3, v1).await.unwrap()), ["3:down"]);
+    assert!(client.migration_rules("rs-value", v3, v3).await.unwrap().is_empty());
+
+    for (wanted, id) in [("1", 1u32), ("2", 3)] {
+        let config = SerializerConfig {
+            auto_register: false,
+            use_latest_with_metadata: Some(major(wanted)),
+            ..SerializerConfig::default()
+        };
+        let writer = AvroSerializer::<Both>::new(client.clone(), config).unwrap();
+        let bytes = writer.serialize("rs", false, &Both { a: 5, x: "y".into() }).await.unwrap();
+        assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), id, "major {wanted}");
+    }
+}
