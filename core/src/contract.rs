@@ -249,6 +249,38 @@ pub fn migrations<'r>(versions: &[(u32, Option<&'r RuleSet>)], up: bool) -> Vec<
     found
 }
 
+/// The metadata property listing a schema's reserved field names (comma-separated), checked on
+/// register when the config's `validateFields` is on.
+pub const CONFLUENT_RESERVED: &str = "confluent:reserved";
+
+/// Confluent's `validateFields` check of reserved fields: a reserved name of the previous
+/// version that the new contract no longer reserves, and a top-level field of the new schema
+/// (`fields`, Confluent's `hasTopLevelField`) that is reserved, each in Confluent's words.
+pub fn reserved_field_errors(
+    new: &Contract,
+    previous: Option<&Contract>,
+    fields: &[String],
+) -> Vec<String> {
+    fn reserved(contract: Option<&Contract>) -> BTreeSet<String> {
+        let listed = contract.and_then(|c| c.property(CONFLUENT_RESERVED)).unwrap_or_default();
+        listed.split(',').map(str::trim).filter(|f| !f.is_empty()).map(str::to_owned).collect()
+    }
+    let now = reserved(Some(new));
+    let mut errors: Vec<String> = reserved(previous)
+        .difference(&now)
+        .map(|field| {
+            format!(
+                "The new schema has reserved field {field} removed from its metadata which is \
+                 present in the old schema's metadata."
+            )
+        })
+        .collect();
+    errors.extend(now.iter().filter(|f| fields.contains(f)).map(|field| {
+        format!("The new schema has field that conflicts with the reserved field {field}.")
+    }));
+    errors
+}
+
 /// Confluent's `Metadata.mergeMetadata`: `new` over `old`, map entries of `new` replacing
 /// those of `old` and sensitive names united; either side absent yields the other.
 pub fn merge_metadata(old: Option<&Metadata>, new: Option<&Metadata>) -> Option<Metadata> {
@@ -582,6 +614,29 @@ mod tests {
         assert_eq!(names(true), ["2:up2", "3:both3"]);
         assert_eq!(names(false), ["3:both3", "2:down2"]);
         assert!(migrations(&versions[..1], true).is_empty());
+    }
+
+    #[test]
+    fn reserved_fields_are_checked_as_confluent_does() {
+        let reserving = |list: &str| Contract {
+            metadata: Some(metadata(&[(CONFLUENT_RESERVED, list)])),
+            rule_set: None,
+        };
+        let fields = ["a".to_owned(), "b".to_owned()];
+        assert!(
+            reserved_field_errors(&reserving("x, y"), Some(&reserving("x")), &fields).is_empty()
+        );
+        assert_eq!(
+            reserved_field_errors(&reserving("x"), Some(&reserving("x,y")), &fields),
+            [
+                "The new schema has reserved field y removed from its metadata which is present in the old schema's metadata."
+            ]
+        );
+        assert_eq!(
+            reserved_field_errors(&reserving("b"), None, &fields),
+            ["The new schema has field that conflicts with the reserved field b."]
+        );
+        assert!(reserved_field_errors(&Contract::default(), None, &fields).is_empty());
     }
 
     #[test]

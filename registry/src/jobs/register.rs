@@ -10,8 +10,10 @@
 use std::sync::Arc;
 
 use schemata_core::api::RegisterSchemaRequest;
+use schemata_core::contract::reserved_field_errors;
 use schemata_core::{
-    CompatibilityLevel, Contract, JsonPolicy, Metadata, RuleSet, Schema, SchemaId, Version,
+    CompatibilityLevel, Contract, JsonPolicy, Metadata, RuleSet, Schema, SchemaId, SchemaType,
+    Version,
 };
 
 use crate::compatibility;
@@ -64,18 +66,55 @@ pub(crate) struct CheckInputs {
     /// The contract the new version gets (inherited and merged from the state, so it can
     /// change), by its hash.
     contract: ContentHash,
+    /// Whether reserved fields are checked (the config's `validateFields`).
+    validate_fields: bool,
     /// The subject's live versions, newest first; with a compatibility group, only those in the
     /// new version's group.
     against: Vec<(Version, SchemaId)>,
 }
 
+/// The names of a schema's top-level fields (Confluent's `hasTopLevelField`): an Avro record's
+/// fields, a JSON Schema's `properties`. Protobuf messages are not looked into (no reserved
+/// field conflicts are reported for them).
+fn top_level_fields(schema: &Schema) -> Vec<String> {
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(schema.text()) else {
+        return Vec::new();
+    };
+    let names = match schema.schema_type() {
+        SchemaType::Avro => json
+            .get("fields")
+            .and_then(|f| f.as_array())
+            .map(|fields| fields.iter().filter_map(|f| f.get("name")?.as_str()).collect()),
+        SchemaType::Json => json
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().map(String::as_str).collect()),
+        _ => None,
+    };
+    names.unwrap_or_else(Vec::new).into_iter().map(str::to_owned).collect()
+}
+
 impl CheckInputs {
+    /// The contract of the subject's newest live version, whatever the compatibility group.
+    fn against_all_newest<'s>(
+        &self,
+        state: &'s RegistryState,
+        subject: &str,
+    ) -> Option<&'s Contract> {
+        let (_, row) = state.subjects.get(subject)?.latest_live()?;
+        state.schemas.get(&row.id).map(|stored| &stored.contract)
+    }
+
     pub(crate) fn of(state: &RegistryState, subject: &str, contract: &Contract) -> CheckInputs {
         CheckInputs {
             level: state.level(subject),
             policy: state.json_policy(subject),
             against: state.compatibility_history(subject, contract),
             contract: contract.hash([0; 32]),
+            validate_fields: state
+                .effective_config(subject)
+                .and_then(|c| c.validate_fields)
+                .unwrap_or(false),
         }
     }
 }
@@ -165,6 +204,16 @@ impl Registration {
             &self.schema,
             &inputs.against,
         )?;
+        let messages = if inputs.validate_fields {
+            // As Confluent: reserved-field errors first, against the newest live version.
+            let previous = inputs.against_all_newest(state, &self.subject);
+            let fields = top_level_fields(&self.schema);
+            let mut all = reserved_field_errors(&contract, previous, &fields);
+            all.extend(messages);
+            all
+        } else {
+            messages
+        };
         Ok(Precheck::Checked { inputs, messages })
     }
 

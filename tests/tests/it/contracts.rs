@@ -513,3 +513,41 @@ async fn the_rust_client_reads_contracts_and_writes_with_latest_with_metadata() 
         assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), id, "major {wanted}");
     }
 }
+
+/// `validateFields`: reserved field names (`confluent:reserved`) may not be dropped from the
+/// contract nor used by a top-level field, as Confluent checks them; without it they are data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_fields_checks_reserved_fields() {
+    let r = TestRegistry::start().await;
+    let reserve = |fields: &str| props(&[("confluent:reserved", fields)]);
+    #[rustfmt::skip]
+    check(&r, &[
+        ("PUT /config/r", json!({"compatibility": "NONE", "validateFields": true}), 200, json!({"compatibility": "NONE", "validateFields": true})),
+        ("GET /config/r", Value::Null, 200, json!({"compatibilityLevel": "NONE", "validateFields": true})),
+        ("POST /subjects/r/versions", register(V1, reserve("x"), Value::Null), 200, json!({"id": 1, "version": 1})),
+        // OTHER's field `x` is reserved (inherited from version 1): refused even at NONE.
+        ("POST /subjects/r/versions", register(OTHER, Value::Null, Value::Null), 409, code(40901)),
+        // Dropping the reservation is refused too.
+        ("POST /subjects/r/versions", register(OTHER, props(&[("owner", "o")]), Value::Null), 409, code(40901)),
+        ("POST /subjects/r/versions", register(OTHER, reserve("x, y"), Value::Null), 409, code(40901)),
+        ("POST /subjects/r/versions", register(V1, reserve("x, y"), Value::Null), 200, json!({"id": 2, "version": 2})),
+        // Without validateFields, reserved names are plain metadata.
+        ("PUT /config/s", json!({"compatibility": "NONE"}), 200, json!({"compatibility": "NONE"})),
+        ("POST /subjects/s/versions", register(V1, reserve("a"), Value::Null), 200, json!({"id": 3, "version": 1})),
+    ]).await;
+    let conflict = r.post("/subjects/r/versions", register(OTHER, Value::Null, Value::Null)).await;
+    assert!(
+        conflict
+            .text
+            .contains("The new schema has field that conflicts with the reserved field x."),
+        "{}",
+        conflict.text
+    );
+    let dropped =
+        r.post("/subjects/r/versions", register(V1, props(&[("owner", "o")]), Value::Null)).await;
+    assert!(
+        dropped.text.contains("The new schema has reserved field y removed from its metadata which is present in the old schema's metadata."),
+        "{}",
+        dropped.text
+    );
+}
