@@ -694,7 +694,7 @@ fn consumer(settings: &KafkaSettings) -> Result<BaseConsumer, StorageError> {
         .set("auto.offset.reset", "earliest")
         .set("isolation.level", "read_committed")
         .set("allow.auto.create.topics", "false")
-        .set("fetch.wait.max.ms", "10");
+        .set("fetch.wait.max.ms", settings.fetch_wait_ms.to_string());
     config.create().map_err(|e| storage_error("cannot create the Kafka consumer", e))
 }
 
