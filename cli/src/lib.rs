@@ -45,6 +45,9 @@ pub struct RegistryArgs {
     /// roots (https URLs; feature `tls`, on by default).
     #[arg(long, global = true, env = "SCHEMATA_REGISTRY_CA")]
     pub ca_cert: Option<std::path::PathBuf>,
+    /// PEM file with a client certificate and its key, for registries that require one (mTLS).
+    #[arg(long, global = true, env = "SCHEMATA_REGISTRY_CLIENT_CERT")]
+    pub client_cert: Option<std::path::PathBuf>,
     /// Per-request timeout of registry calls, in milliseconds.
     #[arg(long, global = true, env = "SCHEMATA_REGISTRY_TIMEOUT_MS", default_value_t = 30_000)]
     pub registry_timeout_ms: u64,
@@ -318,6 +321,10 @@ impl RegistryArgs {
             let pem = std::fs::read(path).map_err(|e| CliError::io(path.display(), e))?;
             builder = builder.ca_cert_pem(pem);
         }
+        if let Some(path) = &self.client_cert {
+            let pem = std::fs::read(path).map_err(|e| CliError::io(path.display(), e))?;
+            builder = builder.client_identity_pem(pem);
+        }
         builder.build().map_err(|error| match error {
             // `localhost:8081` (no scheme), a relative path, a typo: say what a URL looks like.
             schemata::Error::Config(message) if message.starts_with("registry url") => {
@@ -353,6 +360,7 @@ mod tests {
             basic_auth: None,
             bearer_token: None,
             ca_cert: Some(ca),
+            client_cert: None,
             registry_timeout_ms: 1_000,
         };
         let built = args.client();

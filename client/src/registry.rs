@@ -280,6 +280,7 @@ pub struct RegistryClientBuilder {
     urls: Vec<String>,
     auth: Auth,
     ca_cert_pem: Option<Vec<u8>>,
+    identity_pem: Option<Vec<u8>>,
     timeout_ms: u64,
     connect_timeout_ms: u64,
     retry: Retry,
@@ -293,6 +294,7 @@ impl Default for RegistryClientBuilder {
             urls: Vec::new(),
             auth: Auth::None,
             ca_cert_pem: None,
+            identity_pem: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             retry: Retry { max_retries: 3, base_backoff_ms: 100, max_backoff_ms: 2_000 },
@@ -327,6 +329,14 @@ impl RegistryClientBuilder {
     /// Bearer auth; `token` is called before every request so it can return a refreshed token.
     pub fn bearer(mut self, token: impl Fn() -> String + Send + Sync + 'static) -> Self {
         self.auth = Auth::Bearer(Arc::new(token));
+        self
+    }
+
+    /// A client certificate for registries that require one (mTLS, feature `tls`): PEM text
+    /// holding the certificate (then its intermediates) and its private key (PKCS#8, PKCS#1 or
+    /// SEC1), e.g. the two files concatenated.
+    pub fn client_identity_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.identity_pem = Some(pem.into());
         self
     }
 
@@ -390,6 +400,9 @@ impl RegistryClientBuilder {
         if let Some(pem) = &self.ca_cert_pem {
             http = tls::trust_only(http, pem)?;
         }
+        if let Some(pem) = &self.identity_pem {
+            http = tls::identity(http, pem)?;
+        }
         let http = http.build().map_err(|e| Error::Config(format!("http client: {e}")))?;
         let capacity = self.cache_capacity;
         Ok(RegistryClient {
@@ -419,11 +432,24 @@ mod tls {
     ) -> Result<reqwest::ClientBuilder> {
         Err(Error::Config("a CA certificate needs schemata's \"tls\" feature".into()))
     }
+
+    pub(super) fn identity(_: reqwest::ClientBuilder, _: &[u8]) -> Result<reqwest::ClientBuilder> {
+        Err(Error::Config("a client certificate needs schemata's \"tls\" feature".into()))
+    }
 }
 
 #[cfg(feature = "tls")]
 mod tls {
     use super::{Error, Result};
+
+    pub(super) fn identity(
+        builder: reqwest::ClientBuilder,
+        pem: &[u8],
+    ) -> Result<reqwest::ClientBuilder> {
+        let identity = reqwest::Identity::from_pem(pem)
+            .map_err(|e| Error::Config(format!("client certificate: {e}")))?;
+        Ok(builder.identity(identity))
+    }
 
     pub(super) fn trust_only(
         builder: reqwest::ClientBuilder,

@@ -491,10 +491,17 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
     }
     let caller = match auth.authenticate(&parts.headers).await {
         Ok(Some(caller)) => caller,
-        Ok(None) => match &auth.settings.anonymous_role {
-            Some(role) => Arc::new(auth.caller("anonymous", vec![role.clone()], Vec::new())),
-            None => return unauthenticated(&app, &auth),
-        },
+        Ok(None) => {
+            let peer = parts.extensions.get::<crate::serve::ConnectionInfo>();
+            match (peer.and_then(|info| info.peer.clone()), &auth.settings.anonymous_role) {
+                // A verified client certificate: its name, with the rules file's roles.
+                (Some(peer), _) => Arc::new(auth.caller(&peer, Vec::new(), Vec::new())),
+                (None, Some(role)) => {
+                    Arc::new(auth.caller("anonymous", vec![role.clone()], Vec::new()))
+                }
+                (None, None) => return unauthenticated(&app, &auth),
+            }
+        }
         Err(()) => return unauthenticated(&app, &auth),
     };
     let rules = auth.rules.current();

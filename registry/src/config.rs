@@ -247,6 +247,14 @@ pub struct Args {
     /// How often the certificate files are checked for changes, in milliseconds [default: 1000].
     #[arg(long, env = "SCHEMATA_TLS_RELOAD_INTERVAL_MS")]
     pub tls_reload_interval_ms: Option<u64>,
+    /// PEM bundle of CAs whose client certificates are accepted (mTLS); the certificate's CN (or
+    /// first SAN) is the principal the authorization rules name.
+    #[arg(long, env = "SCHEMATA_TLS_CLIENT_CA")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// `required` (default with --tls-client-ca): no handshake without a client certificate;
+    /// `optional`: clients without one authenticate otherwise.
+    #[arg(long, env = "SCHEMATA_TLS_CLIENT_AUTH")]
+    pub tls_client_auth: Option<String>,
     /// TOML file of users ([users.NAME] password_hash, roles, groups) for HTTP Basic; turns
     /// authentication on. Hashes come from `schemata-registry hash-password`.
     #[arg(long, env = "SCHEMATA_AUTH_USERS_FILE")]
@@ -354,6 +362,8 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     tls_listen: Option<String>,
     tls_reload_interval_ms: Option<u64>,
+    tls_client_ca: Option<PathBuf>,
+    tls_client_auth: Option<String>,
     auth_users_file: Option<PathBuf>,
     auth_rules_file: Option<PathBuf>,
     auth_anonymous_role: Option<String>,
@@ -412,8 +422,20 @@ impl Config {
         if storage == StorageKind::Kafka && kafka.bootstrap.trim().is_empty() {
             return Err(ConfigError::MissingBootstrap);
         }
+        let client_auth_required = match args.tls_client_auth.or(file.tls_client_auth).as_deref() {
+            None | Some("required") => true,
+            Some("optional") => false,
+            Some(other) => {
+                return Err(ConfigError::Incomplete(format!(
+                    "tls_client_auth '{other}': expected 'required' or 'optional'"
+                )));
+            }
+        };
+        let client_ca_path = args.tls_client_ca.or(file.tls_client_ca);
         let tls = match (args.tls_cert.or(file.tls_cert), args.tls_key.or(file.tls_key)) {
             (Some(cert_path), Some(key_path)) => Some(TlsSettings {
+                client_ca_path,
+                client_auth_required,
                 cert_path,
                 key_path,
                 listen: args.tls_listen.or(file.tls_listen),
@@ -423,6 +445,11 @@ impl Config {
                     .unwrap_or(TlsSettings::DEFAULT_RELOAD_INTERVAL_MS),
             }),
             (None, None) => {
+                if client_ca_path.is_some() {
+                    return Err(ConfigError::Incomplete(
+                        "tls_client_ca needs tls_cert and tls_key".into(),
+                    ));
+                }
                 if args.tls_listen.is_some() || file.tls_listen.is_some() {
                     return Err(ConfigError::Incomplete(
                         "tls_listen needs tls_cert and tls_key".into(),

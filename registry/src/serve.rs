@@ -43,6 +43,8 @@ pub(crate) struct Listener {
 pub(crate) struct ConnectionInfo {
     /// The request came over TLS.
     pub(crate) tls: bool,
+    /// The principal of the verified client certificate (mTLS), if one was presented.
+    pub(crate) peer: Option<Arc<str>>,
 }
 
 /// Serves `router` on one or two listeners until `stop` fires, then finishes requests in
@@ -101,7 +103,8 @@ pub(crate) async fn serve(
             let _permit = permit;
             let result = match acceptor {
                 None => {
-                    let service = Service { router, info: ConnectionInfo { tls: false } };
+                    let service =
+                        Service { router, info: ConnectionInfo { tls: false, peer: None } };
                     serve_stream(watcher, &builder, tcp, service).await
                 }
                 Some(acceptor) => {
@@ -117,7 +120,15 @@ pub(crate) async fn serve(
                                 return;
                             }
                         };
-                    let service = Service { router, info: ConnectionInfo { tls: true } };
+                    // Verified by rustls against the client CA; only its name is read here.
+                    let peer = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|certs| certs.first())
+                        .and_then(crate::tls::principal)
+                        .map(Arc::from);
+                    let service = Service { router, info: ConnectionInfo { tls: true, peer } };
                     serve_stream(watcher, &builder, stream, service).await
                 }
             };

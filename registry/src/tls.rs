@@ -12,7 +12,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::crypto::CryptoProvider;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio_rustls::rustls::{ServerConfig, version};
+use tokio_rustls::rustls::server::WebPkiClientVerifier;
+use tokio_rustls::rustls::{RootCertStore, ServerConfig, version};
 
 /// Where the certificate and key are, and how often to look for new ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,13 @@ pub struct TlsSettings {
     pub listen: Option<String>,
     /// How often the files are checked for changes, in milliseconds (SIGHUP reloads at once).
     pub reload_interval_ms: u64,
+    /// PEM bundle of the CAs whose client certificates are accepted (mTLS); `None`: clients
+    /// present none. The certificate's subject CN (else its first DNS, email or URI SAN) is
+    /// the principal.
+    pub client_ca_path: Option<PathBuf>,
+    /// With `client_ca_path`: refuse the handshake without a client certificate (`true`), or
+    /// accept it and authenticate the request by other means (`false`).
+    pub client_auth_required: bool,
 }
 
 impl TlsSettings {
@@ -58,8 +66,9 @@ pub(crate) struct Tls {
     tried: Mutex<Stamps>,
 }
 
-/// (modified time, length) of the certificate and key files; `None` when unreadable.
-type Stamps = [Option<(SystemTime, u64)>; 2];
+/// (modified time, length) of the certificate, key and client CA files; `None` when unreadable
+/// or absent.
+type Stamps = [Option<(SystemTime, u64)>; 3];
 
 impl Tls {
     /// Loads the files once; an error here stops the server from starting.
@@ -150,12 +159,30 @@ impl Tls {
     }
 }
 
+/// The principal a verified client certificate names: its subject CN, else its first DNS,
+/// email or URI subject alternative name.
+pub(crate) fn principal(cert: &CertificateDer<'_>) -> Option<String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
+    let cn = cert.subject().iter_common_name().find_map(|cn| cn.as_str().ok());
+    if let Some(cn) = cn.filter(|cn| !cn.is_empty()) {
+        return Some(cn.to_owned());
+    }
+    let san = cert.subject_alternative_name().ok()??;
+    san.value.general_names.iter().find_map(|name| match name {
+        x509_parser::extensions::GeneralName::DNSName(name)
+        | x509_parser::extensions::GeneralName::RFC822Name(name)
+        | x509_parser::extensions::GeneralName::URI(name) => Some((*name).to_owned()),
+        _ => None,
+    })
+}
+
 fn stamps(settings: &TlsSettings) -> Stamps {
     let stamp = |path: &Path| {
         let meta = std::fs::metadata(path).ok()?;
         Some((meta.modified().ok()?, meta.len()))
     };
-    [stamp(&settings.cert_path), stamp(&settings.key_path)]
+    let ca = settings.client_ca_path.as_deref().and_then(stamp);
+    [stamp(&settings.cert_path), stamp(&settings.key_path), ca]
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
@@ -193,12 +220,32 @@ fn build(settings: &TlsSettings) -> Result<ServerConfig, TlsError> {
         key: settings.key_path.clone(),
         message,
     };
-    let mut config = ServerConfig::builder_with_provider(provider())
+    let builder = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&version::TLS13, &version::TLS12])
-        .map_err(|e| unusable(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
         .map_err(|e| unusable(e.to_string()))?;
+    let builder = match &settings.client_ca_path {
+        None => builder.with_no_client_auth(),
+        Some(path) => {
+            let mut roots = RootCertStore::empty();
+            for cert in certificates(path)? {
+                roots.add(cert).map_err(|e| TlsError::BadPem {
+                    path: path.clone(),
+                    message: format!("not a usable CA certificate ({e})"),
+                })?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider());
+            let verifier = if settings.client_auth_required {
+                verifier
+            } else {
+                verifier.allow_unauthenticated()
+            };
+            let verifier = verifier
+                .build()
+                .map_err(|e| TlsError::BadPem { path: path.clone(), message: e.to_string() })?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder.with_single_cert(certs, key).map_err(|e| unusable(e.to_string()))?;
     // Only HTTP/1.1 is served; saying so lets clients that offer h2 settle at once.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
@@ -215,6 +262,8 @@ mod tests {
             key_path: dir.path().join("key.pem"),
             listen: None,
             reload_interval_ms: 1000,
+            client_ca_path: None,
+            client_auth_required: false,
         };
         std::fs::write(&settings.cert_path, cert).unwrap();
         std::fs::write(&settings.key_path, key).unwrap();
@@ -240,6 +289,8 @@ mod tests {
             key_path: format!("{test_data}server.key").into(),
             listen: None,
             reload_interval_ms: 1000,
+            client_ca_path: None,
+            client_auth_required: false,
         };
         let tls = Tls::load(settings).unwrap();
         assert_eq!(tls.reload(false), None, "unchanged files are not read again");
@@ -253,6 +304,8 @@ mod tests {
             key_path: "/nonexistent/key.pem".into(),
             listen: None,
             reload_interval_ms: 1000,
+            client_ca_path: None,
+            client_auth_required: false,
         };
         let error = Tls::load(settings).map(|_| ()).unwrap_err();
         assert!(matches!(&error, TlsError::Read { path, .. } if path.ends_with("cert.pem")));

@@ -33,7 +33,14 @@ async fn confluent_python_client_with_basic_bearer_and_a_custom_ca() {
         jwt: JwtSettings { jwks_file: Some(dir.path().join("jwks.json")), ..settings() },
         ..AuthSettings::default()
     };
-    let tls = TlsSettings { cert_path, key_path, listen: None, reload_interval_ms: 1000 };
+    let tls = TlsSettings {
+        cert_path,
+        key_path,
+        listen: None,
+        reload_interval_ms: 1000,
+        client_ca_path: None,
+        client_auth_required: false,
+    };
     let registry = TestRegistry::start_with(|c: &mut Config| {
         c.auth = auth;
         c.tls = Some(tls);

@@ -19,6 +19,8 @@ fn settings(dir: &std::path::Path, listen: Option<&str>, reload_ms: u64) -> TlsS
         key_path: dir.join("key.pem"),
         listen: listen.map(str::to_owned),
         reload_interval_ms: reload_ms,
+        client_ca_path: None,
+        client_auth_required: false,
     }
 }
 
