@@ -5,6 +5,7 @@
 
 mod compat;
 mod config;
+mod negotiate;
 mod schemas;
 pub(crate) mod subjects;
 
@@ -134,6 +135,8 @@ fn table(app: App, ui: bool) -> Router {
         .route("/health/ready", get(ready))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Inside authentication, as in Confluent: a 401 comes before a 406 or 415.
+        .layer(middleware::from_fn(negotiate::negotiate))
         // Inside `observe`, so refused requests are timed and counted like any other.
         .layer(middleware::from_fn_with_state(app.clone(), crate::auth::middleware))
         .layer(middleware::from_fn_with_state(app.clone(), observe))

@@ -230,3 +230,165 @@ async fn small_api_differences_match_confluent() {
     )
     .await;
 }
+
+/// One negotiation case: request (method, path, `Accept`, `Content-Type`, body) and the expected
+/// status, answer type and `error_code` (for errors).
+type Negotiation<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    u16,
+    &'a str,
+    Option<i64>,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_negotiation_follows_accept_and_content_type() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    let v1 = "application/vnd.schemaregistry.v1+json";
+    let body = serde_json::to_string(&schema(V2)).unwrap();
+    let body = Some(body.as_str());
+    let cases: &[Negotiation] = &[
+        ("GET", "/subjects", None, None, None, 200, v1, None),
+        ("GET", "/subjects", Some("*/*"), None, None, 200, v1, None),
+        ("GET", "/subjects", Some("application/json"), None, None, 200, "application/json", None),
+        (
+            "GET",
+            "/subjects",
+            Some("application/vnd.schemaregistry+json"),
+            None,
+            None,
+            200,
+            "application/vnd.schemaregistry+json",
+            None,
+        ),
+        (
+            "GET",
+            "/subjects",
+            Some(
+                "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json",
+            ),
+            None,
+            None,
+            200,
+            v1,
+            None,
+        ),
+        ("GET", "/subjects", Some("text/html, */*;q=0.1"), None, None, 200, v1, None),
+        ("GET", "/subjects", Some("text/html"), None, None, 406, v1, Some(406)),
+        ("GET", "/schemas/ids/1", Some("application/xml"), None, None, 406, v1, Some(406)),
+        (
+            "GET",
+            "/subjects/a/versions/1/schema",
+            Some("application/json"),
+            None,
+            None,
+            200,
+            "application/json",
+            None,
+        ),
+        // Errors are answered in the negotiated type too.
+        (
+            "GET",
+            "/subjects/zz/versions",
+            Some("application/json"),
+            None,
+            None,
+            404,
+            "application/json",
+            Some(40401),
+        ),
+        // An unknown path is 404 whatever the client accepts.
+        ("GET", "/nope", Some("text/html"), None, None, 404, v1, Some(404)),
+        (
+            "POST",
+            "/subjects/a/versions",
+            None,
+            Some("application/json; charset=utf-8"),
+            body,
+            200,
+            v1,
+            None,
+        ),
+        (
+            "POST",
+            "/subjects/a/versions",
+            None,
+            Some("application/octet-stream"),
+            body,
+            200,
+            v1,
+            None,
+        ),
+        ("POST", "/subjects/a/versions", None, Some("text/plain"), body, 415, v1, Some(415)),
+        (
+            "POST",
+            "/subjects/a",
+            None,
+            Some("application/json; charset=iso-8859-1"),
+            body,
+            415,
+            v1,
+            Some(415),
+        ),
+        (
+            "PUT",
+            "/config",
+            None,
+            Some("application/x-www-form-urlencoded"),
+            Some("compatibility=NONE"),
+            415,
+            v1,
+            Some(415),
+        ),
+        (
+            "POST",
+            "/compatibility/subjects/a/versions/latest",
+            Some("application/json"),
+            Some("application/json"),
+            body,
+            200,
+            "application/json",
+            None,
+        ),
+        // Not the API's own answers: left alone.
+        (
+            "GET",
+            "/metrics",
+            Some("text/plain"),
+            None,
+            None,
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            None,
+        ),
+    ];
+    for &(method, path, accept, content_type, body, status, answer_type, error_code) in cases {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = r.http.client.request(method.clone(), r.http.url(path));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        if let Some(body) = body {
+            request = request.body(body.to_owned());
+        }
+        let response = request.send().await.unwrap();
+        let case = format!("{method} {path} accept={accept:?} content-type={content_type:?}");
+        assert_eq!(response.status().as_u16(), status, "{case}");
+        let got_type =
+            response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(got_type.as_deref(), Some(answer_type), "{case}");
+        let text = response.text().await.unwrap();
+        if let Some(code) = error_code {
+            let body: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(body["error_code"], code, "{case}: {text}");
+            assert!(body["message"].is_string(), "{case}: {text}");
+        }
+    }
+}
