@@ -13,6 +13,7 @@ mod code;
 mod diff;
 mod ids;
 mod search;
+pub(crate) use self::search::FieldIndex;
 mod subjects;
 mod tester;
 

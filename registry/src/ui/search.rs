@@ -1,7 +1,8 @@
 //! Search by field: which schemas have a field (Avro record field) or property (JSON Schema) of a
 //! given name, across every subject; answers "who sends `customer_id`?".
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::PoisonError;
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -12,37 +13,39 @@ use serde_json::Value;
 use super::{enc, page, subject_url};
 use crate::auth::Access;
 use crate::routes::{App, Params};
+use crate::state::RegistryState;
 
 /// Most schema ids listed for one search; the page says when there were more.
 const MAX_HITS: usize = 200;
 /// Nesting bound of the walk (stored schemas parsed, so they are far shallower).
 const MAX_DEPTH: usize = 128;
 
-/// Pointers to every field or property named `field` in a schema's JSON.
-fn find(value: &Value, field: &str, pointer: &mut String, depth: usize, out: &mut Vec<String>) {
+/// Every field (Avro record field) and property (JSON Schema) name in a schema's JSON, each with
+/// its pointer, in document order.
+fn fields(value: &Value, pointer: &mut String, depth: usize, out: &mut Vec<(String, String)>) {
     if depth > MAX_DEPTH {
         return;
     }
     let escape = |token: &str| token.replace('~', "~0").replace('/', "~1");
     match value {
         Value::Object(map) => {
-            if let Some(Value::Array(fields)) = map.get("fields") {
-                for (index, f) in fields.iter().enumerate() {
-                    if f.get("name").and_then(Value::as_str) == Some(field) {
-                        out.push(format!("{pointer}/fields/{index}"));
+            if let Some(Value::Array(list)) = map.get("fields") {
+                for (index, f) in list.iter().enumerate() {
+                    if let Some(name) = f.get("name").and_then(Value::as_str) {
+                        out.push((name.to_owned(), format!("{pointer}/fields/{index}")));
                     }
                 }
             }
-            if let Some(Value::Object(properties)) = map.get("properties")
-                && properties.contains_key(field)
-            {
-                out.push(format!("{pointer}/properties/{}", escape(field)));
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                for name in properties.keys() {
+                    out.push((name.clone(), format!("{pointer}/properties/{}", escape(name))));
+                }
             }
             for (key, child) in map {
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape(key));
-                find(child, field, pointer, depth + 1, out);
+                fields(child, pointer, depth + 1, out);
                 pointer.truncate(len);
             }
         }
@@ -50,11 +53,42 @@ fn find(value: &Value, field: &str, pointer: &mut String, depth: usize, out: &mu
             for (index, child) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push_str(&format!("/{index}"));
-                find(child, field, pointer, depth + 1, out);
+                fields(child, pointer, depth + 1, out);
                 pointer.truncate(len);
             }
         }
         _ => {}
+    }
+}
+
+/// Field and property names of every stored schema, with their pointers. Stored schemas never
+/// change, so the index is built on the first search and each later search only adds the
+/// schemas stored since: a search reads the index, not every schema.
+#[derive(Debug, Default)]
+pub(crate) struct FieldIndex {
+    indexed: HashSet<SchemaId>,
+    by_name: HashMap<String, BTreeMap<SchemaId, Vec<String>>>,
+}
+
+impl FieldIndex {
+    /// Adds the schemas of `state` not indexed yet.
+    fn catch_up(&mut self, state: &RegistryState) {
+        if self.indexed.len() == state.schemas.len()
+            && state.schemas.keys().all(|id| self.indexed.contains(id))
+        {
+            return;
+        }
+        for (id, stored) in &state.schemas {
+            if !self.indexed.insert(*id) {
+                continue;
+            }
+            let Ok(value) = serde_json::from_str::<Value>(&stored.text()) else { continue };
+            let mut found = Vec::new();
+            fields(&value, &mut String::new(), 0, &mut found);
+            for (name, pointer) in found {
+                self.by_name.entry(name).or_default().entry(*id).or_default().push(pointer);
+            }
+        }
     }
 }
 
@@ -70,39 +104,27 @@ pub(super) async fn handler(
     let mut uses: BTreeMap<SchemaId, Vec<(String, u32)>> = BTreeMap::new();
     if !field.is_empty() {
         let state = app.shared.read();
-        // The stored body holds the text as a JSON string: a name without characters JSON
-        // escapes appears in it as is, so bodies without it are skipped unparsed.
-        let plain = !field.chars().any(|c| c == '"' || c == '\\' || c.is_control());
-        // One searcher for every body (memchr's SIMD substring search: 20,000 bodies in a few
-        // milliseconds).
-        let finder = memchr::memmem::Finder::new(field.as_bytes());
-        let mut ids: Vec<&SchemaId> = state.schemas.keys().collect();
-        ids.sort_unstable();
         // With authorization on, only ids some readable subject holds are searched.
         let readable: Option<BTreeSet<SchemaId>> = access.is_restricted().then(|| {
             let subjects = state.subjects.iter().filter(|(name, _)| access.can_read(name));
             subjects.flat_map(|(_, s)| s.versions.values().map(|row| row.id)).collect()
         });
-        for id in ids {
-            if readable.as_ref().is_some_and(|readable| !readable.contains(id)) {
-                continue;
-            }
-            let Some(stored) = state.schemas.get(id) else { continue };
-            if plain && finder.find(&stored.body).is_none() {
-                continue;
-            }
-            let Ok(value) = serde_json::from_str::<Value>(&stored.text()) else { continue };
-            let mut found = Vec::new();
-            find(&value, &field, &mut String::new(), 0, &mut found);
-            if found.is_empty() {
-                continue;
-            }
+        let mut index = app.shared.field_index.lock().unwrap_or_else(PoisonError::into_inner);
+        index.catch_up(&state);
+        let found = index.by_name.get(&field).into_iter().flatten();
+        // Ids a hard delete removed since they were indexed are not shown.
+        let shown = found.filter(|(id, _)| {
+            state.schemas.contains_key(id)
+                && readable.as_ref().is_none_or(|readable| readable.contains(id))
+        });
+        for (id, pointers) in shown {
             if hits.len() == MAX_HITS {
                 more = true;
                 break;
             }
-            hits.insert(*id, found);
+            hits.insert(*id, pointers.clone());
         }
+        drop(index);
         let wanted: BTreeSet<SchemaId> = hits.keys().copied().collect();
         for (name, s) in &state.subjects {
             if !access.can_read(name) {
@@ -152,8 +174,10 @@ mod tests {
     fn check(schema: &str, field: &str, expected: &[&str]) {
         let value: Value = serde_json::from_str(schema).unwrap();
         let mut out = Vec::new();
-        find(&value, field, &mut String::new(), 0, &mut out);
-        assert_eq!(out, expected);
+        fields(&value, &mut String::new(), 0, &mut out);
+        let found: Vec<&str> =
+            out.iter().filter(|(name, _)| name == field).map(|(_, p)| p.as_str()).collect();
+        assert_eq!(found, expected);
     }
 
     #[test]
