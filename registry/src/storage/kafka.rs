@@ -20,6 +20,7 @@
 //! - `Cluster`, read by the HTTP side: the leader's URL (followers forward writes to it), how far
 //!   the published state reaches in the log (read-your-writes waits), lag and health.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -70,6 +71,63 @@ enum Step {
     Skip { undecodable: bool },
 }
 
+/// The key bytes other writers used for a record, by what the record is about (its key as we
+/// write it). Kafka compacts by exact key bytes, so a delete must tombstone each of them: a
+/// Karapace key (another field order) or a Redpanda key (`seq`, `node`) would otherwise outlive
+/// our tombstone and bring the deleted schema back on a replay once compaction drops the
+/// tombstone.
+#[derive(Debug, Default)]
+pub(crate) struct ForeignKeys(Mutex<HashMap<Vec<u8>, BTreeSet<Vec<u8>>>>);
+
+impl ForeignKeys {
+    /// What a key is about, whatever its writer: our bytes for it, with the magic we write.
+    fn identity(key: &RecordKey) -> Vec<u8> {
+        let normal = match key.clone() {
+            RecordKey::Schema { subject, version, .. } => RecordKey::schema(subject, version),
+            RecordKey::Config { subject, .. } => RecordKey::config(subject),
+            RecordKey::Mode { subject, .. } => RecordKey::mode(subject),
+            RecordKey::DeleteSubject { subject, .. } => RecordKey::delete_subject(subject),
+            RecordKey::ClearSubject { subject, .. } => RecordKey::clear_subject(subject),
+            other => other,
+        };
+        normal.to_bytes()
+    }
+
+    /// Notes a record read from the topic with its raw key: a value under foreign key bytes
+    /// keeps those bytes live; a delete under them ends them.
+    fn observe(&self, raw: &[u8], record: &Record) {
+        let identity = Self::identity(&record.key);
+        if raw == identity.as_slice() {
+            return;
+        }
+        let mut keys = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if record.value.is_some() {
+            keys.entry(identity).or_default().insert(raw.to_vec());
+        } else if let Some(set) = keys.get_mut(&identity) {
+            set.remove(raw);
+            if set.is_empty() {
+                keys.remove(&identity);
+            }
+        }
+    }
+
+    /// The records to produce for `records`: each as we write it, and each delete followed by
+    /// a tombstone under every foreign key still live for the same thing.
+    fn encode(&self, records: &[Record]) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        let keys = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut encoded = Vec::with_capacity(records.len());
+        for record in records {
+            encoded.push(record.to_bytes());
+            if record.value.is_none()
+                && let Some(foreign) = keys.get(&Self::identity(&record.key))
+            {
+                encoded.extend(foreign.iter().map(|raw| (raw.clone(), None)));
+            }
+        }
+        encoded
+    }
+}
+
 /// The fold over the topic that is not the state's: the lease, and which records count.
 #[derive(Debug, Clone)]
 struct LogFold {
@@ -77,11 +135,13 @@ struct LogFold {
     lease: Lease,
     /// When the last claim or renewal was written (the record's timestamp, ms since the epoch).
     renewed_ms: Option<i64>,
+    /// Shared with the writer, which tombstones them.
+    foreign: Arc<ForeignKeys>,
 }
 
 impl LogFold {
-    fn new(group: &str) -> LogFold {
-        LogFold { group: group.to_owned(), lease: Lease::default(), renewed_ms: None }
+    fn new(group: &str, foreign: Arc<ForeignKeys>) -> LogFold {
+        LogFold { group: group.to_owned(), lease: Lease::default(), renewed_ms: None, foreign }
     }
 
     /// What the record at `offset` means, under the rules that let us read a topic Confluent,
@@ -129,6 +189,7 @@ impl LogFold {
             );
             return Step::Skip { undecodable: false };
         }
+        self.foreign.observe(key, &record);
         Step::State(Box::new(record))
     }
 
@@ -246,6 +307,8 @@ pub(crate) struct Cluster {
     undecodable: AtomicI64,
     /// Tells the tail and the lease to end.
     stop: AtomicBool,
+    /// Key bytes other registries wrote, which deletes must tombstone too.
+    foreign: Arc<ForeignKeys>,
     producer: Client<FutureProducer>,
     /// Asks the broker for the end offset (read-your-writes syncs).
     probe: Client<BaseConsumer>,
@@ -738,7 +801,7 @@ pub(crate) async fn open(settings: &KafkaSettings) -> Result<Opened, StorageErro
         let settings = settings_for_replay;
         assign(&reader, &settings.topic, Offset::Beginning)?;
         let high = watermark(&reader, &settings, remaining(deadline))?;
-        let mut fold = LogFold::new(&settings.group_id);
+        let mut fold = LogFold::new(&settings.group_id, Arc::default());
         let undecodable = AtomicI64::new(0);
         let (records, position) =
             read_to(&reader, &settings, &mut fold, high, deadline, &undecodable)?;
@@ -767,6 +830,7 @@ pub(crate) async fn open(settings: &KafkaSettings) -> Result<Opened, StorageErro
         tail_failing: AtomicBool::new(false),
         undecodable: AtomicI64::new(0),
         stop: AtomicBool::new(false),
+        foreign: Arc::clone(&fold.foreign),
         producer: Client(producer(settings)?),
         probe: Client(consumer(settings)?),
     });
@@ -966,7 +1030,7 @@ impl Storage for KafkaStorage {
             ));
         }
         let epoch = self.cluster.my_epoch.load(Ordering::SeqCst);
-        let encoded: Vec<_> = records.iter().map(Record::to_bytes).collect();
+        let encoded = self.cluster.foreign.encode(records);
         self.runtime.block_on(self.cluster.append_at_end(&encoded, epoch))
     }
 
@@ -979,7 +1043,8 @@ impl Storage for KafkaStorage {
         let high = watermark(&reader, settings, remaining(deadline))?;
         // Never less than the writer already applied: the tail will not hand those again.
         let target = high.max(cluster.writer_position.load(Ordering::SeqCst));
-        let mut fold = LogFold::new(&settings.group_id);
+        // The tail keeps the foreign keys up to date; this replay only rebuilds the state.
+        let mut fold = LogFold::new(&settings.group_id, Arc::default());
         let (records, position) =
             read_to(&reader, settings, &mut fold, target, deadline, &AtomicI64::new(0))?;
         let mut expected = cluster.expected_end.blocking_lock();
@@ -1126,7 +1191,7 @@ mod tests {
 
     #[test]
     fn records_of_every_writer_decode_under_the_shared_rules() {
-        let f = &mut LogFold::new("g");
+        let f = &mut LogFold::new("g", Arc::default());
         let schema = r#"{"subject":"s","version":1,"id":1,"schema":"\"int\"","deleted":false}"#;
         let canonical = r#"{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}"#;
         check(f, 0, canonical, Some(schema), None, &format!("{canonical} {schema}"));
@@ -1151,7 +1216,7 @@ mod tests {
     /// other groups' leases are not ours, and a write of a superseded epoch is ignored.
     #[test]
     fn the_first_claim_of_an_epoch_wins_and_superseded_writes_are_ignored() {
-        let f = &mut LogFold::new("g");
+        let f = &mut LogFold::new("g", Arc::default());
         let noop = r#"{"keytype":"NOOP","magic":0}"#;
         let lease = |epoch: u64, who: &str, group: &str| {
             format!(
@@ -1181,5 +1246,62 @@ mod tests {
         check(f, 11, noop, Some(released), None, "renewal");
         assert_eq!((f.lease.epoch, &f.lease.holder), (2, &None));
         check(f, 12, noop, Some(&lease(3, "a", "g")), None, "claim 3");
+    }
+
+    /// Deletes tombstone the key bytes other registries used for the same thing, as long as
+    /// those bytes hold a value; a tombstone read back under them ends them.
+    #[test]
+    fn deletes_tombstone_every_foreign_key_still_live() {
+        let foreign = Arc::new(ForeignKeys::default());
+        let f = &mut LogFold::new("g", Arc::clone(&foreign));
+        let schema = r#"{"subject":"s","version":1,"id":1,"schema":"\"int\"","deleted":false}"#;
+        let ours = r#"{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}"#;
+        let karapace = r#"{"subject":"s","version":1,"magic":1,"keytype":"SCHEMA"}"#;
+        let redpanda =
+            r#"{"keytype":"SCHEMA","subject":"s","version":1,"magic":1,"seq":2,"node":0}"#;
+        let global = r#"{"keytype":"CONFIG","subject":null,"magic":0}"#;
+        let level = r#"{"compatibilityLevel":"FULL"}"#;
+        let delete = |key: RecordKey| -> String {
+            let encoded = foreign.encode(&[Record { key, value: None }]);
+            let keys: Vec<String> = encoded
+                .into_iter()
+                .map(|(key, value)| {
+                    assert_eq!(value, None);
+                    String::from_utf8(key).unwrap()
+                })
+                .collect();
+            keys.join(" | ")
+        };
+        // Only our bytes: nothing more to delete.
+        f.step(0, Some(ours.as_bytes()), Some(schema.as_bytes()), None, None);
+        assert_eq!(delete(RecordKey::schema("s", 1)), ours);
+        // Karapace's and Redpanda's bytes for the same version; a record that lost Redpanda's
+        // race (seq is not its offset) was never applied, and its key is the same bytes anyway.
+        f.step(1, Some(karapace.as_bytes()), Some(schema.as_bytes()), None, None);
+        f.step(2, Some(redpanda.as_bytes()), Some(schema.as_bytes()), None, None);
+        f.step(3, Some(global.as_bytes()), Some(level.as_bytes()), None, None);
+        assert_eq!(delete(RecordKey::schema("s", 1)), format!("{ours} | {redpanda} | {karapace}"));
+        assert_eq!(
+            delete(RecordKey::config(None)),
+            format!(r#"{{"keytype":"CONFIG","magic":0}} | {global}"#)
+        );
+        assert_eq!(
+            delete(RecordKey::schema("s", 2)),
+            r#"{"keytype":"SCHEMA","subject":"s","version":2,"magic":1}"#
+        );
+        // A value under the subject is not a delete: no tombstones.
+        let soft = foreign.encode(&[Record {
+            key: RecordKey::config(None),
+            value: Record::from_bytes(global.as_bytes(), Some(level.as_bytes())).unwrap().value,
+        }]);
+        assert_eq!(soft.len(), 1);
+        // Our tombstones read back (and Karapace's empty-value delete) end the foreign keys.
+        f.step(4, Some(redpanda.as_bytes()), None, None, None);
+        f.step(5, Some(karapace.as_bytes()), Some(b""), None, None);
+        assert_eq!(delete(RecordKey::schema("s", 1)), ours);
+        assert_eq!(
+            delete(RecordKey::config(None)),
+            format!(r#"{{"keytype":"CONFIG","magic":0}} | {global}"#)
+        );
     }
 }
