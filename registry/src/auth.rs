@@ -1,7 +1,8 @@
 //! Authentication and authorization, off by default and on with a users file, a rules file or an
 //! anonymous role. One middleware (`middleware`) runs inside the request timer for every route:
-//! it authenticates the caller (HTTP Basic against the users file, through a bounded cache of
-//! verified credentials so a password hash is not recomputed per request), works out which
+//! it authenticates the caller (HTTP Basic against the users file or Karapace's auth file,
+//! through a bounded cache of verified credentials so a password hash is not recomputed per
+//! request, Bearer tokens, client certificates), works out which
 //! operation the route performs on which resource, asks the rules (`rules.rs`), answers 401
 //! (with `WWW-Authenticate`) or 403 with Confluent-shaped bodies that say nothing about what
 //! exists, logs every write with its principal, and hands the handlers an `Access` so listings
@@ -9,6 +10,7 @@
 
 mod cache;
 mod jwt;
+mod karapace;
 mod rules;
 mod users;
 
@@ -27,6 +29,7 @@ use tokio::sync::Semaphore;
 
 use self::cache::Cache;
 pub use self::jwt::JwtSettings;
+use self::karapace::{Grants, Karapace};
 pub(crate) use self::rules::{Operation, Resource, Rules};
 use self::users::Users;
 pub use self::users::hash_password;
@@ -40,6 +43,9 @@ pub struct AuthSettings {
     pub users_file: Option<PathBuf>,
     /// TOML or JSON file of allow/deny rules beyond the built-in roles.
     pub rules_file: Option<PathBuf>,
+    /// Karapace's auth file (JSON users with scrypt/PBKDF2 hashes and regex permissions).
+    pub karapace_file: Option<PathBuf>,
+
     /// Role given to requests without credentials; `None` answers them 401.
     pub anonymous_role: Option<String>,
     /// Leave `/metrics` open (health and readiness always are).
@@ -59,6 +65,7 @@ impl Default for AuthSettings {
         AuthSettings {
             users_file: None,
             rules_file: None,
+            karapace_file: None,
             anonymous_role: None,
             open_metrics: false,
             cache_ttl_ms: 300_000,
@@ -74,6 +81,7 @@ impl AuthSettings {
     pub fn enabled(&self) -> bool {
         self.users_file.is_some()
             || self.rules_file.is_some()
+            || self.karapace_file.is_some()
             || self.anonymous_role.is_some()
             || self.jwt.enabled()
     }
@@ -85,6 +93,8 @@ pub(crate) struct Caller {
     pub(crate) principal: String,
     pub(crate) roles: Vec<String>,
     pub(crate) groups: Vec<String>,
+    /// What Karapace's auth file permits this principal (usually nothing).
+    pub(crate) grants: Grants,
 }
 
 /// A file read at start and again when it changes; a bad new version keeps the old one.
@@ -159,6 +169,7 @@ pub(crate) struct Auth {
     settings: AuthSettings,
     users: Watched<Users>,
     rules: Watched<Rules>,
+    karapace: Watched<Karapace>,
     cache: Cache,
     /// Password hash verifications running at once, so a flood of wrong passwords costs at
     /// most the cores there are.
@@ -174,6 +185,7 @@ impl Auth {
     pub(crate) fn load(settings: AuthSettings) -> Result<Auth, String> {
         let users = Watched::new(settings.users_file.clone(), Users::load)?;
         let rules = Watched::new(settings.rules_file.clone(), Rules::load)?;
+        let karapace = Watched::new(settings.karapace_file.clone(), Karapace::load)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let keys = jwt::Keys::default();
         let jwks_file = settings.jwt.jwks_file.as_deref().and_then(stamp);
@@ -192,6 +204,7 @@ impl Auth {
             settings,
             users,
             rules,
+            karapace,
             verifications: Arc::new(Semaphore::new(cores)),
         })
     }
@@ -260,12 +273,14 @@ impl Auth {
                         let _ = tokio::task::spawn_blocking(move || {
                             let users = auth.users.reload();
                             let rules = auth.rules.reload();
+                            let karapace = auth.karapace.reload();
                             let jwks = auth.reload_jwks_file();
-                            for ok in [users, rules, jwks].into_iter().flatten() {
+                            for ok in [users, rules, karapace, jwks].into_iter().flatten() {
                                 shared.metrics.observe_auth_reload(ok);
                             }
-                            // Cached callers carry roles from both files: start afresh.
-                            if users == Some(true) || rules == Some(true) {
+                            // Cached callers carry roles and permissions from these files:
+                            // start afresh.
+                            if [users, rules, karapace].contains(&Some(true)) {
                                 auth.cache.clear();
                             }
                         })
@@ -280,7 +295,8 @@ impl Auth {
     /// The `WWW-Authenticate` challenges of the schemes that are on.
     fn challenges(&self) -> Vec<HeaderValue> {
         let mut challenges = Vec::new();
-        if self.settings.users_file.is_some() || !self.settings.jwt.enabled() {
+        let passwords = self.settings.users_file.is_some() || self.settings.karapace_file.is_some();
+        if passwords || !self.settings.jwt.enabled() {
             challenges
                 .push(HeaderValue::from_static("Basic realm=\"schemata\", charset=\"UTF-8\""));
         }
@@ -315,21 +331,28 @@ impl Auth {
             base64::engine::general_purpose::STANDARD.decode(credentials.trim()).map_err(|_| ())?;
         let decoded = String::from_utf8(decoded).map_err(|_| ())?;
         let (name, password) = decoded.split_once(':').ok_or(())?;
-        let users = self.users.current();
-        let user = users.get(name).cloned();
+        // The users file's user, else the Karapace file's (a name in both is the users file's).
+        let user = match self.users.current().get(name) {
+            Some(user) => Known::User(user.clone()),
+            None => match self.karapace.current().user(name) {
+                Some(user) => Known::Karapace(user.clone()),
+                None => Known::Nobody,
+            },
+        };
         let password = password.to_owned();
         let _permit = self.verifications.acquire().await.map_err(|_| ())?;
-        let verified = tokio::task::spawn_blocking(move || match &user {
-            Some(user) => user.verify(&password).then_some(user.clone()),
-            None => {
+        let verified = tokio::task::spawn_blocking(move || match user {
+            Known::User(user) => user.verify(&password).then_some((user.roles, user.groups)),
+            Known::Karapace(user) => user.verify(&password).then_some((Vec::new(), Vec::new())),
+            Known::Nobody => {
                 users::verify_nobody(&password);
                 None
             }
         })
         .await
         .map_err(|_| ())?;
-        let user = verified.ok_or(())?;
-        let caller = Arc::new(self.caller(name, user.roles, user.groups));
+        let (roles, groups) = verified.ok_or(())?;
+        let caller = Arc::new(self.caller(name, roles, groups));
         self.cache.insert(key, Arc::clone(&caller));
         Ok(Some(caller))
     }
@@ -351,14 +374,24 @@ impl Auth {
     }
 
     /// A caller with the roles and groups its credentials carry plus those the rules file
-    /// gives its principal.
+    /// gives its principal, and the permissions the Karapace file gives that name.
     fn caller(&self, principal: &str, mut roles: Vec<String>, mut groups: Vec<String>) -> Caller {
         if let Some(member) = self.rules.current().membership(principal) {
             roles.extend(member.roles.iter().cloned());
             groups.extend(member.groups.iter().cloned());
         }
-        Caller { principal: principal.to_owned(), roles, groups }
+        let grants = self.karapace.current().grants(principal);
+        Caller { principal: principal.to_owned(), roles, groups, grants }
     }
+}
+
+/// Whose password a Basic credential claims to be.
+#[derive(Debug)]
+enum Known {
+    User(users::User),
+    Karapace(karapace::User),
+    /// No such user: the check still costs a hash, so timing does not tell names apart.
+    Nobody,
 }
 
 /// What a caller may see, for handlers that list: everything when authorization is off.
@@ -497,7 +530,9 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
                 // A verified client certificate: its name, with the rules file's roles.
                 (Some(peer), _) => Arc::new(auth.caller(&peer, Vec::new(), Vec::new())),
                 (None, Some(role)) => {
-                    Arc::new(auth.caller("anonymous", vec![role.clone()], Vec::new()))
+                    let caller = auth.caller("anonymous", vec![role.clone()], Vec::new());
+                    // Unverified: a Karapace user that happens to be named so lends it nothing.
+                    Arc::new(Caller { grants: Grants::default(), ..caller })
                 }
                 (None, None) => return unauthenticated(&app, &auth),
             }

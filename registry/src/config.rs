@@ -263,6 +263,11 @@ pub struct Args {
     /// admin; turns authentication on. Reloaded when it changes; a bad version is refused.
     #[arg(long, env = "SCHEMATA_AUTH_RULES_FILE")]
     pub auth_rules_file: Option<PathBuf>,
+    /// Karapace's auth file (JSON `users` with sha1/sha256/sha512/scrypt hashes and regex
+    /// `permissions`), read as Karapace reads it; turns authentication on. Reloaded on change.
+    #[arg(long, env = "SCHEMATA_AUTH_KARAPACE_FILE")]
+    pub auth_karapace_file: Option<PathBuf>,
+
     /// Role of requests without credentials (e.g. `reader`) [default: none: they answer 401].
     #[arg(long, env = "SCHEMATA_AUTH_ANONYMOUS_ROLE")]
     pub auth_anonymous_role: Option<String>,
@@ -366,6 +371,8 @@ struct FileConfig {
     tls_client_auth: Option<String>,
     auth_users_file: Option<PathBuf>,
     auth_rules_file: Option<PathBuf>,
+    auth_karapace_file: Option<PathBuf>,
+
     auth_anonymous_role: Option<String>,
     auth_open_metrics: Option<bool>,
     auth_cache_ttl_ms: Option<u64>,
@@ -468,6 +475,8 @@ impl Config {
         let auth = AuthSettings {
             users_file: args.auth_users_file.or(file.auth_users_file),
             rules_file: args.auth_rules_file.or(file.auth_rules_file),
+            karapace_file: args.auth_karapace_file.or(file.auth_karapace_file),
+
             anonymous_role: args.auth_anonymous_role.or(file.auth_anonymous_role),
             open_metrics: args
                 .auth_open_metrics

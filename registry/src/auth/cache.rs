@@ -69,7 +69,12 @@ mod tests {
     use super::*;
 
     fn caller(name: &str) -> Arc<Caller> {
-        Arc::new(Caller { principal: name.into(), roles: Vec::new(), groups: Vec::new() })
+        Arc::new(Caller {
+            principal: name.into(),
+            roles: Vec::new(),
+            groups: Vec::new(),
+            grants: Default::default(),
+        })
     }
 
     #[test]

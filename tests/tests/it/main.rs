@@ -39,6 +39,7 @@ mod registry_process;
 mod security_auth;
 mod security_cli;
 mod security_jwt;
+mod security_karapace;
 mod security_mtls;
 mod security_python;
 mod security_support;
