@@ -51,9 +51,11 @@ export SCHEMATA_CHROMEDRIVER="$chromedriver"
 echo "==> cargo test --workspace"
 cargo test --workspace --locked "$@"
 
-# The registry's API conformance, bad-input and concurrency suites and the export/import round
-# trips once more, on the Kafka backend: the harness switch makes every TestRegistry keep its
-# records in a fresh topic on its own tansu broker.
-echo "==> registry suites and export/import on the Kafka backend"
+# The registry's API conformance, bad-input and concurrency suites, the export/import round
+# trips, data contracts, the Confluent differences and the Python client's interop once more, on
+# the Kafka backend: the harness switch makes every TestRegistry keep its records in a fresh
+# topic on its own tansu broker.
+echo "==> registry suites, export/import and Python interop on the Kafka backend"
 SCHEMATA_TEST_STORAGE=kafka cargo test --locked -p schemata-tests --test it "$@" -- \
-  registry_api registry_bad_input registry_concurrency cli_transfer
+  registry_api registry_bad_input registry_concurrency cli_transfer contracts registry_confluent \
+  registry_interop json_interop
