@@ -48,6 +48,10 @@ const MAX_TAIL_BATCH: usize = 2048;
 const WATERMARK_EVERY: Duration = Duration::from_secs(1);
 /// The record header carrying the epoch of the leader that wrote a record.
 const EPOCH_HEADER: &str = "schemata-epoch";
+/// The record header that binds the records of one append of several records:
+/// `BATCH:INDEX:COUNT`. Readers apply them only once all COUNT have been read, so a leader that
+/// dies or is deposed in the middle of an append leaves nothing of it behind.
+const BATCH_HEADER: &str = "schemata-batch";
 /// The key of every NOOP record (Confluent's bytes).
 const NOOP_KEY: &[u8] = br#"{"keytype":"NOOP","magic":0}"#;
 
@@ -63,8 +67,9 @@ pub(crate) struct Lease {
 /// What one record of the topic means.
 #[derive(Debug)]
 enum Step {
-    /// A record for the state (boxed: records with a data contract are large).
-    State(Box<Record>),
+    /// Records for the state: one, or every record of a batch once its last one is read (none
+    /// while a batch is incomplete).
+    State(Vec<Record>),
     /// A lease record: a claim of a new epoch (true) or a renewal (false).
     Lease { claimed: bool },
     /// Nothing for the state (a probe, another group's lease, a superseded write, garbage).
@@ -137,11 +142,19 @@ struct LogFold {
     renewed_ms: Option<i64>,
     /// Shared with the writer, which tombstones them.
     foreign: Arc<ForeignKeys>,
+    /// The batch being read: its id, how many records it has, and those read so far.
+    pending: Option<(String, usize, Vec<Record>)>,
 }
 
 impl LogFold {
     fn new(group: &str, foreign: Arc<ForeignKeys>) -> LogFold {
-        LogFold { group: group.to_owned(), lease: Lease::default(), renewed_ms: None, foreign }
+        LogFold {
+            group: group.to_owned(),
+            lease: Lease::default(),
+            renewed_ms: None,
+            foreign,
+            pending: None,
+        }
     }
 
     /// What the record at `offset` means, under the rules that let us read a topic Confluent,
@@ -154,9 +167,10 @@ impl LogFold {
         offset: i64,
         key: Option<&[u8]>,
         value: Option<&[u8]>,
-        epoch: Option<u64>,
+        headers: RecordHeaders<'_>,
         timestamp_ms: Option<i64>,
     ) -> Step {
+        let RecordHeaders { epoch, batch } = headers;
         let Some(key) = key else { return Step::Skip { undecodable: true } };
         let value = value.filter(|value| !value.is_empty());
         if value.is_some() && memchr::memmem::find(key, b"\"seq\"").is_some() {
@@ -176,7 +190,7 @@ impl LogFold {
             }
         };
         if let RecordKey::Noop { .. } = record.key {
-            return self.lease_step(value, timestamp_ms);
+            return self.lease_step(offset, value, timestamp_ms);
         }
         if let Some(epoch) = epoch
             && epoch != self.lease.epoch
@@ -190,11 +204,59 @@ impl LogFold {
             return Step::Skip { undecodable: false };
         }
         self.foreign.observe(key, &record);
-        Step::State(Box::new(record))
+        self.batch(offset, batch, record)
+    }
+
+    /// A state record, alone or as part of a batch: a batch counts only once all its records
+    /// are read, and anything else that comes first (another batch, a lone record, a claim of
+    /// the lease) means its writer stopped in the middle, so what was read of it is dropped.
+    fn batch(&mut self, offset: i64, batch: Option<&str>, record: Record) -> Step {
+        let parsed = batch.and_then(|batch| {
+            let mut parts = batch.rsplitn(3, ':');
+            let count = parts.next()?.parse::<usize>().ok()?;
+            let index = parts.next()?.parse::<usize>().ok()?;
+            let id = parts.next()?;
+            (index < count && count > 1).then_some((id, index, count))
+        });
+        let pending = self.pending.take();
+        let Some((id, index, count)) = parsed else {
+            self.drop_pending(offset, pending);
+            return Step::State(vec![record]);
+        };
+        let mut records = match pending {
+            Some((pending_id, _, records)) if pending_id == id && records.len() == index => records,
+            other => {
+                self.drop_pending(offset, other);
+                if index != 0 {
+                    // The start of this batch was dropped with another: so is the rest.
+                    tracing::warn!(offset, id, index, "skipping the rest of an incomplete batch");
+                    return Step::Skip { undecodable: false };
+                }
+                Vec::with_capacity(count)
+            }
+        };
+        records.push(record);
+        if records.len() == count {
+            return Step::State(records);
+        }
+        self.pending = Some((id.to_owned(), count, records));
+        Step::State(Vec::new())
+    }
+
+    fn drop_pending(&self, offset: i64, pending: Option<(String, usize, Vec<Record>)>) {
+        if let Some((id, count, records)) = pending {
+            tracing::warn!(
+                offset,
+                id,
+                read = records.len(),
+                count,
+                "dropping a batch its writer did not finish (it stopped or lost the lease)"
+            );
+        }
     }
 
     /// A NOOP: a lease record of our group, or a probe (Confluent writes null-valued ones).
-    fn lease_step(&mut self, value: Option<&[u8]>, timestamp_ms: Option<i64>) -> Step {
+    fn lease_step(&mut self, offset: i64, value: Option<&[u8]>, timestamp_ms: Option<i64>) -> Step {
         let skip = Step::Skip { undecodable: false };
         let Some(value) = value.and_then(|v| serde_json::from_slice::<Value>(v).ok()) else {
             return skip;
@@ -209,6 +271,9 @@ impl LogFold {
             return skip;
         };
         if epoch == self.lease.epoch + 1 {
+            // The deposed leader's unfinished batch can never finish now.
+            let pending = self.pending.take();
+            self.drop_pending(offset, pending);
             self.lease = Lease { epoch, holder: Some(instance), url: text("leader") };
             self.renewed_ms = timestamp_ms;
             Step::Lease { claimed: true }
@@ -229,22 +294,34 @@ impl LogFold {
 
     /// Folds a message read from the topic.
     fn message(&mut self, message: &BorrowedMessage<'_>) -> Step {
-        let epoch = message.headers().and_then(|headers| {
-            headers
-                .iter()
-                .find(|h| h.key == EPOCH_HEADER)
-                .and_then(|h| h.value)
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .and_then(|v| v.parse().ok())
-        });
+        let header = |name: &str| {
+            message.headers().and_then(|headers| {
+                headers
+                    .iter()
+                    .find(|h| h.key == name)
+                    .and_then(|h| h.value)
+                    .and_then(|v| std::str::from_utf8(v).ok())
+            })
+        };
+        let headers = RecordHeaders {
+            epoch: header(EPOCH_HEADER).and_then(|v| v.parse().ok()),
+            batch: header(BATCH_HEADER),
+        };
         self.step(
             message.offset(),
             message.key(),
             message.payload(),
-            epoch,
+            headers,
             message.timestamp().to_millis(),
         )
     }
+}
+
+/// Our headers on a record (foreign writers set neither).
+#[derive(Debug, Clone, Copy, Default)]
+struct RecordHeaders<'a> {
+    epoch: Option<u64>,
+    batch: Option<&'a str>,
 }
 
 fn now_ms() -> i64 {
@@ -309,6 +386,8 @@ pub(crate) struct Cluster {
     stop: AtomicBool,
     /// Key bytes other registries wrote, which deletes must tombstone too.
     foreign: Arc<ForeignKeys>,
+    /// Numbers this process's batches (see `BATCH_HEADER`).
+    batches: AtomicU64,
     producer: Client<FutureProducer>,
     /// Asks the broker for the end offset (read-your-writes syncs).
     probe: Client<BaseConsumer>,
@@ -438,16 +517,22 @@ impl Cluster {
     ) -> Result<Vec<i64>, StorageError> {
         let topic = &self.settings.topic;
         let epoch_text = epoch.map(|e| e.to_string());
+        let batch = (records.len() > 1)
+            .then(|| format!("{}.{}", self.instance, self.batches.fetch_add(1, Ordering::SeqCst)));
         let mut deliveries = Vec::with_capacity(records.len());
-        for (key, value) in records {
+        for (index, (key, value)) in records.iter().enumerate() {
             let mut message = FutureRecord::<Vec<u8>, Vec<u8>>::to(topic).partition(0).key(key);
             if let Some(value) = value {
                 message = message.payload(value);
             }
             if let Some(epoch) = &epoch_text {
-                message = message.headers(
-                    OwnedHeaders::new().insert(Header { key: EPOCH_HEADER, value: Some(epoch) }),
-                );
+                let mut headers =
+                    OwnedHeaders::new().insert(Header { key: EPOCH_HEADER, value: Some(epoch) });
+                if let Some(batch) = &batch {
+                    let position = format!("{batch}:{index}:{}", records.len());
+                    headers = headers.insert(Header { key: BATCH_HEADER, value: Some(&position) });
+                }
+                message = message.headers(headers);
             }
             let delivery =
                 self.producer.0.send_result(message).map_err(|(error, _)| {
@@ -831,6 +916,7 @@ pub(crate) async fn open(settings: &KafkaSettings) -> Result<Opened, StorageErro
         undecodable: AtomicI64::new(0),
         stop: AtomicBool::new(false),
         foreign: Arc::clone(&fold.foreign),
+        batches: AtomicU64::new(0),
         producer: Client(producer(settings)?),
         probe: Client(consumer(settings)?),
     });
@@ -994,7 +1080,7 @@ fn read_to(
             Some(Ok(message)) => {
                 position = message.offset() + 1;
                 match fold.message(&message) {
-                    Step::State(record) => records.push(*record),
+                    Step::State(state) => records.extend(state),
                     Step::Skip { undecodable: true } => {
                         undecodable.fetch_add(1, Ordering::SeqCst);
                     }
@@ -1093,14 +1179,14 @@ impl Tail {
                     }
                 }
             }
-            let mut batch: Vec<(i64, Option<Record>)> = Vec::new();
+            let mut batch: Vec<(i64, Vec<Record>)> = Vec::new();
             let mut wait = Duration::from_millis(100);
             while batch.len() < MAX_TAIL_BATCH {
                 match self.consumer.poll(wait) {
                     Some(Ok(message)) => {
                         let offset = message.offset();
-                        let record = match self.fold.message(&message) {
-                            Step::State(record) => Some(*record),
+                        let records = match self.fold.message(&message) {
+                            Step::State(records) => records,
                             Step::Lease { claimed } => {
                                 if claimed {
                                     let lease = &self.fold.lease;
@@ -1112,17 +1198,17 @@ impl Tail {
                                     );
                                 }
                                 cluster.observe_lease(&self.fold);
-                                None
+                                Vec::new()
                             }
                             Step::Skip { undecodable } => {
                                 if undecodable {
                                     cluster.undecodable.fetch_add(1, Ordering::SeqCst);
                                 }
-                                None
+                                Vec::new()
                             }
                         };
                         cluster.high_watermark.fetch_max(offset + 1, Ordering::SeqCst);
-                        batch.push((offset, record));
+                        batch.push((offset, records));
                         wait = Duration::ZERO;
                     }
                     Some(Err(KafkaError::PartitionEOF(_))) | None => break,
@@ -1140,12 +1226,13 @@ impl Tail {
             let job = move |tx: &mut crate::writer::Tx<'_>| {
                 let from = cluster_for_job.writer_position.load(Ordering::SeqCst);
                 let mut end = from;
-                for (offset, record) in batch {
+                for (offset, records) in batch {
                     if offset < from {
                         // Already in the state: this writer appended it.
                         continue;
                     }
-                    if let Some(record) = record {
+                    // A batch comes whole, at the offset of its last record.
+                    for record in records {
                         tx.apply_logged(record);
                     }
                     end = offset + 1;
@@ -1171,15 +1258,36 @@ mod tests {
         epoch: Option<u64>,
         expected: &str,
     ) {
-        let step = fold.step(offset, Some(key.as_bytes()), value.map(str::as_bytes), epoch, None);
+        let headers = RecordHeaders { epoch, batch: None };
+        check_with(fold, offset, key, value, headers, expected);
+    }
+
+    /// What folding one record gives: the records for the state (`+` between the records of a
+    /// batch, `pending` while a batch is incomplete), a lease step, or a skip.
+    fn check_with(
+        fold: &mut LogFold,
+        offset: i64,
+        key: &str,
+        value: Option<&str>,
+        headers: RecordHeaders<'_>,
+        expected: &str,
+    ) {
+        let step = fold.step(offset, Some(key.as_bytes()), value.map(str::as_bytes), headers, None);
         let got = match step {
-            Step::State(r) => {
-                let (key, value) = r.to_bytes();
-                format!(
-                    "{} {}",
-                    String::from_utf8(key).unwrap(),
-                    value.map_or("null".into(), |v| String::from_utf8(v).unwrap())
-                )
+            Step::State(records) if records.is_empty() => "pending".into(),
+            Step::State(records) => {
+                let shown: Vec<String> = records
+                    .iter()
+                    .map(|r| {
+                        let (key, value) = r.to_bytes();
+                        format!(
+                            "{} {}",
+                            String::from_utf8(key).unwrap(),
+                            value.map_or("null".into(), |v| String::from_utf8(v).unwrap())
+                        )
+                    })
+                    .collect();
+                shown.join(" + ")
             }
             Step::Lease { claimed: true } => format!("claim {}", fold.lease.epoch),
             Step::Lease { claimed: false } => "renewal".into(),
@@ -1273,13 +1381,25 @@ mod tests {
             keys.join(" | ")
         };
         // Only our bytes: nothing more to delete.
-        f.step(0, Some(ours.as_bytes()), Some(schema.as_bytes()), None, None);
+        f.step(0, Some(ours.as_bytes()), Some(schema.as_bytes()), RecordHeaders::default(), None);
         assert_eq!(delete(RecordKey::schema("s", 1)), ours);
         // Karapace's and Redpanda's bytes for the same version; a record that lost Redpanda's
         // race (seq is not its offset) was never applied, and its key is the same bytes anyway.
-        f.step(1, Some(karapace.as_bytes()), Some(schema.as_bytes()), None, None);
-        f.step(2, Some(redpanda.as_bytes()), Some(schema.as_bytes()), None, None);
-        f.step(3, Some(global.as_bytes()), Some(level.as_bytes()), None, None);
+        f.step(
+            1,
+            Some(karapace.as_bytes()),
+            Some(schema.as_bytes()),
+            RecordHeaders::default(),
+            None,
+        );
+        f.step(
+            2,
+            Some(redpanda.as_bytes()),
+            Some(schema.as_bytes()),
+            RecordHeaders::default(),
+            None,
+        );
+        f.step(3, Some(global.as_bytes()), Some(level.as_bytes()), RecordHeaders::default(), None);
         assert_eq!(delete(RecordKey::schema("s", 1)), format!("{ours} | {redpanda} | {karapace}"));
         assert_eq!(
             delete(RecordKey::config(None)),
@@ -1296,12 +1416,60 @@ mod tests {
         }]);
         assert_eq!(soft.len(), 1);
         // Our tombstones read back (and Karapace's empty-value delete) end the foreign keys.
-        f.step(4, Some(redpanda.as_bytes()), None, None, None);
-        f.step(5, Some(karapace.as_bytes()), Some(b""), None, None);
+        f.step(4, Some(redpanda.as_bytes()), None, RecordHeaders::default(), None);
+        f.step(5, Some(karapace.as_bytes()), Some(b""), RecordHeaders::default(), None);
         assert_eq!(delete(RecordKey::schema("s", 1)), ours);
         assert_eq!(
             delete(RecordKey::config(None)),
             format!(r#"{{"keytype":"CONFIG","magic":0}} | {global}"#)
         );
+    }
+
+    /// The records of one append count only together: a batch its writer did not finish
+    /// (interrupted by another batch, a lone record or a claim of the lease) leaves nothing.
+    #[test]
+    fn a_batch_counts_only_once_all_its_records_are_read() {
+        let f = &mut LogFold::new("g", Arc::default());
+        let noop = r#"{"keytype":"NOOP","magic":0}"#;
+        let claim = |epoch: u64| {
+            format!(r#"{{"leader":"http://a","instance":"a","epoch":{epoch},"group":"g"}}"#)
+        };
+        let key =
+            |n: u32| format!(r#"{{"keytype":"SCHEMA","subject":"s","version":{n},"magic":1}}"#);
+        let value = |n: u32| {
+            format!(
+                r#"{{"subject":"s","version":{n},"id":{n},"schema":"\"int\"","deleted":false}}"#
+            )
+        };
+        let row = |n: u32| format!("{} {}", key(n), value(n));
+        check(f, 0, noop, Some(&claim(1)), None, "claim 1");
+        let mut step = |offset: i64, n: u32, batch: Option<&str>, expected: &str| {
+            let headers = RecordHeaders { epoch: Some(1), batch };
+            check_with(f, offset, &key(n), Some(&value(n)), headers, expected);
+        };
+        // A whole batch comes at its last record.
+        step(1, 1, Some("a.0:0:3"), "pending");
+        step(2, 2, Some("a.0:1:3"), "pending");
+        step(3, 3, Some("a.0:2:3"), &format!("{} + {} + {}", row(1), row(2), row(3)));
+        // A lone record (no batch header, or a batch of one) counts at once.
+        step(4, 4, None, &row(4));
+        step(5, 5, Some("a.1:0:1"), &row(5));
+        // Interrupted by the next batch: the unfinished one is dropped, the next one counts.
+        step(6, 6, Some("a.2:0:2"), "pending");
+        step(7, 7, Some("a.3:0:2"), "pending");
+        step(8, 8, Some("a.3:1:2"), &format!("{} + {}", row(7), row(8)));
+        // A batch whose start was dropped is skipped to its end.
+        step(9, 9, Some("a.4:0:3"), "pending");
+        step(10, 10, None, &row(10));
+        step(11, 11, Some("a.4:1:3"), "skip");
+        step(12, 12, Some("a.4:2:3"), "skip");
+        // Malformed batch headers count as lone records.
+        step(13, 13, Some("garbage"), &row(13));
+        step(14, 14, Some("a.5:3:3"), &row(14));
+        // A claim of the next epoch ends the deposed leader's unfinished batch.
+        step(15, 15, Some("a.6:0:2"), "pending");
+        check(f, 16, noop, Some(&claim(2)), None, "claim 2");
+        let headers = RecordHeaders { epoch: Some(1), batch: Some("a.6:1:2") };
+        check_with(f, 17, &key(16), Some(&value(16)), headers, "skip");
     }
 }
