@@ -551,6 +551,18 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
         }
     };
     let described = describe(need);
+    // The operation and resource as fields of their own, for log queries.
+    let (operation, resource) = match need {
+        Need::Operation(operation, Resource::Subject(subject)) => {
+            (operation.as_str(), format!("subject:{subject}"))
+        }
+        Need::Operation(operation, Resource::Global) => (operation.as_str(), "global".to_owned()),
+        Need::SchemaId(id) => ("read", format!("schema:{id}")),
+        Need::SchemaGuid(guid) => {
+            ("read", format!("schema:{}", guid.chars().take(64).collect::<String>()))
+        }
+        Need::Open | Need::Authenticated => ("read", "registry".to_owned()),
+    };
     if !allowed {
         app.shared.metrics.observe_denial(true);
         tracing::info!(
@@ -558,6 +570,9 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
             principal = %caller.principal,
             method = %parts.method,
             path = %parts.uri.path(),
+            query = parts.uri.query().unwrap_or(""),
+            operation,
+            %resource,
             denied = %described,
             "denied"
         );
@@ -571,17 +586,19 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
     };
     parts.extensions.insert(access);
     let method = parts.method.clone();
-    let path = matches!(need, Need::Operation(op, _) if op != Operation::Read)
-        .then(|| parts.uri.path().to_owned());
+    let uri =
+        matches!(need, Need::Operation(op, _) if op != Operation::Read).then(|| parts.uri.clone());
     let response = next.run(Request::from_parts(parts, body)).await;
-    // Every write is on record with who made it and how it ended.
-    if let Some(path) = path {
+    // Every write is on record with who made it, what it did to what, and how it ended.
+    if let Some(uri) = uri {
         tracing::info!(
             target: "schemata_registry::audit",
             principal = %caller.principal,
             %method,
-            %path,
-            operation = %described,
+            path = uri.path(),
+            query = uri.query().unwrap_or(""),
+            operation,
+            %resource,
             status = response.status().as_u16(),
             "write"
         );

@@ -85,6 +85,9 @@ pub struct Config {
     pub limits: Limits,
     /// `tracing` filter directives, e.g. `info` or `schemata_registry=debug`.
     pub log: String,
+    /// Log lines as text (default) or as one JSON object per line, for log shippers (the audit
+    /// events' principal, operation and resource become fields).
+    pub log_json: bool,
     /// Serve the web UI at `/ui` (on by default).
     pub ui: bool,
     /// HTTPS (off by default): `listen` becomes HTTPS, or a second listener is.
@@ -103,6 +106,7 @@ impl Default for Config {
             storage: StorageKind::Embedded,
             limits: Limits::default(),
             log: "info".into(),
+            log_json: false,
             ui: true,
             tls: None,
             kafka: KafkaSettings::default(),
@@ -230,6 +234,9 @@ pub struct Args {
     /// set, takes precedence].
     #[arg(long, env = "SCHEMATA_LOG")]
     pub log: Option<String>,
+    /// `text` (default) or `json`: one JSON object per log line, its fields as keys.
+    #[arg(long, env = "SCHEMATA_LOG_FORMAT")]
+    pub log_format: Option<String>,
     /// Serve the web UI at /ui: `true` (default) or `false`.
     #[arg(long, env = "SCHEMATA_UI")]
     pub ui: Option<bool>,
@@ -362,6 +369,7 @@ struct FileConfig {
     body_read_timeout_ms: Option<u64>,
     max_header_bytes: Option<usize>,
     log: Option<String>,
+    log_format: Option<String>,
     ui: Option<bool>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -471,6 +479,15 @@ impl Config {
                 return Err(ConfigError::Incomplete("tls_key needs tls_cert".into()));
             }
         };
+        let log_json = match args.log_format.or(file.log_format).as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid(format!(
+                    "log_format '{other}': expected 'text' or 'json'"
+                )));
+            }
+        };
         let a = AuthSettings::default();
         let auth = AuthSettings {
             users_file: args.auth_users_file.or(file.auth_users_file),
@@ -578,6 +595,7 @@ impl Config {
                     .unwrap_or(d.max_header_bytes),
             },
             log: args.log.or(file.log).unwrap_or(defaults.log),
+            log_json,
             ui: args.ui.or(file.ui).unwrap_or(defaults.ui),
             tls,
             kafka,

@@ -36,6 +36,7 @@ mod registry_kafka_cluster;
 mod registry_kafka_takeover;
 mod registry_model;
 mod registry_process;
+mod security_audit;
 mod security_auth;
 mod security_cli;
 mod security_jwt;
