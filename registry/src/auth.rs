@@ -45,7 +45,10 @@ pub struct AuthSettings {
     pub rules_file: Option<PathBuf>,
     /// Karapace's auth file (JSON users with scrypt/PBKDF2 hashes and regex permissions).
     pub karapace_file: Option<PathBuf>,
-
+    /// Client-certificate principals of the registry's own instances: a request from one of
+    /// them may name, in `X-Schemata-Principal`, the mTLS caller it forwards. They are trusted
+    /// for nothing else (a request from one naming nobody is anonymous).
+    pub cluster_principals: Vec<String>,
     /// Role given to requests without credentials; `None` answers them 401.
     pub anonymous_role: Option<String>,
     /// Leave `/metrics` open (health and readiness always are).
@@ -66,6 +69,7 @@ impl Default for AuthSettings {
             users_file: None,
             rules_file: None,
             karapace_file: None,
+            cluster_principals: Vec::new(),
             anonymous_role: None,
             open_metrics: false,
             cache_ttl_ms: 300_000,
@@ -526,7 +530,22 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
         Ok(Some(caller)) => caller,
         Ok(None) => {
             let peer = parts.extensions.get::<crate::serve::ConnectionInfo>();
-            match (peer.and_then(|info| info.peer.clone()), &auth.settings.anonymous_role) {
+            let peer = peer.and_then(|info| info.peer.clone());
+            // One of the cluster's instances vouches for the mTLS caller it forwards (and for
+            // nobody else: without a name the request is anonymous).
+            let peer = match peer {
+                Some(instance)
+                    if auth.settings.cluster_principals.iter().any(|p| **p == *instance) =>
+                {
+                    parts
+                        .headers
+                        .get(crate::forward::PRINCIPAL)
+                        .and_then(|value| std::str::from_utf8(value.as_bytes()).ok())
+                        .map(Arc::<str>::from)
+                }
+                peer => peer,
+            };
+            match (peer, &auth.settings.anonymous_role) {
                 // A verified client certificate: its name, with the rules file's roles.
                 (Some(peer), _) => Arc::new(auth.caller(&peer, Vec::new(), Vec::new())),
                 (None, Some(role)) => {

@@ -43,6 +43,12 @@ pub struct KafkaSettings {
     pub leader_eligible: bool,
     /// The URL other instances forward writes to; `http://<listen address>` when absent.
     pub advertised_url: Option<String>,
+    /// PEM bundle of the CAs the forwarding client trusts for an HTTPS leader (only these).
+    pub forward_ca: Option<PathBuf>,
+    /// This instance's client certificate and key, presented when it forwards a write (the
+    /// instance identity a leader with mTLS verifies; see `AuthSettings::cluster_principals`).
+    pub forward_cert: Option<PathBuf>,
+    pub forward_key: Option<PathBuf>,
     /// Longest a produce, a metadata request or a catch-up wait may take, in milliseconds.
     pub timeout_ms: u64,
     /// Longest start-up may take to reach the broker, check the topic and replay it.
@@ -67,6 +73,9 @@ impl Default for KafkaSettings {
             group_id: "schemata".into(),
             leader_eligible: true,
             advertised_url: None,
+            forward_ca: None,
+            forward_cert: None,
+            forward_key: None,
             timeout_ms: 10_000,
             init_timeout_ms: 60_000,
             fetch_wait_ms: 2,
@@ -164,6 +173,17 @@ pub struct Args {
     /// The URL other instances forward writes to [default: http://<listen address>].
     #[arg(long, env = "SCHEMATA_ADVERTISED_URL")]
     pub advertised_url: Option<String>,
+    /// PEM bundle of the CAs trusted when forwarding writes to an HTTPS leader [default: the
+    /// system's roots].
+    #[arg(long, env = "SCHEMATA_FORWARD_TLS_CA")]
+    pub forward_tls_ca: Option<PathBuf>,
+    /// Client certificate (PEM) this instance presents when it forwards a write: its identity
+    /// for a leader that verifies client certificates [default: none].
+    #[arg(long, env = "SCHEMATA_FORWARD_TLS_CERT")]
+    pub forward_tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --forward-tls-cert.
+    #[arg(long, env = "SCHEMATA_FORWARD_TLS_KEY")]
+    pub forward_tls_key: Option<PathBuf>,
     /// How long the Kafka reader's fetch waits at the broker when nothing is new, in
     /// milliseconds: lower makes a write on one instance readable on another sooner, at the
     /// price of more idle fetches [default: 2].
@@ -274,7 +294,11 @@ pub struct Args {
     /// `permissions`), read as Karapace reads it; turns authentication on. Reloaded on change.
     #[arg(long, env = "SCHEMATA_AUTH_KARAPACE_FILE")]
     pub auth_karapace_file: Option<PathBuf>,
-
+    /// Client-certificate principals of this registry's own instances (comma-separated): a
+    /// write one of them forwards may name the mTLS caller it verified in X-Schemata-Principal
+    /// [default: none].
+    #[arg(long, env = "SCHEMATA_AUTH_CLUSTER_PRINCIPALS", value_delimiter = ',')]
+    pub auth_cluster_principals: Vec<String>,
     /// Role of requests without credentials (e.g. `reader`) [default: none: they answer 401].
     #[arg(long, env = "SCHEMATA_AUTH_ANONYMOUS_ROLE")]
     pub auth_anonymous_role: Option<String>,
@@ -350,6 +374,9 @@ struct FileConfig {
     kafka_group_id: Option<String>,
     kafka_leader_eligible: Option<bool>,
     advertised_url: Option<String>,
+    forward_tls_ca: Option<PathBuf>,
+    forward_tls_cert: Option<PathBuf>,
+    forward_tls_key: Option<PathBuf>,
     kafka_lease_ms: Option<u64>,
     kafka_fetch_wait_ms: Option<u64>,
     kafka_timeout_ms: Option<u64>,
@@ -380,7 +407,7 @@ struct FileConfig {
     auth_users_file: Option<PathBuf>,
     auth_rules_file: Option<PathBuf>,
     auth_karapace_file: Option<PathBuf>,
-
+    auth_cluster_principals: Option<Vec<String>>,
     auth_anonymous_role: Option<String>,
     auth_open_metrics: Option<bool>,
     auth_cache_ttl_ms: Option<u64>,
@@ -493,7 +520,11 @@ impl Config {
             users_file: args.auth_users_file.or(file.auth_users_file),
             rules_file: args.auth_rules_file.or(file.auth_rules_file),
             karapace_file: args.auth_karapace_file.or(file.auth_karapace_file),
-
+            cluster_principals: if args.auth_cluster_principals.is_empty() {
+                file.auth_cluster_principals.unwrap_or_default()
+            } else {
+                args.auth_cluster_principals
+            },
             anonymous_role: args.auth_anonymous_role.or(file.auth_anonymous_role),
             open_metrics: args
                 .auth_open_metrics
@@ -652,6 +683,9 @@ fn kafka_settings(args: &Args, file: &FileConfig) -> Result<KafkaSettings, Confi
             .or(file.kafka_leader_eligible)
             .unwrap_or(d.leader_eligible),
         advertised_url: args.advertised_url.clone().or(file.advertised_url.clone()),
+        forward_ca: args.forward_tls_ca.clone().or(file.forward_tls_ca.clone()),
+        forward_cert: args.forward_tls_cert.clone().or(file.forward_tls_cert.clone()),
+        forward_key: args.forward_tls_key.clone().or(file.forward_tls_key.clone()),
         timeout_ms: args.kafka_timeout_ms.or(file.kafka_timeout_ms).unwrap_or(d.timeout_ms),
         init_timeout_ms: args
             .kafka_init_timeout_ms
@@ -663,6 +697,11 @@ fn kafka_settings(args: &Args, file: &FileConfig) -> Result<KafkaSettings, Confi
             .or(file.kafka_fetch_wait_ms)
             .unwrap_or(d.fetch_wait_ms),
     };
+    if settings.forward_cert.is_some() != settings.forward_key.is_some() {
+        return Err(ConfigError::Incomplete(
+            "forward_tls_cert and forward_tls_key go together".into(),
+        ));
+    }
     if settings.topic.trim().is_empty() {
         return Err(ConfigError::Invalid("the Kafka topic name is empty".into()));
     }

@@ -11,8 +11,17 @@
 //! Errors are Confluent's: 50003 when the leader cannot be reached, 50002 when it does not answer
 //! in time, 50004 when no leader is known (or a forwarded write reached an instance that does not
 //! hold the lease: it never forwards again, so a request cannot loop).
+//!
+//! With authentication on, the caller's `Authorization` header travels with the request and the
+//! leader authenticates and authorizes it as if it had come directly. A client certificate
+//! cannot travel: the follower, which verified it, names its principal in `X-Schemata-Principal`,
+//! and the leader believes that header only from a connection whose own client certificate is one
+//! of the cluster's instances (`--auth-cluster-principals`), which the forwarding client presents
+//! (`--forward-tls-cert`). A follower drops any `X-Schemata-Principal` its caller sent, so a caller
+//! cannot claim another's name. The forwarding client trusts the leader's certificate through
+//! `--forward-tls-ca` when the leader serves HTTPS.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -22,18 +31,67 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower_service::Service as _;
 
+use crate::config::KafkaSettings;
 use crate::error::ApiError;
 use crate::limits::Limits;
+use crate::serve::ConnectionInfo;
 use crate::storage::kafka::Cluster;
 
 /// The header naming the log end a write's answer is readable at.
 pub(crate) const LOG_END: &str = "x-schemata-log-end";
 /// Confluent's marker of a forwarded request.
 const FORWARDED: &str = "x-forward";
+/// The principal of the client certificate a follower verified, for the leader (which believes
+/// it only from one of the cluster's own instances).
+pub(crate) const PRINCIPAL: &str = "x-schemata-principal";
+
+/// The client that forwards writes to the leader: it trusts `forward_ca` (when set: only those
+/// CAs) and presents `forward_cert`/`forward_key` (the instance's identity) when set. Files that
+/// cannot be read or parsed stop the start.
+pub(crate) fn client(settings: &KafkaSettings) -> Result<reqwest::Client, String> {
+    let read = |path: &std::path::Path, what: &str| {
+        std::fs::read(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
+    };
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_millis(settings.timeout_ms))
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(path) = &settings.forward_ca {
+        let pem = read(path, "forward CA bundle")?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("forward CA bundle {}: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("forward CA bundle {}: no certificate in it", path.display()));
+        }
+        builder = builder.tls_certs_only(certs);
+    }
+    match (&settings.forward_cert, &settings.forward_key) {
+        (Some(cert), Some(key)) => {
+            let mut pem = read(cert, "forward client certificate")?;
+            pem.push(b'\n');
+            pem.extend(read(key, "forward client key")?);
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                format!(
+                    "forward client certificate {} and key {}: {e}",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
+            builder = builder.identity(identity);
+        }
+        (None, None) => {}
+        _ => return Err("forward_tls_cert and forward_tls_key go together".into()),
+    }
+    builder.build().map_err(|e| format!("cannot build the forwarding client: {e}"))
+}
 
 /// Wraps the routing table with the forwarding and read-your-writes rules.
-pub(crate) fn wrap(inner: Router, cluster: Arc<Cluster>, limits: Limits) -> Router {
-    let edge = Arc::new(Edge { inner, cluster, limits, client: OnceLock::new() });
+pub(crate) fn wrap(
+    inner: Router,
+    cluster: Arc<Cluster>,
+    limits: Limits,
+    client: reqwest::Client,
+) -> Router {
+    let edge = Arc::new(Edge { inner, cluster, limits, client });
     Router::new().fallback(move |request: Request| {
         let edge = Arc::clone(&edge);
         async move { edge.handle(request).await }
@@ -45,7 +103,7 @@ struct Edge {
     inner: Router,
     cluster: Arc<Cluster>,
     limits: Limits,
-    client: OnceLock<reqwest::Client>,
+    client: reqwest::Client,
 }
 
 /// Whether a request changes the registry (and so must run on the leader). POSTs that only
@@ -122,16 +180,6 @@ impl Edge {
         }
     }
 
-    fn client(&self) -> &reqwest::Client {
-        self.client.get_or_init(|| {
-            reqwest::Client::builder()
-                .connect_timeout(Duration::from_millis(self.cluster.settings.timeout_ms))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default()
-        })
-    }
-
     async fn forward(&self, leader: &str, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let body = match tokio::time::timeout(
@@ -157,8 +205,25 @@ impl Edge {
             headers.remove(hop);
         }
         headers.insert(HeaderName::from_static(FORWARDED), HeaderValue::from_static("true"));
+        // Only this instance names a principal, and only one it verified itself; a caller with
+        // credentials of its own is authenticated by the leader from those.
+        headers.remove(PRINCIPAL);
+        let peer = parts.extensions.get::<ConnectionInfo>().and_then(|info| info.peer.clone());
+        if let Some(peer) = peer
+            && !headers.contains_key(header::AUTHORIZATION)
+        {
+            match HeaderValue::from_bytes(peer.as_bytes()) {
+                Ok(value) => {
+                    headers.insert(HeaderName::from_static(PRINCIPAL), value);
+                }
+                Err(_) => {
+                    let message = "the client certificate's name cannot be forwarded".to_owned();
+                    return ApiError::Forwarding(message).into_response();
+                }
+            }
+        }
         let sent = self
-            .client()
+            .client
             .request(parts.method.clone(), &target)
             .headers(headers)
             .body(body)

@@ -182,13 +182,15 @@ impl Server {
         let mut leading = None;
         let mut router = routes::router(routes::App { shared, writer, auth }, config.ui);
         if let Some(cluster) = cluster {
+            let client = forward::client(&cluster.settings)
+                .map_err(|e| ServeError::Config(ConfigError::Invalid(e)))?;
             // Other instances forward writes here once this one leads: the first listener's
             // address unless `advertised_url` says otherwise.
             let scheme = if listeners[0].tls.is_some() { "https" } else { "http" };
             cluster.set_advertised_url(format!("{scheme}://{addr}"));
             let round = cluster.first_lease_round().await;
             tokio::spawn(Arc::clone(&cluster).run_lease(round));
-            router = forward::wrap(router, Arc::clone(&cluster), limits.clone());
+            router = forward::wrap(router, Arc::clone(&cluster), limits.clone(), client);
             leading = Some(cluster);
         }
         let (stop, stopped) = oneshot::channel::<()>();

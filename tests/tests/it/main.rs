@@ -39,6 +39,7 @@ mod registry_process;
 mod security_audit;
 mod security_auth;
 mod security_cli;
+mod security_cluster;
 mod security_jwt;
 mod security_karapace;
 mod security_mtls;
