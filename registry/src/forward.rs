@@ -19,10 +19,12 @@
 //! of the cluster's instances (`--auth-cluster-principals`), which the forwarding client presents
 //! (`--forward-tls-cert`). A follower drops any `X-Schemata-Principal` its caller sent, so a caller
 //! cannot claim another's name. The forwarding client trusts the leader's certificate through
-//! `--forward-tls-ca` when the leader serves HTTPS.
+//! `--forward-tls-ca` when the leader serves HTTPS. Its files are checked before each forward and
+//! the client rebuilt when they changed (certificates are rotated like the server's); a rebuild
+//! that fails keeps the previous client.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::body::Body;
@@ -91,7 +93,9 @@ pub(crate) fn wrap(
     limits: Limits,
     client: reqwest::Client,
 ) -> Router {
-    let edge = Arc::new(Edge { inner, cluster, limits, client });
+    let stamps = Mutex::new(stamps(&cluster.settings));
+    let client = RwLock::new(client);
+    let edge = Arc::new(Edge { inner, cluster, limits, client, stamps });
     Router::new().fallback(move |request: Request| {
         let edge = Arc::clone(&edge);
         async move { edge.handle(request).await }
@@ -103,7 +107,20 @@ struct Edge {
     inner: Router,
     cluster: Arc<Cluster>,
     limits: Limits,
-    client: reqwest::Client,
+    client: RwLock<reqwest::Client>,
+    /// When and how long the forwarding client's files were when it was built.
+    stamps: Mutex<Vec<Option<(SystemTime, u64)>>>,
+}
+
+/// The modification time and length of the forwarding client's files.
+fn stamps(settings: &KafkaSettings) -> Vec<Option<(SystemTime, u64)>> {
+    [&settings.forward_ca, &settings.forward_cert, &settings.forward_key]
+        .into_iter()
+        .map(|path| {
+            let meta = std::fs::metadata(path.as_ref()?).ok()?;
+            Some((meta.modified().ok()?, meta.len()))
+        })
+        .collect()
 }
 
 /// Whether a request changes the registry (and so must run on the leader). POSTs that only
@@ -180,6 +197,29 @@ impl Edge {
         }
     }
 
+    /// The forwarding client, rebuilt first when its files changed (a failed rebuild keeps the
+    /// previous one and says why). Three `stat` calls per forwarded write.
+    fn client(&self) -> reqwest::Client {
+        let settings = &self.cluster.settings;
+        if settings.forward_ca.is_some() || settings.forward_cert.is_some() {
+            let now = stamps(settings);
+            let mut stamps = self.stamps.lock().unwrap_or_else(PoisonError::into_inner);
+            if *stamps != now {
+                *stamps = now;
+                match client(settings) {
+                    Ok(client) => {
+                        *self.client.write().unwrap_or_else(PoisonError::into_inner) = client;
+                        tracing::info!("forwarding client reloaded");
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "forwarding client reload failed; the previous one stays");
+                    }
+                }
+            }
+        }
+        self.client.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
     async fn forward(&self, leader: &str, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let body = match tokio::time::timeout(
@@ -223,7 +263,7 @@ impl Edge {
             }
         }
         let sent = self
-            .client
+            .client()
             .request(parts.method.clone(), &target)
             .headers(headers)
             .body(body)

@@ -212,4 +212,30 @@ async fn followers_forward_to_an_https_leader_with_the_callers_rights() {
     // What ci-bot wrote through the follower is readable there at once (read-your-writes).
     let read = cert(&follower, "viewer").get("/subjects/cert-bot-value/versions").await;
     assert_eq!((read.status, read.body.clone()), (200, json!([1])), "{}", read.text);
+
+    // The instance certificate is rotated in place: the follower's next forward presents the
+    // new one. A certificate that is not a cluster principal's is only itself to the leader,
+    // which ignores the name it vouches for (403 naming the stranger); the instance's own again
+    // makes it work (200).
+    let bot = cert(&follower, "ci-bot");
+    write_leaf(d, "node", &ca.client("stranger-node"));
+    let refused = until_status(&bot, "rotated-out", 403).await;
+    assert!(refused.text.contains("'stranger-node'"), "{}", refused.text);
+    write_leaf(d, "node", &ca.client(NODE));
+    until_status(&bot, "rotated-in", 200).await;
+}
+
+/// Registers new subjects through `http` until one answers `status` (bounded by `WAIT`).
+async fn until_status(http: &Http, tag: &str, status: u16) -> crate::harness::Reply {
+    let deadline = std::time::Instant::now() + WAIT;
+    for n in 0.. {
+        let subject = format!("{tag}-{n}-value");
+        let reply = http.register(&subject, &distinct_schema(&subject)).await;
+        if reply.status == status {
+            return reply;
+        }
+        assert!(std::time::Instant::now() < deadline, "{tag}: never {status}: {}", reply.text);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    unreachable!("the loop above only ends by returning or failing")
 }
