@@ -403,9 +403,22 @@ enum Known {
 pub(crate) struct Access {
     /// `None`: authorization is off, or the caller reads every subject.
     restricted: Option<Arc<(Arc<Caller>, Arc<Rules>)>>,
+    /// The caller and the rules whenever authorization is on, so the UI offers only the
+    /// actions the caller may take (`may`).
+    caller: Option<Arc<(Arc<Caller>, Arc<Rules>)>>,
 }
 
 impl Access {
+    /// Whether the caller may perform `operation` on `subject` (everything when authorization
+    /// is off). The middleware still decides each request; this only keeps pages from offering
+    /// what would be refused.
+    pub(crate) fn may(&self, operation: Operation, subject: &str) -> bool {
+        match &self.caller {
+            None => true,
+            Some(inner) => inner.1.allows(&inner.0, operation, Resource::Subject(subject)),
+        }
+    }
+
     /// Whether some subjects may be hidden from the caller.
     pub(crate) fn is_restricted(&self) -> bool {
         self.restricted.is_some()
@@ -472,7 +485,10 @@ fn need<'a>(
         | "/ui/assets/ui.js"
         | "/ui/test"
         | "/ui/ids"
-        | "/ui/search" => Need::Authenticated,
+        | "/ui/search"
+        // Both ids are query parameters: the page checks each as `GET /schemas/ids/{id}` does
+        // and answers an unreadable one as an absent one.
+        | "/ui/diff" => Need::Authenticated,
         "/subjects/{subject}" if read || *method == Method::POST => {
             Need::Operation(Read, subject())
         }
@@ -598,11 +614,10 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
         let message = format!("User '{}' is not allowed to {described}", caller.principal);
         return ApiError::Forbidden(message).into_response();
     }
-    let access = if rules.reads_everything(&caller) {
-        Access::default()
-    } else {
-        Access { restricted: Some(Arc::new((Arc::clone(&caller), rules))) }
-    };
+    let reads_everything = rules.reads_everything(&caller);
+    let who = Arc::new((Arc::clone(&caller), rules));
+    let access =
+        Access { restricted: (!reads_everything).then(|| Arc::clone(&who)), caller: Some(who) };
     parts.extensions.insert(access);
     let method = parts.method.clone();
     let uri =
@@ -706,6 +721,8 @@ mod tests {
         check(Method::GET, "/schemas/ids/{id}", Need::SchemaId("s"));
         check(Method::GET, "/schemas/guids/{guid}/ids", Need::SchemaGuid("s"));
         check(Method::POST, "/ui/subjects/{subject}/delete", Need::Operation(Delete, s));
+        check(Method::GET, "/ui/diff", Need::Authenticated);
+        check(Method::GET, "/ui/ids/{id}", Need::SchemaId("s"));
         check(Method::GET, "/some/new/{route}", Need::Operation(Admin, Resource::Global));
         assert_eq!(need(&Method::GET, Some("/metrics"), None, true), Need::Open);
         assert_eq!(need(&Method::GET, None, None, false), Need::Authenticated);

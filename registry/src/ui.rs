@@ -44,6 +44,7 @@ pub(crate) fn routes() -> Router<App> {
         .route("/ui/subjects/{subject}/settings", post(admin::settings))
         .route("/ui/subjects/{subject}/delete", get(admin::confirm).post(admin::delete))
         .route("/ui/test", get(tester::pick_subject))
+        .route("/ui/diff", get(diff::by_ids))
         .route("/ui/ids", get(ids::pick))
         .route("/ui/ids/{id}", get(ids::handler))
         .route("/ui/search", get(search::handler))

@@ -9,6 +9,7 @@ use schemata_core::api::ConfigUpdate;
 use schemata_core::{CompatibilityLevel, VersionSpec};
 
 use super::{PageResult, answer, enc, form, page, see_other, subject_url};
+use crate::auth::{Access, Operation};
 use crate::error::ApiError;
 use crate::jobs;
 use crate::routes::{App, Params, subject, version_spec};
@@ -82,14 +83,16 @@ fn target(params: &Params) -> Result<Target, ApiError> {
 
 pub(super) async fn confirm(
     State(app): State<App>,
+    access: Access,
     Path(raw): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    answer(confirm_page(&app, raw, query.as_deref()))
+    answer(confirm_page(&app, &access, raw, query.as_deref()))
 }
 
-fn confirm_page(app: &App, raw: String, query: Option<&str>) -> PageResult {
+fn confirm_page(app: &App, access: &Access, raw: String, query: Option<&str>) -> PageResult {
     let name = subject(&app.shared, raw)?;
+    let may_delete = access.may(Operation::Delete, &name);
     let target = target(&Params::parse(query))?;
     let state = app.shared.read();
     let s = state.visible(&name, true)?;
@@ -125,12 +128,17 @@ fn confirm_page(app: &App, raw: String, query: Option<&str>) -> PageResult {
             } @else {
                 p.notice { "A soft delete hides the versions from readers; they stay in the log, can be listed with the deleted flag, and can then be deleted permanently." }
             }
+            @if !may_delete {
+                p.error role="alert" { "You may not delete versions of this subject." }
+                p { a href=(url) { "Back to the subject" } }
+            } @else {
             form action=(format!("{url}/delete")) method="post" {
                 @if let Some(spec) = target.version { input type="hidden" name="version" value=(spec_text(spec)); }
                 @if target.permanent { input type="hidden" name="permanent" value="true"; }
                 button.danger type="submit" { (what) }
                 " "
                 a href=(url) { "Cancel" }
+            }
             }
         },
     ))

@@ -1,4 +1,5 @@
-//! By id: which subjects and versions use a schema id, and the schema itself.
+//! By id: which subjects and versions use a schema id (those the caller may read), the schema
+//! itself, and a form to diff it with any other id.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -7,6 +8,7 @@ use schemata_core::SchemaId;
 
 use super::code::{self, Marks};
 use super::{PageResult, answer, page, see_other, subject_url};
+use crate::auth::Access;
 use crate::error::ApiError;
 use crate::routes::{App, Params};
 
@@ -19,11 +21,18 @@ pub(super) async fn pick(RawQuery(query): RawQuery) -> Response {
     }
 }
 
-pub(super) async fn handler(State(app): State<App>, Path(raw): Path<String>) -> Response {
-    answer(render(&app, &raw))
+pub(super) async fn handler(
+    State(app): State<App>,
+    access: Access,
+    Path(raw): Path<String>,
+) -> Response {
+    answer(render(&app, &access, &raw))
 }
 
-fn render(app: &App, raw: &str) -> PageResult {
+/// One row using the id: subject, version, soft-deleted, and the id of the version before it.
+type Use = (String, u32, bool, Option<u32>);
+
+fn render(app: &App, access: &Access, raw: &str) -> PageResult {
     let id = raw
         .parse::<i64>()
         .ok()
@@ -34,16 +43,24 @@ fn render(app: &App, raw: &str) -> PageResult {
     let text = code::pretty(&stored.text());
     let schema_type = stored.schema_type;
     let references = stored.references.clone();
-    // Every (subject, version) row with this id; one pass over the subjects, as the REST
-    // `GET /schemas/ids/{id}/versions` does.
-    let uses: Vec<(String, u32, bool)> = state
+    // Every (subject, version) row with this id in a subject the caller may read (the route
+    // lets in callers who may read one of them); one pass over the subjects, as the REST
+    // `GET /schemas/ids/{id}/versions` does. Each with the id of the version before it, to
+    // diff with.
+    let uses: Vec<Use> = state
         .subjects
         .iter()
+        .filter(|(name, _)| access.can_read(name))
         .flat_map(|(name, s)| {
-            s.versions
-                .iter()
-                .filter(|(_, row)| row.id == id)
-                .map(|(v, row)| (name.clone(), v.0, row.deleted))
+            let mut previous = None;
+            let mut found = Vec::new();
+            for (v, row) in &s.versions {
+                if row.id == id {
+                    found.push((name.clone(), v.0, row.deleted, previous.filter(|p| *p != id.0)));
+                }
+                previous = Some(row.id.0);
+            }
+            found
         })
         .collect();
     drop(state);
@@ -55,12 +72,13 @@ fn render(app: &App, raw: &str) -> PageResult {
             h2 { "Used by" }
             @if uses.is_empty() { p { "No subject version uses it." } } @else {
                 table #uses {
-                    thead { tr { th scope="col" { "Subject" } th scope="col" { "Version" } th scope="col" { "State" } } }
-                    tbody { @for (subject, version, deleted) in &uses {
+                    thead { tr { th scope="col" { "Subject" } th scope="col" { "Version" } th scope="col" { "State" } th scope="col" { "Diff" } } }
+                    tbody { @for (subject, version, deleted, previous) in &uses {
                         tr {
                             td { a href=(subject_url(subject)) { (subject) } }
                             td { a href=(format!("{}?version={version}", subject_url(subject))) { "v" (version) } }
                             td { @if *deleted { span.tag { "soft-deleted" } } @else { "live" } }
+                            td { @if let Some(p) = previous { a href=(format!("/ui/diff?left={p}&right={id}")) { "from the version before (id " (p) ")" } } }
                         }
                     } }
                 }
@@ -70,6 +88,12 @@ fn render(app: &App, raw: &str) -> PageResult {
                 ul { @for r in &references {
                     li { code { (r.name) } " → " a href=(format!("{}?version={}", subject_url(&r.subject), r.version)) { (r.subject) " v" (r.version) } }
                 } }
+            }
+            h2 { "Diff" }
+            form.inline #diff-with action="/ui/diff" method="get" {
+                input type="hidden" name="left" value=(id);
+                label for="diff-right" { "Diff with schema id" input #diff-right type="number" name="right" min="1" required; }
+                button type="submit" { "Diff" }
             }
             h2 { "Schema" }
             (code::block(&text, "", &format!("Schema id {id}"), &Marks::new()))

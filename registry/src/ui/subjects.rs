@@ -8,7 +8,7 @@ use schemata_core::{SchemaType, Version, VersionSpec};
 
 use super::code::{self, Marks};
 use super::{PAGE_LEN, PageResult, answer, enc, inherited, page, subject_url};
-use crate::auth::Access;
+use crate::auth::{Access, Operation};
 use crate::error::ApiError;
 use crate::routes::{App, Params, subject};
 use crate::state::Mode;
@@ -157,14 +157,21 @@ pub(super) async fn list(
 
 pub(super) async fn show(
     State(app): State<App>,
+    access: Access,
     Path(raw): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    answer(show_page(&app, raw, query.as_deref()))
+    answer(show_page(&app, &access, raw, query.as_deref()))
 }
 
-fn show_page(app: &App, raw: String, query: Option<&str>) -> PageResult {
+fn show_page(app: &App, access: &Access, raw: String, query: Option<&str>) -> PageResult {
     let name = subject(&app.shared, raw)?;
+    // Only the actions the caller may take are offered (the middleware refuses the others).
+    let (may_write, may_config, may_delete) = (
+        access.may(Operation::Write, &name),
+        access.may(Operation::Config, &name),
+        access.may(Operation::Delete, &name),
+    );
     let params = Params::parse(query);
     let state = app.shared.read();
     let s = state.visible(&name, true)?;
@@ -208,8 +215,8 @@ fn show_page(app: &App, raw: String, query: Option<&str>) -> PageResult {
                 @if schema_type == SchemaType::Json { dt { "JSON policy" } dd { (policy.as_str()) } }
                 dt { "Mode" } dd #mode { (inherited(mode.as_str(), own_mode)) }
             }
-            p {
-                a href=(format!("{url}/test")) { "Test a schema against this subject" }
+            @if may_write {
+                p { a href=(format!("{url}/test")) { "Test a schema against this subject" } }
             }
             h2 { "Versions" }
             table #versions {
@@ -250,6 +257,7 @@ fn show_page(app: &App, raw: String, query: Option<&str>) -> PageResult {
                     li { a href=(format!("/ui/ids/{id}")) { "schema id " (id) } }
                 } }
             }
+            @if may_config {
             h2 { "Settings" }
             form.inline action=(format!("{url}/settings")) method="post" {
                 label for="set-level" { "Compatibility level" select #set-level name="level" {
@@ -260,6 +268,8 @@ fn show_page(app: &App, raw: String, query: Option<&str>) -> PageResult {
                 } }
                 button type="submit" { "Save settings" }
             }
+            }
+            @if may_delete {
             h2 { "Delete" }
             ul {
                 @if !row.deleted {
@@ -272,6 +282,7 @@ fn show_page(app: &App, raw: String, query: Option<&str>) -> PageResult {
                 } @else {
                     li { a href=(format!("{url}/delete?permanent=true")) { "Permanently delete the whole subject" } }
                 }
+            }
             }
             @if latest.is_some_and(|l| l != version) { p { a href=(url) { "Back to the latest version" } } }
         },

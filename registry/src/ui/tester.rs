@@ -14,6 +14,7 @@ use schemata_core::{CompatibilityLevel, SchemaType, Version};
 use super::code::{self, Marks};
 use super::subjects::LEVELS;
 use super::{PageResult, answer, enc, form, page, see_other, subject_url};
+use crate::auth::{Access, Operation};
 use crate::request;
 use crate::routes::{App, Params, subject};
 use crate::shared::Shared;
@@ -44,10 +45,15 @@ enum Outcome {
     Checked { level: CompatibilityLevel, against: Vec<Version>, findings: Vec<Incompatibility> },
 }
 
-pub(super) async fn form_handler(State(app): State<App>, Path(raw): Path<String>) -> Response {
+pub(super) async fn form_handler(
+    State(app): State<App>,
+    access: Access,
+    Path(raw): Path<String>,
+) -> Response {
     answer((|| {
         let name = subject(&app.shared, raw)?;
-        Ok(render(&app, &name, &Input::default(), None))
+        let may_write = access.may(Operation::Write, &name);
+        Ok(render(&app, &name, may_write, &Input::default(), None))
     })())
 }
 
@@ -59,6 +65,8 @@ pub(super) async fn submit(
     answer(submit_page(&app, raw, request).await)
 }
 
+/// Checking and registering need `write` on the subject (the middleware refuses the post
+/// otherwise), so a page answering a post always offers both.
 async fn submit_page(app: &App, raw: String, request: Request) -> PageResult {
     let name = subject(&app.shared, raw)?;
     let params = form(app, request).await?;
@@ -90,7 +98,8 @@ async fn submit_page(app: &App, raw: String, request: Request) -> PageResult {
                 )));
             }
             Err(error) => {
-                return Ok(render(app, &name, &input, Some(Outcome::Refused(error.to_string()))));
+                let refused = Some(Outcome::Refused(error.to_string()));
+                return Ok(render(app, &name, true, &input, refused));
             }
         }
     }
@@ -99,7 +108,7 @@ async fn submit_page(app: &App, raw: String, request: Request) -> PageResult {
     let shared = Arc::clone(&app.shared);
     let (subject_name, level) = (name.clone(), input.level);
     let outcome = app.shared.check(move || Ok(check(&shared, &subject_name, level, &body))).await?;
-    Ok(render(app, &name, &input, Some(outcome)))
+    Ok(render(app, &name, true, &input, Some(outcome)))
 }
 
 /// Parses the pasted schema and checks it against the versions `level` (default: the
@@ -138,7 +147,13 @@ fn check(
     Outcome::Checked { level, against, findings: report.incompatibilities }
 }
 
-fn render(app: &App, name: &str, input: &Input, outcome: Option<Outcome>) -> Response {
+fn render(
+    app: &App,
+    name: &str,
+    may_write: bool,
+    input: &Input,
+    outcome: Option<Outcome>,
+) -> Response {
     let (subject_level, subject_type, exists) = {
         let state = app.shared.read();
         let latest_type = state
@@ -169,6 +184,9 @@ fn render(app: &App, name: &str, input: &Input, outcome: Option<Outcome>) -> Res
             h1 { "Test a schema for " a href=(url) { code { (name) } } }
             @if !exists { p.notice { "The subject has no live versions yet: any valid schema is compatible, and registering creates it." } }
             @if let Some(outcome) = &outcome { (outcome_section(outcome, input, &marks)) }
+            @if !may_write {
+                p.notice role="status" { "Checking and registering need write access to this subject, which you do not have." }
+            } @else {
             form action=(format!("{url}/test")) method="post" {
                 p {
                     label for="schema" { "Schema" }
@@ -187,6 +205,7 @@ fn render(app: &App, name: &str, input: &Input, outcome: Option<Outcome>) -> Res
                     button type="submit" name="action" value="check" { "Check" }
                     button type="submit" name="action" value="register" { "Register" }
                 }
+            }
             }
         },
     )

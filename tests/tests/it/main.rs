@@ -48,5 +48,6 @@ mod security_support;
 mod security_tls;
 mod tidy;
 mod ui;
+mod ui_auth;
 mod ui_browser;
 mod ui_perf;

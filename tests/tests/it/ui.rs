@@ -657,6 +657,24 @@ async fn diff_shows_text_changes_and_findings() {
             </a>: v1 → v2</h1>
             <p>Compatibility level of the subject: <strong>BACKWARD</strong>
             </p>
+            <form class="inline" action="/ui/subjects/orders-value/diff" method="get">
+            <input type="hidden" name="a" value="1">
+            <input type="hidden" name="b" value="2">
+            <label for="diff-level">Judge under<select id="diff-level" name="level">
+            <option value="BACKWARD" selected>BACKWARD (the subject's)</option>
+            <option value="BACKWARD_TRANSITIVE">BACKWARD_TRANSITIVE</option>
+            <option value="FORWARD">FORWARD</option>
+            <option value="FORWARD_TRANSITIVE">FORWARD_TRANSITIVE</option>
+            <option value="FULL">FULL</option>
+            <option value="FULL_TRANSITIVE">FULL_TRANSITIVE</option>
+            <option value="NONE">NONE</option>
+            </select>
+            </label>
+            <button type="submit">Judge</button>
+            </form>
+            <p>
+            <a href="/ui/diff?left=1&amp;right=2">The same two schemas by id (1 → 2)</a>
+            </p>
             <h2>Field-level changes</h2>
             <ul class="findings" id="changes">
             <li>
@@ -664,13 +682,13 @@ async fn diff_shows_text_changes_and_findings() {
             </li>
             </ul>
             <section aria-labelledby="dir-BACKWARD">
-            <h2 id="dir-BACKWARD">BACKWARD (the new version reads data written with the old)</h2>
+            <h2 id="dir-BACKWARD">BACKWARD (the new schema reads data written with the old)</h2>
             <p>
             <span class="compatible">compatible</span>
             </p>
             </section>
             <section aria-labelledby="dir-FORWARD">
-            <h2 id="dir-FORWARD">FORWARD (the old version reads data written with the new)</h2>
+            <h2 id="dir-FORWARD">FORWARD (the old schema reads data written with the new)</h2>
             <p>
             <span class="compatible">compatible</span>
             </p>
@@ -844,14 +862,32 @@ async fn json_schema_diff_lists_typed_changes() {
         </a>: v1 → v2</h1>
         <p>Compatibility level of the subject: <strong>NONE</strong>
         </p>
+        <form class="inline" action="/ui/subjects/users-value/diff" method="get">
+        <input type="hidden" name="a" value="1">
+        <input type="hidden" name="b" value="2">
+        <label for="diff-level">Judge under<select id="diff-level" name="level">
+        <option value="BACKWARD">BACKWARD</option>
+        <option value="BACKWARD_TRANSITIVE">BACKWARD_TRANSITIVE</option>
+        <option value="FORWARD">FORWARD</option>
+        <option value="FORWARD_TRANSITIVE">FORWARD_TRANSITIVE</option>
+        <option value="FULL">FULL</option>
+        <option value="FULL_TRANSITIVE">FULL_TRANSITIVE</option>
+        <option value="NONE" selected>NONE (the subject's)</option>
+        </select>
+        </label>
+        <button type="submit">Judge</button>
+        </form>
+        <p>
+        <a href="/ui/diff?left=3&amp;right=5">The same two schemas by id (3 → 5)</a>
+        </p>
         <h2>Changes</h2>
         <ul class="findings" id="changes">
         <li>
-        <span class="breaking">breaking</span> <code class="rule">MAXIMUM_DECREASED</code>: bound changed from &lt;= 150 to &lt;= 120 <a href="#bL9">v2 line 9</a> <code>#/properties/age/maximum</code>
+        <span class="incompatible">incompatible</span> <code class="rule">MAXIMUM_DECREASED</code>: bound changed from &lt;= 150 to &lt;= 120 <a href="#bL9">v2 line 9</a> <code>#/properties/age/maximum</code>
         </li>
         </ul>
         <section aria-labelledby="dir-BACKWARD">
-        <h2 id="dir-BACKWARD">BACKWARD (the new version reads data written with the old)</h2>
+        <h2 id="dir-BACKWARD">BACKWARD (the new schema reads data written with the old)</h2>
         <p>incompatible, but NONE does not require this direction</p>
         <ul class="findings">
         <li>
@@ -860,7 +896,7 @@ async fn json_schema_diff_lists_typed_changes() {
         </ul>
         </section>
         <section aria-labelledby="dir-FORWARD">
-        <h2 id="dir-FORWARD">FORWARD (the old version reads data written with the new)</h2>
+        <h2 id="dir-FORWARD">FORWARD (the old schema reads data written with the new)</h2>
         <p>
         <span class="compatible">compatible</span>
         </p>
@@ -1158,6 +1194,7 @@ async fn by_id_and_field_search() {
         <th scope="col">Subject</th>
         <th scope="col">Version</th>
         <th scope="col">State</th>
+        <th scope="col">Diff</th>
         </tr>
         </thead>
         <tbody>
@@ -1169,9 +1206,19 @@ async fn by_id_and_field_search() {
         <a href="/ui/subjects/orders-value?version=2">v2</a>
         </td>
         <td>live</td>
+        <td>
+        <a href="/ui/diff?left=1&amp;right=2">from the version before (id 1)</a>
+        </td>
         </tr>
         </tbody>
         </table>
+        <h2>Diff</h2>
+        <form class="inline" id="diff-with" action="/ui/diff" method="get">
+        <input type="hidden" name="left" value="2">
+        <label for="diff-right">Diff with schema id<input id="diff-right" type="number" name="right" min="1" required>
+        </label>
+        <button type="submit">Diff</button>
+        </form>
         <h2>Schema</h2>
         <pre class="code" aria-label="Schema id 2" tabindex="0">
         <code>
@@ -1256,6 +1303,17 @@ async fn by_id_and_field_search() {
         </table>
         </main>"#]]).await;
     assert_eq!(registry.get("/ui/ids/99").await.status, 404);
+    // A schema registered after the index was built is found by the next search (a small
+    // catch-up, which the search waits for).
+    registry
+        .register_ok(
+            "late-value",
+            r#"{"type":"record","name":"Late","fields":[{"name":"customer_id","type":"long"}]}"#,
+        )
+        .await;
+    let after = registry.get("/ui/search?field=customer_id").await.text;
+    assert!(after.contains("3 schemas have a field named"), "{after}");
+    assert!(after.contains("late-value v1") && !after.contains("index-status"), "{after}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1335,4 +1393,274 @@ async fn the_ui_setting_turns_it_off() {
     let reply = registry.get("/ui").await;
     assert_eq!((reply.status, reply.error_code()), (404, Some(404)));
     assert_eq!(registry.get("/").await.text, "{}");
+}
+
+/// Asks `path` and checks the status and that the page's alert says `message`.
+async fn check_refused(http: &Http, path: &str, status: u16, message: &str) {
+    let reply = http.get(path).await;
+    assert_eq!(reply.status, status, "{path}: {}", reply.text);
+    assert_eq!(reply.content_type.as_deref(), Some("text/html; charset=utf-8"), "{path}");
+    let alert = format!(r#"<p class="error" id="diff-error" role="alert">{message}</p>"#);
+    assert!(reply.text.contains(&alert), "{path}: {}", main_of(&reply));
+    // The form is there again, filled with what was asked, to correct it.
+    assert!(
+        reply.text.contains(r#"<form class="inline" action="/ui/diff" method="get">"#),
+        "{path}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_any_two_schemas_by_id() {
+    let registry = fixture().await;
+    // orders-value v1 is id 1, v2 id 2; users-value (JSON) id 3; gone-value ("string") id 4.
+    // From id 4 to id 1: the string becomes a record, breaking both ways. The default level is
+    // that of orders-value, the one subject holding id 1.
+    assert_eq!(
+        registry
+            .put("/config/orders-value", serde_json::json!({"compatibility": "FORWARD"}))
+            .await
+            .status,
+        200
+    );
+    let page = registry.get("/ui/diff?left=4&right=1").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let main = main_of(&page);
+    expect![[r##"
+        <main id="main">
+        <h1>Diff of schema <a href="/ui/ids/4">id 4</a> → <a href="/ui/ids/1">id 1</a>
+        </h1>
+        <form class="inline" action="/ui/diff" method="get">
+        <label for="diff-left">Old (left) id<input id="diff-left" type="number" name="left" min="1" value="4" required>
+        </label>
+        <label for="diff-right">New (right) id<input id="diff-right" type="number" name="right" min="1" value="1" required>
+        </label>
+        <label for="diff-level">Judge under<select id="diff-level" name="level">
+        <option value="BACKWARD">BACKWARD</option>
+        <option value="BACKWARD_TRANSITIVE">BACKWARD_TRANSITIVE</option>
+        <option value="FORWARD" selected>FORWARD (orders-value's)</option>
+        <option value="FORWARD_TRANSITIVE">FORWARD_TRANSITIVE</option>
+        <option value="FULL">FULL</option>
+        <option value="FULL_TRANSITIVE">FULL_TRANSITIVE</option>
+        <option value="NONE">NONE</option>
+        </select>
+        </label>
+        <button type="submit">Diff</button>
+        </form>
+        <p>Judged under <strong>FORWARD</strong>, the level of <a href="/ui/subjects/orders-value">
+        <code>orders-value</code>
+        </a>, the one subject holding id 1.</p>
+        <h2>Field-level changes</h2>
+        <ul class="findings" id="changes">
+        <li>
+        <code class="rule">TYPE_CHANGED</code>: the schema changed from string to shop.Order <a href="#bL1">id 1 line 1</a> <code>/</code>
+        </li>
+        <li>
+        <code class="rule">NAMED_TYPE_ADDED</code>: record 'shop.Order' added <a href="#bL1">id 1 line 1</a> <code>/</code>
+        </li>
+        </ul>
+        <section aria-labelledby="dir-BACKWARD">
+        <h2 id="dir-BACKWARD">BACKWARD (the new schema reads data written with the old)</h2>
+        <p>incompatible, but FORWARD does not require this direction</p>
+        <ul class="findings">
+        <li>
+        <code class="rule">TYPE_MISMATCH</code>: reader type record 'shop.Order' cannot read writer type string <a href="#bL1">id 1 line 1</a> <code>/</code>
+        </li>
+        </ul>
+        </section>
+        <section aria-labelledby="dir-FORWARD">
+        <h2 id="dir-FORWARD">FORWARD (the old schema reads data written with the new)</h2>
+        <p>
+        <span class="breaking">breaking under FORWARD</span>
+        </p>
+        <ul class="findings">
+        <li>
+        <code class="rule">TYPE_MISMATCH</code>: reader type string cannot read writer type record 'shop.Order' <a href="#aL1">id 4 line 1</a> <code>/</code>
+        </li>
+        </ul>
+        </section>
+        <h2>Text</h2>
+        <table class="diff" id="text-diff">
+        <caption class="skip">Side-by-side text diff</caption>
+        <colgroup>
+        <col style="width:3.5em">
+        <col>
+        <col style="width:3.5em">
+        <col>
+        </colgroup>
+        <thead>
+        <tr>
+        <th scope="col">#</th>
+        <th scope="col">id 4</th>
+        <th scope="col">#</th>
+        <th scope="col">id 1</th>
+        </tr>
+        </thead>
+        <tbody>
+        <tr>
+        <td class="ln" id="aL1">1</td>
+        <td class="del">
+        <span class="skip">removed: </span>&quot;string&quot;</td>
+        <td class="ln" id="bL1">1</td>
+        <td class="ins">
+        <span class="skip">added: </span>{</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL2">2</td>
+        <td class="ins">
+        <span class="skip">added: </span>  &quot;type&quot;: &quot;record&quot;,</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL3">3</td>
+        <td class="ins">
+        <span class="skip">added: </span>  &quot;name&quot;: &quot;Order&quot;,</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL4">4</td>
+        <td class="ins">
+        <span class="skip">added: </span>  &quot;namespace&quot;: &quot;shop&quot;,</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL5">5</td>
+        <td class="ins">
+        <span class="skip">added: </span>  &quot;fields&quot;: [</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL6">6</td>
+        <td class="ins">
+        <span class="skip">added: </span>    {</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL7">7</td>
+        <td class="ins">
+        <span class="skip">added: </span>      &quot;name&quot;: &quot;id&quot;,</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL8">8</td>
+        <td class="ins">
+        <span class="skip">added: </span>      &quot;type&quot;: &quot;long&quot;</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL9">9</td>
+        <td class="ins">
+        <span class="skip">added: </span>    }</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL10">10</td>
+        <td class="ins">
+        <span class="skip">added: </span>  ]</td>
+        </tr>
+        <tr>
+        <td class="ln">
+        </td>
+        <td>
+        </td>
+        <td class="ln" id="bL11">11</td>
+        <td class="ins">
+        <span class="skip">added: </span>}</td>
+        </tr>
+        </tbody>
+        </table>
+        </main>"##]].assert_eq(&main);
+    // A level picked in the form wins over the default.
+    let picked = main_of(&registry.get("/ui/diff?left=4&right=1&level=BACKWARD").await);
+    assert!(picked.contains("Judged under <strong>BACKWARD</strong> (picked)."), "{picked}");
+    assert!(
+        picked.contains(r#"<span class="breaking">breaking under BACKWARD</span>"#),
+        "{picked}"
+    );
+    let none = main_of(&registry.get("/ui/diff?left=4&right=1&level=NONE").await);
+    assert!(!none.contains("breaking"), "{none}");
+    // Id 1 held by two subjects: the global level is the default.
+    registry.register_ok("orders-copy", V1).await;
+    let global = main_of(&registry.get("/ui/diff?left=4&right=1").await);
+    assert!(
+        global.contains("Judged under <strong>BACKWARD</strong>, the global level (no single subject holds id 1)."),
+        "{global}"
+    );
+    // Every way to ask wrongly gets a page that says what is wrong.
+    let cases: &[(&str, u16, &str)] = &[
+        ("/ui/diff?left=1&right=99", 404, "Schema 99 not found"),
+        ("/ui/diff?left=99&right=1", 404, "Schema 99 not found"),
+        (
+            "/ui/diff?left=abc&right=2",
+            400,
+            "The left id 'abc' is not a schema id (a whole number from 1).",
+        ),
+        (
+            "/ui/diff?left=1&right=0",
+            400,
+            "The right id '0' is not a schema id (a whole number from 1).",
+        ),
+        (
+            "/ui/diff?left=1&right=4294967296",
+            400,
+            "The right id '4294967296' is not a schema id (a whole number from 1).",
+        ),
+        ("/ui/diff?left=1", 400, "Give both schema ids: the right one is missing."),
+        ("/ui/diff?right=1", 400, "Give both schema ids: the left one is missing."),
+        (
+            "/ui/diff?left=1&right=3",
+            422,
+            "Schema 1 is AVRO and schema 3 is JSON: only two schemas of one type can be compared.",
+        ),
+        (
+            "/ui/diff?left=1&right=2&level=SIDEWAYS",
+            422,
+            "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive",
+        ),
+    ];
+    for (path, status, message) in cases {
+        check_refused(&registry, path, *status, message).await;
+    }
+    // Without ids: the form alone.
+    let form = main_of(&registry.get("/ui/diff").await);
+    assert!(form.contains("<h1>Diff two schemas by id</h1>") && !form.contains("alert"), "{form}");
+    // The by-id page offers the form and links each use to the version before it.
+    let by_id = registry.get("/ui/ids/2").await.text;
+    assert!(
+        by_id.contains(
+            r#"<a href="/ui/diff?left=1&amp;right=2">from the version before (id 1)</a>"#
+        ),
+        "{by_id}"
+    );
+    assert!(by_id.contains(r#"<input type="hidden" name="left" value="2">"#), "{by_id}");
+    // The versions diff links to the same diff by id.
+    let versions = registry.get("/ui/subjects/orders-value/diff?a=1&b=2").await.text;
+    assert!(versions.contains(r#"<a href="/ui/diff?left=1&amp;right=2">"#), "{versions}");
 }

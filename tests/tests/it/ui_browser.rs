@@ -1,8 +1,10 @@
 //! The web UI in a real headless Chromium, driven through chromedriver (Debian's `chromium` and
 //! `chromium-driver`, installed by scripts/test.sh) with fantoccini: what a user does, click by
 //! click. Filter the subject list, open a subject, raise its level, diff two versions and find
-//! the breaking finding, paste an incompatible schema in the tester and see each finding at its
-//! line, register a compatible one and see it listed.
+//! the breaking finding, diff two schemas by id, paste an incompatible schema in the tester and
+//! see each finding at its line, register a compatible one and see it listed. With
+//! authentication on: a reader sees only what the rules let them read and no admin action, and a
+//! forged post is refused; an admin changes a level; no credentials get the 401 page.
 //!
 //! Every page visited is saved as a PNG under `target/ui-screenshots/` (test artifacts, not
 //! committed). With `SCHEMATA_UI_README_SCREENSHOTS=1` the subject page and the diff are also
@@ -286,6 +288,28 @@ async fn walk(client: &Client, registry: &TestRegistry) {
     assert!(line.text().await.expect("line number").parse::<usize>().is_ok(), "{target}");
     screenshot(client, "diff").await;
 
+    // Any two schemas by id, from the by-id page's form: v2's id 2 against v3's id 3, judged
+    // by default under the level of orders-value, the one subject holding id 3.
+    client.goto(&registry.url("/ui/ids/2")).await.expect("open the by-id page");
+    let other = client.find(Locator::Css("input#diff-right")).await.expect("the diff form");
+    other.send_keys("3").await.expect("type an id");
+    click(client, "form#diff-with button[type=submit]").await;
+    assert_eq!(text(client, "h1").await, "Diff of schema id 2 → id 3");
+    let judged = text(client, "main > p").await;
+    assert!(judged.contains("Judged under BACKWARD, the level of orders-value"), "{judged}");
+    let backward = text(client, "section[aria-labelledby=dir-BACKWARD]").await;
+    assert!(backward.contains("breaking under BACKWARD"), "{backward}");
+    assert!(backward.contains("READER_FIELD_MISSING_DEFAULT_VALUE"), "{backward}");
+    // Picking NONE judges the same findings as not required.
+    select(client, "select#diff-level", "NONE").await;
+    click(client, "form[action='/ui/diff'] button[type=submit]").await;
+    let backward = text(client, "section[aria-labelledby=dir-BACKWARD]").await;
+    assert!(
+        backward.contains("incompatible, but NONE does not require this direction"),
+        "{backward}"
+    );
+    screenshot(client, "diff-by-id").await;
+
     // The tester: an incompatible paste gets one finding per problem, each at its line.
     client.goto(&registry.url("/ui/subjects/orders-value/test")).await.expect("open the tester");
     paste_schema(client, INCOMPATIBLE).await;
@@ -318,4 +342,110 @@ async fn walk(client: &Client, registry: &TestRegistry) {
     let versions = registry.get("/subjects/orders-value/versions").await;
     assert_eq!(versions.text, "[1,2,3,4]");
     screenshot(client, "registered").await;
+}
+
+/// `path` on the registry with `user`'s credentials in the URL's userinfo. Chromium answers the
+/// registry's Basic challenge with them and keeps them for the origin, so later navigations,
+/// form posts and `fetch` calls of the page carry them too. (Chosen over CDP's
+/// `Network.setExtraHTTPHeaders`: it is what a user does, needs no vendor command, and a fresh
+/// session per user keeps the identities apart.)
+fn with_user(registry: &TestRegistry, user: &str, path: &str) -> String {
+    let secret = crate::ui_auth::password(user);
+    registry.url(path).replacen("http://", &format!("http://{user}:{secret}@"), 1)
+}
+
+/// Posts a form from the page with `fetch`, as a forged request would; the answer's status.
+async fn fetch_post(client: &Client, path: &str, body: &str) -> u64 {
+    let script = r#"
+        const [path, body, done] = arguments;
+        fetch(path, { method: "POST", body,
+                      headers: { "Content-Type": "application/x-www-form-urlencoded" } })
+            .then(r => done(r.status), e => done(String(e)));
+    "#;
+    let status = client
+        .execute_async(script, vec![json!(path), json!(body)])
+        .await
+        .unwrap_or_else(|e| panic!("fetch {path}: {e}"));
+    status.as_u64().unwrap_or_else(|| panic!("fetch {path}: {status}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_authentication_each_user_sees_what_they_may() {
+    let (registry, _dir) = crate::ui_auth::secured().await;
+    let driver = Driver::start();
+    let walks = async {
+        let reader = driver.session().await;
+        walk_as_reader(&reader, &registry).await;
+        let _ = reader.close().await;
+        let admin = driver.session().await;
+        walk_as_admin(&admin, &registry).await;
+        let _ = admin.close().await;
+        let anonymous = driver.session().await;
+        anonymous.goto(&registry.url("/ui")).await.expect("open /ui without credentials");
+        let shown = text(&anonymous, "body").await;
+        assert!(!shown.contains("orders-value"), "nothing of the registry is shown: {shown}");
+        screenshot(&anonymous, "auth-anonymous").await;
+        // Headless Chromium cancels the password prompt and shows its own error page, whose
+        // origin is not the registry's: what the registry answers is read with `fetch` from
+        // the one page open to everybody, `/health/live` (with `credentials: "omit"`, so the
+        // browser hands the 401 to the page instead of prompting for a password).
+        anonymous.goto(&registry.url("/health/live")).await.expect("open /health/live");
+        let script = r#"
+            const done = arguments[0];
+            fetch("/ui", { credentials: "omit" }).then(async r => done([r.status, r.headers.get("www-authenticate"),
+                                               await r.text()]), e => done(String(e)));
+        "#;
+        let answer = anonymous.execute_async(script, Vec::new()).await.expect("fetch /ui");
+        assert_eq!(answer[0], 401, "{answer}");
+        assert_eq!(answer[1], "Basic realm=\"schemata\", charset=\"UTF-8\"", "{answer}");
+        assert!(answer[2].as_str().is_some_and(|body| body.contains("40101")), "{answer}");
+        let _ = anonymous.close().await;
+    };
+    tokio::time::timeout(Duration::from_secs(150), walks)
+        .await
+        .expect("the walks through the UI finish within 150 s");
+}
+
+async fn walk_as_reader(client: &Client, registry: &TestRegistry) {
+    // rita may read orders-* only: the list, the search and the by-id pages show nothing else.
+    client.goto(&with_user(registry, "rita", "/ui")).await.expect("open /ui as rita");
+    assert_eq!(texts(client, "main table tbody tr td:first-child a").await, ["orders-value"]);
+    screenshot(client, "auth-reader-subjects").await;
+    click(client, "main table tbody tr td:first-child a").await;
+    assert_eq!(text(client, "h1").await, "Subject orders-value");
+    for action in ["form[action$='/settings']", "a[href*='/delete']", "a[href$='/test']"] {
+        let found = client.find_all(Locator::Css(action)).await.expect("find");
+        assert!(found.is_empty(), "rita is offered {action}");
+    }
+    screenshot(client, "auth-reader-subject").await;
+    client.goto(&registry.url("/ui/search?field=customer_id")).await.expect("search");
+    assert_eq!(texts(client, "table#hits tbody tr td:first-child a").await, ["2"]);
+    screenshot(client, "auth-reader-search").await;
+    // payments-value's id 3 answers as an absent id would.
+    client.goto(&registry.url("/ui/diff?left=1&right=3")).await.expect("diff by ids");
+    assert_eq!(text(client, "#diff-error").await, "Schema 3 not found");
+    screenshot(client, "auth-reader-diff-hidden").await;
+    // A forged settings post from the page carries rita's credentials and is refused (a post
+    // without credentials would get 401).
+    assert_eq!(fetch_post(client, "/ui/subjects/orders-value/settings", "level=NONE").await, 403);
+    assert_eq!(fetch_post(client, "/ui/subjects/orders-value/delete", "version=1").await, 403);
+    let ada = crate::ui_auth::as_user(registry, "ada", &crate::ui_auth::password("ada"));
+    assert_eq!(ada.get("/config/orders-value").await.status, 404, "no level was set");
+    assert_eq!(ada.get("/subjects/orders-value/versions").await.text, "[1,2]");
+}
+
+async fn walk_as_admin(client: &Client, registry: &TestRegistry) {
+    client.goto(&with_user(registry, "ada", "/ui")).await.expect("open /ui as ada");
+    assert_eq!(
+        texts(client, "main table tbody tr td:first-child a").await,
+        ["orders-value", "payments-value"]
+    );
+    click(client, "main table tbody tr td:first-child a").await;
+    select(client, "select#set-level", "FULL").await;
+    click(client, "form[action$='/settings'] button[type=submit]").await;
+    let notice = text(client, "main").await;
+    assert!(notice.contains("level set to FULL"), "{notice}");
+    let ada = crate::ui_auth::as_user(registry, "ada", &crate::ui_auth::password("ada"));
+    assert_eq!(ada.get("/config/orders-value").await.body["compatibilityLevel"], "FULL");
+    screenshot(client, "auth-admin-subject").await;
 }
