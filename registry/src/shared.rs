@@ -8,7 +8,7 @@
 //! for the pointer swap. A reader clones the `Arc` and reads with no lock held at all.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use tokio::sync::Semaphore;
 
@@ -34,8 +34,8 @@ pub(crate) struct Shared {
     pub(crate) write_failed: AtomicBool,
     /// The Kafka backend's view of the log (positions, lag, health), when storage is Kafka.
     pub(crate) cluster: OnceLock<Arc<crate::storage::kafka::Cluster>>,
-    /// The web UI's field-search index, extended as schemas are stored.
-    pub(crate) field_index: Mutex<crate::ui::FieldIndex>,
+    /// The web UI's field-search index, built and extended off the request path.
+    pub(crate) field_index: crate::ui::FieldIndex,
 }
 
 impl Shared {
@@ -50,7 +50,7 @@ impl Shared {
             metrics: Metrics::default(),
             write_failed: AtomicBool::new(false),
             cluster: OnceLock::new(),
-            field_index: Mutex::default(),
+            field_index: crate::ui::FieldIndex::default(),
         }
     }
 

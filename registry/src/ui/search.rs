@@ -1,18 +1,22 @@
 //! Search by field: which schemas have a field (Avro record field) or property (JSON Schema) of a
 //! given name, across every subject; answers "who sends `customer_id`?".
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::PoisonError;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use maud::html;
-use schemata_core::SchemaId;
+use schemata_core::{Guid, SchemaId};
 use serde_json::Value;
+use tokio::sync::Notify;
 
 use super::{enc, page, subject_url};
 use crate::auth::Access;
 use crate::routes::{App, Params};
+use crate::shared::Shared;
 use crate::state::RegistryState;
 
 /// Most schema ids listed for one search; the page says when there were more.
@@ -61,35 +65,165 @@ fn fields(value: &Value, pointer: &mut String, depth: usize, out: &mut Vec<(Stri
     }
 }
 
-/// Field and property names of every stored schema, with their pointers. Stored schemas never
-/// change, so the index is built on the first search and each later search only adds the
-/// schemas stored since: a search reads the index, not every schema.
+/// How long a search waits for a catch-up it started before answering from the last complete
+/// index: long enough that a search right after a registration finds it, short enough that a
+/// big build never holds a request.
+const WAIT_FOR_BUILD: Duration = Duration::from_millis(200);
+/// Rounds one build runs at most while writes keep changing the state; the next search starts
+/// another.
+const MAX_ROUNDS: usize = 4;
+/// Chunks kept before the builder merges them into one, so a search looks in a few maps.
+const MAX_CHUNKS: usize = 8;
+
+/// Which state an index covers: its schema count and highest id. Ids only grow and a hard
+/// delete lowers the count, so a new schema changes it; a rare combination that keeps both
+/// (an import into an id below the highest right after a hard delete) is found by the next
+/// build, which compares every id's GUID.
+fn signature(state: &RegistryState) -> (usize, u32) {
+    (state.schemas.len(), state.max_id)
+}
+
+/// One batch of indexed schemas: field name → (id, GUID when indexed, pointers).
+#[derive(Debug, Default)]
+struct Chunk {
+    by_name: HashMap<String, Vec<(SchemaId, Guid, Vec<String>)>>,
+}
+
+/// A complete index, as searches see it: immutable, swapped whole.
+#[derive(Debug, Default)]
+struct Published {
+    chunks: Vec<Arc<Chunk>>,
+    /// The signature of the state it was built from; `None` before the first build ends.
+    covers: Option<(usize, u32)>,
+    /// Schemas indexed.
+    indexed: usize,
+}
+
+/// The search's index of field and property names of every stored schema, with their
+/// pointers. Built off the request path: a search that finds it behind the state starts a
+/// build on the blocking pool (one at a time), waits for it at most `WAIT_FOR_BUILD`, and
+/// otherwise answers from the last complete index and says so. A build only parses the schemas
+/// stored (or changed, by GUID) since the last one and publishes them as a new chunk; searches
+/// never wait for a lock the builder holds.
 #[derive(Debug, Default)]
 pub(crate) struct FieldIndex {
-    indexed: HashSet<SchemaId>,
-    by_name: HashMap<String, BTreeMap<SchemaId, Vec<String>>>,
+    published: RwLock<Arc<Published>>,
+    /// The builder's bookkeeping (id → GUID indexed); only the one running build takes it.
+    indexed: Mutex<HashMap<SchemaId, Guid>>,
+    building: AtomicBool,
+    /// Woken after each build ends.
+    built: Notify,
 }
 
 impl FieldIndex {
-    /// Adds the schemas of `state` not indexed yet.
-    fn catch_up(&mut self, state: &RegistryState) {
-        if self.indexed.len() == state.schemas.len()
-            && state.schemas.keys().all(|id| self.indexed.contains(id))
-        {
+    fn current(&self) -> Arc<Published> {
+        Arc::clone(&self.published.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Starts a build on the blocking pool unless one is running.
+    fn start(shared: &Arc<Shared>) {
+        if shared.field_index.building.swap(true, Ordering::AcqRel) {
             return;
         }
+        let shared = Arc::clone(shared);
+        tokio::task::spawn_blocking(move || {
+            let index = &shared.field_index;
+            for _ in 0..MAX_ROUNDS {
+                let state = shared.read();
+                if index.current().covers == Some(signature(&state)) {
+                    break;
+                }
+                index.catch_up(&state);
+            }
+            index.building.store(false, Ordering::Release);
+            index.built.notify_waiters();
+        });
+    }
+
+    /// Indexes the schemas of `state` not indexed yet (or changed since), forgets removed ones,
+    /// and publishes the result.
+    fn catch_up(&self, state: &RegistryState) {
+        let mut indexed = self.indexed.lock().unwrap_or_else(PoisonError::into_inner);
+        indexed.retain(|id, _| state.schemas.contains_key(id));
+        let mut chunk = Chunk::default();
         for (id, stored) in &state.schemas {
-            if !self.indexed.insert(*id) {
+            if indexed.get(id) == Some(&stored.guid) {
                 continue;
             }
+            indexed.insert(*id, stored.guid);
             let Ok(value) = serde_json::from_str::<Value>(&stored.text()) else { continue };
             let mut found = Vec::new();
             fields(&value, &mut String::new(), 0, &mut found);
+            let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for (name, pointer) in found {
-                self.by_name.entry(name).or_default().entry(*id).or_default().push(pointer);
+                grouped.entry(name).or_default().push(pointer);
+            }
+            for (name, pointers) in grouped {
+                chunk.by_name.entry(name).or_default().push((*id, stored.guid, pointers));
+            }
+        }
+        let mut chunks = self.current().chunks.clone();
+        if !chunk.by_name.is_empty() {
+            chunks.push(Arc::new(chunk));
+        }
+        if chunks.len() > MAX_CHUNKS {
+            chunks = vec![Arc::new(merge(&chunks, &indexed))];
+        }
+        let published =
+            Published { chunks, covers: Some(signature(state)), indexed: indexed.len() };
+        *self.published.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(published);
+    }
+}
+
+/// One chunk of every entry still current (its id indexed with the same GUID).
+fn merge(chunks: &[Arc<Chunk>], indexed: &HashMap<SchemaId, Guid>) -> Chunk {
+    let mut merged = Chunk::default();
+    for chunk in chunks {
+        for (name, entries) in &chunk.by_name {
+            let current = entries.iter().filter(|(id, guid, _)| indexed.get(id) == Some(guid));
+            let list = merged.by_name.entry(name.clone()).or_default();
+            list.extend(current.cloned());
+        }
+    }
+    merged.by_name.retain(|_, list| !list.is_empty());
+    merged
+}
+
+/// The index as a search sees it: current, or the last complete one while a build runs.
+async fn fresh_index(shared: &Arc<Shared>) -> (Arc<RegistryState>, Arc<Published>) {
+    let index = &shared.field_index;
+    let state = shared.read();
+    let published = index.current();
+    if published.covers == Some(signature(&state)) {
+        return (state, published);
+    }
+    let built = index.built.notified();
+    tokio::pin!(built);
+    built.as_mut().enable();
+    FieldIndex::start(shared);
+    let _ = tokio::time::timeout(WAIT_FOR_BUILD, built).await;
+    (shared.read(), index.current())
+}
+
+/// The schemas of `state` that have a field named `field`, by id, with their pointers (only
+/// the `readable` ids when given). Entries of ids hard-deleted (or stored anew under the same
+/// id) since they were indexed are left out: their GUID is not the stored one.
+fn lookup<'a>(
+    index: &'a Published,
+    state: &RegistryState,
+    field: &str,
+    readable: Option<&BTreeSet<SchemaId>>,
+) -> BTreeMap<SchemaId, &'a Vec<String>> {
+    let mut found = BTreeMap::new();
+    for chunk in &index.chunks {
+        for (id, guid, pointers) in chunk.by_name.get(field).into_iter().flatten() {
+            let current = state.schemas.get(id).is_some_and(|stored| stored.guid == *guid);
+            if current && readable.is_none_or(|readable| readable.contains(id)) {
+                found.insert(*id, pointers);
             }
         }
     }
+    found
 }
 
 pub(super) async fn handler(
@@ -102,36 +236,27 @@ pub(super) async fn handler(
     let mut hits: BTreeMap<SchemaId, Vec<String>> = BTreeMap::new();
     let mut more = false;
     let mut uses: BTreeMap<SchemaId, Vec<(String, u32)>> = BTreeMap::new();
+    // (schemas indexed, schemas stored, whether a first complete index exists) while behind.
+    let mut behind = None;
     if !field.is_empty() {
-        let state = app.shared.read();
+        let (state, index) = fresh_index(&app.shared).await;
+        if index.covers != Some(signature(&state)) {
+            behind = Some((index.indexed, state.schemas.len(), index.covers.is_some()));
+        }
         // With authorization on, only ids some readable subject holds are searched.
         let readable: Option<BTreeSet<SchemaId>> = access.is_restricted().then(|| {
             let subjects = state.subjects.iter().filter(|(name, _)| access.can_read(name));
             subjects.flat_map(|(_, s)| s.versions.values().map(|row| row.id)).collect()
         });
-        let mut index = app.shared.field_index.lock().unwrap_or_else(PoisonError::into_inner);
-        index.catch_up(&state);
-        let found = index.by_name.get(&field).into_iter().flatten();
-        // Ids a hard delete removed since they were indexed are not shown.
-        let shown = found.filter(|(id, _)| {
-            state.schemas.contains_key(id)
-                && readable.as_ref().is_none_or(|readable| readable.contains(id))
-        });
-        for (id, pointers) in shown {
-            if hits.len() == MAX_HITS {
-                more = true;
-                break;
-            }
-            hits.insert(*id, pointers.clone());
-        }
-        drop(index);
-        let wanted: BTreeSet<SchemaId> = hits.keys().copied().collect();
+        let found = lookup(&index, &state, &field, readable.as_ref());
+        more = found.len() > MAX_HITS;
+        hits = found.into_iter().take(MAX_HITS).map(|(id, p)| (id, p.clone())).collect();
         for (name, s) in &state.subjects {
             if !access.can_read(name) {
                 continue;
             }
             for (version, row) in s.live() {
-                if wanted.contains(&row.id) {
+                if hits.contains_key(&row.id) {
                     uses.entry(row.id).or_default().push((name.clone(), version.0));
                 }
             }
@@ -144,6 +269,14 @@ pub(super) async fn handler(
             form.filters action="/ui/search" method="get" role="search" {
                 label for="field" { "Field or property name" input #field type="search" name="field" value=(field) required; }
                 button type="submit" { "Search" }
+            }
+            @if let Some((indexed, stored, complete)) = behind {
+                p.notice #index-status role="status" {
+                    "The field index is being built (" (indexed) " of " (stored) " schemas indexed). "
+                    @if complete { "These results come from the last complete index and may miss schemas stored since. " }
+                    @else { "Results appear when the first build is complete. " }
+                    a href=(format!("/ui/search?field={}", enc(&field))) { "Search again" }
+                }
             }
             @if !field.is_empty() {
                 p #count aria-live="polite" { (hits.len()) @if more { "+" } " schemas have a field named " code { (field) } }
@@ -169,6 +302,8 @@ pub(super) async fn handler(
 
 #[cfg(test)]
 mod tests {
+    use schemata_core::records::{Record, RecordKey, RecordValue, SchemaValue};
+
     use super::*;
 
     fn check(schema: &str, field: &str, expected: &[&str]) {
@@ -178,6 +313,69 @@ mod tests {
         let found: Vec<&str> =
             out.iter().filter(|(name, _)| name == field).map(|(_, p)| p.as_str()).collect();
         assert_eq!(found, expected);
+    }
+
+    fn schema_record(subject: &str, id: u32, fields: &[&str]) -> Record {
+        let fields: Vec<String> =
+            fields.iter().map(|f| format!(r#"{{"name":"{f}","type":"long"}}"#)).collect();
+        let schema =
+            format!(r#"{{"type":"record","name":"R{id}","fields":[{}]}}"#, fields.join(","));
+        Record {
+            key: RecordKey::schema(subject, 1),
+            value: Some(RecordValue::Schema(SchemaValue {
+                subject: subject.to_owned(),
+                version: 1,
+                id,
+                schema_type: None,
+                references: Vec::new(),
+                metadata: None,
+                rule_set: None,
+                schema,
+                deleted: false,
+            })),
+        }
+    }
+
+    /// The ids the index finds for `field` in `state`.
+    fn ids(index: &FieldIndex, state: &RegistryState, field: &str) -> Vec<u32> {
+        lookup(&index.current(), state, field, None).keys().map(|id| id.0).collect()
+    }
+
+    #[test]
+    fn catches_up_with_new_changed_and_removed_schemas() {
+        let index = FieldIndex::default();
+        let mut state = RegistryState::default();
+        state.apply(&schema_record("s1", 1, &["a", "x"]));
+        state.apply(&schema_record("s2", 2, &["b"]));
+        index.catch_up(&state);
+        assert_eq!((ids(&index, &state, "a"), ids(&index, &state, "b")), (vec![1], vec![2]));
+        assert_eq!(index.current().covers, Some(signature(&state)));
+        // A new schema becomes a new chunk; the old ones are not parsed again.
+        state.apply(&schema_record("s3", 3, &["a"]));
+        assert_eq!(ids(&index, &state, "a"), vec![1], "the last complete index until a build");
+        index.catch_up(&state);
+        assert_eq!(ids(&index, &state, "a"), vec![1, 3]);
+        assert_eq!(index.current().chunks.len(), 2);
+        index.catch_up(&state);
+        assert_eq!(index.current().chunks.len(), 2, "nothing new, no new chunk");
+        // A permanent delete removes id 1: it is not found, even before the next build.
+        state.apply(&Record { key: RecordKey::schema("s1", 1), value: None });
+        assert!(!state.schemas.contains_key(&SchemaId(1)));
+        assert_eq!(ids(&index, &state, "a"), vec![3]);
+        // The same id stored again with other fields: found by its new fields only.
+        state.apply(&schema_record("s4", 1, &["c"]));
+        index.catch_up(&state);
+        assert_eq!((ids(&index, &state, "a"), ids(&index, &state, "c")), (vec![3], vec![1]));
+        assert!(ids(&index, &state, "x").is_empty());
+        // Many small builds are merged, and the merge keeps exactly the current entries.
+        for id in 10..30 {
+            state.apply(&schema_record(&format!("m{id}"), id, &["m"]));
+            index.catch_up(&state);
+            assert!(index.current().chunks.len() <= MAX_CHUNKS);
+        }
+        assert_eq!(ids(&index, &state, "m"), (10..30).collect::<Vec<_>>());
+        assert_eq!((ids(&index, &state, "a"), ids(&index, &state, "c")), (vec![3], vec![1]));
+        assert_eq!(index.current().indexed, state.schemas.len());
     }
 
     #[test]
