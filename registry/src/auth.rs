@@ -453,6 +453,9 @@ enum Need<'a> {
     SchemaId(&'a str),
     /// Reading a schema by GUID: some subject holding one of its ids must be readable.
     SchemaGuid(&'a str),
+    /// A compatibility check on a subject: `write` in our rules, or a Karapace `Read` (Karapace
+    /// lets readers check compatibility, and CI jobs migrated from it do).
+    Check(&'a str),
 }
 
 /// The operation each route performs. A route missing here needs `admin` on the global
@@ -504,7 +507,7 @@ fn need<'a>(
         | "/ui/subjects/{subject}/diff" => Need::Operation(Read, subject()),
         "/compatibility/subjects/{subject}/versions"
         | "/compatibility/subjects/{subject}/versions/{version}" => {
-            Need::Operation(Write, subject())
+            Need::Check(param.unwrap_or(""))
         }
         "/config" | "/mode" if read => Need::Operation(Read, Resource::Global),
         "/config" | "/mode" => Need::Operation(Admin, Resource::Global),
@@ -517,7 +520,7 @@ fn need<'a>(
             Need::SchemaGuid(param.unwrap_or(""))
         }
         "/ui/subjects/{subject}/test" if read => Need::Operation(Read, subject()),
-        "/ui/subjects/{subject}/test" => Need::Operation(Write, subject()),
+        "/ui/subjects/{subject}/test" => Need::Check(param.unwrap_or("")),
         "/ui/subjects/{subject}/settings" => Need::Operation(Config, subject()),
         "/ui/subjects/{subject}/delete" if read => Need::Operation(Read, subject()),
         "/ui/subjects/{subject}/delete" => Need::Operation(Delete, subject()),
@@ -578,6 +581,7 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
     let allowed = match need {
         Need::Open | Need::Authenticated => true,
         Need::Operation(operation, resource) => rules.allows(&caller, operation, resource),
+        Need::Check(subject) => rules.allows_check(&caller, subject),
         Need::SchemaId(id) => {
             rules.reads_everything(&caller) || readable_id(&app, &rules, &caller, id)
         }
@@ -592,6 +596,7 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
             (operation.as_str(), format!("subject:{subject}"))
         }
         Need::Operation(operation, Resource::Global) => (operation.as_str(), "global".to_owned()),
+        Need::Check(subject) => ("write", format!("subject:{subject}")),
         Need::SchemaId(id) => ("read", format!("schema:{id}")),
         Need::SchemaGuid(guid) => {
             ("read", format!("schema:{}", guid.chars().take(64).collect::<String>()))
@@ -682,6 +687,7 @@ fn describe(need: Need<'_>) -> String {
         Need::Operation(operation, Resource::Global) => {
             format!("{} the global config and mode", operation.as_str())
         }
+        Need::Check(subject) => format!("write subject '{subject}'"),
         Need::SchemaId(id) => format!("read schema {id}"),
         Need::SchemaGuid(guid) => {
             format!("read schema {}", guid.chars().take(64).collect::<String>())
@@ -711,11 +717,8 @@ mod tests {
         check(Method::GET, "/subjects/{subject}/versions/{version}", Need::Operation(Read, s));
         check(Method::GET, "/subjects/{subject}/metadata", Need::Operation(Read, s));
         check(Method::DELETE, "/subjects/{subject}/versions/{version}", Need::Operation(Delete, s));
-        check(
-            Method::POST,
-            "/compatibility/subjects/{subject}/versions",
-            Need::Operation(Write, s),
-        );
+        check(Method::POST, "/compatibility/subjects/{subject}/versions", Need::Check("s"));
+        check(Method::POST, "/ui/subjects/{subject}/test", Need::Check("s"));
         check(Method::PUT, "/config", Need::Operation(Admin, Resource::Global));
         check(Method::PUT, "/mode/{subject}", Need::Operation(Config, s));
         check(Method::GET, "/schemas/ids/{id}", Need::SchemaId("s"));

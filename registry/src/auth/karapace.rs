@@ -382,6 +382,52 @@ mod tests {
         assert!(!karapace.grants("u1").reads_everything(), "an unknown pattern is per subject");
     }
 
+    /// Karapace grants as authorization sees them: beside the rules file's rules, under its
+    /// deny rules, and `Read` enough for a compatibility check.
+    #[test]
+    fn grants_under_the_rules_file() {
+        let text = file(
+            &HASHES[..2],
+            r#"{"username": "u0", "operation": "Read", "resource": "Subject:.*"},
+               {"username": "u1", "operation": "Write", "resource": "Subject:.*"}"#,
+        );
+        let karapace = Karapace::parse(&text).unwrap();
+        let rules = super::super::Rules::parse(
+            "[[deny]]\nprincipals = ['u0', 'u1']\noperations = ['write', 'delete']\nsubjects = ['locked-*']\n",
+            false,
+        )
+        .unwrap();
+        let caller = |name: &str| super::super::Caller {
+            principal: name.to_owned(),
+            roles: Vec::new(),
+            groups: Vec::new(),
+            grants: karapace.grants(name),
+        };
+        let (u0, u1) = (caller("u0"), caller("u1"));
+        use Operation::*;
+        let s = Resource::Subject;
+        // (caller, operation or None for a compatibility check, subject, expected)
+        for (who, operation, subject, expected) in [
+            (&u0, Some(Read), "open-value", true),
+            (&u0, Some(Write), "open-value", false),
+            (&u0, None, "open-value", true),
+            (&u0, None, "locked-value", false),
+            (&u1, Some(Write), "open-value", true),
+            (&u1, Some(Write), "locked-value", false),
+            (&u1, Some(Delete), "locked-value", false),
+            (&u1, Some(Config), "locked-value", true),
+            (&u1, None, "locked-value", false),
+            (&u1, None, "open-value", true),
+        ] {
+            let got = match operation {
+                Some(op) => rules.allows(who, op, s(subject)),
+                None => rules.allows_check(who, subject),
+            };
+            assert_eq!(got, expected, "{} {operation:?} {subject}", who.principal);
+        }
+        assert!(rules.reads_everything(&u0));
+    }
+
     #[test]
     fn malformed_files_are_refused_naming_the_problem() {
         let user = r#"{"username": "a", "algorithm": "sha1", "salt": "s", "password_hash": "7fc4JUghxV2mHmr6IO/QxlfLlBw="}"#;

@@ -257,6 +257,15 @@ impl Rules {
             && !self.deny.iter().any(covered)
     }
 
+    /// A compatibility check of `subject`: `write` on it, or a Karapace `Read` grant (as
+    /// Karapace allows) unless a deny rule on `write` covers the subject.
+    pub(crate) fn allows_check(&self, caller: &Caller, subject: &str) -> bool {
+        let resource = Resource::Subject(subject);
+        let denied = |rule: &Rule| rule.names(caller) && rule.covers(Operation::Write, resource);
+        self.allows(caller, Operation::Write, resource)
+            || (caller.grants.allows(Operation::Read, resource) && !self.deny.iter().any(denied))
+    }
+
     /// Whether `caller` may read every subject (so listings need no filtering and a schema id
     /// needs no search for a subject holding it).
     pub(crate) fn reads_everything(&self, caller: &Caller) -> bool {

@@ -208,3 +208,33 @@ async fn every_write_is_audited_with_principal_operation_and_resource() {
         "{event}"
     );
 }
+
+/// An unknown log format is a usage error at start (exit 2, naming the value), never a registry
+/// that logs in a format nobody asked for.
+#[test]
+fn an_unknown_log_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut child = Command::new(ChildRegistry::binary())
+        .args(["--storage", "memory", "--listen", "127.0.0.1:0", "--log-format", "xml"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the registry started with --log-format xml");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("log_format 'xml': expected 'text' or 'json'"), "{stderr}");
+}

@@ -104,6 +104,22 @@ async fn karapace_users_and_permissions() {
         ("reader", "GET", "/subjects/payments-value/versions/1", None, 200),
         ("reader", "GET", "/schemas/ids/2", None, 200),
         ("reader", "POST", "/subjects/orders-value", Some(&register), 200),
+        // Karapace lets Read check compatibility (CI jobs with read-only credentials do).
+        (
+            "reader",
+            "POST",
+            "/compatibility/subjects/orders-value/versions/latest",
+            Some(&register),
+            200,
+        ),
+        (
+            "nobody",
+            "POST",
+            "/compatibility/subjects/orders-value/versions/latest",
+            Some(&register),
+            403,
+        ),
+        ("orders", "POST", "/compatibility/subjects/payments-value/versions", Some(&register), 403),
         ("reader", "POST", "/subjects/orders-value/versions", Some(&register), 403),
         ("reader", "DELETE", "/subjects/orders-value", None, 403),
         ("reader", "PUT", "/config/orders-value", Some(&level), 403),
