@@ -1,5 +1,6 @@
-//! Search by field: which schemas have a field (Avro record field) or property (JSON Schema) of a
-//! given name, across every subject; answers "who sends `customer_id`?".
+//! Search by field: which schemas have a field (Avro record field, Protobuf message field) or
+//! property (JSON Schema) of a given name, across every subject; answers "who sends
+//! `customer_id`?".
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,7 +10,7 @@ use std::time::Duration;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use maud::html;
-use schemata_core::{Guid, SchemaId};
+use schemata_core::{Guid, Schema, SchemaId, SchemaType};
 use serde_json::Value;
 use tokio::sync::Notify;
 
@@ -83,6 +84,23 @@ fn signature(state: &RegistryState) -> (usize, u32) {
     (state.schemas.len(), state.max_id)
 }
 
+/// Every field of every message of a Protobuf schema (nested ones included, map entries left
+/// out), each with its path as core's Protobuf diff writes it: `#/Message/number`.
+fn protobuf_fields(schema: &Schema, out: &mut Vec<(String, String)>) {
+    let Some(proto) = schema.as_protobuf() else { return };
+    let mut messages: Vec<_> = proto.file().messages().collect();
+    while let Some(message) = messages.pop() {
+        messages.extend(message.child_messages());
+        if message.is_map_entry() {
+            continue;
+        }
+        for field in message.fields() {
+            let pointer = format!("#/{}/{}", message.full_name(), field.number());
+            out.push((field.name().to_owned(), pointer));
+        }
+    }
+}
+
 /// One batch of indexed schemas: field name → (id, GUID when indexed, pointers).
 #[derive(Debug, Default)]
 struct Chunk {
@@ -133,7 +151,7 @@ impl FieldIndex {
                 if index.current().covers == Some(signature(&state)) {
                     break;
                 }
-                index.catch_up(&state);
+                index.catch_up(&state, &|id| shared.cache.parsed(&state, id).ok());
             }
             index.building.store(false, Ordering::Release);
             index.built.notify_waiters();
@@ -141,8 +159,10 @@ impl FieldIndex {
     }
 
     /// Indexes the schemas of `state` not indexed yet (or changed since), forgets removed ones,
-    /// and publishes the result.
-    fn catch_up(&self, state: &RegistryState) {
+    /// and publishes the result. Avro and JSON Schema texts are walked as JSON; a Protobuf
+    /// schema is compiled by `protobuf` (the parse cache, which resolves its imports) and its
+    /// messages' fields are listed.
+    fn catch_up(&self, state: &RegistryState, protobuf: &dyn Fn(SchemaId) -> Option<Arc<Schema>>) {
         let mut indexed = self.indexed.lock().unwrap_or_else(PoisonError::into_inner);
         indexed.retain(|id, _| state.schemas.contains_key(id));
         let mut chunk = Chunk::default();
@@ -151,9 +171,14 @@ impl FieldIndex {
                 continue;
             }
             indexed.insert(*id, stored.guid);
-            let Ok(value) = serde_json::from_str::<Value>(&stored.text()) else { continue };
             let mut found = Vec::new();
-            fields(&value, &mut String::new(), 0, &mut found);
+            if stored.schema_type == SchemaType::Protobuf {
+                if let Some(schema) = protobuf(*id) {
+                    protobuf_fields(&schema, &mut found);
+                }
+            } else if let Ok(value) = serde_json::from_str::<Value>(&stored.text()) {
+                fields(&value, &mut String::new(), 0, &mut found);
+            }
             let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for (name, pointer) in found {
                 grouped.entry(name).or_default().push(pointer);
@@ -347,16 +372,16 @@ mod tests {
         let mut state = RegistryState::default();
         state.apply(&schema_record("s1", 1, &["a", "x"]));
         state.apply(&schema_record("s2", 2, &["b"]));
-        index.catch_up(&state);
+        index.catch_up(&state, &|_| None);
         assert_eq!((ids(&index, &state, "a"), ids(&index, &state, "b")), (vec![1], vec![2]));
         assert_eq!(index.current().covers, Some(signature(&state)));
         // A new schema becomes a new chunk; the old ones are not parsed again.
         state.apply(&schema_record("s3", 3, &["a"]));
         assert_eq!(ids(&index, &state, "a"), vec![1], "the last complete index until a build");
-        index.catch_up(&state);
+        index.catch_up(&state, &|_| None);
         assert_eq!(ids(&index, &state, "a"), vec![1, 3]);
         assert_eq!(index.current().chunks.len(), 2);
-        index.catch_up(&state);
+        index.catch_up(&state, &|_| None);
         assert_eq!(index.current().chunks.len(), 2, "nothing new, no new chunk");
         // A permanent delete removes id 1: it is not found, even before the next build.
         state.apply(&Record { key: RecordKey::schema("s1", 1), value: None });
@@ -364,18 +389,49 @@ mod tests {
         assert_eq!(ids(&index, &state, "a"), vec![3]);
         // The same id stored again with other fields: found by its new fields only.
         state.apply(&schema_record("s4", 1, &["c"]));
-        index.catch_up(&state);
+        index.catch_up(&state, &|_| None);
         assert_eq!((ids(&index, &state, "a"), ids(&index, &state, "c")), (vec![3], vec![1]));
         assert!(ids(&index, &state, "x").is_empty());
         // Many small builds are merged, and the merge keeps exactly the current entries.
         for id in 10..30 {
             state.apply(&schema_record(&format!("m{id}"), id, &["m"]));
-            index.catch_up(&state);
+            index.catch_up(&state, &|_| None);
             assert!(index.current().chunks.len() <= MAX_CHUNKS);
         }
         assert_eq!(ids(&index, &state, "m"), (10..30).collect::<Vec<_>>());
         assert_eq!((ids(&index, &state, "a"), ids(&index, &state, "c")), (vec![3], vec![1]));
         assert_eq!(index.current().indexed, state.schemas.len());
+    }
+
+    #[test]
+    fn lists_protobuf_fields_of_nested_messages_without_map_entries() {
+        let text = r#"syntax = "proto3";
+package shop;
+message Order {
+  int64 id = 1;
+  message Line { string sku = 1; int32 customer_id = 2; }
+  repeated Line lines = 2;
+  map<string, string> labels = 3;
+  oneof payer { string customer_id = 4; string company = 5; }
+}
+message Empty {}
+"#;
+        let schema = Schema::parse(SchemaType::Protobuf, text).expect("parses");
+        let mut out = Vec::new();
+        protobuf_fields(&schema, &mut out);
+        out.sort();
+        let expected = [
+            ("company", "#/shop.Order/5"),
+            ("customer_id", "#/shop.Order.Line/2"),
+            ("customer_id", "#/shop.Order/4"),
+            ("id", "#/shop.Order/1"),
+            ("labels", "#/shop.Order/3"),
+            ("lines", "#/shop.Order/2"),
+            ("sku", "#/shop.Order.Line/1"),
+        ];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(n, p)| ((*n).to_owned(), (*p).to_owned())).collect();
+        assert_eq!(out, expected);
     }
 
     #[test]

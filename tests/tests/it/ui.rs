@@ -1311,9 +1311,20 @@ async fn by_id_and_field_search() {
             r#"{"type":"record","name":"Late","fields":[{"name":"customer_id","type":"long"}]}"#,
         )
         .await;
+    // A Protobuf schema's message fields are found too, at their message and number.
+    let proto = "syntax = \"proto3\";\npackage shop;\nmessage Invoice { int64 customer_id = 7; }\n";
+    let reply = registry
+        .post(
+            "/subjects/invoices-value/versions",
+            serde_json::json!({"schema": proto, "schemaType": "PROTOBUF"}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
     let after = registry.get("/ui/search?field=customer_id").await.text;
-    assert!(after.contains("3 schemas have a field named"), "{after}");
+    assert!(after.contains("4 schemas have a field named"), "{after}");
     assert!(after.contains("late-value v1") && !after.contains("index-status"), "{after}");
+    assert!(after.contains("<code>#/shop.Invoice/7</code>"), "{after}");
+    assert!(after.contains("invoices-value v1"), "{after}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
