@@ -281,6 +281,9 @@ pub(super) async fn config(args: ConfigArgs, registry: &RegistryArgs) -> Result<
                 if let Some(policy) = config.json_policy {
                     line.push_str(&format!(" json-policy={}", policy.as_str()));
                 }
+                if let Some(group) = &config.compatibility_group {
+                    line.push_str(&format!(" compatibility-group={group}"));
+                }
                 if inherited {
                     line.push_str(" (global)");
                 }
@@ -306,7 +309,7 @@ pub(super) async fn config(args: ConfigArgs, registry: &RegistryArgs) -> Result<
         })?),
         None => None,
     };
-    let update = Config { compatibility, normalize: None, json_policy };
+    let update = Config { compatibility, json_policy, ..Config::default() };
     let echo = client.set_config(subject, &update).await.map_err(registry_error)?;
     match args.format {
         Format::Text => {

@@ -487,12 +487,29 @@ fn optional<T>(answer: schemata::Result<T>) -> Result<Option<T>, CliError> {
     }
 }
 
+/// A config as a backup keeps it: every field, data-contract ones included.
 fn config_value(config: schemata::Config) -> ConfigValue {
+    let schemata::Config {
+        compatibility,
+        normalize,
+        json_policy,
+        compatibility_group,
+        default_metadata,
+        override_metadata,
+        default_rule_set,
+        override_rule_set,
+        validate_fields,
+    } = config;
     ConfigValue {
-        compatibility_level: config.compatibility.map(|level| level.as_str().to_owned()),
-        normalize: config.normalize,
-        json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
-        ..ConfigValue::default()
+        compatibility_level: compatibility.map(|level| level.as_str().to_owned()),
+        normalize,
+        json_policy: json_policy.map(|policy| policy.as_str().to_owned()),
+        compatibility_group,
+        default_metadata,
+        override_metadata,
+        default_rule_set,
+        override_rule_set,
+        validate_fields,
     }
 }
 
@@ -959,7 +976,28 @@ async fn set_config(
             })
         })
         .transpose()?;
-    let update = schemata::Config { compatibility, normalize: config.normalize, json_policy };
+    let ConfigValue {
+        compatibility_level: _,
+        normalize,
+        json_policy: _,
+        compatibility_group,
+        default_metadata,
+        override_metadata,
+        default_rule_set,
+        override_rule_set,
+        validate_fields,
+    } = config.clone();
+    let update = schemata::Config {
+        compatibility,
+        normalize,
+        json_policy,
+        compatibility_group,
+        default_metadata,
+        override_metadata,
+        default_rule_set,
+        override_rule_set,
+        validate_fields,
+    };
     if update == schemata::Config::default() {
         return Ok(());
     }

@@ -88,14 +88,27 @@ pub struct SchemaRecord {
 
 /// A compatibility configuration, global or of one subject: what [`RegistryClient::config`]
 /// answers and what [`RegistryClient::set_config`] sends (absent fields are left unchanged).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
     /// The level new versions are checked at.
     pub compatibility: Option<CompatibilityLevel>,
     /// Whether the registry normalizes schemas before registering and looking them up.
     pub normalize: Option<bool>,
-    /// How JSON Schema changes are judged (a schemata registry extension).
+    /// How changes are judged, STRICT or LENIENT (Confluent's `compatibilityPolicy`).
     pub json_policy: Option<JsonPolicy>,
+    /// Data contracts: only versions with the same value of this metadata property are checked
+    /// against each other ("major versions").
+    pub compatibility_group: Option<String>,
+    /// Data contracts: merged under the metadata of every new version.
+    pub default_metadata: Option<Metadata>,
+    /// Data contracts: merged over the metadata of every new version.
+    pub override_metadata: Option<Metadata>,
+    /// Data contracts: merged under the rule set of every new version.
+    pub default_rule_set: Option<RuleSet>,
+    /// Data contracts: merged over the rule set of every new version.
+    pub override_rule_set: Option<RuleSet>,
+    /// Whether the registry checks `confluent:reserved` fields on register.
+    pub validate_fields: Option<bool>,
 }
 
 /// Whether a new schema can be registered under a subject: [`RegistryClient::check_compatibility`].
@@ -145,18 +158,39 @@ impl From<Config> for api::Config {
             compatibility_level: config.compatibility.map(|level| level.as_str().to_owned()),
             normalize: config.normalize,
             json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
-            ..Default::default()
+            compatibility_group: config.compatibility_group,
+            default_metadata: config.default_metadata,
+            override_metadata: config.override_metadata,
+            default_rule_set: config.default_rule_set,
+            override_rule_set: config.override_rule_set,
+            validate_fields: config.validate_fields,
         }
     }
 }
 
 impl From<Config> for ConfigUpdate {
     fn from(config: Config) -> ConfigUpdate {
+        let api::Config {
+            compatibility_level,
+            normalize,
+            json_policy,
+            compatibility_group,
+            default_metadata,
+            override_metadata,
+            default_rule_set,
+            override_rule_set,
+            validate_fields,
+        } = api::Config::from(config);
         ConfigUpdate {
-            compatibility: config.compatibility.map(|level| level.as_str().to_owned()),
-            normalize: config.normalize,
-            json_policy: config.json_policy.map(|policy| policy.as_str().to_owned()),
-            ..Default::default()
+            compatibility: compatibility_level,
+            normalize,
+            json_policy,
+            compatibility_group,
+            default_metadata,
+            override_metadata,
+            default_rule_set,
+            override_rule_set,
+            validate_fields,
         }
     }
 }
@@ -1027,23 +1061,44 @@ impl RegistryClient {
         let query = [("defaultToGlobal", options.default_to_global.to_string())];
         let body: api::Config =
             self.call(Method::GET, &with_subject("config", subject), &query, None::<&()>).await?;
-        typed_config(body.compatibility_level.as_deref(), body.normalize, body.json_policy)
+        typed_config(body)
     }
 
     /// Sets the fields of `config` that are `Some` for `subject`, or globally for `None`;
     /// returns what the registry stored.
     pub async fn set_config(&self, subject: Option<&str>, config: &Config) -> Result<Config> {
-        let update = ConfigUpdate::from(*config);
+        let update = ConfigUpdate::from(config.clone());
         let body: ConfigUpdate =
             self.call(Method::PUT, &with_subject("config", subject), &[], Some(&update)).await?;
-        typed_config(body.compatibility.as_deref(), body.normalize, body.json_policy)
+        let ConfigUpdate {
+            compatibility,
+            normalize,
+            json_policy,
+            compatibility_group,
+            default_metadata,
+            override_metadata,
+            default_rule_set,
+            override_rule_set,
+            validate_fields,
+        } = body;
+        typed_config(api::Config {
+            compatibility_level: compatibility,
+            normalize,
+            json_policy,
+            compatibility_group,
+            default_metadata,
+            override_metadata,
+            default_rule_set,
+            override_rule_set,
+            validate_fields,
+        })
     }
 
     /// Removes the config of `subject` (or the global one); returns what was removed.
     pub async fn delete_config(&self, subject: Option<&str>) -> Result<Config> {
         let body: api::Config =
             self.call(Method::DELETE, &with_subject("config", subject), &[], None::<&()>).await?;
-        typed_config(body.compatibility_level.as_deref(), body.normalize, body.json_policy)
+        typed_config(body)
     }
 
     /// The mode of `subject`, or the global one for `None`. A subject without its own is the
@@ -1295,25 +1350,34 @@ fn subject_schema(found: api::SubjectSchema) -> Result<SubjectSchema> {
 }
 
 /// A config answer (`GET` and `PUT` spell the level's field differently), checked and typed.
-fn typed_config(
-    level: Option<&str>,
-    normalize: Option<bool>,
-    json_policy: Option<String>,
-) -> Result<Config> {
-    let compatibility = level
+fn typed_config(body: api::Config) -> Result<Config> {
+    let compatibility = body
+        .compatibility_level
+        .as_deref()
         .map(|name| {
             CompatibilityLevel::parse(name).ok_or_else(|| {
                 Error::Json(format!("registry answered with compatibility level '{name}'"))
             })
         })
         .transpose()?;
-    let json_policy = json_policy
+    let json_policy = body
+        .json_policy
         .map(|name| {
             JsonPolicy::parse(&name)
                 .ok_or_else(|| Error::Json(format!("registry answered with json policy '{name}'")))
         })
         .transpose()?;
-    Ok(Config { compatibility, normalize, json_policy })
+    Ok(Config {
+        compatibility,
+        normalize: body.normalize,
+        json_policy,
+        compatibility_group: body.compatibility_group,
+        default_metadata: body.default_metadata,
+        override_metadata: body.override_metadata,
+        default_rule_set: body.default_rule_set,
+        override_rule_set: body.override_rule_set,
+        validate_fields: body.validate_fields,
+    })
 }
 
 fn typed_mode(name: &str) -> Result<Mode> {

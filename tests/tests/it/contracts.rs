@@ -366,6 +366,28 @@ async fn export_and_import_keep_contracts_byte_for_byte() {
         ("POST /subjects/y/versions", register(V1, Value::Null, Value::Null), 200, json!({"id": 3, "version": 1})),
         ("DELETE /subjects/x/versions/1", Value::Null, 200, json!(1)),
     ]).await;
+    // Configs with data-contract fields, set after the versions (as import writes them).
+    let configs = [
+        (
+            "/config/x",
+            json!({
+                "compatibilityGroup": "major",
+                "defaultMetadata": {"properties": {"owner": "team-a"}},
+                "overrideRuleSet": {"domainRules": [cel("checked", "message.a > 0")]},
+                "validateFields": true,
+            }),
+        ),
+        (
+            "/config",
+            json!({"compatibility": "FULL", "defaultRuleSet": {"domainRules": [cel("any", "true")]}}),
+        ),
+    ];
+    for (path, body) in &configs {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let reply =
+            source.send("PUT", path, Some(schemata_core::api::CONTENT_TYPE), Some(bytes)).await;
+        assert_eq!(reply.status, 200, "PUT {path}: {}", reply.text);
+    }
     let first = schemata(["export", "--registry", &source.base]).run().await;
     first.expect_code(0);
     assert!(first.stdout.contains(r#""metadata":{"tags":{"R.a":["PII"]},"properties":{"major":"1"},"sensitive":["k"]},"ruleSet":{"migrationRules":"#), "{}", first.stdout);
@@ -377,7 +399,12 @@ async fn export_and_import_keep_contracts_byte_for_byte() {
     let second = schemata(["export", "--registry", &target.base]).run().await;
     second.expect_code(0);
     assert_eq!(second.stdout, first.stdout);
+    let x_config = target.get("/config/x").await;
+    assert_eq!(x_config.body["compatibilityGroup"], "major", "{}", x_config.text);
+    assert_eq!(x_config.body["validateFields"], true, "{}", x_config.text);
     for path in [
+        "/config",
+        "/config/x",
         "/subjects/x/versions/1?deleted=true",
         "/subjects/x/versions/2",
         "/subjects/y/versions/1",
