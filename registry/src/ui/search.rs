@@ -73,8 +73,6 @@ const WAIT_FOR_BUILD: Duration = Duration::from_millis(200);
 /// Rounds one build runs at most while writes keep changing the state; the next search starts
 /// another.
 const MAX_ROUNDS: usize = 4;
-/// Chunks kept before the builder merges them into one, so a search looks in a few maps.
-const MAX_CHUNKS: usize = 8;
 
 /// Which state an index covers: its schema count and highest id. Ids only grow and a hard
 /// delete lowers the count, so a new schema changes it; a rare combination that keeps both
@@ -105,6 +103,8 @@ fn protobuf_fields(schema: &Schema, out: &mut Vec<(String, String)>) {
 #[derive(Debug, Default)]
 struct Chunk {
     by_name: HashMap<String, Vec<(SchemaId, Guid, Vec<String>)>>,
+    /// Entries in `by_name`, to decide merges.
+    entries: usize,
 }
 
 /// A complete index, as searches see it: immutable, swapped whole.
@@ -185,14 +185,25 @@ impl FieldIndex {
             }
             for (name, pointers) in grouped {
                 chunk.by_name.entry(name).or_default().push((*id, stored.guid, pointers));
+                chunk.entries += 1;
             }
         }
         let mut chunks = self.current().chunks.clone();
-        if !chunk.by_name.is_empty() {
+        if chunk.entries > 0 {
             chunks.push(Arc::new(chunk));
         }
-        if chunks.len() > MAX_CHUNKS {
-            chunks = vec![Arc::new(merge(&chunks, &indexed))];
+        // Size-tiered: the newest chunk is merged into the one before while that one is not
+        // more than twice as big, so there are O(log n) chunks for a search to look in and an
+        // entry is copied O(log n) times, however small each build is.
+        while let [.., older, newer] = chunks.as_slice() {
+            if older.entries > 2 * newer.entries {
+                break;
+            }
+            let merged = merge(&[Arc::clone(older), Arc::clone(newer)], &indexed);
+            chunks.truncate(chunks.len() - 2);
+            if merged.entries > 0 {
+                chunks.push(Arc::new(merged));
+            }
         }
         let published =
             Published { chunks, covers: Some(signature(state)), indexed: indexed.len() };
@@ -211,6 +222,7 @@ fn merge(chunks: &[Arc<Chunk>], indexed: &HashMap<SchemaId, Guid>) -> Chunk {
         }
     }
     merged.by_name.retain(|_, list| !list.is_empty());
+    merged.entries = merged.by_name.values().map(Vec::len).sum();
     merged
 }
 
@@ -380,9 +392,9 @@ mod tests {
         assert_eq!(ids(&index, &state, "a"), vec![1], "the last complete index until a build");
         index.catch_up(&state, &|_| None);
         assert_eq!(ids(&index, &state, "a"), vec![1, 3]);
-        assert_eq!(index.current().chunks.len(), 2);
+        let chunks = index.current().chunks.len();
         index.catch_up(&state, &|_| None);
-        assert_eq!(index.current().chunks.len(), 2, "nothing new, no new chunk");
+        assert_eq!(index.current().chunks.len(), chunks, "nothing new, no new chunk");
         // A permanent delete removes id 1: it is not found, even before the next build.
         state.apply(&Record { key: RecordKey::schema("s1", 1), value: None });
         assert!(!state.schemas.contains_key(&SchemaId(1)));
@@ -392,13 +404,14 @@ mod tests {
         index.catch_up(&state, &|_| None);
         assert_eq!((ids(&index, &state, "a"), ids(&index, &state, "c")), (vec![3], vec![1]));
         assert!(ids(&index, &state, "x").is_empty());
-        // Many small builds are merged, and the merge keeps exactly the current entries.
-        for id in 10..30 {
+        // Many small builds are merged (O(log n) chunks), keeping exactly the current entries.
+        for id in 10..74 {
             state.apply(&schema_record(&format!("m{id}"), id, &["m"]));
             index.catch_up(&state, &|_| None);
-            assert!(index.current().chunks.len() <= MAX_CHUNKS);
+            let chunks = index.current().chunks.len();
+            assert!(chunks <= 8, "{chunks} chunks after {} schemas", state.schemas.len());
         }
-        assert_eq!(ids(&index, &state, "m"), (10..30).collect::<Vec<_>>());
+        assert_eq!(ids(&index, &state, "m"), (10..74).collect::<Vec<_>>());
         assert_eq!((ids(&index, &state, "a"), ids(&index, &state, "c")), (vec![3], vec![1]));
         assert_eq!(index.current().indexed, state.schemas.len());
     }
