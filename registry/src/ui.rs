@@ -176,6 +176,16 @@ async fn form(app: &App, request: Request) -> Result<Params, ApiError> {
     Ok(Params::parse(Some(&String::from_utf8_lossy(&bytes))))
 }
 
+/// A reference, linked to the referenced subject's page when the caller may read it (a link
+/// the middleware would refuse is not offered).
+fn reference(r: &schemata_core::SchemaReference, readable: bool) -> Markup {
+    html! {
+        code { (r.name) } " → "
+        @if readable { a href=(format!("{}?version={}", subject_url(&r.subject), r.version)) { (r.subject) " v" (r.version) } }
+        @else { (r.subject) " v" (r.version) }
+    }
+}
+
 /// A label for a subject's level or mode setting: the value and where it comes from.
 fn inherited(value: &str, own: bool) -> Markup {
     html! {

@@ -293,7 +293,7 @@ fn level_param(params: &Params) -> Result<Option<CompatibilityLevel>, ApiError> 
 
 /// Whether schema `id` exists and some subject holding it (soft-deleted rows included) is
 /// readable: the rule of `GET /schemas/ids/{id}`.
-fn readable(state: &RegistryState, access: &Access, id: SchemaId) -> bool {
+pub(super) fn readable(state: &RegistryState, access: &Access, id: SchemaId) -> bool {
     if !state.schemas.contains_key(&id) {
         return false;
     }

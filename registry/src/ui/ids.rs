@@ -7,7 +7,7 @@ use maud::html;
 use schemata_core::SchemaId;
 
 use super::code::{self, Marks};
-use super::{PageResult, answer, page, see_other, subject_url};
+use super::{PageResult, answer, page, reference, see_other, subject_url};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::routes::{App, Params};
@@ -86,7 +86,7 @@ fn render(app: &App, access: &Access, raw: &str) -> PageResult {
             @if !references.is_empty() {
                 h2 { "References" }
                 ul { @for r in &references {
-                    li { code { (r.name) } " → " a href=(format!("{}?version={}", subject_url(&r.subject), r.version)) { (r.subject) " v" (r.version) } }
+                    li { (reference(r, access.can_read(&r.subject))) }
                 } }
             }
             h2 { "Diff" }

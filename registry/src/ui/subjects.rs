@@ -4,10 +4,11 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use maud::html;
-use schemata_core::{SchemaType, Version, VersionSpec};
+use schemata_core::{SchemaId, SchemaType, Version, VersionSpec};
 
 use super::code::{self, Marks};
-use super::{PAGE_LEN, PageResult, answer, enc, inherited, page, subject_url};
+use super::diff::readable;
+use super::{PAGE_LEN, PageResult, answer, enc, inherited, page, reference, subject_url};
 use crate::auth::{Access, Operation};
 use crate::error::ApiError;
 use crate::routes::{App, Params, subject};
@@ -189,7 +190,12 @@ fn show_page(app: &App, access: &Access, raw: String, query: Option<&str>) -> Pa
     let text = code::pretty(&stored.text());
     let schema_type = stored.schema_type;
     let references = stored.references.clone();
-    let referrers: Vec<u32> = state.referrers(&name, version, true);
+    // Only the referrers the caller may read (authorization on) are listed.
+    let referrers: Vec<u32> = state
+        .referrers(&name, version, true)
+        .into_iter()
+        .filter(|id| SchemaId::new(i64::from(*id)).is_some_and(|id| readable(&state, access, id)))
+        .collect();
     let versions: Vec<(Version, u32, bool)> =
         s.versions.iter().map(|(v, r)| (*v, r.id.0, r.deleted)).collect();
     let level = state.level(&name);
@@ -248,7 +254,7 @@ fn show_page(app: &App, access: &Access, raw: String, query: Option<&str>) -> Pa
             h2 { "References" }
             @if references.is_empty() { p { "None." } } @else {
                 ul #references { @for r in &references {
-                    li { code { (r.name) } " → " a href=(format!("{}?version={}", subject_url(&r.subject), r.version)) { (r.subject) " v" (r.version) } }
+                    li { (reference(r, access.can_read(&r.subject))) }
                 } }
             }
             h2 { "Referenced by" }

@@ -222,3 +222,42 @@ async fn no_or_wrong_credentials_get_401_with_a_challenge() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn references_link_only_to_what_the_reader_may_read() {
+    let (registry, _dir) = secured().await;
+    let ada = as_user(&registry, "ada", &password("ada"));
+    let rita = as_user(&registry, "rita", &password("rita"));
+    // (subject, record name, referenced type, referenced subject): ids 4, 5, 6.
+    for (subject, name, referenced, target) in [
+        ("orders-paid", "OrderPaid", "shop.Payment", "payments-value"),
+        ("payments-for-order", "PaymentFor", "shop.Order", "orders-value"),
+        ("orders-audit", "OrderAudit", "shop.Order", "orders-value"),
+    ] {
+        let schema = format!(
+            r#"{{"type":"record","name":"{name}","namespace":"shop","fields":[{{"name":"r","type":"{referenced}"}}]}}"#
+        );
+        let references = serde_json::json!([{"name": referenced, "subject": target, "version": 1}]);
+        let body = serde_json::json!({"schema": schema, "references": references});
+        let reply = ada.post(&format!("/subjects/{subject}/versions"), body).await;
+        assert_eq!(reply.status, 200, "{subject}: {}", reply.text);
+    }
+    // rita sees the name of the subject orders-paid references, but no link she may not follow.
+    let paid = rita.get("/ui/subjects/orders-paid").await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    assert!(main_of(&paid).contains("payments-value v1"), "{}", paid.text);
+    assert!(!paid.text.contains(r#"href="/ui/subjects/payments-value"#), "{}", paid.text);
+    let by_id = rita.get("/ui/ids/4").await;
+    assert!(!by_id.text.contains(r#"href="/ui/subjects/payments-value"#), "{}", by_id.text);
+    // Referenced by: only the referrers she may read.
+    let orders = rita.get("/ui/subjects/orders-value?version=1").await;
+    assert!(orders.text.contains(r#"<a href="/ui/ids/6">schema id 6</a>"#), "{}", orders.text);
+    assert!(!orders.text.contains("schema id 5"), "{}", orders.text);
+    let orders = ada.get("/ui/subjects/orders-value?version=1").await;
+    for id in [5, 6] {
+        let link = format!(r#"<a href="/ui/ids/{id}">schema id {id}</a>"#);
+        assert!(orders.text.contains(&link), "{}", orders.text);
+    }
+    let paid = ada.get("/ui/subjects/orders-paid").await;
+    assert!(paid.text.contains(r#"href="/ui/subjects/payments-value?version=1""#), "{}", paid.text);
+}
