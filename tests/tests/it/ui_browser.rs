@@ -11,6 +11,7 @@
 //! written to `docs/` for the README. A missing chromedriver fails the test with instructions.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -83,11 +84,14 @@ impl Driver {
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
             .port();
+        // Its own process group, so that dropping the driver also ends the Chromium processes
+        // it started, even when a failed step left a session open.
         let child = Command::new(chromedriver())
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("start chromedriver");
         Driver { child, url: format!("http://127.0.0.1:{port}") }
@@ -127,6 +131,9 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The whole group: chromedriver and every browser process it started.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
