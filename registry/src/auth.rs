@@ -102,13 +102,19 @@ pub(crate) struct Caller {
 }
 
 /// A file read at start and again when it changes; a bad new version keeps the old one.
+/// A change is read once the file has stayed the same for one check, so a file caught half
+/// written (an empty rules or users file parses, and would lock everyone out) is never loaded.
 #[derive(Debug)]
 struct Watched<T> {
     path: Option<PathBuf>,
     current: RwLock<Arc<T>>,
-    tried: Mutex<Option<(SystemTime, u64)>>,
+    /// The stamp of the version last loaded (or tried), and the one the previous check saw.
+    stamps: Mutex<(Option<Stamp>, Option<Stamp>)>,
     load: fn(&FsPath) -> Result<T, String>,
 }
+
+/// A file's modification time and length.
+type Stamp = (SystemTime, u64);
 
 impl<T: Default> Watched<T> {
     fn new(path: Option<PathBuf>, load: fn(&FsPath) -> Result<T, String>) -> Result<Self, String> {
@@ -120,7 +126,7 @@ impl<T: Default> Watched<T> {
         Ok(Watched {
             path,
             current: RwLock::new(Arc::new(current)),
-            tried: Mutex::new(tried),
+            stamps: Mutex::new((tried, tried)),
             load,
         })
     }
@@ -131,13 +137,21 @@ impl<T> Watched<T> {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Reloads when the file changed; `Some(true)` when a new version is in force.
+    /// Reloads when the file changed and has stayed so since the previous check; `Some(true)`
+    /// when a new version is in force.
     fn reload(&self) -> Option<bool> {
         let path = self.path.as_deref()?;
         let now = stamp(path);
         {
-            let mut tried = self.tried.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut stamps = self.stamps.lock().unwrap_or_else(PoisonError::into_inner);
+            let (tried, seen) = &mut *stamps;
             if *tried == now {
+                *seen = now;
+                return None;
+            }
+            if *seen != now {
+                // Still changing (or just changed): look again at the next check.
+                *seen = now;
                 return None;
             }
             *tried = now;
@@ -162,7 +176,7 @@ fn load_jwks(path: &FsPath) -> Result<Vec<jwt::Key>, String> {
     jwt::parse_jwks(&text).map_err(|e| format!("invalid JWKS file {}: {e}", path.display()))
 }
 
-fn stamp(path: &FsPath) -> Option<(SystemTime, u64)> {
+fn stamp(path: &FsPath) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.modified().ok()?, meta.len()))
 }
@@ -699,6 +713,49 @@ fn describe(need: Need<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A changed file is read once it stayed the same for one check: a file caught half written
+    /// (here: truncated, which parses as no rules at all) is never put in force.
+    #[test]
+    fn a_changed_file_is_read_once_it_settles() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.toml");
+        let rule = "[[allow]]\nprincipals = ['carol']\noperations = ['read']\nsubjects = ['*']\n";
+        std::fs::write(&path, rule).unwrap();
+        let watched = Watched::new(Some(path.clone()), Rules::load).unwrap();
+        let carol = Caller {
+            principal: "carol".into(),
+            roles: Vec::new(),
+            groups: Vec::new(),
+            grants: Grants::default(),
+        };
+        let reads =
+            |w: &Watched<Rules>| w.current().allows(&carol, Operation::Read, Resource::Global);
+        assert_eq!(watched.reload(), None, "unchanged");
+        // Truncated mid-write: seen, not loaded.
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(watched.reload(), None);
+        // The writer finishes with other rules; the next check sees a change again, the one
+        // after that loads it.
+        let global = rule.replace("subjects = ['*']", "global = true");
+        std::fs::write(&path, &global).unwrap();
+        assert_eq!(watched.reload(), None);
+        assert!(!reads(&watched), "the old rules are still in force");
+        assert_eq!(watched.reload(), Some(true));
+        assert!(reads(&watched), "the settled file is in force");
+        assert_eq!(watched.reload(), None);
+        // A broken file that settles is tried once and refused; the rules stay.
+        std::fs::write(
+            &path,
+            "[[allow]]\nroles = ['x']\noperations = ['raed']\nsubjects = ['*']\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (watched.reload(), watched.reload(), watched.reload()),
+            (None, Some(false), None)
+        );
+        assert!(reads(&watched));
+    }
 
     #[test]
     fn every_route_needs_what_it_does() {
