@@ -1,6 +1,7 @@
 //! The users file of HTTP Basic authentication: each user's argon2id password hash (a PHC string
-//! made by `schemata-registry hash-password`, never a plain password) with the roles and groups
-//! the authorization rules refer to.
+//! made by `schemata-registry hash-password`, never a plain password) or bcrypt hash (`$2b$`, as
+//! `htpasswd -B` and most identity tooling write them), with the roles and groups the
+//! authorization rules refer to.
 //!
 //! ```toml
 //! [users.alice]
@@ -37,8 +38,9 @@ struct UsersFile {
 /// A user whose hash parsed.
 #[derive(Debug, Clone)]
 pub(crate) struct User {
-    /// The PHC string, checked to parse when the file is read.
+    /// The PHC string or bcrypt hash, checked to parse when the file is read.
     hash: String,
+    bcrypt: bool,
     pub(crate) roles: Vec<String>,
     pub(crate) groups: Vec<String>,
 }
@@ -61,22 +63,27 @@ impl Users {
             toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
         let mut users = BTreeMap::new();
         for (name, raw) in file.users {
-            let parsed = PasswordHash::new(&raw.password_hash)
-                .map_err(|e| format!("user '{name}': password_hash is not a PHC string ({e})"))?;
-            if parsed.algorithm.as_str() != "argon2id" {
-                return Err(format!(
-                    "user '{name}': password_hash uses {}; only argon2id hashes are accepted \
-                     (make one with `schemata-registry hash-password`)",
-                    parsed.algorithm
-                ));
+            let bcrypt = is_bcrypt(&raw.password_hash);
+            if bcrypt {
+                check_bcrypt(&raw.password_hash).map_err(|e| format!("user '{name}': {e}"))?;
+            } else {
+                let parsed = PasswordHash::new(&raw.password_hash).map_err(|e| {
+                    format!("user '{name}': password_hash is not a PHC string ({e})")
+                })?;
+                if parsed.algorithm.as_str() != "argon2id" {
+                    return Err(format!(
+                        "user '{name}': password_hash uses {}; only argon2id (or bcrypt) hashes \
+                         are accepted (make one with `schemata-registry hash-password`)",
+                        parsed.algorithm
+                    ));
+                }
             }
             if name.contains(':') {
                 return Err(format!("user '{name}': a user name cannot contain ':' (HTTP Basic)"));
             }
-            users.insert(
-                name,
-                User { hash: raw.password_hash, roles: raw.roles, groups: raw.groups },
-            );
+            let user =
+                User { hash: raw.password_hash, bcrypt, roles: raw.roles, groups: raw.groups };
+            users.insert(name, user);
         }
         Ok(Users { users })
     }
@@ -86,9 +93,34 @@ impl Users {
     }
 }
 
+/// The bcrypt versions (`$2a$`, `$2b$`, `$2x$`, `$2y$`); argon2id PHC strings start otherwise.
+fn is_bcrypt(hash: &str) -> bool {
+    ["$2a$", "$2b$", "$2x$", "$2y$"].iter().any(|prefix| hash.starts_with(prefix))
+}
+
+/// The highest bcrypt cost accepted: each step doubles the work, and 16 already costs seconds
+/// per login (a typo of 31 would be days of one core per verification).
+const MAX_BCRYPT_COST: u32 = 16;
+
+fn check_bcrypt(hash: &str) -> Result<(), String> {
+    let parts: bcrypt::HashParts =
+        hash.parse().map_err(|e| format!("password_hash is not a bcrypt hash ({e})"))?;
+    if parts.get_cost() > MAX_BCRYPT_COST {
+        return Err(format!(
+            "password_hash has bcrypt cost {}; at most {MAX_BCRYPT_COST} is accepted",
+            parts.get_cost()
+        ));
+    }
+    Ok(())
+}
+
 impl User {
     /// Checks a password against the hash: the expensive step the credential cache avoids.
     pub(crate) fn verify(&self, password: &str) -> bool {
+        if self.bcrypt {
+            // bcrypt reads at most 72 bytes of a password, as every implementation does.
+            return bcrypt::verify(password, &self.hash).unwrap_or(false);
+        }
         PasswordHash::new(&self.hash).is_ok_and(|hash| {
             argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok()
         })
@@ -139,6 +171,26 @@ mod tests {
         verify_nobody("whatever");
     }
 
+    /// bcrypt hashes made by libxcrypt (`crypt(3)`, through Python's crypt module), one per
+    /// version prefix; (hash, password).
+    const BCRYPT: &[(&str, &str)] = &[
+        ("$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"),
+        ("$2b$10$abcdefghijklmnopqrstuu23JPZtHcGhwXSF41f93o/7vBdDut3Xu", "correct horse"),
+        ("$2y$04$XXXXXXXXXXXXXXXXXXXXXOOaLP3yB/qeCmLXPcBbjhRSKdWNDZGN.", "s3cret"),
+    ];
+
+    #[test]
+    fn bcrypt_hashes_verify() {
+        for (i, (hash, password)) in BCRYPT.iter().enumerate() {
+            let text = format!("[users.u{i}]\npassword_hash = '{hash}'\nroles = ['reader']\n");
+            let users = Users::parse(&text).unwrap();
+            let user = users.get(&format!("u{i}")).unwrap();
+            assert!(user.verify(password), "{hash}");
+            assert!(!user.verify(&format!("{password}!")), "{hash}");
+            assert!(!user.verify(""), "{hash}");
+        }
+    }
+
     #[test]
     fn bad_users_files_are_refused() {
         let check = |text: &str, expected: &str| {
@@ -154,5 +206,10 @@ mod tests {
         check("[users.a]\nroles = []\n", "password_hash");
         let hash = hash_password("x").unwrap();
         check(&format!("[users.'a:b']\npassword_hash = '{hash}'\n"), "cannot contain ':'");
+        check("[users.a]\npassword_hash = '$2b$10$short'\n", "not a bcrypt hash");
+        check(
+            "[users.a]\npassword_hash = '$2b$31$abcdefghijklmnopqrstuu23JPZtHcGhwXSF41f93o/7vBdDut3Xu'\n",
+            "bcrypt cost 31; at most 16",
+        );
     }
 }

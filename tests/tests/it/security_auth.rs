@@ -411,3 +411,36 @@ async fn hash_password_makes_a_hash_the_users_file_accepts() {
         send(&registry.http, Some(("zed", "correct horse ")), "GET", "/subjects", None).await;
     assert_eq!(wrong.0.status, 401);
 }
+
+/// A users file may hold bcrypt hashes (made here by libxcrypt's `crypt(3)`, as `htpasswd -B`
+/// makes them) beside argon2id ones: their users log in, wrong passwords get 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bcrypt_users_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let argon = schemata_registry::hash_password("argon-pw").unwrap();
+    std::fs::write(
+        dir.path().join("users.toml"),
+        format!(
+            "[users.bee]\npassword_hash = '$2b$10$abcdefghijklmnopqrstuu23JPZtHcGhwXSF41f93o/7vBdDut3Xu'\n\
+             roles = ['developer']\n\n[users.argo]\npassword_hash = '{argon}'\nroles = ['reader']\n"
+        ),
+    )
+    .unwrap();
+    let settings =
+        AuthSettings { users_file: Some(dir.path().join("users.toml")), ..AuthSettings::default() };
+    let registry = TestRegistry::start_with(|c: &mut Config| c.auth = settings).await;
+    let http = &registry.http;
+    let body = json!({ "schema": ORDERS });
+    let path = "/subjects/bcrypt-value/versions";
+    for (who, method, expected) in [
+        (("bee", "correct horse"), "POST", 200),
+        (("bee", "correct horse "), "POST", 401),
+        (("bee", "argon-pw"), "GET", 401),
+        (("argo", "argon-pw"), "GET", 200),
+        (("argo", "argon-pw"), "POST", 403),
+    ] {
+        let body = (method == "POST").then_some(&body);
+        let (reply, _) = send(http, Some(who), method, path, body).await;
+        assert_eq!(reply.status, expected, "{who:?} {method}: {}", reply.text);
+    }
+}
