@@ -7,7 +7,8 @@
 //! it keeps BACKWARD compatibility under the policy; Avro gets field-level changes. Both then get
 //! the compatibility findings in both directions: what breaks readers using B on data written with A
 //! (BACKWARD) and readers using A on data written with B (FORWARD), with rule ids and lines.
-//! The exit code is 0 whatever the diff says; 2 on errors.
+//! Registered versions with data contracts also get their metadata and rule changes (core's
+//! `Contract::changes`). The exit code is 0 whatever the diff says; 2 on errors.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -16,7 +17,7 @@ use std::path::Path;
 use schemata_core::compat::Finding;
 use schemata_core::diff::SchemaDiff;
 use schemata_core::locate::locate;
-use schemata_core::{JsonPolicy, Schema, SchemaType};
+use schemata_core::{Contract, JsonPolicy, Schema, SchemaType};
 use serde_json::{Value, json};
 
 use super::{CliError, Outcome, RegistryArgs};
@@ -55,6 +56,8 @@ struct Side {
     name: String,
     text: String,
     schema: Schema,
+    /// A registered version's metadata and rule set (empty for a file).
+    contract: Contract,
 }
 
 pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, CliError> {
@@ -96,7 +99,7 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
         let text = std::fs::read_to_string(path).map_err(|e| CliError::io(operand, e))?;
         let schema = Schema::parse(schema_type, &text)
             .map_err(|e| CliError::Schema { path: operand.to_owned(), message: e.to_string() })?;
-        return Ok(Side { name: operand.to_owned(), text, schema });
+        return Ok(Side { name: operand.to_owned(), text, schema, contract: Contract::default() });
     }
     let Some((subject, version)) = operand.rsplit_once(':') else {
         return Err(CliError::Usage(format!("{operand}: expected subject:version")));
@@ -115,7 +118,8 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
         .parse_schema(registered.schema_type, &registered.schema, &registered.references)
         .await?;
     let name = format!("{subject}:{}", registered.version);
-    Ok(Side { name, text: registered.schema, schema })
+    let contract = Contract { metadata: registered.metadata, rule_set: registered.rule_set };
+    Ok(Side { name, text: registered.schema, schema, contract })
 }
 
 /// The changes and verdicts of one diff, with the policy they were judged under.
@@ -191,6 +195,21 @@ impl Diff {
                 }
             }
         }
+        if let Some(changes) = contract_changes(a, b) {
+            let count = match changes.len() {
+                0 => "no changes".to_owned(),
+                1 => "1 change".to_owned(),
+                n => format!("{n} changes"),
+            };
+            let _ = writeln!(out, "data contract (metadata and rules): {count}");
+            for change in changes {
+                let _ = writeln!(
+                    out,
+                    "  {}: {}\n      at {}",
+                    change.kind, change.message, change.path
+                );
+            }
+        }
         out
     }
 
@@ -254,10 +273,19 @@ impl Diff {
                 })
                 .collect();
         }
+        if let Some(changes) = contract_changes(a, b) {
+            report["contract_changes"] = json!(changes);
+        }
         let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
         out.push('\n');
         out
     }
+}
+
+/// The contract changes from A to B, when either side is a registered version with metadata or
+/// rules (files have none: nothing to say then).
+fn contract_changes(a: &Side, b: &Side) -> Option<Vec<schemata_core::contract::ContractChange>> {
+    (!a.contract.is_empty() || !b.contract.is_empty()).then(|| a.contract.changes(&b.contract))
 }
 
 /// `name:line:column` where the pointer lands in the side's text, else just the name.

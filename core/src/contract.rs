@@ -397,6 +397,148 @@ impl Contract {
     }
 }
 
+/// One difference between the contracts of two versions, as `schemata diff` lists it: a kind
+/// (`PROPERTY_ADDED`, `TAG_REMOVED`, `RULE_CHANGED`, ...), where (a pointer into the contract's
+/// JSON: `/metadata/properties/owner`, `/ruleSet/domainRules/checkAmount`) and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractChange {
+    pub kind: &'static str,
+    pub path: String,
+    pub message: String,
+}
+
+/// A JSON pointer token: `~` and `/` escaped.
+fn token(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// The changes between two maps: keys only in `new` (added), only in `old` (removed), and in
+/// both with other values (changed), in key order.
+fn map_changes<'a, V: PartialEq + 'a>(
+    old: impl IntoIterator<Item = (&'a String, &'a V)>,
+    new: impl IntoIterator<Item = (&'a String, &'a V)>,
+    mut change: impl FnMut(&'a String, Option<&'a V>, Option<&'a V>),
+) {
+    let old: BTreeMap<&String, &V> = old.into_iter().collect();
+    let new: BTreeMap<&String, &V> = new.into_iter().collect();
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).copied().collect();
+    for key in keys {
+        let (before, after) = (old.get(key).copied(), new.get(key).copied());
+        if before != after {
+            change(key, before, after);
+        }
+    }
+}
+
+impl Contract {
+    /// What changed in the contract from `self` (the older version) to `new`: metadata
+    /// properties, tags per path, sensitive names, and rules by list and name (a rule without a
+    /// name by its position).
+    pub fn changes(&self, new: &Contract) -> Vec<ContractChange> {
+        let mut out = Vec::new();
+        let mut push = |kind: &'static str, path: String, message: String| {
+            out.push(ContractChange { kind, path, message });
+        };
+        let empty = Metadata::default();
+        let (old_m, new_m) =
+            (self.metadata.as_ref().unwrap_or(&empty), new.metadata.as_ref().unwrap_or(&empty));
+        map_changes(&old_m.properties, &new_m.properties, |key, before, after| {
+            let path = format!("/metadata/properties/{}", token(key));
+            match (before, after) {
+                (None, Some(v)) => {
+                    push("PROPERTY_ADDED", path, format!("property {key} = {v:?} added"))
+                }
+                (Some(v), None) => {
+                    push("PROPERTY_REMOVED", path, format!("property {key} = {v:?} removed"))
+                }
+                (Some(a), Some(b)) => push(
+                    "PROPERTY_CHANGED",
+                    path,
+                    format!("property {key} changed from {a:?} to {b:?}"),
+                ),
+                (None, None) => {}
+            }
+        });
+        let no_tags = BTreeSet::new();
+        map_changes(&old_m.tags, &new_m.tags, |at, before, after| {
+            let (before, after) = (before.unwrap_or(&no_tags), after.unwrap_or(&no_tags));
+            let path = format!("/metadata/tags/{}", token(at));
+            for tag in after.difference(before) {
+                push("TAG_ADDED", path.clone(), format!("tag {tag} added at {at}"));
+            }
+            for tag in before.difference(after) {
+                push("TAG_REMOVED", path.clone(), format!("tag {tag} removed from {at}"));
+            }
+        });
+        for name in new_m.sensitive.difference(&old_m.sensitive) {
+            push(
+                "SENSITIVE_ADDED",
+                "/metadata/sensitive".into(),
+                format!("{name} marked sensitive"),
+            );
+        }
+        for name in old_m.sensitive.difference(&new_m.sensitive) {
+            push(
+                "SENSITIVE_REMOVED",
+                "/metadata/sensitive".into(),
+                format!("{name} no longer marked sensitive"),
+            );
+        }
+        let no_rules = RuleSet::default();
+        let (old_r, new_r) = (
+            self.rule_set.as_ref().unwrap_or(&no_rules),
+            new.rule_set.as_ref().unwrap_or(&no_rules),
+        );
+        let lists: [(&str, &str, &[Rule], &[Rule]); 3] = [
+            ("migrationRules", "migration", &old_r.migration_rules, &new_r.migration_rules),
+            ("domainRules", "domain", &old_r.domain_rules, &new_r.domain_rules),
+            ("encodingRules", "encoding", &old_r.encoding_rules, &new_r.encoding_rules),
+        ];
+        for (list, what, old_rules, new_rules) in lists {
+            let named = |rules: &'_ [Rule]| -> Vec<(String, Rule)> {
+                rules
+                    .iter()
+                    .enumerate()
+                    .map(|(n, rule)| {
+                        (rule.name.clone().unwrap_or_else(|| n.to_string()), rule.clone())
+                    })
+                    .collect()
+            };
+            let (old_named, new_named) = (named(old_rules), named(new_rules));
+            map_changes(
+                old_named.iter().map(|(k, v)| (k, v)),
+                new_named.iter().map(|(k, v)| (k, v)),
+                |name, before, after| {
+                    let path = format!("/ruleSet/{list}/{}", token(name));
+                    let describe = |rule: &Rule| {
+                        let kind = rule.rule_type.as_deref().unwrap_or("?");
+                        format!("{} {} {kind}", rule.kind, rule.mode)
+                    };
+                    match (before, after) {
+                        (None, Some(rule)) => push(
+                            "RULE_ADDED",
+                            path,
+                            format!("{what} rule {name} ({}) added", describe(rule)),
+                        ),
+                        (Some(rule), None) => push(
+                            "RULE_REMOVED",
+                            path,
+                            format!("{what} rule {name} ({}) removed", describe(rule)),
+                        ),
+                        (Some(_), Some(rule)) => push(
+                            "RULE_CHANGED",
+                            path,
+                            format!("{what} rule {name} changed (now {})", describe(rule)),
+                        ),
+                        (None, None) => {}
+                    }
+                },
+            );
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -649,5 +791,80 @@ mod tests {
         assert_ne!(one.hash(base), base);
         assert_ne!(one.hash(base), other.hash(base));
         assert_eq!(one.hash(base), one.clone().hash(base));
+    }
+
+    /// Each kind of contract change, one case per line: (old contract, new contract, the
+    /// changes as `KIND path`).
+    #[test]
+    fn contract_changes_name_each_difference() {
+        let contract = |json: &str| -> Contract {
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            Contract {
+                metadata: value.get("metadata").map(|m| serde_json::from_value(m.clone()).unwrap()),
+                rule_set: value.get("ruleSet").map(|r| serde_json::from_value(r.clone()).unwrap()),
+            }
+        };
+        let check = |old: &str, new: &str, expected: &[&str]| {
+            let got: Vec<String> = contract(old)
+                .changes(&contract(new))
+                .iter()
+                .map(|c| format!("{} {}", c.kind, c.path))
+                .collect();
+            assert_eq!(got, expected, "{old} -> {new}");
+        };
+        let rule = |name: &str, expr: &str| {
+            format!(
+                r#"{{"name":"{name}","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"{expr}"}}"#
+            )
+        };
+        check("{}", "{}", &[]);
+        check(
+            r#"{"metadata":{"properties":{"a":"1"}}}"#,
+            r#"{"metadata":{"properties":{"a":"1"}}}"#,
+            &[],
+        );
+        check(
+            "{}",
+            r#"{"metadata":{"properties":{"owner":"x"}}}"#,
+            &["PROPERTY_ADDED /metadata/properties/owner"],
+        );
+        check(
+            r#"{"metadata":{"properties":{"owner":"x"}}}"#,
+            "{}",
+            &["PROPERTY_REMOVED /metadata/properties/owner"],
+        );
+        check(
+            r#"{"metadata":{"properties":{"a/b":"1","c":"2"}}}"#,
+            r#"{"metadata":{"properties":{"a/b":"2","c":"2"}}}"#,
+            &["PROPERTY_CHANGED /metadata/properties/a~1b"],
+        );
+        check(
+            r#"{"metadata":{"tags":{"R.a":["PII"],"R.b":["X"]}}}"#,
+            r#"{"metadata":{"tags":{"R.a":["PII","GDPR"]}}}"#,
+            &["TAG_ADDED /metadata/tags/R.a", "TAG_REMOVED /metadata/tags/R.b"],
+        );
+        check(
+            r#"{"metadata":{"sensitive":["k"]}}"#,
+            r#"{"metadata":{"sensitive":["s"]}}"#,
+            &["SENSITIVE_ADDED /metadata/sensitive", "SENSITIVE_REMOVED /metadata/sensitive"],
+        );
+        let one = format!(r#"{{"ruleSet":{{"domainRules":[{}]}}}}"#, rule("a", "x > 0"));
+        let changed = format!(r#"{{"ruleSet":{{"domainRules":[{}]}}}}"#, rule("a", "x > 1"));
+        let two = format!(
+            r#"{{"ruleSet":{{"domainRules":[{},{}]}}}}"#,
+            rule("a", "x > 0"),
+            rule("b", "y")
+        );
+        check("{}", &one, &["RULE_ADDED /ruleSet/domainRules/a"]);
+        check(&one, "{}", &["RULE_REMOVED /ruleSet/domainRules/a"]);
+        check(&one, &changed, &["RULE_CHANGED /ruleSet/domainRules/a"]);
+        check(&one, &two, &["RULE_ADDED /ruleSet/domainRules/b"]);
+        // A rule moved between lists is removed from one and added to the other.
+        let migration = r#"{"ruleSet":{"migrationRules":[{"name":"a","mode":"UPGRADE","type":"JSONATA","expr":"$"}]}}"#;
+        check(
+            &one,
+            migration,
+            &["RULE_ADDED /ruleSet/migrationRules/a", "RULE_REMOVED /ruleSet/domainRules/a"],
+        );
     }
 }

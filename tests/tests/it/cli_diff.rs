@@ -5,6 +5,8 @@ use crate::cli_check::{
     ORDER_PROTO_V1, ORDER_PROTO_V2, Project, USER_V1, USER_V2_BREAKING, USER_V2_COMPATIBLE,
     closed_url, snapshot, test_data,
 };
+use serde_json::json;
+
 use crate::harness::TestRegistry;
 
 #[tokio::test]
@@ -57,6 +59,49 @@ async fn registered_versions_diff_by_subject_and_version() {
     ] {
         let output = project.run(&["diff", "--registry", &url, args[0], args[1]]).await;
         snapshot(&format!("diff-{name}.text"), &output, &replace);
+    }
+}
+
+/// Registered versions with data contracts: the diff lists what changed in their metadata and
+/// rules, in both formats.
+#[tokio::test]
+async fn registered_versions_show_contract_changes() {
+    let registry = TestRegistry::start().await;
+    let url = registry.http.url("");
+    let rule = |name: &str, expr: &str| json!({"name": name, "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": expr});
+    let versions = [
+        json!({
+            "schema": USER_V1,
+            "metadata": {"properties": {"owner": "team-a"}, "tags": {"User.name": ["PII"]}},
+            "ruleSet": {"domainRules": [rule("named", "size(message.name) > 0")]},
+        }),
+        json!({
+            "schema": USER_V2_COMPATIBLE,
+            "metadata": {"properties": {"owner": "team-b", "tier": "gold"}, "sensitive": ["tier"]},
+            "ruleSet": {"domainRules": [rule("named", "size(message.name) > 1")],
+                        "migrationRules": [{"name": "up", "mode": "UPGRADE", "type": "JSONATA", "expr": "$"}]},
+        }),
+    ];
+    for body in versions {
+        let reply = registry.http.post("/subjects/people-value/versions", body).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let project = Project::new();
+    let replace = [(url.as_str(), "$REGISTRY")];
+    for format in ["text", "json"] {
+        let output = project
+            .run(&[
+                "diff",
+                "--format",
+                format,
+                "--registry",
+                &url,
+                "people-value:1",
+                "people-value:2",
+            ])
+            .await;
+        assert_eq!(output.code, Some(0), "{output:?}");
+        snapshot(&format!("diff-registry-contracts.{format}"), &output, &replace);
     }
 }
 
