@@ -603,21 +603,9 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
             rules.reads_everything(&caller) || readable_guid(&app, &rules, &caller, guid)
         }
     };
-    let described = describe(need);
-    // The operation and resource as fields of their own, for log queries.
-    let (operation, resource) = match need {
-        Need::Operation(operation, Resource::Subject(subject)) => {
-            (operation.as_str(), format!("subject:{subject}"))
-        }
-        Need::Operation(operation, Resource::Global) => (operation.as_str(), "global".to_owned()),
-        Need::Check(subject) => ("write", format!("subject:{subject}")),
-        Need::SchemaId(id) => ("read", format!("schema:{id}")),
-        Need::SchemaGuid(guid) => {
-            ("read", format!("schema:{}", guid.chars().take(64).collect::<String>()))
-        }
-        Need::Open | Need::Authenticated => ("read", "registry".to_owned()),
-    };
     if !allowed {
+        let described = describe(need);
+        let (operation, resource) = audit_fields(need);
         app.shared.metrics.observe_denial(true);
         tracing::info!(
             target: "schemata_registry::audit",
@@ -644,6 +632,7 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
     let response = next.run(Request::from_parts(parts, body)).await;
     // Every write is on record with who made it, what it did to what, and how it ended.
     if let Some(uri) = uri {
+        let (operation, resource) = audit_fields(need);
         tracing::info!(
             target: "schemata_registry::audit",
             principal = %caller.principal,
@@ -690,6 +679,23 @@ fn readable_ids(app: &App, rules: &Rules, caller: &Caller, ids: &[u32]) -> bool 
         subject.versions.values().any(|row| ids.contains(&row.id.0))
             && rules.allows(caller, Operation::Read, Resource::Subject(name))
     })
+}
+
+/// The operation and resource of a request as audit fields of their own, for log queries
+/// (computed only for refusals and writes: reads pay nothing).
+fn audit_fields(need: Need<'_>) -> (&'static str, String) {
+    match need {
+        Need::Operation(operation, Resource::Subject(subject)) => {
+            (operation.as_str(), format!("subject:{subject}"))
+        }
+        Need::Operation(operation, Resource::Global) => (operation.as_str(), "global".to_owned()),
+        Need::Check(subject) => ("write", format!("subject:{subject}")),
+        Need::SchemaId(id) => ("read", format!("schema:{id}")),
+        Need::SchemaGuid(guid) => {
+            ("read", format!("schema:{}", guid.chars().take(64).collect::<String>()))
+        }
+        Need::Open | Need::Authenticated => ("read", "registry".to_owned()),
+    }
 }
 
 /// The denied operation in words, naming only what the caller asked for.
