@@ -544,7 +544,12 @@ fn need<'a>(
 
 /// The middleware: authenticate, authorize, log writes, hand handlers an `Access`.
 pub(crate) async fn middleware(State(app): State<App>, request: Request, next: Next) -> Response {
-    let Some(auth) = app.auth.clone() else { return next.run(request).await };
+    // A follower asking whether it may forward this write: the answer is this middleware's
+    // verdict, and the handler never runs (whatever the route, whether auth is on or not).
+    let probe = request.extensions().get::<crate::forward::AuthorizeOnly>().is_some();
+    let Some(auth) = app.auth.clone() else {
+        return if probe { authorized() } else { next.run(request).await };
+    };
     let (mut parts, body) = request.into_parts();
     let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned());
     // The subject or id of the path, decoded as the handlers decode it.
@@ -557,6 +562,9 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
     });
     let need = need(&parts.method, route.as_deref(), param.as_deref(), auth.settings.open_metrics);
     if need == Need::Open {
+        if probe {
+            return authorized();
+        }
         return next.run(Request::from_parts(parts, body)).await;
     }
     let caller = match auth.authenticate(&parts.headers).await {
@@ -625,6 +633,9 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
     let who = Arc::new((Arc::clone(&caller), rules));
     let access =
         Access { restricted: (!reads_everything).then(|| Arc::clone(&who)), caller: Some(who) };
+    if probe {
+        return authorized();
+    }
     parts.extensions.insert(access);
     let method = parts.method.clone();
     let uri =
@@ -645,6 +656,13 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
             "write"
         );
     }
+    response
+}
+
+/// The answer to an allowed `AuthorizeOnly` request.
+fn authorized() -> Response {
+    let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
+    response.extensions_mut().insert(crate::forward::Authorized);
     response
 }
 

@@ -12,8 +12,10 @@
 //! in time, 50004 when no leader is known (or a forwarded write reached an instance that does not
 //! hold the lease: it never forwards again, so a request cannot loop).
 //!
-//! With authentication on, the caller's `Authorization` header travels with the request and the
-//! leader authenticates and authorizes it as if it had come directly. A client certificate
+//! With authentication on, a follower first authorizes the write itself (through its own routing
+//! table and auth middleware, `AuthorizeOnly`: a refused caller never reaches the leader); the
+//! caller's `Authorization` header then travels with the request and the leader authenticates
+//! and authorizes it again as if it had come directly. A client certificate
 //! cannot travel: the follower, which verified it, names its principal in `X-Schemata-Principal`,
 //! and the leader believes that header only from a connection whose own client certificate is one
 //! of the cluster's instances (`--auth-cluster-principals`), which the forwarding client presents
@@ -43,6 +45,15 @@ use crate::storage::kafka::Cluster;
 pub(crate) const LOG_END: &str = "x-schemata-log-end";
 /// Confluent's marker of a forwarded request.
 const FORWARDED: &str = "x-forward";
+/// Marks a request a follower runs through its own routing table only to authorize it before
+/// forwarding: the auth middleware answers it (`Authorized`, or its 401/403) and no handler runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AuthorizeOnly;
+
+/// Marks the answer to an allowed `AuthorizeOnly` request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Authorized;
+
 /// The principal of the client certificate a follower verified, for the leader (which believes
 /// it only from one of the cluster's own instances).
 pub(crate) const PRINCIPAL: &str = "x-schemata-principal";
@@ -190,6 +201,17 @@ impl Edge {
             // Another instance believes this one leads: it does not (any more).
             return ApiError::LeaderUnknown.into_response();
         }
+        // Refused here what the leader would refuse: a caller without the right gets this
+        // instance's 401/403 (and its audit event), and nothing reaches the leader. The leader
+        // decides again on what is forwarded.
+        let (parts, body) = request.into_parts();
+        let mut probe = Request::from_parts(parts.clone(), Body::empty());
+        probe.extensions_mut().insert(AuthorizeOnly);
+        let verdict = self.local(probe).await;
+        if verdict.extensions().get::<Authorized>().is_none() {
+            return verdict;
+        }
+        let request = Request::from_parts(parts, body);
         match self.cluster.leader_url() {
             Ok(url) if !self.cluster.is_own_url(&url) => self.forward(&url, request).await,
             // No leader, or this instance held the lease and its renewal lapsed.

@@ -1,6 +1,7 @@
 //! Forwarding between Kafka-backed instances (child processes on a real tansu broker) with HTTPS,
 //! client certificates, HTTP Basic and rules on: a follower forwards a write to an HTTPS leader,
-//! trusting the configured CA; the leader decides with the caller's own rights (Basic credentials
+//! trusting the configured CA; the follower refuses what the caller may not do without
+//! forwarding, and the leader decides again with the caller's own rights (Basic credentials
 //! travel, a client certificate's principal is vouched for by the follower's instance
 //! certificate); a caller without write rights gets 403 and nothing is written; a spoofed
 //! principal header is ignored; a follower that does not trust the leader's certificate answers
@@ -164,6 +165,8 @@ async fn followers_forward_to_an_https_leader_with_the_callers_rights() {
             Some(50003),
         ),
     ];
+    let boss_on_follower = https(&follower, &ca, None, Some(("boss", "boss-pw")));
+    let (leader_before, follower_before) = (denials(&boss).await, denials(&boss_on_follower).await);
     let mut problems = Vec::new();
     for (who, http, subject, status, code) in &cases {
         let schema = distinct_schema(subject);
@@ -181,6 +184,20 @@ async fn followers_forward_to_an_https_leader_with_the_callers_rights() {
             problems.push(format!("{who}: the leader answers {} for {subject}", on_leader.status));
         }
     }
+
+    // The follower refused its callers itself (2 forbidden, 2 unauthenticated): nothing it
+    // refused reached the leader, which refused only what came to it unvouched (2).
+    let (leader_after, follower_after) = (denials(&boss).await, denials(&boss_on_follower).await);
+    assert_eq!(
+        (follower_after.0 - follower_before.0, follower_after.1 - follower_before.1),
+        (2, 2),
+        "follower denials (unauthenticated, forbidden)"
+    );
+    assert_eq!(
+        (leader_after.0 - leader_before.0, leader_after.1 - leader_before.1),
+        (2, 0),
+        "leader denials (unauthenticated, forbidden)"
+    );
 
     // A caller cannot borrow another's name with the header: not through a follower (it drops
     // the header and forwards the caller's own credentials) and not at the leader from a
@@ -223,6 +240,16 @@ async fn followers_forward_to_an_https_leader_with_the_callers_rights() {
     assert!(refused.text.contains("'stranger-node'"), "{}", refused.text);
     write_leaf(d, "node", &ca.client(NODE));
     until_status(&bot, "rotated-in", 200).await;
+}
+
+/// `schemata_auth_denials_total` of an instance: (unauthenticated, forbidden).
+async fn denials(http: &Http) -> (u64, u64) {
+    let text = http.get("/metrics").await.text;
+    let count = |reason: &str| {
+        let prefix = format!("schemata_auth_denials_total{{reason=\"{reason}\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(&prefix)?.parse::<u64>().ok()).expect("denials")
+    };
+    (count("unauthenticated"), count("forbidden"))
 }
 
 /// Registers new subjects through `http` until one answers `status` (bounded by `WAIT`).
