@@ -1,7 +1,9 @@
 //! The real Python confluent-kafka client against a registry with HTTPS (a CA made here) and
 //! authentication on: HTTP Basic (`basic.auth.user.info`) and a static bearer token register and
 //! round-trip a record; a reader's registration is refused with 403/40301, no credentials with
-//! 401, and a client that does not trust the CA fails at the handshake.
+//! 401, and a client that does not trust the CA fails at the handshake. Users of a Karapace auth
+//! file (a migrated Karapace deployment's clients, unchanged) register within their permission
+//! and are refused outside it.
 
 use std::time::Duration;
 
@@ -28,8 +30,19 @@ async fn confluent_python_client_with_basic_bearer_and_a_custom_ca() {
     std::fs::write(dir.path().join("users.toml"), users).unwrap();
     let key = SigningKey::new("py");
     std::fs::write(dir.path().join("jwks.json"), jwks(&[&key])).unwrap();
+    // Karapace's format, hashes as karapace_mkpasswd makes them (see security_karapace.rs).
+    let karapace = r#"{"users": [
+        {"username": "kara", "algorithm": "sha256", "salt": "T1KJtx-qbVEIwmWzOn8h2w",
+         "password_hash": "Ef0eAjJsZ4pcc8DnSZKeB6mn5dTENWMqMUHgmhxy2e4="},
+        {"username": "karo", "algorithm": "scrypt", "salt": "Wr0CA1Dn4AiuGaWvbuS6aA",
+         "password_hash": "5D5tp/HofvpijKy7YjOusi0XtcODacd/JmNv8gLS2mmj+SvKIXxdtE9O34MtNuGA2LW4Oi8tTQ0oprB92EJFBA=="}],
+      "permissions": [
+        {"username": "kara", "operation": "Write", "resource": "Subject:py-kara-"},
+        {"username": "karo", "operation": "Read", "resource": "Subject:.*"}]}"#;
+    std::fs::write(dir.path().join("karapace.json"), karapace).unwrap();
     let auth = AuthSettings {
         users_file: Some(dir.path().join("users.toml")),
+        karapace_file: Some(dir.path().join("karapace.json")),
         jwt: JwtSettings { jwks_file: Some(dir.path().join("jwks.json")), ..settings() },
         ..AuthSettings::default()
     };
@@ -79,6 +92,17 @@ async fn confluent_python_client_with_basic_bearer_and_a_custom_ca() {
         run("none", "-", &ca_file, "py-none")["error"],
         json!({"status": 401, "code": 40101})
     );
+    let kara = run("basic", "kara:s3cret", &ca_file, "py-kara");
+    assert_eq!(kara["record"], json!({"id": 7}), "{kara}");
+    for (secret, topic, status, code) in [
+        ("kara:s3cret", "py-elsewhere", 403, 40301),
+        ("karo:hunter2", "py-kara-read", 403, 40301),
+        ("karo:hunter3", "py-kara", 401, 40101),
+    ] {
+        let refused = run("basic", secret, &ca_file, topic);
+        assert_eq!(refused["error"], json!({"status": status, "code": code}), "{secret} {topic}");
+    }
+
     let untrusted = run("basic", "dev:dev-pw", &other_file, "py-untrusted");
     assert!(untrusted["error"]["other"].is_string(), "{untrusted}");
 }
