@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use schemata_core::api::codes;
 use schemata_core::compat::{self, Direction};
+use schemata_core::locate::locate_in_schema;
 use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaType};
 
 use self::config::{Config, SubjectSettings};
@@ -336,10 +337,11 @@ fn problems(report: compat::Report, file: &Loaded, history: &[Baseline<'_>]) -> 
             let baseline = history.get(incompatibility.against);
             let (position, old_location) = match (incompatibility.direction, baseline) {
                 (Direction::Backward, _) => {
-                    (schemata_core::locate::locate(&file.text, &finding.path).map(|(p, _)| p), None)
+                    let located = locate_in_schema(&file.schema, &file.text, &finding.path);
+                    (located.map(|(p, _)| p), None)
                 }
                 (Direction::Forward, Some(old)) => {
-                    let located = schemata_core::locate::locate(old.schema.text(), &finding.path);
+                    let located = locate_in_schema(old.schema, old.schema.text(), &finding.path);
                     (None, located.map(|(p, _)| format!("{}:{}:{}", old.source, p.line, p.column)))
                 }
                 (Direction::Forward, None) => (None, None),

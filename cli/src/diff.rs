@@ -1,10 +1,11 @@
 //! `schemata diff A B`: what changed from schema A to schema B. A and B are schema files
-//! (`.avsc` Avro, `.json` JSON Schema) or, with `--registry`, registered versions written
-//! `subject:version` (`subject:latest` too).
+//! (`.avsc` Avro, `.json` JSON Schema, `.proto` Protobuf) or, with `--registry`, registered
+//! versions written `subject:version` (`subject:latest` too).
 //!
 //! Core's `SchemaDiff` computes everything (the web UI's diff page shows the same): JSON Schema
 //! gets a typed diff, every change with its kind (the rule id), a pointer, a sentence and whether
-//! it keeps BACKWARD compatibility under the policy; Avro gets field-level changes. Both then get
+//! it keeps BACKWARD compatibility under the policy; Protobuf the same with Confluent's change
+//! kinds and paths (`#/Order/3`); Avro gets field-level changes. All then get
 //! the compatibility findings in both directions: what breaks readers using B on data written with A
 //! (BACKWARD) and readers using A on data written with B (FORWARD), with rule ids and lines.
 //! Registered versions with data contracts also get their metadata and rule changes (core's
@@ -16,7 +17,7 @@ use std::path::Path;
 
 use schemata_core::compat::Finding;
 use schemata_core::diff::SchemaDiff;
-use schemata_core::locate::locate;
+use schemata_core::locate::{locate, locate_in_schema};
 use schemata_core::{Contract, JsonPolicy, Schema, SchemaType};
 use serde_json::{Value, json};
 
@@ -152,7 +153,23 @@ impl Diff {
                 );
             }
         }
-        // Protobuf has neither list yet: only the findings below.
+        if let Some(changes) = &self.diff.protobuf_changes {
+            if changes.is_empty() {
+                out.push_str("no changes\n");
+            }
+            for (change, compatible) in changes {
+                let verdict = if *compatible { "compatible" } else { "breaking" };
+                let side = if change.in_original() { a } else { b };
+                let _ = writeln!(
+                    out,
+                    "{}: {} [{verdict}]: {}\n    at {}",
+                    at(side, &change.path),
+                    change.kind.as_str(),
+                    change.message,
+                    change.path
+                );
+            }
+        }
         if a.schema.as_avro().is_some() {
             if self.diff.avro_changes.is_empty() {
                 out.push_str("no field-level changes\n");
@@ -179,9 +196,10 @@ impl Diff {
                 n => format!("{n} incompatibilities"),
             };
             let _ = writeln!(out, "{title}: {verdict}");
-            // For JSON Schema the BACKWARD findings are the [breaking] changes listed above.
-            let listed =
-                self.diff.json_changes.is_some() && std::ptr::eq(findings, &self.diff.backward);
+            // For JSON Schema and Protobuf the BACKWARD findings are the [breaking] changes
+            // listed above.
+            let typed = self.diff.json_changes.is_some() || self.diff.protobuf_changes.is_some();
+            let listed = typed && std::ptr::eq(findings, &self.diff.backward);
             if !listed {
                 for finding in findings.iter() {
                     let _ = writeln!(
@@ -218,14 +236,14 @@ impl Diff {
             json!({
                 "compatible": findings.is_empty(),
                 "findings": findings.iter().map(|f| {
-                    let position = locate(&side.text, &f.path).map(|(p, _)| p);
+                    let position = position(side, &f.path);
                     json!({
                         "rule": f.rule,
                         "pointer": f.path,
                         "message": f.message,
                         "in": side.name,
-                        "line": position.map(|p| p.line),
-                        "column": position.map(|p| p.column),
+                        "line": position.map(|(line, _)| line),
+                        "column": position.map(|(_, column)| column),
                     })
                 }).collect::<Vec<_>>(),
             })
@@ -273,6 +291,24 @@ impl Diff {
                 })
                 .collect();
         }
+        if let Some(changes) = &self.diff.protobuf_changes {
+            report["changes"] = changes
+                .iter()
+                .map(|(change, compatible)| {
+                    let side = if change.in_original() { a } else { b };
+                    let position = position(side, &change.path);
+                    json!({
+                        "kind": change.kind.as_str(),
+                        "pointer": change.path,
+                        "message": change.message,
+                        "compatible": compatible,
+                        "in": side.name,
+                        "line": position.map(|(line, _)| line),
+                        "column": position.map(|(_, column)| column),
+                    })
+                })
+                .collect();
+        }
         if let Some(changes) = contract_changes(a, b) {
             report["contract_changes"] = json!(changes);
         }
@@ -290,8 +326,14 @@ fn contract_changes(a: &Side, b: &Side) -> Option<Vec<schemata_core::contract::C
 
 /// `name:line:column` where the pointer lands in the side's text, else just the name.
 fn at(side: &Side, pointer: &str) -> String {
-    match locate(&side.text, pointer) {
-        Some((p, _)) => format!("{}:{}:{}", side.name, p.line, p.column),
+    match position(side, pointer) {
+        Some((line, column)) => format!("{}:{line}:{column}", side.name),
         None => side.name.clone(),
     }
+}
+
+/// The line and column a pointer (a JSON pointer, or a Protobuf change path) lands on in the
+/// side's text.
+fn position(side: &Side, pointer: &str) -> Option<(usize, usize)> {
+    locate_in_schema(&side.schema, &side.text, pointer).map(|(p, _)| (p.line, p.column))
 }

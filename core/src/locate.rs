@@ -10,6 +10,22 @@ pub struct Position {
     pub column: usize,
 }
 
+/// As [`locate`] for a parsed schema and the text it was parsed from: a Protobuf change path
+/// (`#/Order/3`) is located through the schema's own source positions (`.proto` text is not
+/// JSON), always exactly; other schemas' pointers by walking the text.
+pub fn locate_in_schema(
+    schema: &crate::Schema,
+    text: &str,
+    pointer: &str,
+) -> Option<(Position, bool)> {
+    match schema.as_protobuf() {
+        Some(protobuf) => {
+            protobuf.locate(pointer).map(|(line, column)| (Position { line, column }, true))
+        }
+        None => locate(text, pointer),
+    }
+}
+
 /// Where `pointer` points in `text`: the start of the member's key for an object member, the
 /// start of the element for an array item, 1:1 for the root. Accepts both the plain form
 /// (`/fields/0`, Avro findings) and the URI-fragment form (`#/properties/a%20b`, JSON Schema

@@ -173,6 +173,54 @@ impl ProtobufSchema {
         Some(path.iter().skip(1).step_by(2).copied().collect())
     }
 
+    /// The message of this file that `name` names: its full name (`shop.Order`), or its name
+    /// within the package (`Order`, `Order.Line` for a nested one). Map entries are not
+    /// messages one writes, so they are never named.
+    pub fn message_named(&self, name: &str) -> Option<MessageDescriptor> {
+        let package = self.file.package_name();
+        let name = name.trim_start_matches('.');
+        let qualified = (!package.is_empty()).then(|| format!("{package}.{name}"));
+        [Some(name), qualified.as_deref()].into_iter().flatten().find_map(|candidate| {
+            self.pool()
+                .get_message_by_name(candidate)
+                .filter(|m| m.parent_file().name() == self.file.name() && !m.is_map_entry())
+        })
+    }
+
+    /// The full names of every message this file declares, nested ones after their parent, map
+    /// entries left out: what [`ProtobufSchema::message_named`] can name.
+    pub fn message_names(&self) -> Vec<String> {
+        fn walk(messages: impl Iterator<Item = MessageDescriptor>, out: &mut Vec<String>) {
+            for message in messages.filter(|m| !m.is_map_entry()) {
+                out.push(message.full_name().to_owned());
+                walk(message.child_messages(), out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.file.messages(), &mut out);
+        out
+    }
+
+    /// Where the element a change path names (`#/Order/3`, `#/Order/payment`, `#/Kind/2`, `#/`
+    /// for the package) is declared in the text this schema was parsed from: 1-based line and
+    /// column. `None` for a path naming nothing here, or a schema given as a descriptor (which
+    /// has no source positions).
+    pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
+        let segments: Vec<&str> =
+            path.strip_prefix('#')?.split('/').filter(|s| !s.is_empty()).collect();
+        let target: Vec<i32> = if segments.is_empty() {
+            // The package statement: field 2 of FileDescriptorProto.
+            vec![2]
+        } else {
+            element_path(&self.file, &segments)?
+        };
+        let info = self.file.file_descriptor_proto().source_code_info.as_ref()?;
+        let location = info.location.iter().find(|l| l.path == target)?;
+        let line = usize::try_from(*location.span.first()?).ok()? + 1;
+        let column = usize::try_from(*location.span.get(1)?).ok()? + 1;
+        Some((line, column))
+    }
+
     /// The message a message-index path names, or `None` if it names nothing in this file.
     pub fn message_at(&self, indexes: &[i32]) -> Option<MessageDescriptor> {
         let (&first, rest) = indexes.split_first().unwrap_or((&0, &[]));
@@ -182,6 +230,59 @@ impl ProtobufSchema {
             message = child;
         }
         Some(message)
+    }
+}
+
+/// The descriptor path (as in `SourceCodeInfo`) of the element named by a change path's
+/// segments: type names down from the file, then a oneof name or a field or value number.
+fn element_path(file: &FileDescriptor, segments: &[&str]) -> Option<Vec<i32>> {
+    let (first, rest) = segments.split_first()?;
+    if let Some(message) = file.messages().find(|m| m.name() == *first) {
+        return message_element(&message, rest);
+    }
+    let enumeration = file.enums().find(|e| e.name() == *first)?;
+    enum_element(&enumeration, rest)
+}
+
+fn message_element(message: &MessageDescriptor, segments: &[&str]) -> Option<Vec<i32>> {
+    let Some((first, rest)) = segments.split_first() else {
+        return Some(message.path().to_vec());
+    };
+    if let Ok(number) = first.parse::<u32>() {
+        return rest
+            .is_empty()
+            .then(|| message.get_field(number))
+            .flatten()
+            .map(|f| f.path().to_vec());
+    }
+    if let Some(child) = message.child_messages().find(|m| m.name() == *first) {
+        return message_element(&child, rest);
+    }
+    if let Some(child) = message.child_enums().find(|e| e.name() == *first) {
+        return enum_element(&child, rest);
+    }
+    let oneof = message.oneofs().find(|o| o.name() == *first)?;
+    match rest {
+        [] => Some(oneof.path().to_vec()),
+        [number] => {
+            let number = number.parse::<u32>().ok()?;
+            oneof.fields().find(|f| f.number() == number).map(|f| f.path().to_vec())
+        }
+        _ => None,
+    }
+}
+
+fn enum_element(
+    enumeration: &prost_reflect::EnumDescriptor,
+    segments: &[&str],
+) -> Option<Vec<i32>> {
+    match segments {
+        [] => Some(enumeration.path().to_vec()),
+        [number] => {
+            let number = number.parse::<i32>().ok()?;
+            enumeration.get_value(number).map(|v| v.path().to_vec())
+        }
+        _ => None,
     }
 }
 

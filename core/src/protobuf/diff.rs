@@ -8,6 +8,12 @@
 //!
 //! Paths are JSON-pointer-like: `#/` then the type's name relative to the package with `/` for
 //! nesting, then a oneof name and a field or enum value number (`#/Order/items/3`).
+//!
+//! `reserved` numbers: a field or enum value removed without reserving its number, and a
+//! reserved number that is no longer reserved, are reported (Confluent added these four kinds
+//! for its LOGICAL policy). Under Confluent's default policy they are compatible, as here: they
+//! inform (`schemata diff`, the UI) without changing a verdict. Reserved names are not compared,
+//! as in Confluent: a name does not protect a number from reuse.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -45,6 +51,14 @@ pub enum ChangeKind {
     OneofFieldRemoved,
     MultipleFieldsMovedToOneof,
     FieldMovedToExistingOneof,
+    /// A field was removed and its number not reserved, so a later field may reuse it.
+    FieldRemovedNotReserved,
+    /// An enum value was removed and its number not reserved.
+    EnumConstRemovedNotReserved,
+    /// A field number the original reserved is no longer reserved.
+    ReservedFieldNumberRemoved,
+    /// An enum value number the original reserved is no longer reserved.
+    ReservedEnumNumberRemoved,
     /// Not one of Confluent's kinds: the check ran out of its work budget, so what was not
     /// compared may be incompatible and the verdict fails closed.
     CheckBudgetExceeded,
@@ -79,6 +93,10 @@ impl ChangeKind {
             ChangeKind::OneofFieldRemoved => "ONEOF_FIELD_REMOVED",
             ChangeKind::MultipleFieldsMovedToOneof => "MULTIPLE_FIELDS_MOVED_TO_ONEOF",
             ChangeKind::FieldMovedToExistingOneof => "FIELD_MOVED_TO_EXISTING_ONEOF",
+            ChangeKind::FieldRemovedNotReserved => "FIELD_REMOVED_NOT_RESERVED",
+            ChangeKind::EnumConstRemovedNotReserved => "ENUM_CONST_REMOVED_NOT_RESERVED",
+            ChangeKind::ReservedFieldNumberRemoved => "RESERVED_FIELD_NUMBER_REMOVED",
+            ChangeKind::ReservedEnumNumberRemoved => "RESERVED_ENUM_NUMBER_REMOVED",
             ChangeKind::CheckBudgetExceeded => "CHECK_BUDGET_EXCEEDED",
         }
     }
@@ -124,8 +142,39 @@ impl ChangeKind {
             ChangeKind::FieldMovedToExistingOneof => {
                 "an existing field moved into an existing oneof"
             }
+            ChangeKind::FieldRemovedNotReserved => {
+                "a field was removed without reserving its number (a new field could reuse it)"
+            }
+            ChangeKind::EnumConstRemovedNotReserved => {
+                "an enum value was removed without reserving its number"
+            }
+            ChangeKind::ReservedFieldNumberRemoved => {
+                "a reserved field number is no longer reserved"
+            }
+            ChangeKind::ReservedEnumNumberRemoved => {
+                "a reserved enum value number is no longer reserved"
+            }
             ChangeKind::CheckBudgetExceeded => "the check ran out of its work budget",
         }
+    }
+}
+
+impl Change {
+    /// Whether the path names an element of the original (something removed) rather than of the
+    /// update: which text to locate it in.
+    pub fn in_original(&self) -> bool {
+        matches!(
+            self.kind,
+            ChangeKind::MessageRemoved
+                | ChangeKind::EnumRemoved
+                | ChangeKind::EnumConstRemoved
+                | ChangeKind::FieldRemoved
+                | ChangeKind::RequiredFieldRemoved
+                | ChangeKind::OneofRemoved
+                | ChangeKind::OneofFieldRemoved
+                | ChangeKind::FieldRemovedNotReserved
+                | ChangeKind::EnumConstRemovedNotReserved
+        )
     }
 }
 
@@ -147,6 +196,12 @@ pub fn is_compatible(kind: ChangeKind) -> bool {
             | ChangeKind::OneofAdded
             | ChangeKind::OneofRemoved
             | ChangeKind::OneofFieldAdded
+            // Confluent's default (STRICT) policy lets these pass; only its LOGICAL policy
+            // refuses them.
+            | ChangeKind::FieldRemovedNotReserved
+            | ChangeKind::EnumConstRemovedNotReserved
+            | ChangeKind::ReservedFieldNumberRemoved
+            | ChangeKind::ReservedEnumNumberRemoved
     )
 }
 
@@ -308,6 +363,10 @@ impl Differ<'_> {
         };
         let originals = by_number(original);
         let updates = by_number(update);
+        let reserved = |e: &EnumDescriptor| -> Vec<(i64, i64)> {
+            e.reserved_ranges().map(|r| (i64::from(*r.start()), i64::from(*r.end()))).collect()
+        };
+        let update_reserved = merged(reserved(update));
         let numbers: BTreeSet<&i32> = originals.keys().chain(updates.keys()).collect();
         for number in numbers {
             if !self.step() {
@@ -315,10 +374,43 @@ impl Differ<'_> {
             }
             let at = format!("{path}/{number}");
             match (originals.get(number), updates.get(number)) {
-                (Some(_), None) => self.push(ChangeKind::EnumConstRemoved, at),
+                (Some(_), None) => {
+                    self.push(ChangeKind::EnumConstRemoved, at.clone());
+                    if !covers(&update_reserved, (i64::from(*number), i64::from(*number))) {
+                        self.push(ChangeKind::EnumConstRemovedNotReserved, at);
+                    }
+                }
                 (None, Some(_)) => self.push(ChangeKind::EnumConstAdded, at),
                 (Some(o), Some(u)) if o != u => self.push(ChangeKind::EnumConstChanged, at),
                 _ => {}
+            }
+        }
+        self.unreserved(reserved(original), &update_reserved, path, true);
+    }
+
+    /// Reports the original's reserved ranges the update no longer covers, once per range, at
+    /// the type's path.
+    fn unreserved(
+        &mut self,
+        original: Vec<(i64, i64)>,
+        update: &[(i64, i64)],
+        path: &str,
+        is_enum: bool,
+    ) {
+        let kind = if is_enum {
+            ChangeKind::ReservedEnumNumberRemoved
+        } else {
+            ChangeKind::ReservedFieldNumberRemoved
+        };
+        for (start, end) in original {
+            if !covers(update, (start, end)) {
+                let numbers =
+                    if start == end { start.to_string() } else { format!("{start} to {end}") };
+                let message = format!(
+                    "{} at '{path}': reserved {numbers} is no longer (wholly) reserved",
+                    kind.describe()
+                );
+                self.changes.push(Change { kind, path: path.to_owned(), message });
             }
         }
     }
@@ -461,6 +553,27 @@ impl Differ<'_> {
             }
         }
 
+        // Numbers that left without being reserved (in or out of a oneof), and reserved ranges
+        // the update gave up: a later field could then reuse a number old data still holds.
+        let reserved = |m: &MessageDescriptor| -> Vec<(i64, i64)> {
+            // Message ranges are end-exclusive in descriptors.
+            m.reserved_ranges().map(|r| (i64::from(r.start), i64::from(r.end) - 1)).collect()
+        };
+        let update_reserved = merged(reserved(update));
+        for number in original_all.keys() {
+            if update_all.contains_key(number)
+                || covers(&update_reserved, (i64::from(*number), i64::from(*number)))
+            {
+                continue;
+            }
+            let at = match original_oneof_of.get(number) {
+                Some(oneof) => format!("{path}/{oneof}/{number}"),
+                None => format!("{path}/{number}"),
+            };
+            self.push(ChangeKind::FieldRemovedNotReserved, at);
+        }
+        self.unreserved(reserved(original), &update_reserved, path, false);
+
         // Fields whose oneof membership changed are still compared by number.
         for (number, o) in &original_all {
             let Some(u) = update_all.get(number) else { continue };
@@ -538,6 +651,25 @@ impl Differ<'_> {
             }
         }
     }
+}
+
+/// Inclusive number ranges sorted and merged (touching ones joined), so a range is covered when
+/// one merged range holds it.
+fn merged(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match out.last_mut() {
+            Some(last) if start <= last.1.saturating_add(1) => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+/// Whether the merged `ranges` hold every number of `range`.
+fn covers(ranges: &[(i64, i64)], range: (i64, i64)) -> bool {
+    ranges.iter().any(|&(start, end)| start <= range.0 && range.1 <= end)
 }
 
 fn shape(field: &FieldDescriptor) -> Shape {

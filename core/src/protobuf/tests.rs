@@ -479,6 +479,145 @@ fn change_paths() {
     );
 }
 
+/// `reserved` numbers: removing a field or enum value without reserving its number, and giving
+/// up a reserved number, are reported at the element or the type; both stay compatible (as under
+/// Confluent's default policy), so only the change list shows them. Reserved names are ignored.
+#[test]
+fn reserved_numbers() {
+    /// (original, update, the full diff as (kind, path) pairs)
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Case<'_>] = &[
+        (
+            "message M { string a = 1; int32 b = 2; }",
+            "message M { string a = 1; }",
+            &[("FIELD_REMOVED", "#/M/2"), ("FIELD_REMOVED_NOT_RESERVED", "#/M/2")],
+        ),
+        (
+            "message M { string a = 1; int32 b = 2; }",
+            "message M { string a = 1; reserved 2; }",
+            &[("FIELD_REMOVED", "#/M/2")],
+        ),
+        (
+            "message M { string a = 1; int32 b = 2; }",
+            "message M { string a = 1; reserved 3, 2 to 5; }",
+            &[("FIELD_REMOVED", "#/M/2")],
+        ),
+        (
+            "message M { string a = 1; int32 b = 2; }",
+            "message M { string a = 1; reserved 2 to max; }",
+            &[("FIELD_REMOVED", "#/M/2")],
+        ),
+        (
+            "message M { int32 b = 2; }",
+            "message M { reserved \"b\"; }",
+            &[("FIELD_REMOVED", "#/M/2"), ("FIELD_REMOVED_NOT_RESERVED", "#/M/2")],
+        ),
+        (
+            "message M { string a = 1; reserved 2, 4 to 6; }",
+            "message M { string a = 1; reserved 2; }",
+            &[("RESERVED_FIELD_NUMBER_REMOVED", "#/M")],
+        ),
+        (
+            "message M { string a = 1; reserved 2; }",
+            "message M { string a = 1; int64 b = 2; }",
+            &[("FIELD_ADDED", "#/M/2"), ("RESERVED_FIELD_NUMBER_REMOVED", "#/M")],
+        ),
+        ("message M { reserved 2 to 6; }", "message M { reserved 2 to 3, 4 to 6; }", &[]),
+        (
+            "message M { reserved 2 to 6; }",
+            "message M { reserved 2 to 3, 5 to 6; }",
+            &[("RESERVED_FIELD_NUMBER_REMOVED", "#/M")],
+        ),
+        ("message M { reserved 2; }", "message M { reserved 1 to 9; }", &[]),
+        ("message M { reserved \"a\"; }", "message M {}", &[]),
+        (
+            "message M { message N { int32 x = 1; int32 y = 2; } }",
+            "message M { message N { int32 x = 1; } }",
+            &[("FIELD_REMOVED", "#/M/N/2"), ("FIELD_REMOVED_NOT_RESERVED", "#/M/N/2")],
+        ),
+        (
+            "enum E { A = 0; B = 1; }",
+            "enum E { A = 0; }",
+            &[("ENUM_CONST_REMOVED", "#/E/1"), ("ENUM_CONST_REMOVED_NOT_RESERVED", "#/E/1")],
+        ),
+        (
+            "enum E { A = 0; B = 1; }",
+            "enum E { A = 0; reserved 1; }",
+            &[("ENUM_CONST_REMOVED", "#/E/1")],
+        ),
+        (
+            "enum E { A = 0; reserved 1 to 3; }",
+            "enum E { A = 0; B = 2; }",
+            &[("ENUM_CONST_ADDED", "#/E/2"), ("RESERVED_ENUM_NUMBER_REMOVED", "#/E")],
+        ),
+        (
+            "message M { enum K { Z = 0; reserved 5; } }",
+            "message M { enum K { Z = 0; reserved 4 to 6; } }",
+            &[],
+        ),
+    ];
+    for (original, update, expected) in cases {
+        check_changes(original, update, expected);
+        // None of them changes a verdict either way.
+        check(original, update, &[]);
+        check(update, original, &[]);
+    }
+    // In a oneof too; the removal itself is incompatible there, the missing reservation is not.
+    let (original, update) = (
+        "message M { oneof o { string a = 1; int32 b = 2; } }",
+        "message M { oneof o { string a = 1; } }",
+    );
+    check_changes(
+        original,
+        update,
+        &[("ONEOF_FIELD_REMOVED", "#/M/o/2"), ("FIELD_REMOVED_NOT_RESERVED", "#/M/o/2")],
+    );
+    check(original, update, &["ONEOF_FIELD_REMOVED"]);
+    // A removed message's fields are not reported one by one.
+    check_changes(
+        "message M { int32 a = 1; }",
+        "message N { int32 a = 1; }",
+        &[("MESSAGE_REMOVED", "#/M"), ("MESSAGE_ADDED", "#/N")],
+    );
+    // The sentence names the numbers given up.
+    let (o, u) = (
+        parse("syntax = \"proto3\"; message M { reserved 2, 4 to 6; }"),
+        parse("syntax = \"proto3\"; message M { reserved 2; }"),
+    );
+    let changes = diff(&o, &u);
+    assert!(changes[0].message.contains("reserved 4 to 6"), "{changes:?}");
+}
+
+/// Change paths locate their element in the text: line and column of its declaration.
+#[test]
+fn change_paths_locate_in_the_text() {
+    let text = "syntax = \"proto3\";\npackage shop;\n\nmessage Order {\n  string id = 1;\n  oneof pay {\n    string card = 4;\n  }\n  message Line {\n    int32 n = 1;\n  }\n  enum Kind {\n    K0 = 0;\n    K1 = 1;\n  }\n}\nenum Top {\n  T0 = 0;\n}\n";
+    let schema = parse(text);
+    let cases: &[(&str, Option<(usize, usize)>)] = &[
+        ("#/", Some((2, 1))),
+        ("#/Order", Some((4, 1))),
+        ("#/Order/1", Some((5, 3))),
+        ("#/Order/pay", Some((6, 3))),
+        ("#/Order/pay/4", Some((7, 5))),
+        ("#/Order/4", Some((7, 5))),
+        ("#/Order/Line", Some((9, 3))),
+        ("#/Order/Line/1", Some((10, 5))),
+        ("#/Order/Kind/1", Some((14, 5))),
+        ("#/Top", Some((17, 1))),
+        ("#/Top/0", Some((18, 3))),
+        ("#/Order/9", None),
+        ("#/Order/pay/1", None),
+        ("#/Nope", None),
+        ("#/Top/x", None),
+        ("Order", None),
+    ];
+    for (path, expected) in cases {
+        assert_eq!(schema.locate(path), *expected, "{path}");
+    }
+    // A descriptor has no source positions.
+    assert_eq!(parse(&schema.serialized()).locate("#/Order"), None);
+}
+
 #[test]
 fn work_is_bounded_by_the_budget() {
     use crate::budget::Budget;

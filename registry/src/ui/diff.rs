@@ -1,7 +1,7 @@
 //! Diff two schemas: two versions of a subject (`/ui/subjects/{s}/diff?a=1&b=2`) or any two
 //! schemas by id (`/ui/diff?left=3&right=7`). Both show a side-by-side text diff of the
 //! pretty-printed schemas (`similar`), core's `SchemaDiff` (the same as `schemata diff`: JSON
-//! Schema's typed changes, Avro's field-level changes) and the compatibility findings in both
+//! Schema's and Protobuf's typed changes, Avro's field-level changes) and the compatibility findings in both
 //! directions, each with its rule id, marked breaking or not under a level the user picks (by
 //! default the subject's; for two ids, that of the one subject holding the right-hand id, else
 //! the global level), and linked to the line its pointer lands on.
@@ -37,6 +37,9 @@ struct Side {
     /// `a` (left, old) or `b` (right, new): line anchors are `aL3`, `bL7`.
     prefix: &'static str,
     text: String,
+    /// A Protobuf side locates change paths through its own source positions (its text is not
+    /// JSON, so pointers cannot be walked in it).
+    protobuf: Option<schemata_core::protobuf::ProtobufSchema>,
 }
 
 /// Two parsed schemas compared.
@@ -67,8 +70,13 @@ async fn compare(
             };
             let (a_schema, b_schema): (Arc<Schema>, Arc<Schema>) = (parse(ids.0)?, parse(ids.1)?);
             drop(state);
-            let a = Side { label: labels.0, prefix: "a", text: code::pretty(a_schema.text()) };
-            let b = Side { label: labels.1, prefix: "b", text: code::pretty(b_schema.text()) };
+            let side = |label: String, prefix, schema: &Schema| Side {
+                label,
+                prefix,
+                text: code::pretty(schema.text()),
+                protobuf: schema.as_protobuf().cloned(),
+            };
+            let (a, b) = (side(labels.0, "a", &a_schema), side(labels.1, "b", &b_schema));
             let diff = SchemaDiff::between(&a_schema, &a.text, &b_schema, &b.text, policy);
             Ok(Compared { a, b, is_avro: a_schema.as_avro().is_some(), diff })
         })
@@ -360,6 +368,21 @@ fn findings_and_text(compared: &Compared, level: CompatibilityLevel) -> Markup {
                 } }
             }
         }
+        @if let Some(changes) = &diff.protobuf_changes {
+            h2 { "Changes" }
+            @if changes.is_empty() { p { "No changes." } } @else {
+                ul.findings #changes { @for (change, compatible) in changes {
+                    @let side = if change.in_original() { a } else { b };
+                    li {
+                        @if *compatible { span.compatible { "compatible" } }
+                        @else if backward_required { span.breaking { "breaking" } }
+                        @else { span.incompatible { "incompatible" } }
+                        " " code.rule { (change.kind.as_str()) } ": " (change.message) " "
+                        (at(side, &change.path))
+                    }
+                } }
+            }
+        }
         @if *is_avro {
             h2 { "Field-level changes" }
             @if diff.avro_changes.is_empty() { p { "No field-level changes." } } @else {
@@ -380,7 +403,10 @@ fn findings_and_text(compared: &Compared, level: CompatibilityLevel) -> Markup {
 fn at(side: &Side, pointer: &str) -> Markup {
     let shown = if pointer.is_empty() { "/" } else { pointer };
     html! {
-        @match code::line_of(&side.text, pointer) {
+        @match side.protobuf.as_ref().map_or_else(
+            || code::line_of(&side.text, pointer),
+            |protobuf| protobuf.locate(pointer).map(|(line, _)| line),
+        ) {
             Some(line) => { a href=(format!("#{}L{line}", side.prefix)) { (side.label) " line " (line) } " " code { (shown) } },
             None => code { (shown) },
         }

@@ -400,3 +400,126 @@ mod serde {
         }
     }
 }
+
+mod cli_diff {
+    //! `schemata diff` on `.proto` files: every change (Confluent's kinds, reserved numbers
+    //! included) with its verdict, located at the line of the element in B, or in A for what
+    //! was removed.
+
+    use crate::cli_check::Project;
+
+    const A: &str = "syntax = \"proto3\";
+package shop;
+
+message Order {
+  string id = 1;
+  int32 qty = 2;
+  string note = 3;
+  Status status = 4;
+  reserved 9 to 11;
+}
+
+enum Status {
+  UNKNOWN = 0;
+  OPEN = 1;
+  CLOSED = 2;
+}
+
+message Gone {
+  int32 x = 1;
+}
+";
+
+    const B: &str = "syntax = \"proto3\";
+package shop;
+
+message Order {
+  string id = 1;
+  int64 qty = 2;
+  reserved 3;
+  Status status = 4;
+  repeated string tags = 5;
+  reserved 9;
+}
+
+enum Status {
+  UNKNOWN = 0;
+  OPEN = 1;
+}
+";
+
+    #[tokio::test]
+    async fn protobuf_diff_lists_every_change_located() {
+        let project = Project::new();
+        project.write("a.proto", A).write("b.proto", B);
+        let output = project.run(&["diff", "a.proto", "b.proto"]).await;
+        output.expect_code(0);
+        let expected = [
+            ("a.proto:18:1", "MESSAGE_REMOVED [breaking]", "#/Gone"),
+            ("a.proto:7:3", "FIELD_REMOVED [compatible]", "#/Order/3"),
+            ("b.proto:9:3", "FIELD_ADDED [compatible]", "#/Order/5"),
+            ("b.proto:4:1", "RESERVED_FIELD_NUMBER_REMOVED [compatible]", "#/Order"),
+            ("a.proto:15:3", "ENUM_CONST_REMOVED [compatible]", "#/Status/2"),
+            ("a.proto:15:3", "ENUM_CONST_REMOVED_NOT_RESERVED [compatible]", "#/Status/2"),
+        ];
+        let lines: Vec<&str> = output.stdout.lines().collect();
+        assert_eq!(lines[..2], ["--- a.proto", "+++ b.proto"], "{}", output.stdout);
+        for (i, (at, kind, path)) in expected.iter().enumerate() {
+            let (line, path_line) = (lines[2 + 2 * i], lines[3 + 2 * i]);
+            assert!(line.starts_with(&format!("{at}: {kind}: ")), "{i}: {line}\n{}", output.stdout);
+            assert_eq!(path_line, format!("    at {path}"), "{}", output.stdout);
+        }
+        let rest = &lines[2 + 2 * expected.len()..];
+        assert_eq!(
+            rest,
+            [
+                "BACKWARD (B reads data written with A): 1 incompatibility",
+                "FORWARD (A reads data written with B): compatible",
+            ]
+        );
+
+        // The JSON form has the same list, with lines, sides and verdicts.
+        let output = project.run(&["diff", "--format", "json", "a.proto", "b.proto"]).await;
+        output.expect_code(0);
+        let report: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+        let changes = report["changes"].as_array().unwrap();
+        assert_eq!(changes.len(), expected.len());
+        for (change, (at, kind, path)) in changes.iter().zip(expected) {
+            let (file, position) = at.split_once(':').unwrap();
+            let (line, column) = position.split_once(':').unwrap();
+            let (kind, verdict) = kind.split_once(' ').unwrap();
+            assert_eq!(change["kind"], kind);
+            assert_eq!(change["pointer"], path);
+            assert_eq!(change["in"], file);
+            assert_eq!(change["line"], line.parse::<u64>().unwrap());
+            assert_eq!(change["column"], column.parse::<u64>().unwrap());
+            assert_eq!(change["compatible"], verdict == "[compatible]");
+        }
+        assert_eq!(report["backward"]["findings"][0]["rule"], "MESSAGE_REMOVED");
+    }
+}
+
+/// The web UI's diff page lists the Protobuf changes `schemata diff` prints, each linked to the
+/// line of its element (in the old version for what was removed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protobuf_ui_diff_lists_changes_at_their_lines() {
+    let r = TestRegistry::start().await;
+    let http = &r.http;
+    let v1 = "syntax = \"proto3\";\nmessage M {\n  string a = 1;\n  int32 n = 2;\n}\n";
+    let v2 =
+        "syntax = \"proto3\";\nmessage M {\n  string a = 1;\n  reserved 2;\n  bool b = 3;\n}\n";
+    assert_eq!(register(http, "ui-proto", proto(v1)).await.0, 200);
+    assert_eq!(register(http, "ui-proto", proto(v2)).await.0, 200);
+    let page = http.get("/ui/subjects/ui-proto/diff?a=1&b=2").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let html = &page.text;
+    for needle in [
+        "<span class=\"compatible\">compatible</span> <code class=\"rule\">FIELD_REMOVED</code>",
+        "<a href=\"#aL4\">v1 line 4</a> <code>#/M/2</code>",
+        "<code class=\"rule\">FIELD_ADDED</code>",
+        "<a href=\"#bL5\">v2 line 5</a> <code>#/M/3</code>",
+    ] {
+        assert!(html.contains(needle), "{needle}\n{html}");
+    }
+    assert!(!html.contains("FIELD_REMOVED_NOT_RESERVED"), "2 is reserved: {html}");
+}
