@@ -1,6 +1,7 @@
 //! `schemata produce` / `schemata consume`: JSON lines in and out of a topic, schema-registry
-//! encoded, like Confluent's kafka-avro-console-producer and -consumer. Values are Avro or JSON
-//! Schema; keys are plain UTF-8 text (`--key-separator`), which is what console users type.
+//! encoded, like Confluent's kafka-avro-console-producer and -consumer. Values are Avro, JSON
+//! Schema or Protobuf (JSON in the proto3 JSON mapping, framed with the message's indexes); keys
+//! are plain UTF-8 text (`--key-separator`), which is what console users type.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -51,9 +52,14 @@ pub struct ProduceArgs {
     /// producer does); without it, the subject's latest version.
     #[arg(long)]
     pub schema: Option<PathBuf>,
-    /// AVRO or JSON for --schema (default: JSON for a `.json` file, else AVRO).
+    /// AVRO, JSON or PROTOBUF for --schema (default: JSON for a `.json` file, PROTOBUF for a
+    /// `.proto` file, else AVRO).
     #[arg(long)]
     pub schema_type: Option<String>,
+    /// Protobuf only: the message each line is written as, by full name (`shop.Order`) or name
+    /// within the package (`Order`, `Order.Line`). Default: the file's first message.
+    #[arg(long)]
+    pub message: Option<String>,
     /// Each line is KEY<SEPARATOR>VALUE, the key written as UTF-8 text.
     #[arg(long)]
     pub key_separator: Option<String>,
@@ -103,7 +109,7 @@ async fn writer_id(args: &ProduceArgs, client: &RegistryClient) -> Result<Schema
                 std::fs::read_to_string(path).map_err(|e| CliError::io(path.display(), e))?;
             let schema_type = match args.schema_type.as_deref() {
                 Some(name) => SchemaType::parse(name).ok_or_else(|| {
-                    CliError::Usage(format!("--schema-type {name}: AVRO or JSON"))
+                    CliError::Usage(format!("--schema-type {name}: AVRO, JSON or PROTOBUF"))
                 })?,
                 None => path
                     .extension()
@@ -111,13 +117,6 @@ async fn writer_id(args: &ProduceArgs, client: &RegistryClient) -> Result<Schema
                     .and_then(SchemaType::from_extension)
                     .unwrap_or(SchemaType::Avro),
             };
-            if schema_type == SchemaType::Protobuf {
-                return Err(CliError::Usage(format!(
-                    "{}: the console producer writes AVRO or JSON records; PROTOBUF is not \
-                     supported by produce yet",
-                    path.display()
-                )));
-            }
             // Parsed first so an invalid file is reported with its path, not as the registry's
             // 42201.
             let schema =
@@ -141,9 +140,27 @@ pub(super) async fn produce(
 ) -> Result<Outcome, CliError> {
     let client = registry.client()?;
     let id = writer_id(&args, &client).await?;
-    // Fetched now, so a schema that cannot be had fails before any line is read; the
-    // serializer then finds it in the client's cache.
-    client.schema_by_id(id).await?;
+    // Fetched now, so a schema that cannot be had (or a message it does not declare) fails
+    // before any line is read; the serializer then finds it in the client's cache.
+    let registered = client.schema_by_id(id).await?;
+    match (registered.schema.as_protobuf(), &args.message) {
+        (Some(schema), Some(name)) if schema.message_named(name).is_none() => {
+            return Err(CliError::Usage(format!(
+                "--message {name}: schema {id} declares no such message (it declares {})",
+                schema.message_names().join(", ")
+            )));
+        }
+        (Some(schema), None) if schema.first_message().is_none() => {
+            return Err(CliError::Usage(format!("schema {id} declares no message to write")));
+        }
+        (None, Some(_)) => {
+            return Err(CliError::Usage(format!(
+                "--message names a Protobuf message; schema {id} is {}",
+                registered.schema.schema_type()
+            )));
+        }
+        _ => {}
+    }
     let writer = DynamicSerializer::new(client);
     ensure_topic(&args).await?;
     let mut builder = Producer::builder(&args.kafka.bootstrap_servers)
@@ -181,7 +198,7 @@ pub(super) async fn produce(
         } else {
             let mut out = Vec::new();
             writer
-                .serialize_into(id, &value, &mut out)
+                .serialize_message_into(id, args.message.as_deref(), &value, &mut out)
                 .await
                 .map_err(|e| CliError::Other(format!("line {number}: {}", line_error(e))))?;
             Some(out)

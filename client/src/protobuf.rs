@@ -12,7 +12,8 @@ use std::collections::HashSet;
 use std::marker::PhantomData;
 use std::sync::{PoisonError, RwLock};
 
-use prost_reflect::{FileDescriptor, ReflectMessage};
+use prost::Message as _;
+use prost_reflect::{FileDescriptor, MessageDescriptor, ReflectMessage};
 use schemata_core::protobuf::{ProtobufSchema, is_builtin_import};
 use schemata_core::wire;
 use schemata_core::{
@@ -338,8 +339,9 @@ pub(crate) fn indexes<'a>(split: &Split<'a>) -> Result<(Vec<i32>, &'a [u8])> {
 }
 
 /// A framed record's payload (message indexes, then the message) as JSON, read with the writer's
-/// schema: the proto3 JSON mapping's shapes (field JSON names, 64-bit integers as strings, bytes
-/// as base64, enums by name), fields left at their defaults omitted.
+/// schema in the proto3 JSON mapping (prost-reflect's): field JSON names, 64-bit integers as
+/// strings, bytes as base64, enums by name, well-known types in their JSON forms (a Timestamp
+/// as RFC 3339 text), fields left at their defaults omitted. What [`encode_json`] reads back.
 pub(crate) fn decode_json(
     id: SchemaId,
     schema: &ProtobufSchema,
@@ -349,80 +351,153 @@ pub(crate) fn decode_json(
     let descriptor = schema.message_at(indexes).ok_or_else(|| {
         Error::Protobuf(format!("message indexes {indexes:?} name no message of schema {id}"))
     })?;
+    // prost bounds the nesting it decodes (its recursion limit), so printing it is bounded too.
     let message = prost_reflect::DynamicMessage::decode(descriptor, message)
         .map_err(|e| Error::Protobuf(e.to_string()))?;
-    Ok(message_json(&message, 0))
+    message
+        .serialize_with_options(
+            serde_json::value::Serializer,
+            &prost_reflect::SerializeOptions::new(),
+        )
+        .map_err(|e| Error::Protobuf(e.to_string()))
 }
 
-/// Deeper messages than this print as `null`: decoded data can nest as deep as its bytes allow.
-const MAX_JSON_DEPTH: usize = 100;
-
-fn message_json(message: &prost_reflect::DynamicMessage, depth: usize) -> serde_json::Value {
-    if depth > MAX_JSON_DEPTH {
-        return serde_json::Value::Null;
+/// The message of `schema` that `name` names (see [`ProtobufSchema::message_named`]); `None`
+/// names the first message, as Confluent's serializers default to.
+pub(crate) fn message_named(
+    id: SchemaId,
+    schema: &ProtobufSchema,
+    name: Option<&str>,
+) -> Result<MessageDescriptor> {
+    match name {
+        None => schema
+            .first_message()
+            .ok_or_else(|| Error::Protobuf(format!("schema {id} declares no message"))),
+        Some(name) => schema.message_named(name).ok_or_else(|| {
+            Error::Protobuf(format!(
+                "schema {id} declares no message {name} (it declares {})",
+                schema.message_names().join(", ")
+            ))
+        }),
     }
-    let mut object = serde_json::Map::new();
-    for (field, value) in message.fields() {
-        object.insert(field.json_name().to_owned(), value_json(&field.kind(), value, depth));
-    }
-    serde_json::Value::Object(object)
 }
 
-fn value_json(
-    kind: &prost_reflect::Kind,
-    value: &prost_reflect::Value,
-    depth: usize,
-) -> serde_json::Value {
-    use base64::Engine as _;
-    use prost_reflect::{Kind, MapKey, Value};
-    use serde_json::Value as Json;
-    let float = |n: f64| {
-        if n.is_nan() {
-            Json::from("NaN")
-        } else if n.is_infinite() {
-            Json::from(if n > 0.0 { "Infinity" } else { "-Infinity" })
-        } else {
-            serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number)
+/// Appends `value`, a JSON document in the proto3 JSON mapping (JSON or proto field names,
+/// 64-bit integers as numbers or strings, enums by name or number), encoded as `message` of
+/// `schema`: its message indexes, then the message. Unknown fields are refused, so a typo is
+/// not dropped in silence. On error `out` may hold a partial write: the caller truncates.
+pub(crate) fn encode_json(
+    schema: &ProtobufSchema,
+    message: &MessageDescriptor,
+    value: &serde_json::Value,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let decoded = prost_reflect::DynamicMessage::deserialize(message.clone(), value)
+        .map_err(|e| Error::Protobuf(e.to_string()))?;
+    let indexes = schema.message_indexes(message.full_name()).ok_or_else(|| {
+        Error::Protobuf(format!("{} is not declared in the schema's file", message.full_name()))
+    })?;
+    wire::write_message_indexes(&indexes, out);
+    out.reserve(decoded.encoded_len());
+    // Encoding into a Vec cannot run out of room.
+    decoded.encode_raw(out);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The JSON side of dynamic Protobuf records: what `schemata produce` reads and `consume`
+    //! prints, one mapping both ways.
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    const TEXT: &str = "syntax = \"proto3\";\npackage t;\nimport \"google/protobuf/timestamp.proto\";\nmessage First {\n  int32 n = 1;\n}\nmessage R {\n  enum Unit {\n    U0 = 0;\n    C = 1;\n  }\n  message Tag {\n    string name = 1;\n  }\n  string s = 1;\n  int64 big = 2;\n  Unit unit = 3;\n  map<string, int32> counts = 4;\n  google.protobuf.Timestamp at = 5;\n  oneof pick {\n    string a = 6;\n    bytes b = 7;\n  }\n  repeated Tag tags = 8;\n  double d = 9;\n  optional string maybe = 10;\n}\n";
+
+    fn schema() -> ProtobufSchema {
+        ProtobufSchema::parse(TEXT, &[]).unwrap()
+    }
+
+    /// Encodes `input` as message `name`, checks the index bytes, decodes it back.
+    fn round_trip(name: Option<&str>, input: Value) -> (Vec<u8>, Value) {
+        let schema = schema();
+        let message = message_named(SchemaId(1), &schema, name).unwrap();
+        let mut out = Vec::new();
+        encode_json(&schema, &message, &input, &mut out).unwrap();
+        let (indexes, payload) = wire::read_message_indexes(&out).unwrap();
+        let decoded = decode_json(SchemaId(1), &schema, &indexes, payload).unwrap();
+        (out, decoded)
+    }
+
+    #[test]
+    fn json_round_trips_in_the_proto3_mapping() {
+        let cases = [
+            (Some("R"), json!({"s": "x"}), json!({"s": "x"})),
+            (
+                Some("t.R"),
+                json!({"big": 5, "unit": 1, "counts": {"k": "2"}, "at": "2026-01-02T03:04:05.5Z"}),
+                json!({"big": "5", "unit": "C", "counts": {"k": 2}, "at": "2026-01-02T03:04:05.500Z"}),
+            ),
+            (
+                Some("R"),
+                json!({"b": "AAE=", "tags": [{"name": "n"}], "d": "NaN"}),
+                json!({"b": "AAE=", "tags": [{"name": "n"}], "d": "NaN"}),
+            ),
+            (Some("R"), json!({"maybe": "", "a": ""}), json!({"maybe": "", "a": ""})),
+            (Some("R"), json!({"s": "", "big": "0", "unit": "U0"}), json!({})),
+            (Some("R.Tag"), json!({"name": "inner"}), json!({"name": "inner"})),
+            (None, json!({"n": -1}), json!({"n": -1})),
+        ];
+        for (name, input, expected) in cases {
+            let (_, decoded) = round_trip(name, input.clone());
+            assert_eq!(decoded, expected, "{name:?} {input}");
         }
-    };
-    match value {
-        Value::Bool(b) => Json::Bool(*b),
-        Value::I32(n) => Json::from(*n),
-        Value::U32(n) => Json::from(*n),
-        Value::I64(n) => Json::from(n.to_string()),
-        Value::U64(n) => Json::from(n.to_string()),
-        Value::F32(n) => float(f64::from(*n)),
-        Value::F64(n) => float(*n),
-        Value::String(s) => Json::from(s.as_str()),
-        Value::Bytes(b) => Json::from(base64::engine::general_purpose::STANDARD.encode(b)),
-        Value::EnumNumber(n) => match kind {
-            Kind::Enum(e) => {
-                e.get_value(*n).map_or_else(|| Json::from(*n), |v| Json::from(v.name()))
-            }
-            _ => Json::from(*n),
-        },
-        Value::Message(m) => message_json(m, depth + 1),
-        Value::List(items) => {
-            Json::Array(items.iter().map(|v| value_json(kind, v, depth)).collect())
+        // The index bytes name the message: [0] as one 0x00, [1] and [1, 0] as arrays.
+        assert_eq!(round_trip(None, json!({})).0, [0]);
+        assert_eq!(round_trip(Some("R"), json!({})).0, [2, 2]);
+        assert_eq!(round_trip(Some("R.Tag"), json!({})).0, [4, 2, 0]);
+    }
+
+    #[test]
+    fn bad_documents_and_names_are_typed_errors() {
+        let schema = schema();
+        let r = message_named(SchemaId(1), &schema, Some("R")).unwrap();
+        for input in [
+            json!({"nope": 1}),
+            json!({"s": 1}),
+            json!({"big": "x"}),
+            json!({"unit": "NOT_A_UNIT"}),
+            json!({"at": "yesterday"}),
+            json!({"a": "x", "b": "AA=="}),
+            json!([1]),
+            json!({"tags": [{"name": 1}]}),
+        ] {
+            let mut out = vec![9];
+            let error = encode_json(&schema, &r, &input, &mut out).unwrap_err();
+            assert!(matches!(error, Error::Protobuf(_)), "{input}: {error}");
         }
-        Value::Map(map) => {
-            let value_kind = match kind {
-                Kind::Message(entry) => entry.map_entry_value_field().kind(),
-                other => other.clone(),
-            };
-            let mut object = serde_json::Map::new();
-            for (key, value) in map {
-                let key = match key {
-                    MapKey::Bool(b) => b.to_string(),
-                    MapKey::I32(n) => n.to_string(),
-                    MapKey::I64(n) => n.to_string(),
-                    MapKey::U32(n) => n.to_string(),
-                    MapKey::U64(n) => n.to_string(),
-                    MapKey::String(s) => s.clone(),
-                };
-                object.insert(key, value_json(&value_kind, value, depth));
+        for name in ["Nope", "t.Nope", "R.Unit", "R.CountsEntry", "google.protobuf.Timestamp"] {
+            let error = message_named(SchemaId(7), &schema, Some(name)).unwrap_err();
+            assert!(error.to_string().contains("t.First, t.R, t.R.Tag"), "{name}: {error}");
+        }
+        assert!(decode_json(SchemaId(1), &schema, &[5], &[]).is_err());
+        assert!(decode_json(SchemaId(1), &schema, &[1], &[0x0a, 0xff]).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_decode_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let schema = schema();
+            if let Ok((indexes, payload)) = wire::read_message_indexes(&bytes) {
+                let _ = decode_json(SchemaId(1), &schema, &indexes, payload);
             }
-            Json::Object(object)
+            let _ = decode_json(SchemaId(1), &schema, &[1], &bytes);
+            let deserializer = ProtobufDeserializer::<String>::new();
+            let mut framed = vec![0, 0, 0, 0, 1];
+            framed.extend_from_slice(&bytes);
+            let _ = deserializer.deserialize_cached(&framed);
         }
     }
 }

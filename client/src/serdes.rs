@@ -493,9 +493,13 @@ impl DynamicDeserializer {
     }
 }
 
-/// Encodes JSON values into framed records with a registered schema named by id, Avro or JSON
-/// Schema: for tools that produce from text (the CLI's `produce`) and for producers of types they
-/// do not know. The writer's schema is fetched and compiled once per id.
+/// Encodes JSON values into framed records with a registered schema named by id, Avro, JSON
+/// Schema or Protobuf: for tools that produce from text (the CLI's `produce`) and for producers of
+/// types they do not know. The writer's schema is fetched and compiled once per id.
+///
+/// A Protobuf value is read in the proto3 JSON mapping into the message
+/// [`DynamicSerializer::serialize_message_into`] names (the file's first by default) and framed
+/// with that message's indexes.
 ///
 /// An Avro value is read as serde sees JSON first, so a union takes the branch the value's shape
 /// fits (`null` or `"text"` for `["null","string"]`), which is what people type; Avro's own JSON
@@ -513,6 +517,7 @@ pub struct DynamicSerializer {
 enum DynamicWriter {
     Avro(Arc<Compiled>),
     Json(Arc<RegisteredSchema>),
+    Protobuf(Arc<schemata_core::protobuf::ProtobufSchema>),
 }
 
 impl DynamicSerializer {
@@ -528,10 +533,24 @@ impl DynamicSerializer {
         Ok(out)
     }
 
-    /// Appends the framed record to `out`; on error `out` is left as it was.
+    /// Appends the framed record to `out`; on error `out` is left as it was. A Protobuf schema's
+    /// first message is written.
     pub async fn serialize_into(
         &self,
         id: SchemaId,
+        value: &serde_json::Value,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        self.serialize_message_into(id, None, value, out).await
+    }
+
+    /// As [`DynamicSerializer::serialize_into`], writing the Protobuf message `message` names
+    /// (its full name, or its name within the package: `Order`, `Order.Line`); ignored for Avro
+    /// and JSON Schema.
+    pub async fn serialize_message_into(
+        &self,
+        id: SchemaId,
+        message: Option<&str>,
         value: &serde_json::Value,
         out: &mut Vec<u8>,
     ) -> Result<()> {
@@ -539,9 +558,12 @@ impl DynamicSerializer {
             Some(writer) => writer,
             None => {
                 let registered = self.client.schema_by_id(id).await?;
-                let writer = match registered.schema.schema_type() {
-                    SchemaType::Json => DynamicWriter::Json(registered),
-                    _ => DynamicWriter::Avro(Arc::new(compile_registered(&registered)?)),
+                let writer = match registered.schema.as_protobuf() {
+                    Some(protobuf) => DynamicWriter::Protobuf(Arc::new(protobuf.clone())),
+                    None if registered.schema.schema_type() == SchemaType::Json => {
+                        DynamicWriter::Json(registered)
+                    }
+                    None => DynamicWriter::Avro(Arc::new(compile_registered(&registered)?)),
                 };
                 write(&self.schemas, id, writer.clone());
                 writer
@@ -563,6 +585,11 @@ impl DynamicSerializer {
                 }
                 header(id, out);
                 serde_json::to_writer(&mut *out, value).map_err(|e| Error::Json(e.to_string()))
+            }
+            DynamicWriter::Protobuf(schema) => {
+                let descriptor = crate::protobuf::message_named(id, &schema, message)?;
+                header(id, out);
+                crate::protobuf::encode_json(&schema, &descriptor, value, out)
             }
         }
         .inspect_err(|_| out.truncate(start))

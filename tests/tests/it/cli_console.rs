@@ -115,7 +115,10 @@ async fn console_bad_input_is_a_sentence_and_exit_2() {
         ),
         (&["produce", "--topic", "t", "--schema", bad], "bad.avsc: invalid AVRO schema at '/type'"),
         (&["produce", "--topic", "t", "--schema", good], "error: cannot reach the registry: "),
-        (&["produce", "--topic", "t", "--schema", good, "--schema-type", "XML"], "AVRO or JSON"),
+        (
+            &["produce", "--topic", "t", "--schema", good, "--schema-type", "XML"],
+            "AVRO, JSON or PROTOBUF",
+        ),
     ];
     for (args, expected) in cases {
         let mut argv: Vec<&str> = args.to_vec();

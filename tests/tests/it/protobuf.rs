@@ -287,12 +287,13 @@ mod serde {
         );
         assert_eq!(stored["schema"], serializer.schema_text());
 
-        // Any tool reads it without the type, with the writer's schema.
+        // Any tool reads it without the type, with the writer's schema, in the proto3 JSON
+        // mapping (a Timestamp as RFC 3339 text, as Python's `MessageToDict` prints it below).
         let dynamic = schemata::DynamicDeserializer::new(client.clone());
         assert_eq!(
             dynamic.decode(&bytes).await.unwrap(),
             json!({"id": "o-1", "items": [{"sku": "a", "cents": "250"}],
-                   "at": {"seconds": "1700000000", "nanos": 5}, "voucher": "7"})
+                   "at": "2023-11-14T22:13:20.000000005Z", "voucher": "7"})
         );
 
         let plain = ProtobufDeserializer::<Order>::new();
@@ -398,6 +399,196 @@ mod serde {
             let record = recv(&consumer).await;
             assert_eq!(record.value.as_ref(), Some(order));
         }
+    }
+}
+
+mod console {
+    //! `schemata produce` and `schemata consume` with a `.proto` schema through the broker: JSON
+    //! lines in the proto3 JSON mapping written as the message `--message` names, framed with
+    //! its indexes; Python's confluent-kafka reads them and writes records the console prints.
+
+    use serde_json::{Value, json};
+
+    use crate::cli_support::schemata;
+    use crate::kafka::Env;
+
+    /// `Reading` is the second message, so its records carry the index array `[1]`.
+    const READING_PROTO: &str = r#"syntax = "proto3";
+package console;
+
+import "google/protobuf/timestamp.proto";
+
+message Batch {
+  repeated Reading readings = 1;
+}
+
+message Reading {
+  enum Unit {
+    UNIT_UNSPECIFIED = 0;
+    CELSIUS = 1;
+    KELVIN = 2;
+  }
+  message Tag {
+    string name = 1;
+  }
+  string sensor = 1;
+  double value = 2;
+  Unit unit = 3;
+  map<string, int64> counts = 4;
+  google.protobuf.Timestamp at = 5;
+  oneof source {
+    string device = 6;
+    int32 line = 7;
+  }
+  repeated Tag tags = 8;
+}
+"#;
+
+    /// Each case: the line typed (key TAB JSON) and the JSON printed back (canonical proto3
+    /// JSON: 64-bit integers as strings, defaults omitted).
+    fn lines() -> Vec<(&'static str, Value)> {
+        vec![
+            (
+                r#"k1	{"sensor":"a","value":1.5,"unit":"CELSIUS","counts":{"x":3,"y":"4"},"at":"2026-12-06T04:00:00Z","device":"d1","tags":[{"name":"t"}]}"#,
+                json!({"sensor": "a", "value": 1.5, "unit": "CELSIUS",
+                       "counts": {"x": "3", "y": "4"}, "at": "2026-12-06T04:00:00Z",
+                       "device": "d1", "tags": [{"name": "t"}]}),
+            ),
+            // Proto field names are read too; an enum by number; a oneof's other branch.
+            (
+                r#"k2	{"sensor":"b","unit":2,"line":7,"at":"2026-12-06T04:00:00.250Z"}"#,
+                json!({"sensor": "b", "unit": "KELVIN", "line": 7,
+                       "at": "2026-12-06T04:00:00.250Z"}),
+            ),
+            // Every field at its default: an empty message.
+            ("k3	{}", json!({})),
+        ]
+    }
+
+    fn parse_lines(stdout: &str) -> Vec<(String, Value)> {
+        stdout
+            .lines()
+            .map(|line| {
+                let (key, value) = line.split_once('\t').expect("KEY<TAB>VALUE");
+                (key.to_owned(), serde_json::from_str(value).expect("JSON"))
+            })
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn protobuf_console_produce_consume_and_python() {
+        let env = Env::start().await;
+        let topic = env.topic("proto-console", 1).await;
+        let python_topic = env.topic("proto-console-py", 1).await;
+        let dir = tempfile::tempdir().unwrap();
+        let schema = dir.path().join("reading.proto");
+        std::fs::write(&schema, READING_PROTO).unwrap();
+        let schema = schema.to_str().unwrap();
+        let (registry, bootstrap) = (env.registry_url().to_owned(), env.broker.bootstrap.clone());
+        let cases = lines();
+        let input: String = cases.iter().map(|(line, _)| format!("{line}\n")).collect();
+
+        let produce = ["--registry", &registry, "produce", "--topic", &topic];
+        let more = ["--bootstrap-servers", &bootstrap, "--schema", schema, "--message", "Reading"];
+        schemata(produce.into_iter().chain(more).chain(["--key-separator", "\t"]))
+            .stdin(input)
+            .run()
+            .await
+            .expect_code(0);
+        // The file was registered as written; every record names `Reading` by indexes [1].
+        let stored = env.registry.http.get(&format!("/subjects/{topic}-value/versions/1")).await;
+        assert_eq!(stored.body["schemaType"], "PROTOBUF", "{}", stored.text);
+
+        let consume = |topic: String, count: usize| {
+            let count = count.to_string();
+            let args = ["--registry", &registry, "consume", "--topic", &topic];
+            let more = ["--bootstrap-servers", &bootstrap, "--from-beginning", "--print-key"];
+            let limits = ["--max-messages", &count, "--timeout-ms", "15000"];
+            schemata(args.into_iter().chain(more).chain(limits))
+        };
+        let output = consume(topic.clone(), cases.len()).run().await;
+        output.expect_code(0);
+        let printed = parse_lines(&output.stdout);
+        let expected: Vec<(String, Value)> = cases
+            .iter()
+            .enumerate()
+            .map(|(i, (_, value))| (format!("k{}", i + 1), value.clone()))
+            .collect();
+        assert_eq!(printed, expected);
+
+        // confluent-kafka reads the console's records and writes its own for the console.
+        let written = json!([
+            {"sensor": "py", "value": 20.25, "unit": "KELVIN", "counts": {"z": "-9"},
+             "at": "2026-12-06T05:00:00.000000001Z", "line": 3,
+             "tags": [{"name": "p"}, {"name": "q"}]},
+            {"sensor": "py2", "device": ""},
+        ]);
+        let args: Vec<String> = vec![
+            bootstrap.clone(),
+            registry.clone(),
+            topic.clone(),
+            cases.len().to_string(),
+            "console.Reading".to_owned(),
+            python_topic.clone(),
+            written.to_string(),
+        ];
+        let out = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            crate::python::run(
+                "protobuf_console_interop.py",
+                &args,
+                std::time::Duration::from_secs(120),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.code, Some(0), "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+        let answer: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        let decoded: Vec<Value> = cases.iter().map(|(_, value)| value.clone()).collect();
+        assert_eq!(answer["decoded"], json!(decoded), "Python reads what the console wrote");
+
+        let output = consume(python_topic, 2).run().await;
+        output.expect_code(0);
+        let printed: Vec<Value> = parse_lines(&output.stdout).into_iter().map(|(_, v)| v).collect();
+        // A oneof member set to its default is still set: it is printed.
+        assert_eq!(printed, written.as_array().unwrap().clone());
+    }
+
+    /// Bad input to a Protobuf produce: a sentence and exit 2 before anything is written, or at
+    /// the line that does not fit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn protobuf_console_bad_input() {
+        let env = Env::start().await;
+        let topic = env.topic("proto-console-bad", 1).await;
+        let dir = tempfile::tempdir().unwrap();
+        let schema = dir.path().join("reading.proto");
+        std::fs::write(&schema, READING_PROTO).unwrap();
+        let schema = schema.to_str().unwrap().to_owned();
+        let (registry, bootstrap) = (env.registry_url().to_owned(), env.broker.bootstrap.clone());
+        let cases: [(&[&str], &str, &str); 5] = [
+            (&["--message", "Nope"], "{}", "declares no such message"),
+            (&["--message", "console.Batch"], r#"{"readings":[{"sensr":"a"}]}"#, "line 1"),
+            (&[], r#"{"readings":"x"}"#, "line 1"),
+            (&["--message", "Reading"], r#"{"counts":{"x":"not a number"}}"#, "line 1"),
+            (&["--message", "Reading"], r#"{"at":"yesterday"}"#, "line 1"),
+        ];
+        for (extra, line, expected) in cases {
+            let args = ["--registry", &registry, "produce", "--topic", &topic];
+            let more = ["--bootstrap-servers", &bootstrap, "--schema", &schema];
+            let output = schemata(args.into_iter().chain(more).chain(extra.iter().copied()))
+                .stdin(format!("{line}\n"))
+                .run()
+                .await;
+            output.expect_code(2);
+            assert!(output.stderr.contains(expected), "{extra:?} {line}: {}", output.stderr);
+            assert!(!output.stderr.contains("panicked"), "{}", output.stderr);
+        }
+        // Nothing reached the topic.
+        let args = ["--registry", &registry, "consume", "--topic", &topic];
+        let more = ["--bootstrap-servers", &bootstrap, "--from-beginning", "--timeout-ms", "3000"];
+        let output = schemata(args.into_iter().chain(more)).run().await;
+        output.expect_code(0);
+        assert_eq!(output.stdout, "");
     }
 }
 
