@@ -57,6 +57,11 @@ impl<T: Schema + Serialize> JsonSerializer<T> {
         Ok(out)
     }
 
+    /// How documents name their schema, as configured.
+    pub fn framing(&self) -> crate::SchemaIdFraming {
+        self.lookup.config().framing
+    }
+
     /// Appends the framed document to `out`; on error `out` is left as it was.
     pub async fn serialize_into(
         &self,

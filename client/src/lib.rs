@@ -85,7 +85,7 @@ pub use registry::{
 pub use schema::{Schema, SubjectNameStrategy};
 pub use serdes::{
     AvroDeserializer, AvroSerializer, DynamicDeserializer, DynamicSerializer, KEY_SCHEMA_ID_HEADER,
-    SchemaIdFraming, SerializerConfig, VALUE_SCHEMA_ID_HEADER, schema_id_header,
+    SchemaIdFraming, SerializerConfig, VALUE_SCHEMA_ID_HEADER, schema_id_header, split_frame,
 };
 
 /// The vocabulary shared with the registry: typed ids, versions, levels and modes, and the data

@@ -56,6 +56,23 @@ pub enum SchemaIdFraming {
     /// for the id once (`RegistryClient::guid_by_id`). Confluent 8 clients and schemata's
     /// deserializers read it; older clients do not.
     Guid,
+    /// The GUID frame in the record's [`schema_id_header`] (`__key_schema_id` /
+    /// `__value_schema_id`) and the payload unframed, as Confluent 8's header serializer writes
+    /// (Avro and JSON). The typed [`crate::kafka::Producer`] moves the frame into the header;
+    /// `serialize` alone returns the GUID-framed bytes, which [`split_frame`] splits for
+    /// producers of your own.
+    Header,
+}
+
+/// Splits a framed record into its frame (0x00 and a 4-byte id, or 0x01 and a 16-byte GUID) and
+/// the payload after it; `None` when `record` does not start with a whole frame.
+pub fn split_frame(record: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = match *record.first()? {
+        wire::MAGIC_ID => wire::ID_HEADER_LEN,
+        wire::MAGIC_GUID => wire::GUID_HEADER_LEN,
+        _ => return None,
+    };
+    (record.len() >= len).then(|| record.split_at(len))
 }
 
 /// The record header a Confluent 8 serializer may carry the key's schema id or GUID in (framed
@@ -100,7 +117,9 @@ impl Prefix {
     ) -> Result<Prefix> {
         match framing {
             SchemaIdFraming::Id => Ok(Prefix::id(id)),
-            SchemaIdFraming::Guid => Ok(Prefix::guid(client.guid_by_id(id).await?)),
+            SchemaIdFraming::Guid | SchemaIdFraming::Header => {
+                Ok(Prefix::guid(client.guid_by_id(id).await?))
+            }
         }
     }
 
@@ -248,6 +267,11 @@ impl<T: Schema + Serialize> AvroSerializer<T> {
         let mut out = Vec::new();
         self.serialize_into(topic, is_key, value, &mut out).await?;
         Ok(out)
+    }
+
+    /// How records name their schema, as configured.
+    pub fn framing(&self) -> SchemaIdFraming {
+        self.lookup.config().framing
     }
 
     /// Appends the framed record to `out` (clear it first to reuse one buffer). On error `out`
@@ -593,5 +617,26 @@ impl DynamicSerializer {
             }
         }
         .inspect_err(|_| out.truncate(start))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_split_from_their_payload() {
+        let check = |record: &[u8], expected: Option<(&[u8], &[u8])>| {
+            assert_eq!(split_frame(record), expected, "{record:?}");
+        };
+        let guid = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+        check(&[0, 0, 0, 0, 7, 42], Some((&[0, 0, 0, 0, 7], &[42])));
+        check(&[0, 0, 0, 0, 7], Some((&[0, 0, 0, 0, 7], &[])));
+        check(&[&guid[..], b"{}"].concat(), Some((&guid, b"{}")));
+        check(&guid[..16], None);
+        check(&[0, 0, 0], None);
+        check(&[], None);
+        check(&[2, 0, 0, 0, 7], None);
+        check(b"{\"a\":1}", None);
     }
 }

@@ -10,8 +10,10 @@
       datetime), so the logical types go through fastavro's own encoders.
   consume BOOTSTRAP REGISTRY AVRO_TOPIC JSON_TOPIC COUNT
       Reads COUNT records from partition 0 of each topic with AvroDeserializer and
-      JSONDeserializer and prints {"avro": [...], "json": [...], "keys": [...]}, the Avro values
-      turned back into the JSON form above.
+      JSONDeserializer (given each record's headers, so header-framed records decode) and prints
+      {"avro": [...], "json": [...], "keys": [...], "id_headers": {...}}, the Avro values turned
+      back into the JSON form above, id_headers the hex of each record's __value_schema_id
+      header per topic ("" when it has none).
   A JSON_TOPIC of "-" skips the JSON side (the typed Avro fixture has none).
 """
 
@@ -102,7 +104,7 @@ def read(bootstrap, topic, count, deserialize):
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"py-{topic}",
                          "enable.auto.commit": False, "auto.offset.reset": "earliest"})
     consumer.assign([TopicPartition(topic, 0, 0)])
-    values, keys = [], []
+    values, keys, id_headers = [], [], []
     deadline = time.monotonic() + DEADLINE_S
     while len(values) < count:
         if time.monotonic() > deadline:
@@ -112,20 +114,24 @@ def read(bootstrap, topic, count, deserialize):
             continue
         if message.error():
             raise SystemExit(f"consume {topic}: {message.error()}")
-        context = SerializationContext(topic, MessageField.VALUE)
+        headers = message.headers() or []
+        context = SerializationContext(topic, MessageField.VALUE, headers)
         values.append(deserialize(message.value(), context))
         keys.append(message.key().decode())
+        id_headers.append(dict(headers).get("__value_schema_id", b"").hex())
     consumer.close()
-    return values, keys
+    return values, keys, id_headers
 
 
 def consume(bootstrap, registry, avro_topic, json_topic, count):
     client = SchemaRegistryClient({"url": registry})
-    avro, keys = read(bootstrap, avro_topic, count, AvroDeserializer(client))
-    js = []
+    avro, keys, avro_ids = read(bootstrap, avro_topic, count, AvroDeserializer(client))
+    js, json_ids = [], []
     if json_topic != "-":
-        js, _ = read(bootstrap, json_topic, count, JSONDeserializer(None, schema_registry_client=client))
-    print(json.dumps({"avro": [from_fastavro(v) for v in avro], "json": js, "keys": keys}))
+        js, _, json_ids = read(bootstrap, json_topic, count,
+                               JSONDeserializer(None, schema_registry_client=client))
+    print(json.dumps({"avro": [from_fastavro(v) for v in avro], "json": js, "keys": keys,
+                      "id_headers": {"avro": avro_ids, "json": json_ids}}))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::json::Failure;
 use crate::{
     AvroDeserializer, AvroSerializer, Error as SerdeError, JsonDeserializer, JsonSerializer,
-    ProtobufDeserializer, ProtobufSerializer, Schema,
+    ProtobufDeserializer, ProtobufSerializer, Schema, SchemaIdFraming,
 };
 
 /// A boxed future borrowed from the codec and the value. Boxing keeps the traits object safe, so
@@ -40,6 +40,12 @@ pub trait Encoder<T: ?Sized>: Send + Sync {
         value: &'a T,
         out: &'a mut Vec<u8>,
     ) -> BoxFuture<'a, Result<(), SerdeError>>;
+
+    /// True when the producer must move the frame the encoding starts with into the record's
+    /// schema-id header ([`crate::SchemaIdFraming::Header`]).
+    fn frame_in_header(&self) -> bool {
+        false
+    }
 }
 
 /// Turns the bytes of a Kafka key or value into a `T`.
@@ -161,6 +167,10 @@ impl From<SerdeError> for DecodeError {
 }
 
 impl<T: Schema + Serialize + Sync> Encoder<T> for AvroSerializer<T> {
+    fn frame_in_header(&self) -> bool {
+        self.framing() == SchemaIdFraming::Header
+    }
+
     fn encode_now(
         &self,
         topic: &str,
@@ -217,6 +227,10 @@ impl<T: Schema + DeserializeOwned + Send> Decoder<T> for AvroDeserializer<T> {
 }
 
 impl<T: Schema + Serialize + Sync> Encoder<T> for JsonSerializer<T> {
+    fn frame_in_header(&self) -> bool {
+        self.framing() == SchemaIdFraming::Header
+    }
+
     fn encode_now(
         &self,
         topic: &str,

@@ -11,6 +11,8 @@ use rdkafka::message::OwnedHeaders;
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer as _};
 use rdkafka::types::RDKafkaErrorCode;
 
+use schemata_core::wire::{self, WireError};
+
 use super::codec::Encoder;
 use super::{Error, Header, Part, Result, apply, require_bootstrap};
 
@@ -274,7 +276,22 @@ impl<K: ?Sized + Sync, V: ?Sized + Sync> Producer<K, V> {
             Some(value) => Some(encode(&*self.value, topic, Part::Value, value).await?),
             None => None,
         };
-        self.enqueue_raw(topic, key.as_deref(), value.as_deref(), headers).await
+        let key_in_header = key.is_some() && self.key.frame_in_header();
+        let value_in_header = value.is_some() && self.value.frame_in_header();
+        if !key_in_header && !value_in_header {
+            return self.enqueue_raw(topic, key.as_deref(), value.as_deref(), headers).await;
+        }
+        // Header framing: the frame goes into the part's schema-id header, the payload unframed.
+        let mut all = headers.to_vec();
+        let key_bytes = match key.as_deref() {
+            Some(bytes) if key_in_header => Some(unframe(bytes, topic, Part::Key, &mut all)?),
+            other => other,
+        };
+        let value_bytes = match value.as_deref() {
+            Some(bytes) if value_in_header => Some(unframe(bytes, topic, Part::Value, &mut all)?),
+            other => other,
+        };
+        self.enqueue_raw(topic, key_bytes, value_bytes, &all).await
     }
 
     /// Queues already-encoded bytes (used for dead-letter writes and by tools).
@@ -297,6 +314,32 @@ impl<K: ?Sized + Sync, V: ?Sized + Sync> Producer<K, V> {
     pub fn inner(&self) -> &FutureProducer {
         &self.inner
     }
+}
+
+/// Moves the frame an encoding starts with into `headers` (the part's schema-id header) and
+/// answers the payload after it.
+fn unframe<'b>(
+    bytes: &'b [u8],
+    topic: &str,
+    part: Part,
+    headers: &mut Vec<Header>,
+) -> Result<&'b [u8]> {
+    let Some((frame, payload)) = crate::split_frame(bytes) else {
+        // An encoder that asks for header framing wrote no whole frame: a bug of that encoder,
+        // reported rather than sending a record nobody can read.
+        let wire = match bytes.first() {
+            None => WireError::Empty,
+            Some(&magic) if magic > wire::MAGIC_GUID => WireError::UnknownMagic(magic),
+            Some(_) => WireError::Truncated { needed: wire::ID_HEADER_LEN, got: bytes.len() },
+        };
+        return Err(Error::Encode {
+            topic: topic.to_owned(),
+            part,
+            source: Box::new(crate::Error::Wire(wire)),
+        });
+    };
+    headers.push(Header::new(crate::schema_id_header(part == Part::Key), frame));
+    Ok(payload)
 }
 
 async fn encode<T: ?Sized + Sync>(

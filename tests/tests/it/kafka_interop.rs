@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use schemata::kafka::{Header, UndecodablePolicy, Utf8};
-use schemata::{JsonDeserializer, JsonSerializer, SerializerConfig};
+use schemata::{
+    AvroSerializer, JsonDeserializer, JsonSerializer, SchemaIdFraming, SerializerConfig,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -392,34 +394,53 @@ async fn confluent_python_header_framed_records_decode() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_producer_writes_and_confluent_python_decodes() {
     let env = Env::start().await;
-    let avro_topic = env.topic("rs-avro", 1).await;
-    let json_topic = env.topic("rs-json", 1).await;
-    let avro = env.producer(Utf8, env.avro_ser::<Order>());
-    for (i, order) in orders().iter().enumerate() {
-        avro.send(&avro_topic, Some(&format!("k{i}")), Some(order), &[]).await.unwrap();
-    }
-    let json = env.producer(
-        Utf8,
-        JsonSerializer::<Parcel>::new(env.client.clone(), SerializerConfig::default()).unwrap(),
-    );
-    for (i, parcel) in parcels().iter().enumerate() {
-        json.send(&json_topic, Some(&format!("k{i}")), Some(parcel), &[]).await.unwrap();
-    }
+    // The classic id prefix, and Confluent 8's header framing (the GUID in __value_schema_id,
+    // the value unframed), which the producer writes when the serializer is set to it.
+    for (name, framing) in [("id", SchemaIdFraming::Id), ("header", SchemaIdFraming::Header)] {
+        let avro_topic = env.topic(&format!("rs-avro-{name}"), 1).await;
+        let json_topic = env.topic(&format!("rs-json-{name}"), 1).await;
+        let config = SerializerConfig { framing, ..SerializerConfig::default() };
+        let avro = env.producer(
+            Utf8,
+            AvroSerializer::<Order>::new(env.client.clone(), config.clone()).unwrap(),
+        );
+        for (i, order) in orders().iter().enumerate() {
+            avro.send(&avro_topic, Some(&format!("k{i}")), Some(order), &[]).await.unwrap();
+        }
+        let json =
+            env.producer(Utf8, JsonSerializer::<Parcel>::new(env.client.clone(), config).unwrap());
+        for (i, parcel) in parcels().iter().enumerate() {
+            json.send(&json_topic, Some(&format!("k{i}")), Some(parcel), &[]).await.unwrap();
+        }
 
-    let args = vec![
-        "consume".to_owned(),
-        env.broker.bootstrap.clone(),
-        env.registry_url().to_owned(),
-        avro_topic,
-        json_topic,
-        "2".to_owned(),
-    ];
-    let report = tokio::task::spawn_blocking(move || run_python(args)).await.unwrap();
-    assert_eq!(report["keys"], json!(["k0", "k1"]));
-    let decoded: Vec<Order> = serde_json::from_value(report["avro"].clone()).unwrap();
-    assert_eq!(decoded, orders());
-    let decoded: Vec<Parcel> = serde_json::from_value(report["json"].clone()).unwrap();
-    assert_eq!(decoded, parcels());
+        let args = vec![
+            "consume".to_owned(),
+            env.broker.bootstrap.clone(),
+            env.registry_url().to_owned(),
+            avro_topic,
+            json_topic,
+            "2".to_owned(),
+        ];
+        let report = tokio::task::spawn_blocking(move || run_python(args)).await.unwrap();
+        assert_eq!(report["keys"], json!(["k0", "k1"]), "{name}");
+        let decoded: Vec<Order> = serde_json::from_value(report["avro"].clone()).unwrap();
+        assert_eq!(decoded, orders(), "{name}");
+        let decoded: Vec<Parcel> = serde_json::from_value(report["json"].clone()).unwrap();
+        assert_eq!(decoded, parcels(), "{name}");
+        // Where the schema was named: no header with the prefix; 0x01 and a 16-byte GUID in
+        // the header with header framing.
+        for part in ["avro", "json"] {
+            for header in report["id_headers"][part].as_array().unwrap() {
+                let header = header.as_str().unwrap();
+                match framing {
+                    SchemaIdFraming::Header => {
+                        assert!(header.len() == 34 && header.starts_with("01"), "{part}: {header}")
+                    }
+                    _ => assert_eq!(header, "", "{name} {part}"),
+                }
+            }
+        }
+    }
 }
 
 /// Both directions with the typed fixture: what confluent-kafka's AvroSerializer writes (from
