@@ -83,7 +83,9 @@ impl fmt::Display for CompatibilityLevel {
 }
 
 /// How JSON Schema changes to open content models are judged. STRICT is Confluent's default
-/// classification; LENIENT additionally accepts additive changes to open content models.
+/// classification; LENIENT is its lenient one, which also accepts properties added to open
+/// content models, open models closed or narrowed, and properties added to or removed from
+/// partially open ones (`json_schema::ChangeKind` has the table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum JsonPolicy {
     #[default]

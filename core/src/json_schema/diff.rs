@@ -19,6 +19,15 @@ use crate::compat::JsonPolicy;
 /// Declares the change kinds with their stable names and their BACKWARD classification under
 /// STRICT and LENIENT (`C` compatible, `I` incompatible), so the name, the table and the
 /// classification cannot drift apart.
+///
+/// For the kinds Confluent has, STRICT is exactly its `SchemaDiff.COMPATIBLE_CHANGES_STRICT`
+/// (formerly `COMPATIBLE_CHANGES`) and LENIENT exactly its `COMPATIBLE_CHANGES_LENIENT`: STRICT
+/// plus `ADDITIONAL_PROPERTIES_NARROWED`, `ADDITIONAL_PROPERTIES_REMOVED`,
+/// `PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL` and the two `PROPERTY_*_NOT_COVERED_BY_PARTIALLY_OPEN_*`
+/// kinds; nothing about tuple items. The kinds Confluent does not have (`FORMAT_*`,
+/// `CONTAINS_*`, `CONDITIONAL_*`, `CHECK_BUDGET_EXCEEDED`) are ours, for keywords its diff does
+/// not look at; they judge the same under both policies. `tests::change_kind_table` pins the
+/// whole table.
 macro_rules! change_kinds {
     ($($variant:ident = $name:literal, $strict:ident, $lenient:ident;)*) => {
         /// What changed between two schemas. Names follow Confluent's JSON Schema
@@ -68,6 +77,10 @@ change_kinds! {
     TitleChanged = "TITLE_CHANGED", C, C;
     DescriptionChanged = "DESCRIPTION_CHANGED", C, C;
     DefaultChanged = "DEFAULT_CHANGED", C, C;
+    // A subschema keyword (such as the single schema for every array item) present on one side
+    // only; Confluent reports these under these names. Removing one accepts more.
+    SchemaAdded = "SCHEMA_ADDED", I, I;
+    SchemaRemoved = "SCHEMA_REMOVED", C, C;
     // Types; integer is a subset of number.
     TypeExtended = "TYPE_EXTENDED", C, C;
     TypeNarrowed = "TYPE_NARROWED", I, I;
@@ -126,9 +139,9 @@ change_kinds! {
     MinPropertiesIncreased = "MIN_PROPERTIES_INCREASED", I, I;
     MinPropertiesDecreased = "MIN_PROPERTIES_DECREASED", C, C;
     AdditionalPropertiesAdded = "ADDITIONAL_PROPERTIES_ADDED", C, C;
-    AdditionalPropertiesRemoved = "ADDITIONAL_PROPERTIES_REMOVED", I, I;
+    AdditionalPropertiesRemoved = "ADDITIONAL_PROPERTIES_REMOVED", I, C;
     AdditionalPropertiesExtended = "ADDITIONAL_PROPERTIES_EXTENDED", C, C;
-    AdditionalPropertiesNarrowed = "ADDITIONAL_PROPERTIES_NARROWED", I, I;
+    AdditionalPropertiesNarrowed = "ADDITIONAL_PROPERTIES_NARROWED", I, C;
     DependencyArrayAdded = "DEPENDENCY_ARRAY_ADDED", I, I;
     DependencyArrayRemoved = "DEPENDENCY_ARRAY_REMOVED", C, C;
     DependencyArrayExtended = "DEPENDENCY_ARRAY_EXTENDED", I, I;
@@ -138,7 +151,9 @@ change_kinds! {
     DependencySchemaRemoved = "DEPENDENCY_SCHEMA_REMOVED", C, C;
     // Object content models. Old data under an open model may carry any property, so giving a
     // new property a schema can reject it: STRICT says incompatible, LENIENT trusts that
-    // producers did not send undeclared properties and accepts additive changes.
+    // producers did not send undeclared properties, so it accepts properties added to (and
+    // closing or narrowing) an open model, and properties added to or removed from a partially
+    // open one whatever its schema for the rest says.
     PropertyAddedToOpenContentModel = "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", I, C;
     PropertyWithEmptySchemaAddedToOpenContentModel =
         "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", C, C;
@@ -159,7 +174,7 @@ change_kinds! {
     PropertyRemovedIsCoveredByPartiallyOpenContentModel =
         "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", C, C;
     PropertyRemovedNotCoveredByPartiallyOpenContentModel =
-        "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", I, I;
+        "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", I, C;
     // Arrays.
     MaxItemsAdded = "MAX_ITEMS_ADDED", I, I;
     MaxItemsRemoved = "MAX_ITEMS_REMOVED", C, C;
@@ -177,8 +192,9 @@ change_kinds! {
     AdditionalItemsNarrowed = "ADDITIONAL_ITEMS_NARROWED", I, I;
     ContainsAdded = "CONTAINS_ADDED", I, I;
     ContainsRemoved = "CONTAINS_REMOVED", C, C;
-    // Tuple content models, the array twin of the object ones.
-    ItemAddedToOpenContentModel = "ITEM_ADDED_TO_OPEN_CONTENT_MODEL", I, C;
+    // Tuple content models, the array twin of the object ones. LENIENT relaxes nothing here,
+    // as Confluent's does not: its lenient set names properties only.
+    ItemAddedToOpenContentModel = "ITEM_ADDED_TO_OPEN_CONTENT_MODEL", I, I;
     ItemWithEmptySchemaAddedToOpenContentModel =
         "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", C, C;
     ItemAddedToClosedContentModel = "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", C, C;
@@ -189,7 +205,7 @@ change_kinds! {
     ItemAddedIsCoveredByPartiallyOpenContentModel =
         "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", C, C;
     ItemAddedNotCoveredByPartiallyOpenContentModel =
-        "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", I, C;
+        "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", I, I;
     ItemRemovedIsCoveredByPartiallyOpenContentModel =
         "ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", C, C;
     ItemRemovedNotCoveredByPartiallyOpenContentModel =
@@ -1067,11 +1083,11 @@ impl<'a> Differ<'a> {
         self.compare_rest_properties(o, u, path);
         self.compare_pattern_properties(o, u, path);
         self.compare_dependencies(o, u, path);
-        if o.get("propertyNames").is_some() || u.get("propertyNames").is_some() {
-            let po = self.sub(Side::Original, o, "propertyNames").unwrap_or_else(Node::accept_all);
-            let pu = self.sub(Side::Update, u, "propertyNames").unwrap_or_else(Node::accept_all);
-            self.compare(&po, &pu, &child_path(path, "propertyNames"));
-        }
+        // `propertyNames` is not compared, as in Confluent: its object diff looks at `required`,
+        // `properties`, `dependencies`, `additionalProperties` (and the pattern properties that
+        // make a model partially open) and the property counts, never at the names' schema.
+        // So restricting property names passes as compatible in both registries; a verdict
+        // that differed would refuse schemas Confluent accepts (and the other way round).
         let upper = [
             ChangeKind::MaxPropertiesAdded,
             ChangeKind::MaxPropertiesRemoved,
@@ -1356,8 +1372,29 @@ impl<'a> Differ<'a> {
     }
 
     fn compare_array(&mut self, o: &Node<'a>, u: &Node<'a>, path: &str) {
-        let (prefix_o, rest_o, _) = self.tuple(Side::Original, o);
-        let (prefix_u, rest_u, rest_keyword) = self.tuple(Side::Update, u);
+        let (prefix_o, rest_o, keyword_o) = self.tuple(Side::Original, o);
+        let (prefix_u, rest_u, keyword_u) = self.tuple(Side::Update, u);
+        // One schema for every item on one side and a tuple on the other: Confluent compares
+        // the two forms as different keywords, so the single schema is added or removed
+        // (`SCHEMA_ADDED`/`SCHEMA_REMOVED` at `items`) and the tuple's positions are judged
+        // against an open content model, whatever the single schema said. So a tuple replacing
+        // `items` is incompatible unless its positions accept anything, as in Confluent.
+        // (A boolean `items` is about the items beyond a tuple in Confluent's reading, so only a
+        // schema object counts as the single form.)
+        let single_o = prefix_o.is_empty() && keyword_o == "items" && is_schema_object(o, "items");
+        let single_u = prefix_u.is_empty() && keyword_u == "items" && is_schema_object(u, "items");
+        let items_path = child_path(path, "items");
+        let (rest_o, rest_u, rest_keyword) = if single_o && !prefix_u.is_empty() {
+            let message = "the schema for every item was replaced by a tuple".to_owned();
+            self.push(ChangeKind::SchemaRemoved, &items_path, message);
+            (Rest::Open, rest_u, keyword_u)
+        } else if single_u && !prefix_o.is_empty() {
+            let message = "a schema for every item replaced the tuple".to_owned();
+            self.push(ChangeKind::SchemaAdded, &items_path, message);
+            (rest_o, Rest::Open, keyword_o)
+        } else {
+            (rest_o, rest_u, keyword_u)
+        };
         let longest = prefix_o.len().max(prefix_u.len());
         for index in 0..longest {
             match (prefix_o.get(index), prefix_u.get(index)) {
@@ -2085,4 +2122,9 @@ fn num(value: f64) -> String {
     } else {
         value.to_string()
     }
+}
+
+/// Whether `keyword` holds a schema object (not a boolean schema, not an array).
+fn is_schema_object(node: &Node<'_>, keyword: &str) -> bool {
+    node.get(keyword).is_some_and(Value::is_object)
 }

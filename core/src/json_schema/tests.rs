@@ -177,6 +177,184 @@ fn kind_names_are_unique_and_round_trip() {
     }
 }
 
+/// Who defines a change kind: Confluent's `Difference.Type`, or us (keywords its diff does not
+/// look at, and the work budget).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Confluent,
+    Ours,
+}
+
+/// Every change kind with its BACKWARD verdict under STRICT and LENIENT (`true` compatible).
+/// For Confluent's kinds the STRICT column is its `SchemaDiff.COMPATIBLE_CHANGES_STRICT` and the
+/// LENIENT column its `COMPATIBLE_CHANGES_LENIENT`, kind by kind; a change to the classification
+/// in `diff.rs` must change this table too, so it cannot drift silently.
+const KIND_TABLE: &[(&str, bool, bool, Origin)] = {
+    use Origin::{Confluent as Cf, Ours};
+    &[
+        ("ID_CHANGED", true, true, Cf),
+        ("TITLE_CHANGED", true, true, Cf),
+        ("DESCRIPTION_CHANGED", true, true, Cf),
+        ("DEFAULT_CHANGED", true, true, Cf),
+        ("SCHEMA_ADDED", false, false, Cf),
+        ("SCHEMA_REMOVED", true, true, Cf),
+        ("TYPE_EXTENDED", true, true, Cf),
+        ("TYPE_NARROWED", false, false, Cf),
+        ("TYPE_CHANGED", false, false, Cf),
+        ("ENUM_ARRAY_EXTENDED", true, true, Cf),
+        ("ENUM_ARRAY_NARROWED", false, false, Cf),
+        ("ENUM_ARRAY_CHANGED", false, false, Cf),
+        ("MAX_LENGTH_ADDED", false, false, Cf),
+        ("MAX_LENGTH_REMOVED", true, true, Cf),
+        ("MAX_LENGTH_INCREASED", true, true, Cf),
+        ("MAX_LENGTH_DECREASED", false, false, Cf),
+        ("MIN_LENGTH_ADDED", false, false, Cf),
+        ("MIN_LENGTH_REMOVED", true, true, Cf),
+        ("MIN_LENGTH_INCREASED", false, false, Cf),
+        ("MIN_LENGTH_DECREASED", true, true, Cf),
+        ("PATTERN_ADDED", false, false, Cf),
+        ("PATTERN_REMOVED", true, true, Cf),
+        ("PATTERN_CHANGED", false, false, Cf),
+        ("FORMAT_ADDED", false, false, Ours),
+        ("FORMAT_REMOVED", true, true, Ours),
+        ("FORMAT_CHANGED", false, false, Ours),
+        ("MAXIMUM_ADDED", false, false, Cf),
+        ("MAXIMUM_REMOVED", true, true, Cf),
+        ("MAXIMUM_INCREASED", true, true, Cf),
+        ("MAXIMUM_DECREASED", false, false, Cf),
+        ("MINIMUM_ADDED", false, false, Cf),
+        ("MINIMUM_REMOVED", true, true, Cf),
+        ("MINIMUM_INCREASED", false, false, Cf),
+        ("MINIMUM_DECREASED", true, true, Cf),
+        ("EXCLUSIVE_MAXIMUM_ADDED", false, false, Cf),
+        ("EXCLUSIVE_MAXIMUM_REMOVED", true, true, Cf),
+        ("EXCLUSIVE_MAXIMUM_INCREASED", true, true, Cf),
+        ("EXCLUSIVE_MAXIMUM_DECREASED", false, false, Cf),
+        ("EXCLUSIVE_MINIMUM_ADDED", false, false, Cf),
+        ("EXCLUSIVE_MINIMUM_REMOVED", true, true, Cf),
+        ("EXCLUSIVE_MINIMUM_INCREASED", false, false, Cf),
+        ("EXCLUSIVE_MINIMUM_DECREASED", true, true, Cf),
+        ("MULTIPLE_OF_ADDED", false, false, Cf),
+        ("MULTIPLE_OF_REMOVED", true, true, Cf),
+        ("MULTIPLE_OF_EXPANDED", false, false, Cf),
+        ("MULTIPLE_OF_REDUCED", true, true, Cf),
+        ("MULTIPLE_OF_CHANGED", false, false, Cf),
+        ("REQUIRED_ATTRIBUTE_ADDED", false, false, Cf),
+        ("REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED", true, true, Cf),
+        ("REQUIRED_ATTRIBUTE_REMOVED", true, true, Cf),
+        ("MAX_PROPERTIES_ADDED", false, false, Cf),
+        ("MAX_PROPERTIES_REMOVED", true, true, Cf),
+        ("MAX_PROPERTIES_INCREASED", true, true, Cf),
+        ("MAX_PROPERTIES_DECREASED", false, false, Cf),
+        ("MIN_PROPERTIES_ADDED", false, false, Cf),
+        ("MIN_PROPERTIES_REMOVED", true, true, Cf),
+        ("MIN_PROPERTIES_INCREASED", false, false, Cf),
+        ("MIN_PROPERTIES_DECREASED", true, true, Cf),
+        ("ADDITIONAL_PROPERTIES_ADDED", true, true, Cf),
+        ("ADDITIONAL_PROPERTIES_REMOVED", false, true, Cf),
+        ("ADDITIONAL_PROPERTIES_EXTENDED", true, true, Cf),
+        ("ADDITIONAL_PROPERTIES_NARROWED", false, true, Cf),
+        ("DEPENDENCY_ARRAY_ADDED", false, false, Cf),
+        ("DEPENDENCY_ARRAY_REMOVED", true, true, Cf),
+        ("DEPENDENCY_ARRAY_EXTENDED", false, false, Cf),
+        ("DEPENDENCY_ARRAY_NARROWED", true, true, Cf),
+        ("DEPENDENCY_ARRAY_CHANGED", false, false, Cf),
+        ("DEPENDENCY_SCHEMA_ADDED", false, false, Cf),
+        ("DEPENDENCY_SCHEMA_REMOVED", true, true, Cf),
+        ("PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", false, true, Cf),
+        ("PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", true, true, Cf),
+        ("REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", false, false, Cf),
+        ("REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL", true, true, Cf),
+        ("OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", true, true, Cf),
+        ("PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", true, true, Cf),
+        ("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", true, true, Cf),
+        ("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", false, false, Cf),
+        ("PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", true, true, Cf),
+        ("PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", false, true, Cf),
+        ("PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", true, true, Cf),
+        ("PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", false, true, Cf),
+        ("MAX_ITEMS_ADDED", false, false, Cf),
+        ("MAX_ITEMS_REMOVED", true, true, Cf),
+        ("MAX_ITEMS_INCREASED", true, true, Cf),
+        ("MAX_ITEMS_DECREASED", false, false, Cf),
+        ("MIN_ITEMS_ADDED", false, false, Cf),
+        ("MIN_ITEMS_REMOVED", true, true, Cf),
+        ("MIN_ITEMS_INCREASED", false, false, Cf),
+        ("MIN_ITEMS_DECREASED", true, true, Cf),
+        ("UNIQUE_ITEMS_ADDED", false, false, Cf),
+        ("UNIQUE_ITEMS_REMOVED", true, true, Cf),
+        ("ADDITIONAL_ITEMS_ADDED", true, true, Cf),
+        ("ADDITIONAL_ITEMS_REMOVED", false, false, Cf),
+        ("ADDITIONAL_ITEMS_EXTENDED", true, true, Cf),
+        ("ADDITIONAL_ITEMS_NARROWED", false, false, Cf),
+        ("CONTAINS_ADDED", false, false, Ours),
+        ("CONTAINS_REMOVED", true, true, Ours),
+        ("ITEM_ADDED_TO_OPEN_CONTENT_MODEL", false, false, Cf),
+        ("ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", true, true, Cf),
+        ("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", true, true, Cf),
+        ("ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL", true, true, Cf),
+        ("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", true, true, Cf),
+        ("ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL", false, false, Cf),
+        ("ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", true, true, Cf),
+        ("ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", false, false, Cf),
+        ("ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", true, true, Cf),
+        ("ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", false, false, Cf),
+        ("COMBINED_TYPE_EXTENDED", true, true, Cf),
+        ("COMBINED_TYPE_CHANGED", false, false, Cf),
+        ("PRODUCT_TYPE_EXTENDED", false, false, Cf),
+        ("PRODUCT_TYPE_NARROWED", true, true, Cf),
+        ("SUM_TYPE_EXTENDED", true, true, Cf),
+        ("SUM_TYPE_NARROWED", false, false, Cf),
+        ("COMBINED_TYPE_SUBSCHEMAS_CHANGED", false, false, Cf),
+        ("NOT_TYPE_EXTENDED", false, false, Cf),
+        ("NOT_TYPE_NARROWED", true, true, Cf),
+        ("CONDITIONAL_ADDED", false, false, Ours),
+        ("CONDITIONAL_REMOVED", true, true, Ours),
+        ("CONDITIONAL_CHANGED", false, false, Ours),
+        ("CHECK_BUDGET_EXCEEDED", false, false, Ours),
+    ]
+};
+
+#[test]
+fn change_kind_table() {
+    let mut failures = Vec::new();
+    for &(name, strict, lenient, origin) in KIND_TABLE {
+        let Some(kind) = ChangeKind::parse(name) else {
+            failures.push(format!("{name}: no such kind"));
+            continue;
+        };
+        let got = (
+            super::is_compatible(kind, JsonPolicy::Strict),
+            super::is_compatible(kind, JsonPolicy::Lenient),
+        );
+        if got != (strict, lenient) {
+            failures.push(format!(
+                "{name}: (strict, lenient) is {got:?}, want {:?}",
+                (strict, lenient)
+            ));
+        }
+        // Our own kinds judge alike under both policies: LENIENT is Confluent's set, no more.
+        if origin == Origin::Ours && strict != lenient {
+            failures.push(format!("{name}: ours, yet the policies differ"));
+        }
+    }
+    let listed: BTreeSet<&str> = KIND_TABLE.iter().map(|(name, ..)| *name).collect();
+    assert_eq!(listed.len(), KIND_TABLE.len(), "a kind is listed twice");
+    for kind in ChangeKind::ALL {
+        if !listed.contains(kind.as_str()) {
+            failures.push(format!("{kind}: missing from the table"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Confluent's sets by size: 57 compatible kinds under STRICT, 5 more under LENIENT (its
+    // sixth addition, PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL, is already in STRICT).
+    let count = |pick: fn(&(&str, bool, bool, Origin)) -> bool| {
+        KIND_TABLE.iter().filter(|row| row.3 == Origin::Confluent && pick(row)).count()
+    };
+    assert_eq!(count(|row| row.1), 57);
+    assert_eq!(count(|row| row.2), 62);
+}
+
 #[test]
 fn findings_carry_rule_path_and_message() {
     let original = parse(r#"{"type":"object","properties":{"a":{"type":"string"}}}"#, &[]).unwrap();
