@@ -627,7 +627,11 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
             "denied"
         );
         let message = format!("User '{}' is not allowed to {described}", caller.principal);
-        return ApiError::Forbidden(message).into_response();
+        let refused = ApiError::Forbidden(message);
+        if parts.uri.path().starts_with("/ui") {
+            return crate::ui::error_page(&refused);
+        }
+        return refused.into_response();
     }
     let reads_everything = rules.reads_everything(&caller);
     let who = Arc::new((Arc::clone(&caller), rules));

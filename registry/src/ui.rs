@@ -106,8 +106,9 @@ fn html_response(status: StatusCode, markup: Markup) -> Response {
     response
 }
 
-/// An error page with the status the REST API would answer and its message.
-fn error_page(error: &ApiError) -> Response {
+/// An error page with the status the REST API would answer and its message (also the auth
+/// layer's refusal of a `/ui` page: a browser shows a page, not a JSON body).
+pub(crate) fn error_page(error: &ApiError) -> Response {
     let (status, _) = error.status_and_code();
     let mut response = page(
         "Error",
