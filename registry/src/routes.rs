@@ -366,9 +366,19 @@ pub(crate) fn subject(shared: &Shared, raw: String) -> Result<String, ApiError> 
     Subject::new(raw).map(Subject::into_string).ok_or(ApiError::InvalidSubject)
 }
 
-/// A `{version}` path segment, by core's one parser; not a version answers 42202.
+/// A subject from the path of a route that only finds one (reads, lookups, deletes, checks,
+/// reading or removing a config or mode). Confluent validates names only where they are
+/// written, so here a name that could never be registered is not refused (42208): it simply
+/// names nothing (40401, or the global setting with `defaultToGlobal`, or a check against no
+/// versions), as there.
+pub(crate) fn existing_subject(raw: String) -> String {
+    raw
+}
+
+/// A `{version}` path segment, by core's one parser; not a version answers 42202. Surrounding
+/// whitespace is dropped first, as Confluent's `VersionId` trims (`/versions/%201` is version 1).
 pub(crate) fn version_spec(raw: &str) -> Result<VersionSpec, ApiError> {
-    VersionSpec::parse(raw).ok_or_else(|| ApiError::InvalidVersion(raw.to_owned()))
+    VersionSpec::parse(raw.trim()).ok_or_else(|| ApiError::InvalidVersion(raw.to_owned()))
 }
 
 #[cfg(test)]

@@ -48,8 +48,9 @@ pub(crate) fn subject(
     permanent: bool,
 ) -> Result<Vec<u32>, ApiError> {
     let state = &*tx.state;
-    refuse_read_only(state, &subject)?;
+    // As Confluent: an unknown subject is 40401 before the mode is looked at.
     let s = state.visible(&subject, true)?;
+    refuse_read_only(state, &subject)?;
     let mut records = Vec::new();
     let mut versions = Vec::new();
     if permanent {
@@ -96,12 +97,27 @@ pub(crate) fn version(
     permanent: bool,
 ) -> Result<u32, ApiError> {
     let state = &*tx.state;
+    // As Confluent: a subject is known while it has any version, soft-deleted ones included
+    // (an unknown version of a soft-deleted subject is 40402, not 40401).
+    let s = state.visible(&subject, true)?;
+    // `latest` names the latest live version for a soft delete (40406 when every version is
+    // soft-deleted); an exact version that is already soft-deleted answers 40406, not 40402.
+    let (version, row) = match (spec, permanent) {
+        (VersionSpec::Latest, false) => match s.latest_live() {
+            Some(latest) => latest,
+            None => {
+                let (version, _) = s.resolve(spec, true)?;
+                return Err(ApiError::VersionSoftDeleted(subject, version.0));
+            }
+        },
+        _ => s.resolve(spec, true)?,
+    };
+    // As Confluent: the version is found (or not) and a soft delete of a soft-deleted version
+    // refused before the mode is looked at.
+    if !permanent && row.deleted {
+        return Err(ApiError::VersionSoftDeleted(subject, version.0));
+    }
     refuse_read_only(state, &subject)?;
-    let s = state.visible(&subject, permanent)?;
-    // `latest` names the latest live version for a soft delete; an exact version that is
-    // already soft-deleted must answer 40406, not 40402.
-    let deleted = permanent || matches!(spec, VersionSpec::Exact(_));
-    let (version, row) = s.resolve(spec, deleted)?;
     let record = if permanent {
         if !row.deleted {
             return Err(ApiError::VersionNotSoftDeleted(subject, version.0));

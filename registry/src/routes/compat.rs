@@ -12,7 +12,7 @@ use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
 use schemata_core::{Contract, SchemaId, Version, VersionSpec};
 
 use super::subjects::{TwoPath, one, subject_version};
-use super::{App, BodyKind, Params, json, read_json, subject};
+use super::{App, BodyKind, Params, existing_subject, json, read_json};
 use crate::error::ApiError;
 use crate::{compatibility, request};
 
@@ -23,13 +23,22 @@ fn answer(messages: Vec<String>, verbose: bool) -> Response {
     })
 }
 
+/// A schema that does not parse: with `verbose`, Confluent answers 200 with the parse error as
+/// the one message of an incompatible answer; without it, 42201.
+fn invalid(error: ApiError, verbose: bool) -> Result<Vec<String>, ApiError> {
+    match error {
+        ApiError::InvalidSchema(message) if verbose => Ok(vec![message]),
+        other => Err(other),
+    }
+}
+
 pub(crate) async fn against_version(
     State(app): State<App>,
     path: TwoPath,
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (subject, spec) = subject_version(&app, path)?;
+    let (subject, spec) = subject_version(path)?;
     let verbose = Params::parse(query.as_deref()).flag("verbose");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
     let shared = Arc::clone(&app.shared);
@@ -37,22 +46,31 @@ pub(crate) async fn against_version(
         .shared
         .check(move || {
             let state = shared.read();
-            let new = request::parse_request(&shared.limits, &state, &request)?;
-            // As Confluent: `latest` of a subject with no live version is compatible (nothing
-            // to break); a named version must exist.
-            let has_live = state.subjects.get(&subject).is_some_and(|s| s.has_live());
-            if spec == VersionSpec::Latest && !has_live {
+            // As Confluent: the version is looked up among live versions before the schema is
+            // read, and only the version can be missing: a named version that is unknown,
+            // soft-deleted, or in an unknown subject is 40402 (Confluent never answers 40401
+            // here); `latest` of a subject with no live version checks against nothing.
+            let live = state.subjects.get(&subject).filter(|s| s.has_live());
+            let against: Vec<(Version, SchemaId)> = match (live, spec) {
+                (None, VersionSpec::Latest) => Vec::new(),
+                (None, VersionSpec::Exact(version)) => {
+                    return Err(ApiError::VersionNotFound(version.to_string()));
+                }
+                (Some(s), spec) => {
+                    let (version, row) = s.resolve(spec, false)?;
+                    vec![(version, row.id)]
+                }
+            };
+            let new = match request::parse_request(&shared.limits, &state, &request) {
+                Ok(new) => new,
+                Err(error) => return invalid(error, verbose),
+            };
+            if against.is_empty() {
                 return Ok(Vec::new());
             }
-            // A subject whose versions are all soft-deleted still exists: its named versions
-            // are not found (40402), as in Confluent; only an unknown subject is 40401.
-            let known = state.subjects.get(&subject).filter(|s| !s.versions.is_empty());
-            let known = known.ok_or_else(|| ApiError::SubjectNotFound(subject.clone()))?;
-            let (version, row) = known.resolve(spec, false)?;
             // Against one named version, transitivity does not matter: the level's directions
             // do.
             let level = state.level(&subject);
-            let against: [(Version, SchemaId); 1] = [(version, row.id)];
             let policy = state.json_policy(&subject);
             let max_steps = shared.limits.max_check_steps;
             compatibility::messages(&shared.cache, max_steps, &state, level, policy, &new, &against)
@@ -67,7 +85,7 @@ pub(crate) async fn against_level(
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let verbose = Params::parse(query.as_deref()).flag("verbose");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
     let shared = Arc::clone(&app.shared);
@@ -75,7 +93,10 @@ pub(crate) async fn against_level(
         .shared
         .check(move || {
             let state = shared.read();
-            let new = request::parse_request(&shared.limits, &state, &request)?;
+            let new = match request::parse_request(&shared.limits, &state, &request) {
+                Ok(new) => new,
+                Err(error) => return invalid(error, verbose),
+            };
             let level = state.level(&subject);
             // As Confluent's check: the group is the one of the contract the request carries.
             let contract = Contract { metadata: request.metadata, rule_set: request.rule_set };

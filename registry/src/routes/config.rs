@@ -12,12 +12,15 @@ use schemata_core::api::{Config, ConfigUpdate, Mode as ModeBody};
 use schemata_core::records::ConfigValue;
 
 use super::subjects::one;
-use super::{App, BodyKind, Params, json, read_json, subject};
+use super::{App, BodyKind, Params, existing_subject, json, read_json, subject};
 use crate::error::ApiError;
 use crate::jobs;
 use crate::state::Mode;
 
 type OnePath = Result<Path<String>, PathRejection>;
+
+/// The key Confluent keeps the global config under; refused as a subject's name.
+const GLOBAL_RESOURCE_NAME: &str = "__GLOBAL";
 
 /// The answer for a stored config; the level defaults to BACKWARD as Confluent's does.
 fn config_body(value: Option<&ConfigValue>) -> Config {
@@ -62,7 +65,7 @@ pub(crate) async fn get_subject_config(
     path: OnePath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let default_to_global = Params::parse(query.as_deref()).flag("defaultToGlobal");
     let state = app.shared.read();
     match state.subjects.get(&subject).and_then(|s| s.config.as_ref()) {
@@ -79,6 +82,10 @@ pub(crate) async fn put_subject_config(
 ) -> Result<Response, ApiError> {
     let subject = subject(&app.shared, one(path)?)?;
     let update: ConfigUpdate = read_json(&app.shared, body, BodyKind::Other).await?;
+    // `__GLOBAL` is the name Confluent stores the global config under: not a subject's.
+    if subject == GLOBAL_RESOURCE_NAME {
+        return Err(ApiError::InvalidSubject);
+    }
     let echo =
         app.writer.submit(move |tx| jobs::settings::put_config(tx, Some(subject), &update)).await?;
     Ok(json(&echo))
@@ -88,7 +95,7 @@ pub(crate) async fn delete_subject_config(
     State(app): State<App>,
     path: OnePath,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let old =
         app.writer.submit(move |tx| jobs::settings::delete_subject_config(tx, subject)).await?;
     Ok(json(&config_body(Some(&old))))
@@ -128,7 +135,7 @@ pub(crate) async fn get_subject_mode(
     path: OnePath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let default_to_global = Params::parse(query.as_deref()).flag("defaultToGlobal");
     let state = app.shared.read();
     match state.subjects.get(&subject).and_then(|s| s.mode) {
@@ -156,7 +163,7 @@ pub(crate) async fn delete_subject_mode(
     State(app): State<App>,
     path: OnePath,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let old = app.writer.submit(move |tx| jobs::settings::delete_subject_mode(tx, subject)).await?;
     Ok(json(&mode_body(old)))
 }

@@ -14,12 +14,13 @@ use crate::auth::Access;
 use crate::error::ApiError;
 use crate::state::RegistryState;
 
-/// Parses `{id}`: not a number is an unknown path (as Jersey's `int` parameter), a number out of
-/// range an unknown schema.
+/// Parses `{id}`: what Jersey cannot read as a Java `Integer` (not a number, or beyond 32 bits)
+/// is an unknown path (404/404, as Confluent), an integer that names no schema (0, negative) an
+/// unknown schema (40403).
 fn id(path: Result<Path<String>, PathRejection>) -> Result<SchemaId, ApiError> {
     let raw = path.map(|Path(raw)| raw).map_err(|_| ApiError::NotFound)?;
-    let number: i64 = raw.parse().map_err(|_| ApiError::NotFound)?;
-    SchemaId::new(number).ok_or(ApiError::SchemaNotFound(raw))
+    let number: i32 = raw.parse().map_err(|_| ApiError::NotFound)?;
+    SchemaId::new(i64::from(number)).ok_or(ApiError::SchemaNotFound(raw))
 }
 
 fn known(state: &RegistryState, id: SchemaId) -> Result<(), ApiError> {

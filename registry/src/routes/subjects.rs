@@ -11,7 +11,9 @@ use axum::response::Response;
 use schemata_core::api::{RegisterSchemaRequest, RegisterSchemaResponse};
 use schemata_core::{Contract, SchemaId, Version, VersionSpec};
 
-use super::{App, BodyKind, Params, json, json_bytes, read_json, subject, version_spec};
+use super::{
+    App, BodyKind, Params, existing_subject, json, json_bytes, read_json, subject, version_spec,
+};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::jobs::register::{Outcome, Registration};
@@ -26,12 +28,13 @@ pub(super) fn one(path: OnePath) -> Result<String, ApiError> {
     path.map(|Path(s)| s).map_err(|_| ApiError::InvalidSubject)
 }
 
-/// A `/subjects/{subject}/versions/{version}` path: the validated subject (checked first, as its
-/// errors take precedence) and the version spec.
-pub(super) fn subject_version(app: &App, path: TwoPath) -> Result<(String, VersionSpec), ApiError> {
+/// A `/subjects/{subject}/versions/{version}` path: the subject and the version spec. As in
+/// Confluent, the version is checked first (42202 whatever the subject), and every route with
+/// this path only finds a subject (`existing_subject`).
+pub(super) fn subject_version(path: TwoPath) -> Result<(String, VersionSpec), ApiError> {
     let (raw_subject, raw_version) = path.map(|Path(p)| p).map_err(|_| ApiError::InvalidSubject)?;
-    let subject = subject(&app.shared, raw_subject)?;
-    Ok((subject, version_spec(&raw_version)?))
+    let spec = version_spec(&raw_version)?;
+    Ok((existing_subject(raw_subject), spec))
 }
 
 /// `{"subject":..,"version":..,"id":..,` spliced onto the pre-serialized by-id body, which
@@ -89,7 +92,7 @@ pub(crate) async fn list_versions(
     path: OnePath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let params = Params::parse(query.as_deref());
     let deleted_only = params.flag("deletedOnly");
     let deleted = params.flag("deleted") || deleted_only;
@@ -112,7 +115,7 @@ pub(crate) async fn get_version(
     path: TwoPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (subject, spec) = subject_version(&app, path)?;
+    let (subject, spec) = subject_version(path)?;
     let params = Params::parse(query.as_deref());
     let deleted = params.flag("deleted");
     let state = app.shared.read();
@@ -131,7 +134,7 @@ pub(crate) async fn get_version_text(
     path: TwoPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (subject, spec) = subject_version(&app, path)?;
+    let (subject, spec) = subject_version(path)?;
     let deleted = Params::parse(query.as_deref()).flag("deleted");
     let state = app.shared.read();
     let (_, row) = state.visible(&subject, deleted)?.resolve(spec, deleted)?;
@@ -144,12 +147,15 @@ pub(crate) async fn referenced_by(
     path: TwoPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (subject, spec) = subject_version(&app, path)?;
+    let (subject, spec) = subject_version(path)?;
     let params = Params::parse(query.as_deref());
     let deleted = params.flag("deleted");
     let ids = {
         let state = app.shared.read();
-        let (version, _) = state.visible(&subject, deleted)?.resolve(spec, deleted)?;
+        // Confluent finds the referenced version among soft-deleted ones too (a soft-deleted
+        // version can still be referenced, and this is how one learns by what); `deleted` only
+        // widens the referrers listed.
+        let (version, _) = state.visible(&subject, true)?.resolve(spec, true)?;
         state.referrers(&subject, version, deleted)
     };
     Ok(json(&params.paginate(ids, app.shared.limits.max_list_len)?))
@@ -161,7 +167,7 @@ pub(crate) async fn lookup(
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let deleted = Params::parse(query.as_deref()).flag("deleted");
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
     // Parsing (and building the dedup index the first time) is CPU work: on the check pool.
@@ -205,7 +211,7 @@ pub(crate) async fn latest_with_metadata(
     path: OnePath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let params = Params::parse(query.as_deref());
     let deleted = params.flag("deleted");
     let keys = params.all("key");
@@ -266,6 +272,11 @@ pub(crate) async fn register_schema(
         .shared
         .check(move || {
             let state = shared.read();
+            // As Confluent, READONLY refuses before the schema is read (an invalid schema is
+            // 42205 there too); the writer checks the mode again against the current state.
+            if state.mode(&subject) == crate::state::Mode::ReadOnly {
+                return Err(ApiError::NotPermitted(state.read_only_message(&subject)));
+            }
             let mut request = request;
             reuse_previous_schema(&state, &subject, &mut request);
             let schema = request::parse_request(&shared.limits, &state, &request)?;
@@ -314,7 +325,7 @@ pub(crate) async fn delete_subject(
     path: OnePath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let subject = subject(&app.shared, one(path)?)?;
+    let subject = existing_subject(one(path)?);
     let permanent = Params::parse(query.as_deref()).flag("permanent");
     let versions =
         app.writer.submit(move |tx| jobs::delete::subject(tx, subject, permanent)).await?;
@@ -326,7 +337,7 @@ pub(crate) async fn delete_version(
     path: TwoPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (subject, spec) = subject_version(&app, path)?;
+    let (subject, spec) = subject_version(path)?;
     let permanent = Params::parse(query.as_deref()).flag("permanent");
     let version =
         app.writer.submit(move |tx| jobs::delete::version(tx, subject, spec, permanent)).await?;

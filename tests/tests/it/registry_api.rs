@@ -274,7 +274,7 @@ async fn incompatible_registration_is_409_listing_every_problem() {
                 json!({"is_compatible": true}),
             ),
             ("POST /compatibility/subjects/a/versions/7", schema(V2), 404, code(40402)),
-            ("POST /compatibility/subjects/zz/versions/1", schema(V2), 404, code(40401)),
+            ("POST /compatibility/subjects/zz/versions/1", schema(V2), 404, code(40402)),
             (
                 "POST /compatibility/subjects/zz/versions/latest",
                 schema(V2),
@@ -769,6 +769,244 @@ async fn json_schema_references_and_the_lenient_policy() {
                 json!({"schema": added, "schemaType": "JSON"}),
                 200,
                 json!({"id": 4, "version": 2}),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// Issue 14's walk of every route's error paths against Confluent's resources: which check comes
+/// first (version before subject, existence before mode), which names are validated (only where
+/// they are written), and what each edge answers. One line per case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edge_error_paths_answer_as_confluent() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    r.register_ok("a", V2).await;
+    let v1 = json!({"subject": "a", "version": 1, "id": 1, "schema": V1});
+    let v2 = json!({"subject": "a", "version": 2, "id": 2, "schema": V2});
+    let compatible = json!({"is_compatible": true});
+    check(
+        &r,
+        &[
+            // Versions: Confluent's `VersionId` trims, ignores case, and takes -1 as latest.
+            ("GET /subjects/a/versions/%201%20", Value::Null, 200, v1.clone()),
+            ("GET /subjects/a/versions/LATEST", Value::Null, 200, v2.clone()),
+            ("GET /subjects/a/versions/-1", Value::Null, 200, v2.clone()),
+            ("GET /subjects/a/versions/+1", Value::Null, 200, v1.clone()),
+            ("GET /subjects/a/versions/-2", Value::Null, 422, code(42202)),
+            ("GET /subjects/a/versions/0", Value::Null, 422, code(42202)),
+            ("GET /subjects/a/versions/2147483648", Value::Null, 422, code(42202)),
+            ("GET /subjects/a/versions/1.0", Value::Null, 422, code(42202)),
+            ("GET /subjects/a/versions/abc/schema", Value::Null, 422, code(42202)),
+            ("GET /subjects/a/versions/abc/referencedby", Value::Null, 422, code(42202)),
+            // The version is checked before the subject is looked up.
+            ("GET /subjects/zz/versions/abc", Value::Null, 422, code(42202)),
+            ("DELETE /subjects/zz/versions/abc", Value::Null, 422, code(42202)),
+            ("POST /compatibility/subjects/zz/versions/abc", schema(V2), 422, code(42202)),
+            ("GET /subjects/zz/versions/3", Value::Null, 404, code(40401)),
+            ("GET /subjects/a/versions/3", Value::Null, 404, code(40402)),
+            ("GET /subjects/a/versions/3/schema", Value::Null, 404, code(40402)),
+            // Names are validated only where they are written (42208); elsewhere such a name
+            // is simply not found, as in Confluent.
+            ("GET /subjects/a%01b/versions", Value::Null, 404, code(40401)),
+            ("GET /subjects/a%01b/versions/1", Value::Null, 404, code(40401)),
+            ("POST /subjects/a%01b", schema(V1), 404, code(40401)),
+            ("DELETE /subjects/a%01b", Value::Null, 404, code(40401)),
+            ("GET /config/a%01b", Value::Null, 404, code(40408)),
+            (
+                "GET /config/a%01b?defaultToGlobal=true",
+                Value::Null,
+                200,
+                json!({"compatibilityLevel": "BACKWARD"}),
+            ),
+            (
+                "GET /mode/a%01b?defaultToGlobal=true",
+                Value::Null,
+                200,
+                json!({"mode": "READWRITE"}),
+            ),
+            ("POST /compatibility/subjects/a%01b/versions", schema(V1), 200, compatible.clone()),
+            ("POST /subjects/a%01b/versions", schema(V1), 422, code(42208)),
+            ("PUT /config/a%01b", json!({"compatibility": "FULL"}), 422, code(42208)),
+            ("PUT /mode/a%01b", json!({"mode": "READONLY"}), 422, code(42208)),
+            // `__GLOBAL` is where Confluent keeps the global config: no subject's.
+            ("PUT /config/__GLOBAL", json!({"compatibility": "FULL"}), 422, code(42208)),
+            ("GET /config", Value::Null, 200, json!({"compatibilityLevel": "BACKWARD"})),
+            // Ids: what Jersey cannot read as an `Integer` is an unknown path; an integer that
+            // names nothing an unknown schema.
+            (
+                "GET /schemas/ids/2147483647",
+                Value::Null,
+                404,
+                json!({"error_code": 40403, "message": "Schema 2147483647 not found"}),
+            ),
+            (
+                "GET /schemas/ids/2147483648",
+                Value::Null,
+                404,
+                json!({"error_code": 404, "message": "HTTP 404 Not Found"}),
+            ),
+            ("GET /schemas/ids/2147483648/versions", Value::Null, 404, code(404)),
+            ("GET /schemas/ids/-2147483649/subjects", Value::Null, 404, code(404)),
+            ("GET /schemas/ids/-5/schema", Value::Null, 404, code(40403)),
+            // Compatibility against a version: only the version can be missing (40402, an
+            // unknown subject too), and it is looked for before the schema is read.
+            (
+                "POST /compatibility/subjects/zz/versions/1",
+                schema(V2),
+                404,
+                json!({"error_code": 40402, "message": "Version 1 not found."}),
+            ),
+            (
+                "POST /compatibility/subjects/zz/versions/latest",
+                schema(V2),
+                200,
+                compatible.clone(),
+            ),
+            ("POST /compatibility/subjects/zz/versions", schema(V2), 200, compatible.clone()),
+            ("POST /compatibility/subjects/a/versions/9", schema("nope"), 404, code(40402)),
+            ("POST /compatibility/subjects/a/versions/1", schema("nope"), 422, code(42201)),
+            ("POST /compatibility/subjects/a/versions", schema("nope"), 422, code(42201)),
+            // Settings that do not exist.
+            ("DELETE /config/zz", Value::Null, 404, code(40401)),
+            ("DELETE /mode/zz", Value::Null, 404, code(40401)),
+            ("GET /mode/zz", Value::Null, 404, code(40409)),
+            ("PUT /mode", json!({"mode": "readonly"}), 200, json!({"mode": "READONLY"})),
+            // In READONLY, what does not exist is not found first; then the mode refuses.
+            ("DELETE /subjects/zz", Value::Null, 404, code(40401)),
+            ("DELETE /subjects/a/versions/9", Value::Null, 404, code(40402)),
+            ("DELETE /subjects/a/versions/2", Value::Null, 422, code(42205)),
+            ("DELETE /subjects/a", Value::Null, 422, code(42205)),
+            ("POST /subjects/a/versions", schema(V2), 422, code(42205)),
+            ("POST /subjects/a/versions", schema("nope"), 422, code(42205)),
+            ("PUT /mode", json!({"mode": "READWRITE"}), 200, json!({"mode": "READWRITE"})),
+            // A soft-deleted version: still found for `referencedby`, refused for a second
+            // soft delete (40406, before the mode is looked at).
+            ("DELETE /subjects/a/versions/1", Value::Null, 200, json!(1)),
+            ("GET /subjects/a/versions/1/referencedby", Value::Null, 200, json!([])),
+            ("GET /subjects/a/versions/9/referencedby", Value::Null, 404, code(40402)),
+            ("GET /subjects/zz/versions/1/referencedby", Value::Null, 404, code(40401)),
+            ("PUT /mode/a", json!({"mode": "READONLY"}), 200, json!({"mode": "READONLY"})),
+            ("DELETE /subjects/a/versions/1", Value::Null, 404, code(40406)),
+            ("DELETE /mode/a", Value::Null, 200, json!({"mode": "READONLY"})),
+            // A subject whose every version is soft-deleted still exists for deletes: an unknown
+            // version is 40402, `latest` and a known version were soft deleted (40406).
+            ("DELETE /subjects/a", Value::Null, 200, json!([2])),
+            ("DELETE /subjects/a/versions/9", Value::Null, 404, code(40402)),
+            ("DELETE /subjects/a/versions/latest", Value::Null, 404, code(40406)),
+            ("DELETE /subjects/a/versions/2", Value::Null, 404, code(40406)),
+            ("DELETE /subjects/a/versions/latest?permanent=true", Value::Null, 200, json!(2)),
+            ("GET /subjects/a/versions?deleted=true", Value::Null, 200, json!([1])),
+            ("DELETE /subjects/a/versions/9?permanent=true", Value::Null, 404, code(40402)),
+            ("DELETE /subjects/a?permanent=true", Value::Null, 200, json!([1])),
+            ("DELETE /subjects/a/versions/1", Value::Null, 404, code(40401)),
+            ("DELETE /subjects/a/versions/1?permanent=true", Value::Null, 404, code(40401)),
+        ],
+    )
+    .await;
+}
+
+/// With `verbose`, Confluent answers a schema that does not parse as an incompatible answer whose
+/// one message is the parse error, on both compatibility routes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_compatibility_reports_an_invalid_schema_as_its_message() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    for path in [
+        "/compatibility/subjects/a/versions/1?verbose=true",
+        "/compatibility/subjects/a/versions/latest?verbose=true",
+        "/compatibility/subjects/a/versions?verbose=true",
+        "/compatibility/subjects/zz/versions?verbose=true",
+    ] {
+        let body = serde_json::to_vec(&schema("{\"type\":")).unwrap();
+        let reply = r.send("POST", path, Some(schemata_core::api::CONTENT_TYPE), Some(body)).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        assert_eq!(reply.body["is_compatible"], json!(false), "{path}: {}", reply.text);
+        let messages = reply.body["messages"].as_array().expect("messages");
+        assert_eq!(messages.len(), 1, "{path}: {}", reply.text);
+        assert!(messages[0].as_str().is_some_and(|m| !m.is_empty()), "{path}: {}", reply.text);
+    }
+    // A version that does not exist is still 40402, before the schema is read.
+    check(
+        &r,
+        &[(
+            "POST /compatibility/subjects/a/versions/7?verbose=true",
+            schema("{\"type\":"),
+            404,
+            code(40402),
+        )],
+    )
+    .await;
+}
+
+/// Query parameters Confluent's clients send: accepted everywhere (unknown ones ignored as
+/// Jersey does), honoured where they mean something with one context.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_query_parameters_are_accepted() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    r.register_ok("a", V2).await;
+    let v2 = json!({"subject": "a", "version": 2, "id": 2, "schema": V2});
+    check(
+        &r,
+        &[
+            ("DELETE /subjects/a/versions/1", Value::Null, 200, json!(1)),
+            // `deletedAsNegative`: soft-deleted versions listed as their negation.
+            (
+                "GET /subjects/a/versions?deleted=true&deletedAsNegative=true",
+                Value::Null,
+                200,
+                json!([-1, 2]),
+            ),
+            ("GET /subjects/a/versions?deletedAsNegative=true", Value::Null, 200, json!([2])),
+            (
+                "GET /subjects/a/versions?deletedOnly=true&deletedAsNegative=true",
+                Value::Null,
+                200,
+                json!([-1]),
+            ),
+            (
+                "GET /subjects/a/versions?deleted=true&deletedAsNegative=false",
+                Value::Null,
+                200,
+                json!([1, 2]),
+            ),
+            // `fetchMaxId`: the highest id beside the schema (only when true).
+            (
+                "GET /schemas/ids/1?fetchMaxId=true",
+                Value::Null,
+                200,
+                json!({"schema": V1, "maxId": 2}),
+            ),
+            ("GET /schemas/ids/1?fetchMaxId=false", Value::Null, 200, json!({"schema": V1})),
+            ("GET /schemas/ids/9?fetchMaxId=true", Value::Null, 404, code(40403)),
+            // `referenceFormat` and `findTags`: accepted; with one context a reference's subject
+            // is the same qualified or not, and no schema here carries tags to find.
+            (
+                "GET /schemas/ids/2?referenceFormat=qualified&findTags=PII&subject=a",
+                Value::Null,
+                200,
+                json!({"schema": V2}),
+            ),
+            (
+                "GET /schemas/ids/2?fetchMaxId=false&subject=a&format=&referenceFormat=&findTags=",
+                Value::Null,
+                200,
+                json!({"schema": V2}),
+            ),
+            (
+                "GET /subjects/a/versions/2?referenceFormat=qualified&findTags=PII",
+                Value::Null,
+                200,
+                v2.clone(),
+            ),
+            ("GET /subjects/a/versions/latest?findTags=PII,PRIVATE", Value::Null, 200, v2),
+            (
+                "GET /schemas/ids/2/schema?referenceFormat=qualified",
+                Value::Null,
+                200,
+                serde_json::from_str::<Value>(V2).unwrap(),
             ),
         ],
     )

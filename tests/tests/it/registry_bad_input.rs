@@ -172,7 +172,7 @@ async fn bad_input_gets_its_code_and_writes_nothing() {
         // Ids and versions out of range.
         ("GET", "/schemas/ids/-1".into(), None, 404, 40403),
         ("GET", "/schemas/ids/0".into(), None, 404, 40403),
-        ("GET", "/schemas/ids/2147483648".into(), None, 404, 40403),
+        ("GET", "/schemas/ids/2147483648".into(), None, 404, 404),
         ("GET", "/schemas/ids/99999999999999999999".into(), None, 404, 404),
         ("GET", "/schemas/ids/abc".into(), None, 404, 404),
         ("GET", "/subjects/s/versions/0".into(), None, 422, 42202),

@@ -225,7 +225,7 @@ async fn small_api_differences_match_confluent() {
                 200,
                 json!({"is_compatible": true}),
             ),
-            ("POST /compatibility/subjects/zz/versions/1", schema(V2), 404, code(40401)),
+            ("POST /compatibility/subjects/zz/versions/1", schema(V2), 404, code(40402)),
         ],
     )
     .await;
