@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 use std::marker::PhantomData;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use prost::Message as _;
 use prost_reflect::{FileDescriptor, MessageDescriptor, ReflectMessage};
@@ -36,8 +36,9 @@ struct ProtoFile {
 /// Writes prost messages of type `T` framed with their schema id and message indexes.
 #[derive(Debug)]
 pub struct ProtobufSerializer<T> {
-    /// The id rule and per-topic cache every serializer shares.
-    lookup: IdLookup<SchemaId>,
+    /// The id rule and per-topic cache every serializer shares; what it keeps per topic is the
+    /// prefix of every record (header and message indexes), so a record copies it in one go.
+    lookup: IdLookup<Box<[u8]>>,
     /// The type's file, then (in dependency order) every file it imports that needs a reference.
     file: ProtoFile,
     dependencies: Vec<ProtoFile>,
@@ -91,17 +92,16 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let id = match self.lookup.with_cached(topic, is_key, |id| *id) {
-            Some(id) => id,
-            None => {
-                let subject = self.subject(topic, is_key);
-                let own = async || self.register_files(&subject).await;
-                self.lookup
-                    .resolve(topic, is_key, &subject, own, |id, _| async move { Ok(id) })
-                    .await?
-            }
-        };
-        self.write(id, value, out);
+        if self.serialize_cached(topic, is_key, value, out).is_some() {
+            return Ok(());
+        }
+        let subject = self.subject(topic, is_key);
+        let own = async || self.register_files(&subject).await;
+        let prefix = self
+            .lookup
+            .resolve(topic, is_key, &subject, own, |id, _| async move { Ok(self.prefix(id)) })
+            .await?;
+        write(&prefix, value, out);
         Ok(())
     }
 
@@ -114,17 +114,15 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Option<()> {
-        let id = self.lookup.with_cached(topic, is_key, |id| *id)?;
-        self.write(id, value, out);
-        Some(())
+        self.lookup.with_cached(topic, is_key, |prefix| write(prefix, value, out))
     }
 
-    fn write(&self, id: SchemaId, value: &T, out: &mut Vec<u8>) {
-        out.reserve(wire::ID_HEADER_LEN + self.indexes.len() + value.encoded_len());
-        wire::write_header(id, out);
-        out.extend_from_slice(&self.indexes);
-        // Encoding into a Vec cannot run out of room.
-        value.encode_raw(out);
+    /// What every record written with schema `id` starts with: the header, then the indexes.
+    fn prefix(&self, id: SchemaId) -> Box<[u8]> {
+        let mut prefix = Vec::with_capacity(wire::ID_HEADER_LEN + self.indexes.len());
+        wire::write_header(id, &mut prefix);
+        prefix.extend_from_slice(&self.indexes);
+        prefix.into_boxed_slice()
     }
 
     fn subject(&self, topic: &str, is_key: bool) -> String {
@@ -159,6 +157,15 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         let schema = parsed(&self.file, &registered)?;
         self.lookup.own_id(subject, &schema).await
     }
+}
+
+/// Appends the record: the prefix, then the message (one size computation, as prost's own
+/// `encode` does).
+fn write<T: prost::Message>(prefix: &[u8], value: &T, out: &mut Vec<u8>) {
+    out.reserve(prefix.len() + value.encoded_len());
+    out.extend_from_slice(prefix);
+    // Encoding into a Vec cannot run out of room.
+    value.encode_raw(out);
 }
 
 /// Parses a file with references to the already registered files it imports.
@@ -224,10 +231,17 @@ fn collect_dependencies(
 #[derive(Debug)]
 pub struct ProtobufDeserializer<T> {
     client: Option<RegistryClient>,
-    /// (writer id, message indexes) pairs already checked to name `T`: a hit needs no registry.
-    checked: RwLock<Vec<(SchemaId, Vec<i32>)>>,
+    /// The first (writer id, message-index bytes as written) pair checked to name `T`, read
+    /// without a lock: most topics carry one writer schema and one message.
+    first: OnceLock<Checked>,
+    /// Every pair already checked to name `T`: a hit needs no registry. The index bytes rather
+    /// than the parsed indexes, so a record is matched without allocating.
+    checked: RwLock<Vec<Checked>>,
     _type: PhantomData<fn() -> T>,
 }
+
+/// A writer id and the message-index bytes that were checked with it.
+type Checked = (SchemaId, Box<[u8]>);
 
 impl<T: ReflectMessage + Default> Default for ProtobufDeserializer<T> {
     fn default() -> Self {
@@ -238,13 +252,19 @@ impl<T: ReflectMessage + Default> Default for ProtobufDeserializer<T> {
 impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
     /// A deserializer without a registry: only the frame is checked.
     pub fn new() -> ProtobufDeserializer<T> {
-        ProtobufDeserializer { client: None, checked: RwLock::default(), _type: PhantomData }
+        ProtobufDeserializer {
+            client: None,
+            first: OnceLock::new(),
+            checked: RwLock::default(),
+            _type: PhantomData,
+        }
     }
 
     /// A deserializer that fetches each record's writer schema by id.
     pub fn with_registry(client: RegistryClient) -> ProtobufDeserializer<T> {
         ProtobufDeserializer {
             client: Some(client),
+            first: OnceLock::new(),
             checked: RwLock::default(),
             _type: PhantomData,
         }
@@ -267,8 +287,9 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
             return done;
         }
         let split = split(header, bytes)?;
-        let (indexes, message) = indexes(&split)?;
+        let (raw, message) = index_bytes(&split)?;
         if let Some(client) = &self.client {
+            let indexes = if raw.is_empty() { vec![0] } else { wire::read_message_indexes(raw)?.0 };
             let id = id_of(client, split.schema).await?;
             let registered = client.schema_by_id(id).await?;
             let schema = registered.schema.as_protobuf().ok_or_else(|| Error::SchemaType {
@@ -289,9 +310,10 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
                     reasons: vec![format!("the record holds a {}", named.full_name())],
                 });
             }
+            let _ = self.first.set((id, raw.into()));
             let mut checked = self.checked.write().unwrap_or_else(PoisonError::into_inner);
-            if !checked.iter().any(|(i, x)| *i == id && *x == indexes) {
-                checked.push((id, indexes));
+            if !checked.iter().any(|(i, x)| *i == id && **x == *raw) {
+                checked.push((id, raw.into()));
             }
         }
         T::decode(message).map_err(|e| Error::Protobuf(e.to_string()))
@@ -313,18 +335,39 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
             Ok(split) => split,
             Err(error) => return Some(Err(error)),
         };
-        let (indexes, message) = match indexes(&split) {
+        let (raw, message) = match index_bytes(&split) {
             Ok(read) => read,
             Err(error) => return Some(Err(error)),
         };
         if let Some(client) = &self.client {
             let id = id_now(client, split.schema)?;
-            let checked = self.checked.read().unwrap_or_else(PoisonError::into_inner);
-            if !checked.iter().any(|(i, x)| *i == id && *x == indexes) {
+            if !self.is_checked(id, raw) {
                 return None;
             }
         }
         Some(T::decode(message).map_err(|e| Error::Protobuf(e.to_string())))
+    }
+
+    fn is_checked(&self, id: SchemaId, raw: &[u8]) -> bool {
+        if let Some((i, x)) = self.first.get()
+            && *i == id
+            && **x == *raw
+        {
+            return true;
+        }
+        let checked = self.checked.read().unwrap_or_else(PoisonError::into_inner);
+        checked.iter().any(|(i, x)| *i == id && **x == *raw)
+    }
+}
+
+/// A record's message-index bytes, as written, and its message, without allocating: from the
+/// payload after a frame, or after the id or GUID in the schema-id header (none there, the
+/// empty slice, means `[0]`) with the payload whole.
+fn index_bytes<'a>(split: &Split<'a>) -> Result<(&'a [u8], &'a [u8])> {
+    match split.header_rest {
+        Some(rest) if rest.is_empty() => Ok((rest, split.payload)),
+        Some(rest) => Ok((wire::split_message_indexes(rest)?.0, split.payload)),
+        None => Ok(wire::split_message_indexes(split.payload)?),
     }
 }
 
@@ -484,6 +527,35 @@ mod tests {
         }
         assert!(decode_json(SchemaId(1), &schema, &[5], &[]).is_err());
         assert!(decode_json(SchemaId(1), &schema, &[1], &[0x0a, 0xff]).is_err());
+    }
+
+    /// The index bytes are found without allocating, in the frame or after a header's id, and
+    /// checked as the allocating reader checks them.
+    #[test]
+    fn index_bytes_in_frames_and_headers() {
+        /// (schema-id header, record, the (index bytes, message) found)
+        type Case<'a> = (Option<&'a [u8]>, &'a [u8], Option<(&'a [u8], &'a [u8])>);
+        let cases: &[Case<'_>] = &[
+            (None, &[0, 0, 0, 0, 1, 0, 8, 1], Some((&[0], &[8, 1]))),
+            (None, &[0, 0, 0, 0, 1, 2, 2, 8, 1], Some((&[2, 2], &[8, 1]))),
+            (None, &[0, 0, 0, 0, 1, 4, 2, 0, 8], Some((&[4, 2, 0], &[8]))),
+            (None, &[0, 0, 0, 0, 1, 0x80], None),
+            (None, &[0, 0, 0, 0, 1, 1, 2], None),
+            (Some(&[0, 0, 0, 0, 1]), &[8, 1], Some((&[], &[8, 1]))),
+            (Some(&[0, 0, 0, 0, 1, 2, 2]), &[8, 1], Some((&[2, 2], &[8, 1]))),
+            (Some(&[0, 0, 0, 0, 1, 2]), &[8, 1], None),
+        ];
+        for (header, bytes, expected) in cases {
+            let got = split(*header, bytes).and_then(|s| index_bytes(&s)).ok();
+            assert_eq!(got, *expected, "{header:?} {bytes:?}");
+        }
+        // Without a registry a record of the second message decodes; a broken array is an error.
+        let deserializer = ProtobufDeserializer::<i64>::new();
+        assert_eq!(
+            deserializer.deserialize_cached(&[0, 0, 0, 0, 1, 2, 2, 8, 7]).unwrap().unwrap(),
+            7
+        );
+        assert!(deserializer.deserialize_cached(&[0, 0, 0, 0, 1, 1, 2]).unwrap().is_err());
     }
 
     proptest! {

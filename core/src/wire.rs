@@ -118,6 +118,27 @@ pub fn read_message_indexes(payload: &[u8]) -> Result<(Vec<i32>, &[u8]), WireErr
     Ok((indexes, rest))
 }
 
+/// Splits a payload into its message-index array, as written, and the rest, checking the array
+/// as [`read_message_indexes`] does but without allocating: the deserializers' hot path compares
+/// these bytes with ones already checked.
+pub fn split_message_indexes(payload: &[u8]) -> Result<(&[u8], &[u8]), WireError> {
+    let (count, mut rest) = read_zigzag(payload)?;
+    if count != 0 {
+        let count = usize::try_from(count)
+            .ok()
+            .filter(|&n| n <= MAX_MESSAGE_INDEXES)
+            .ok_or(WireError::BadMessageIndexes("count is negative or too large"))?;
+        for _ in 0..count {
+            let (index, tail) = read_zigzag(rest)?;
+            i32::try_from(index)
+                .map_err(|_| WireError::BadMessageIndexes("index overflows i32"))?;
+            rest = tail;
+        }
+    }
+    let used = payload.len() - rest.len();
+    Ok((&payload[..used], rest))
+}
+
 fn write_zigzag(value: i64, out: &mut Vec<u8>) {
     let mut n = ((value << 1) ^ (value >> 63)) as u64;
     while n >= 0x80 {
@@ -202,12 +223,18 @@ mod tests {
             let (got, rest) = read_message_indexes(&out).unwrap();
             prop_assert_eq!(got, indexes);
             prop_assert_eq!(rest, &tail[..]);
+            let (raw, rest) = split_message_indexes(&out).unwrap();
+            prop_assert_eq!(raw, &out[..out.len() - tail.len()]);
+            prop_assert_eq!(rest, &tail[..]);
         }
 
         #[test]
         fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..32)) {
             let _ = decode(&bytes);
-            let _ = read_message_indexes(&bytes);
+            // Both readers agree on every input: same verdict, same rest.
+            let read = read_message_indexes(&bytes).map(|(_, rest)| rest);
+            let split = split_message_indexes(&bytes).map(|(_, rest)| rest);
+            prop_assert_eq!(read, split);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! A stand-in schema registry on loopback for the benchmarks: registration hands out ids in
-//! order, ids give back their schema, and a subject's latest version is its last registration.
+//! order, ids give back their schema (and its type, absent for Avro as in Confluent's answers),
+//! and a subject's latest version is its last registration.
 //! Enough for the serializers' first lookups; everything after them is served from their caches.
 //! Included with `#[path]` by each benchmark.
 
@@ -15,7 +16,8 @@ use schemata::RegistryClient;
 /// a subject's latest version is its last registration.
 #[derive(Debug, Default)]
 struct Registry {
-    schemas: Mutex<Vec<String>>,
+    /// Each id's (text, schemaType as registered).
+    schemas: Mutex<Vec<(String, Option<String>)>>,
     latest: Mutex<HashMap<String, usize>>,
 }
 
@@ -25,20 +27,24 @@ async fn answer(State(registry): State<Arc<Registry>>, request: Request) -> Resp
     let mut schemas = registry.schemas.lock().unwrap();
     let json = if let Some(id) = path.strip_prefix("/schemas/ids/") {
         let index = id.parse::<usize>().unwrap_or(0).saturating_sub(1);
-        serde_json::json!({"schema": schemas.get(index).cloned().unwrap_or_default()})
+        let (schema, schema_type) = schemas.get(index).cloned().unwrap_or_default();
+        serde_json::json!({"schema": schema, "schemaType": schema_type})
     } else if let Some(subject) =
         path.strip_prefix("/subjects/").and_then(|rest| rest.strip_suffix("/versions/latest"))
     {
         let id = registry.latest.lock().unwrap().get(subject).copied().unwrap_or(1);
-        let schema = schemas.get(id - 1).cloned().unwrap_or_default();
-        serde_json::json!({"subject": subject, "version": 1, "id": id, "schema": schema})
+        let (schema, schema_type) = schemas.get(id - 1).cloned().unwrap_or_default();
+        serde_json::json!({
+            "subject": subject, "version": 1, "id": id, "schema": schema, "schemaType": schema_type,
+        })
     } else {
         let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         let text = request["schema"].as_str().unwrap_or_default().to_owned();
-        let id = match schemas.iter().position(|s| *s == text) {
+        let schema_type = request["schemaType"].as_str().map(str::to_owned);
+        let id = match schemas.iter().position(|(s, _)| *s == text) {
             Some(index) => index + 1,
             None => {
-                schemas.push(text);
+                schemas.push((text, schema_type));
                 schemas.len()
             }
         };
