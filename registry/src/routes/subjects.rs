@@ -192,8 +192,22 @@ pub(crate) async fn lookup(
                 metadata: metadata.filter(|m| !m.is_empty()).cloned(),
                 rule_set: rule_set.filter(|r| !r.is_empty()).cloned(),
             };
-            let found = find(&requested)
-                .or_else(|| find(&state.contract_for(&subject, metadata, rule_set, None)));
+            let inherited = state.contract_for(&subject, metadata, rule_set, None);
+            let found = find(&requested).or_else(|| find(&inherited)).or_else(|| {
+                // As Confluent's lookup, which falls back to comparing the parsed schema with
+                // each version's (Avro's `equals`): an Avro schema that differs only in what
+                // Avro's equality ignores is found too.
+                let wanted = avro_equality_form(&schema)?;
+                s.versions.iter().rev().filter(|(_, row)| deleted || !row.deleted).find(
+                    |(_, row)| {
+                        let contract = state.schemas.get(&row.id).map(|stored| &stored.contract);
+                        let Ok(stored) = shared.cache.parsed(&state, row.id) else { return false };
+                        contract.is_some_and(|c| *c == requested || *c == inherited)
+                            && stored.references() == schema.references()
+                            && avro_equality_form(&stored).as_ref() == Some(&wanted)
+                    },
+                )
+            });
             let Some((version, row)) = found else {
                 return Err(ApiError::SchemaNotFoundInSubject);
             };
@@ -201,6 +215,66 @@ pub(crate) async fn lookup(
         })
         .await?;
     Ok(json_bytes(Bytes::from(body)))
+}
+
+/// An Avro schema as Avro's `Schema.equals` sees it (what Confluent's lookup compares): the
+/// normalized form without `doc` and `aliases` on named types and fields, and a primitive
+/// written as an object without the attributes Avro's parser drops from it (`name`,
+/// `namespace` and the other reserved ones), so `{"type":"int","name":"x"}` is `"int"`.
+/// Defaults, orders, logical types and custom properties stay: Avro compares them. `None` for
+/// the other schema types (their lookups compare the normalized form only).
+fn avro_equality_form(schema: &schemata_core::Schema) -> Option<serde_json::Value> {
+    if schema.schema_type() != schemata_core::SchemaType::Avro {
+        return None;
+    }
+    let mut value = serde_json::from_str(schema.normalized()).ok()?;
+    strip_ignored(&mut value);
+    Some(value)
+}
+
+const PRIMITIVES: [&str; 8] =
+    ["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
+
+/// Attributes Avro's parser does not keep on a primitive type.
+const PRIMITIVE_DROPPED: [&str; 9] =
+    ["name", "namespace", "doc", "aliases", "fields", "items", "size", "symbols", "values"];
+
+fn strip_ignored(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Array(branches) => branches.iter_mut().for_each(strip_ignored),
+        Value::Object(node) => {
+            let kind = node.get("type").and_then(Value::as_str).map(str::to_owned);
+            match kind.as_deref() {
+                Some(primitive) if PRIMITIVES.contains(&primitive) => {
+                    node.retain(|key, _| !PRIMITIVE_DROPPED.contains(&key.as_str()));
+                    if node.len() == 1 {
+                        *value = Value::String(primitive.to_owned());
+                    }
+                    return;
+                }
+                Some("record" | "error") => {
+                    if let Some(Value::Array(fields)) = node.get_mut("fields") {
+                        for field in fields.iter_mut().filter_map(Value::as_object_mut) {
+                            field.remove("doc");
+                            field.remove("aliases");
+                            if let Some(kind) = field.get_mut("type") {
+                                strip_ignored(kind);
+                            }
+                        }
+                    }
+                }
+                Some("array") => node.get_mut("items").into_iter().for_each(strip_ignored),
+                Some("map") => node.get_mut("values").into_iter().for_each(strip_ignored),
+                Some(_) => {}
+                // `{"type": {...}}` or `{"type": [...]}`: the type itself.
+                None => node.get_mut("type").into_iter().for_each(strip_ignored),
+            }
+            node.remove("doc");
+            node.remove("aliases");
+        }
+        _ => {}
+    }
 }
 
 /// `GET /subjects/{subject}/metadata?key=K&value=V...`: the latest version whose metadata has
@@ -342,4 +416,37 @@ pub(crate) async fn delete_version(
     let version =
         app.writer.submit(move |tx| jobs::delete::version(tx, subject, spec, permanent)).await?;
     Ok(json(&version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemata_core::{Schema, SchemaType};
+
+    fn form(text: &str) -> serde_json::Value {
+        avro_equality_form(&Schema::parse(SchemaType::Avro, text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn avro_equality_ignores_what_avro_equals_ignores_and_nothing_else() {
+        let record = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+        let same = [r#"{"type":"int","name":"x","doc":"d"}"#, r#"{"type":"int"}"#];
+        for text in same {
+            assert_eq!(form(text), form("\"int\""), "{text}");
+        }
+        let documented = r#"{"type":"record","name":"R","doc":"d","aliases":["Q"],"fields":[{"name":"a","type":{"type":"int","name":"n"},"doc":"x","aliases":["b"]}]}"#;
+        assert_eq!(form(documented), form(record));
+        let different = [
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":1}]}"#,
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","order":"ignore"}]}"#,
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","p":"q"}]}"#,
+            r#"{"type":"record","name":"S","fields":[{"name":"a","type":"int"}]}"#,
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":"long"}]}"#,
+        ];
+        for text in different {
+            assert_ne!(form(text), form(record), "{text}");
+        }
+        assert_ne!(form(r#"{"type":"int","logicalType":"date"}"#), form("\"int\""));
+        assert!(avro_equality_form(&Schema::parse(SchemaType::Json, "{}").unwrap()).is_none());
+    }
 }

@@ -1012,3 +1012,46 @@ async fn confluent_query_parameters_are_accepted() {
     )
     .await;
 }
+
+/// Lookup without `normalize` finds what Confluent's lookup finds: a schema whose parsed form is
+/// the registered one (Avro's parser drops a primitive's `name`; Avro's `equals`, which
+/// Confluent's `deepEquals` uses, ignores `doc` and `aliases`), and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookup_matches_what_confluent_matches() {
+    let r = TestRegistry::start().await;
+    r.register_ok("p", "\"int\"").await;
+    r.register_ok("a", V1).await;
+    let int = json!({"subject": "p", "version": 1, "id": 1, "schema": "\"int\""});
+    let v1 = json!({"subject": "a", "version": 1, "id": 2, "schema": V1});
+    let documented = r#"{"type":"record","name":"R","doc":"a record","aliases":["Old"],"fields":[{"name":"a","type":"int","doc":"the a","aliases":["b"]}]}"#;
+    let defaulted =
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":1}]}"#;
+    let ordered =
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","order":"descending"}]}"#;
+    let propertied =
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","x-owner":"me"}]}"#;
+    let namespaced =
+        r#"{"type":"record","name":"R","namespace":"n","fields":[{"name":"a","type":"int"}]}"#;
+    check(
+        &r,
+        &[
+            ("POST /subjects/p", schema(r#"{"type":"int","name":"x"}"#), 200, int.clone()),
+            ("POST /subjects/p", schema(r#"{"type":"int"}"#), 200, int.clone()),
+            ("POST /subjects/p", schema("\"long\""), 404, code(40403)),
+            (
+                "POST /subjects/p",
+                schema(r#"{"type":"int","logicalType":"date"}"#),
+                404,
+                code(40403),
+            ),
+            ("POST /subjects/a", schema(documented), 200, v1.clone()),
+            ("POST /subjects/a", schema(defaulted), 404, code(40403)),
+            ("POST /subjects/a", schema(ordered), 404, code(40403)),
+            ("POST /subjects/a", schema(propertied), 404, code(40403)),
+            ("POST /subjects/a", schema(namespaced), 404, code(40403)),
+            // Found in another subject only: not this one's.
+            ("POST /subjects/p", schema(V1), 404, code(40403)),
+        ],
+    )
+    .await;
+}
