@@ -4,8 +4,9 @@ schema and its reference from our registry as base64 descriptors, format=seriali
 ProtobufSerializer writes the decoded message to another topic, registering its file and the
 imported one as base64 descriptors with our registry, for schemata to decode.
 
-The message classes are built at run time from the descriptors schemata compiled (passed in
-base64), as protoc-generated modules would define them.
+The message holds a nested message from an import (a reference), a oneof, a map, an enum and a
+Timestamp. The message classes are built at run time from the descriptors schemata compiled
+(passed in base64), as protoc-generated modules would define them.
 
 Usage: protobuf_interop.py URL TOPIC HEX OUT_TOPIC ITEM_DESCRIPTOR ORDERS_DESCRIPTOR
 Prints one JSON object on stdout: {"decoded": <message as JSON>, "encoded": "<hex>"}.

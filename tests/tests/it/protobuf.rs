@@ -189,7 +189,7 @@ mod serde {
     use crate::harness::TestRegistry;
 
     const ITEM: &str = "syntax = \"proto3\";\npackage shop;\nmessage Item {\n  string sku = 1;\n  int64 cents = 2;\n}\n";
-    const ORDERS: &str = "syntax = \"proto3\";\npackage shop;\nimport \"shop/item.proto\";\nimport \"google/protobuf/timestamp.proto\";\nmessage Header {\n  string source = 1;\n}\nmessage Order {\n  string id = 1;\n  repeated Item items = 2;\n  google.protobuf.Timestamp at = 3;\n  oneof payment {\n    string card = 4;\n    int64 voucher = 5;\n  }\n}\n";
+    const ORDERS: &str = "syntax = \"proto3\";\npackage shop;\nimport \"shop/item.proto\";\nimport \"google/protobuf/timestamp.proto\";\nmessage Header {\n  string source = 1;\n}\nenum Status {\n  STATUS_UNSPECIFIED = 0;\n  PLACED = 1;\n  SHIPPED = 2;\n}\nmessage Order {\n  string id = 1;\n  repeated Item items = 2;\n  google.protobuf.Timestamp at = 3;\n  oneof payment {\n    string card = 4;\n    int64 voucher = 5;\n  }\n  map<string, int64> counts = 6;\n  Status status = 7;\n}\n";
 
     fn item_reference() -> ResolvedReference {
         ResolvedReference {
@@ -228,6 +228,14 @@ mod serde {
         Voucher(i64),
     }
 
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, prost::Enumeration)]
+    #[repr(i32)]
+    enum Status {
+        Unspecified = 0,
+        Placed = 1,
+        Shipped = 2,
+    }
+
     #[derive(Clone, PartialEq, prost::Message)]
     struct Order {
         #[prost(string, tag = "1")]
@@ -238,6 +246,10 @@ mod serde {
         at: Option<Timestamp>,
         #[prost(oneof = "Payment", tags = "4, 5")]
         payment: Option<Payment>,
+        #[prost(map = "string, int64", tag = "6")]
+        counts: std::collections::HashMap<String, i64>,
+        #[prost(enumeration = "Status", tag = "7")]
+        status: i32,
     }
 
     impl ReflectMessage for Order {
@@ -269,6 +281,8 @@ mod serde {
             items: vec![Item { sku: "a".to_owned(), cents: 250 }],
             at: Some(Timestamp { seconds: 1_700_000_000, nanos: 5 }),
             payment: Some(Payment::Voucher(7)),
+            counts: [("a".to_owned(), 3), ("b".to_owned(), -4)].into(),
+            status: Status::Shipped as i32,
         };
         let bytes = serializer.serialize("orders", false, &order).await.unwrap();
         // Header, then the index array [1] (Order is the second message): count 1, index 1,
@@ -293,7 +307,8 @@ mod serde {
         assert_eq!(
             dynamic.decode(&bytes).await.unwrap(),
             json!({"id": "o-1", "items": [{"sku": "a", "cents": "250"}],
-                   "at": "2023-11-14T22:13:20.000000005Z", "voucher": "7"})
+                   "at": "2023-11-14T22:13:20.000000005Z", "voucher": "7",
+                   "counts": {"a": "3", "b": "-4"}, "status": "SHIPPED"})
         );
 
         let plain = ProtobufDeserializer::<Order>::new();
@@ -344,6 +359,10 @@ mod serde {
         assert_eq!(answer["decoded"]["items"], json!([{"sku": "a", "cents": "250"}]));
         assert_eq!(answer["decoded"]["voucher"], "7");
         assert_eq!(answer["decoded"]["at"], "2023-11-14T22:13:20.000000005Z");
+        // A map and an enum too, in both directions (the record Python writes back is compared
+        // whole below).
+        assert_eq!(answer["decoded"]["counts"], json!({"a": "3", "b": "-4"}));
+        assert_eq!(answer["decoded"]["status"], "SHIPPED");
         let encoded = answer["encoded"].as_str().unwrap();
         let python_bytes: Vec<u8> = (0..encoded.len())
             .step_by(2)
@@ -374,6 +393,8 @@ mod serde {
                 items: vec![Item { sku: format!("s{i}"), cents: i }],
                 at: None,
                 payment: (i % 2 == 0).then(|| Payment::Card(format!("c{i}"))),
+                counts: Default::default(),
+                status: Status::Placed as i32,
             })
             .collect();
         for order in &orders {
