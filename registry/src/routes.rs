@@ -332,6 +332,11 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
         .await
         .map_err(|_| ApiError::BodyTimeout)?
         .map_err(|_| ApiError::BodyTooLarge(limit))?;
+    // Jackson reads an empty body as no request at all, which Confluent's `@NotNull` request
+    // parameters refuse with Jersey's validation answer (422, code 422), not as broken JSON.
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::UnprocessableBody("The request body must not be empty".into()));
+    }
     let error = match serde_json::from_slice(&bytes) {
         Ok(value) => return Ok(value),
         Err(error) => error,

@@ -1055,3 +1055,48 @@ async fn lookup_matches_what_confluent_matches() {
     )
     .await;
 }
+
+/// Bodies Confluent refuses before any schema is read: none at all (Jersey's `@NotNull`
+/// request: 422 with code 422), a type it has no provider for (42201), settings spelled in
+/// any case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_bodies_and_spellings_answer_as_confluent() {
+    let r = TestRegistry::start().await;
+    r.register_ok("a", V1).await;
+    check(
+        &r,
+        &[
+            ("POST /subjects/a/versions", Value::Null, 422, code(422)),
+            ("POST /subjects/a", Value::Null, 422, code(422)),
+            ("POST /compatibility/subjects/a/versions/1", Value::Null, 422, code(422)),
+            ("POST /compatibility/subjects/a/versions", Value::Null, 422, code(422)),
+            ("PUT /config", Value::Null, 422, code(422)),
+            ("PUT /config/a", Value::Null, 422, code(422)),
+            ("PUT /mode", Value::Null, 422, code(422)),
+            ("PUT /mode/a", Value::Null, 422, code(422)),
+            ("POST /subjects/a/versions", json!({}), 422, code(42201)),
+            (
+                "POST /subjects/a/versions",
+                json!({"schema": V2, "schemaType": "XML"}),
+                422,
+                code(42201),
+            ),
+            ("POST /subjects/a", json!({"schema": V1, "schemaType": "XML"}), 422, code(42201)),
+            (
+                "POST /subjects/a/versions",
+                json!({"schema": V2, "schemaType": "avro"}),
+                200,
+                json!({"id": 2, "version": 2}),
+            ),
+            (
+                "PUT /config/a",
+                json!({"compatibility": "full_transitive"}),
+                200,
+                json!({"compatibility": "FULL_TRANSITIVE"}),
+            ),
+            ("PUT /mode/a", json!({"mode": "ReadOnly"}), 200, json!({"mode": "READONLY"})),
+            ("GET /mode/a", Value::Null, 200, json!({"mode": "READONLY"})),
+        ],
+    )
+    .await;
+}

@@ -39,7 +39,9 @@ async fn bad_input_gets_its_code_and_writes_nothing() {
         // Broken JSON is Jackson's 400; well-formed JSON of the wrong shape is an invalid schema.
         ("POST", register.into(), Some(b"{\"schema\":".to_vec()), 400, 400),
         ("POST", register.into(), Some(b"not json".to_vec()), 400, 400),
-        ("POST", register.into(), Some(Vec::new()), 400, 400),
+        // No body at all is no request (Jersey's `@NotNull` answer), not broken JSON.
+        ("POST", register.into(), Some(Vec::new()), 422, 422),
+        ("POST", register.into(), Some(b" \n".to_vec()), 422, 422),
         (
             "POST",
             register.into(),
