@@ -262,15 +262,17 @@ impl Params {
         self.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
-    fn number(&self, name: &str) -> Result<Option<i64>, ApiError> {
+    /// An `int` query parameter. What Java cannot read as an `int` (not a number, beyond 32
+    /// bits) is Jersey's answer to an unconvertible `@QueryParam`: 404, as the JAX-RS
+    /// specification has it and Confluent answers.
+    fn number(&self, name: &str) -> Result<Option<i32>, ApiError> {
         let Some(raw) = self.get(name) else { return Ok(None) };
-        raw.trim().parse::<i64>().map(Some).map_err(|_| {
-            ApiError::BadParameter(format!("Query parameter '{name}' must be an integer: '{raw}'"))
-        })
+        raw.parse::<i32>().map(Some).map_err(|_| ApiError::NotFound)
     }
 
-    /// Applies `offset` and `limit` (Confluent: limit -1 or absent = all), never answering
-    /// more than `max_list_len` items.
+    /// Applies `offset` and `limit`, never answering more than `max_list_len` items. As
+    /// Confluent's `normalizeLimit`, a limit that is not positive means the default (all, up to
+    /// the cap); a negative offset is read as 0 (Confluent fails on it).
     pub(crate) fn paginate<T>(
         &self,
         items: Vec<T>,
@@ -278,7 +280,7 @@ impl Params {
     ) -> Result<Vec<T>, ApiError> {
         let offset = self.number("offset")?.unwrap_or(0).max(0) as usize;
         let limit = match self.number("limit")? {
-            Some(limit) if limit >= 0 => (limit as usize).min(max_list_len),
+            Some(limit) if limit > 0 => (limit as usize).min(max_list_len),
             _ => max_list_len,
         };
         Ok(items.into_iter().skip(offset).take(limit).collect())
@@ -401,6 +403,13 @@ mod tests {
         let page = Params::parse(Some("offset=1&limit=2"));
         assert_eq!(page.paginate(vec![1, 2, 3, 4], 10).unwrap(), vec![2, 3]);
         assert_eq!(Params::default().paginate(vec![1, 2, 3], 2).unwrap(), vec![1, 2]);
-        assert!(Params::parse(Some("limit=x")).paginate(vec![1], 2).is_err());
+        assert_eq!(
+            Params::parse(Some("limit=0")).paginate(vec![1, 2, 3], 9).unwrap(),
+            vec![1, 2, 3]
+        );
+        let refused = |query| Params::parse(Some(query)).paginate(vec![1], 2).unwrap_err();
+        assert_eq!(refused("limit=x"), ApiError::NotFound);
+        assert_eq!(refused("limit=2147483648"), ApiError::NotFound);
+        assert_eq!(refused("offset=%201"), ApiError::NotFound);
     }
 }

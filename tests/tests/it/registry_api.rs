@@ -157,6 +157,9 @@ async fn register_read_and_list() {
             ("GET /subjects", Value::Null, 200, json!(["a", "b"])),
             ("GET /subjects?subjectPrefix=b", Value::Null, 200, json!(["b"])),
             ("GET /subjects?limit=1", Value::Null, 200, json!(["a"])),
+            // As Confluent's `normalizeLimit`: a limit that is not positive is the default.
+            ("GET /subjects/a/versions?limit=0", Value::Null, 200, json!([1, 2])),
+            ("GET /subjects/a/versions?offset=1&limit=-5", Value::Null, 200, json!([2])),
             ("GET /schemas/ids/2?fetchMaxId=true", Value::Null, 200, json!({"schema": V2, "maxId": 2})),
             (
                 "GET /schemas",

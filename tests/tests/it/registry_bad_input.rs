@@ -182,7 +182,10 @@ async fn bad_input_gets_its_code_and_writes_nothing() {
         ("GET", "/subjects/s/versions/2147483648".into(), None, 422, 42202),
         ("GET", "/subjects/s/versions/abc".into(), None, 422, 42202),
         ("DELETE", "/subjects/s/versions/abc".into(), None, 422, 42202),
-        ("GET", "/subjects?limit=abc".into(), None, 400, 400),
+        // An `int` query parameter Java cannot read is Jersey's 404.
+        ("GET", "/subjects?limit=abc".into(), None, 404, 404),
+        ("GET", "/schemas?offset=1.5".into(), None, 404, 404),
+        ("GET", "/subjects?offset=2147483648".into(), None, 404, 404),
         // Config and mode bodies.
         ("PUT", "/config".into(), Some(body(json!({"compatibility": "SIDEWAYS"}))), 422, 42203),
         ("PUT", "/config".into(), Some(body(json!({}))), 422, 42203),
