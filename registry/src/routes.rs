@@ -278,12 +278,32 @@ impl Params {
         items: Vec<T>,
         max_list_len: usize,
     ) -> Result<Vec<T>, ApiError> {
+        Ok(self.page(max_list_len)?.apply(items))
+    }
+
+    /// The page `offset` and `limit` ask for, read before anything is looked up: Jersey
+    /// converts query parameters before the resource runs, so an unreadable one is 404 even
+    /// where the subject or id would not be found either.
+    pub(crate) fn page(&self, max_list_len: usize) -> Result<Page, ApiError> {
         let offset = self.number("offset")?.unwrap_or(0).max(0) as usize;
         let limit = match self.number("limit")? {
             Some(limit) if limit > 0 => (limit as usize).min(max_list_len),
             _ => max_list_len,
         };
-        Ok(items.into_iter().skip(offset).take(limit).collect())
+        Ok(Page { offset, limit })
+    }
+}
+
+/// One page of a list answer (`Params::page`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Page {
+    offset: usize,
+    limit: usize,
+}
+
+impl Page {
+    pub(crate) fn apply<T>(self, items: Vec<T>) -> Vec<T> {
+        items.into_iter().skip(self.offset).take(self.limit).collect()
     }
 }
 

@@ -152,6 +152,7 @@ pub(crate) async fn subjects_by_id(
 ) -> Result<Response, ApiError> {
     let id = id(path)?;
     let params = Params::parse(query.as_deref());
+    let page = params.page(app.shared.limits.max_list_len)?;
     let mut subjects: Vec<String> = {
         let state = app.shared.read();
         known(&state, id)?;
@@ -159,7 +160,7 @@ pub(crate) async fn subjects_by_id(
         rows.filter(|r| access.can_read(&r.subject)).map(|r| r.subject).collect()
     };
     subjects.dedup();
-    Ok(json(&params.paginate(subjects, app.shared.limits.max_list_len)?))
+    Ok(json(&page.apply(subjects)))
 }
 
 pub(crate) async fn versions_by_id(
@@ -170,6 +171,7 @@ pub(crate) async fn versions_by_id(
 ) -> Result<Response, ApiError> {
     let id = id(path)?;
     let params = Params::parse(query.as_deref());
+    let page = params.page(app.shared.limits.max_list_len)?;
     let rows = {
         let state = app.shared.read();
         known(&state, id)?;
@@ -177,7 +179,7 @@ pub(crate) async fn versions_by_id(
         rows.retain(|r| access.can_read(&r.subject));
         rows
     };
-    Ok(json(&params.paginate(rows, app.shared.limits.max_list_len)?))
+    Ok(json(&page.apply(rows)))
 }
 
 pub(crate) async fn list_schemas(

@@ -94,6 +94,7 @@ pub(crate) async fn list_versions(
 ) -> Result<Response, ApiError> {
     let subject = existing_subject(one(path)?);
     let params = Params::parse(query.as_deref());
+    let page = params.page(app.shared.limits.max_list_len)?;
     let deleted_only = params.flag("deletedOnly");
     let deleted = params.flag("deleted") || deleted_only;
     // Confluent's `deletedAsNegative`: soft-deleted versions listed as their negation.
@@ -107,7 +108,7 @@ pub(crate) async fn list_versions(
             .map(|(v, row)| if negative && row.deleted { -i64::from(v.0) } else { i64::from(v.0) })
             .collect()
     };
-    Ok(json(&params.paginate(versions, app.shared.limits.max_list_len)?))
+    Ok(json(&page.apply(versions)))
 }
 
 pub(crate) async fn get_version(
@@ -149,6 +150,7 @@ pub(crate) async fn referenced_by(
 ) -> Result<Response, ApiError> {
     let (subject, spec) = subject_version(path)?;
     let params = Params::parse(query.as_deref());
+    let page = params.page(app.shared.limits.max_list_len)?;
     let deleted = params.flag("deleted");
     let ids = {
         let state = app.shared.read();
@@ -158,7 +160,7 @@ pub(crate) async fn referenced_by(
         let (version, _) = state.visible(&subject, true)?.resolve(spec, true)?;
         state.referrers(&subject, version, deleted)
     };
-    Ok(json(&params.paginate(ids, app.shared.limits.max_list_len)?))
+    Ok(json(&page.apply(ids)))
 }
 
 pub(crate) async fn lookup(

@@ -186,6 +186,12 @@ async fn bad_input_gets_its_code_and_writes_nothing() {
         ("GET", "/subjects?limit=abc".into(), None, 404, 404),
         ("GET", "/schemas?offset=1.5".into(), None, 404, 404),
         ("GET", "/subjects?offset=2147483648".into(), None, 404, 404),
+        // ... converted before the subject or id is looked for, as Jersey does.
+        ("GET", "/subjects/nope/versions?limit=x".into(), None, 404, 404),
+        ("GET", "/subjects/nope/versions/1/referencedby?offset=x".into(), None, 404, 404),
+        ("GET", "/schemas/ids/99/subjects?limit=x".into(), None, 404, 404),
+        ("GET", "/schemas/ids/99/versions?limit=x".into(), None, 404, 404),
+        ("GET", "/schemas/ids/99/versions?limit=1".into(), None, 404, 40403),
         // Config and mode bodies.
         ("PUT", "/config".into(), Some(body(json!({"compatibility": "SIDEWAYS"}))), 422, 42203),
         ("PUT", "/config".into(), Some(body(json!({}))), 422, 42203),
