@@ -1,5 +1,5 @@
-//! JSON Schema: parsing (drafts 4, 6, 7, 2019-09, 2020-12), the normalized form used for
-//! de-duplication, validation of documents with the `jsonschema` crate, and the compatibility
+//! JSON Schema: parsing (drafts 4, 6, 7, 2019-09, 2020-12), the canonical string identity is
+//! decided on and the normalized form `normalize=true` uses, validation of documents with the `jsonschema` crate, and the compatibility
 //! engine, a typed structural diff whose change kinds are classified per policy.
 //!
 //! Paths in changes and findings are JSON pointers in URI-fragment form (`#/properties/a`), the
@@ -92,7 +92,7 @@ impl JsonSchema {
         self.documents.root_value()
     }
 
-    /// Deterministic text for de-duplication: object keys sorted at every level, no whitespace,
+    /// Deterministic text for de-duplication with `normalize=true`: object keys sorted at every level, no whitespace,
     /// and the spellings that mean the same thing unified (`"type": ["string"]` is
     /// `"type": "string"`, `type` and `required` lists sorted and de-duplicated). Values that are
     /// data rather than schema (`enum`, `const`, `default`, `examples`) keep their arrays as
@@ -101,6 +101,14 @@ impl JsonSchema {
         let normalized = normalize(self.documents.root_value(), true);
         // Serializing a `Value` cannot fail: every key is a string and numbers are finite.
         serde_json::to_string(&normalized).unwrap_or_default()
+    }
+
+    /// Confluent's canonical string of the schema: the parsed JSON written compactly, object
+    /// keys in the order given. Schemas are the same schema (one id) without `normalize` when
+    /// these agree, as in Confluent, which keys its lookup on the MD5 of this string.
+    pub fn canonical(&self) -> String {
+        // Serializing a `Value` cannot fail: every key is a string and numbers are finite.
+        serde_json::to_string(self.documents.root_value()).unwrap_or_default()
     }
 
     /// Validates `document`, returning every error (not only the first).

@@ -161,6 +161,8 @@ pub struct Schema {
     references: Vec<SchemaReference>,
     parsed: Parsed,
     normalized: String,
+    /// The identity text when it is not the normalized form (JSON Schema's canonical string).
+    identity: Option<String>,
 }
 
 impl Schema {
@@ -241,12 +243,17 @@ impl Schema {
             Parsed::Json(s) => s.normalized(),
             Parsed::Protobuf(s) => s.normalized(),
         };
+        let identity = match &parsed {
+            Parsed::Json(s) => Some(s.canonical()),
+            Parsed::Avro(_) | Parsed::Protobuf(_) => None,
+        };
         Ok(Schema {
             schema_type,
             text: text.to_owned(),
             references: references.to_vec(),
             parsed,
             normalized,
+            identity,
         })
     }
 
@@ -263,32 +270,52 @@ impl Schema {
         &self.references
     }
 
-    /// The normalized form used for lookup and de-duplication: schemas that differ only in the way
-    /// they are written (whitespace, key order, `{"type":"string"}` vs `"string"`, short vs full
-    /// names) normalize to the same text. Unlike the Avro Parsing Canonical Form it keeps what
+    /// The normalized form (what `normalize=true` stores and de-duplicates by; without it, see
+    /// [`Schema::identity`]): schemas that differ only in the way they are written (whitespace,
+    /// key order, `{"type":"string"}` vs `"string"`, short vs full names) normalize to the same
+    /// text. Unlike the Avro Parsing Canonical Form it keeps what
     /// readers see: docs, defaults, aliases, logical types and custom properties.
     pub fn normalized(&self) -> &str {
         &self.normalized
     }
 
-    /// MD5 of the normalized form and the references: a stable content hash.
+    /// The text identity is decided on when `normalize` is off: two schemas are the same
+    /// schema (one id) when these agree. As in Confluent, that is the normalized form for Avro
+    /// and Protobuf, whose canonical strings already ignore how the text is written, and for
+    /// JSON Schema the canonical string (compact JSON, keys in the order given), so
+    /// `{"type":["string"]}` and `{"type":"string"}` are two schemas until normalized.
+    pub fn identity(&self) -> &str {
+        self.identity.as_deref().unwrap_or(&self.normalized)
+    }
+
+    /// MD5 of the identity text and the references: a stable content hash.
     pub fn md5(&self) -> [u8; 16] {
         let mut hasher = md5::Md5::new();
-        self.hash_into(&mut hasher);
+        self.hash_into(&mut hasher, self.identity());
         hasher.finalize().into()
     }
 
-    /// SHA-256 of the normalized form and the references: a stable content hash.
+    /// SHA-256 of the identity text and the references: the content hash schemas are
+    /// de-duplicated by when `normalize` is off.
     pub fn sha256(&self) -> [u8; 32] {
         let mut hasher = sha2::Sha256::new();
-        self.hash_into(&mut hasher);
+        self.hash_into(&mut hasher, self.identity());
         hasher.finalize().into()
     }
 
-    fn hash_into(&self, hasher: &mut impl sha2::Digest) {
+    /// SHA-256 of the normalized form and the references: the content hash with `normalize`
+    /// on. It is the [`Schema::sha256`] of the normalized text parsed again (the normalized
+    /// form is its own identity), so a schema stored normalized is found either way.
+    pub fn normalized_sha256(&self) -> [u8; 32] {
+        let mut hasher = sha2::Sha256::new();
+        self.hash_into(&mut hasher, &self.normalized);
+        hasher.finalize().into()
+    }
+
+    fn hash_into(&self, hasher: &mut impl sha2::Digest, text: &str) {
         hasher.update(self.schema_type.as_str().as_bytes());
         hasher.update([0]);
-        hasher.update(self.normalized.as_bytes());
+        hasher.update(text.as_bytes());
         for reference in &self.references {
             hasher.update([0]);
             hasher.update(reference.name.as_bytes());

@@ -1,6 +1,10 @@
-//! The dedup index: content hash (of the schema and its data contract) → id, so that registering a schema that is already stored (in
-//! any subject) reuses its id, and lookups find a schema however it is written. Built on first
-//! use, because it parses every stored schema and a cold start must not pay for that; the
+//! The dedup index: content hash (of the schema's identity text and its data contract) → id, so
+//! that registering a schema that is already stored (in any subject) reuses its id, and lookups
+//! find it. The identity is Confluent's: Avro and Protobuf by their normalized form, JSON Schema
+//! by its canonical string (compact, keys as given), so only `normalize=true` (which hashes and
+//! stores the normalized form) merges JSON spellings such as `{"type":["string"]}` and
+//! `{"type":"string"}`. Nothing of it is stored: ids registered before keep theirs. Built on
+//! first use, because it parses every stored schema and a cold start must not pay for that; the
 //! server precomputes most of it in the background after replay.
 
 use std::collections::HashMap;

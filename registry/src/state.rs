@@ -22,7 +22,8 @@ use schemata_core::{
 
 use crate::error::ApiError;
 
-/// Content hash of a schema: SHA-256 over type, normalized form and references.
+/// Content hash of a schema: SHA-256 over type, identity text (`Schema::identity`) and
+/// references, and the data contract.
 pub(crate) type ContentHash = [u8; 32];
 
 /// One schema, by id. The text is kept only inside the pre-serialized `GET /schemas/ids/{id}`

@@ -536,6 +536,68 @@ fn normalized_form() {
     assert_eq!(a.normalized(), b.normalized());
 }
 
+/// Without `normalize`, identity is Confluent's canonical string: whitespace does not count,
+/// key order and spelling do. One case a line: (a, b, same schema without normalize, same with).
+#[test]
+fn identity_without_and_with_normalize() {
+    let cases = [
+        (r#"{"type":"string"}"#, "{ \"type\" :\n \"string\" }", true, true),
+        (r#"{"type":["string"]}"#, r#"{"type":"string"}"#, false, true),
+        (
+            r#"{"type":"object","required":["x"]}"#,
+            r#"{"required":["x"],"type":"object"}"#,
+            false,
+            true,
+        ),
+        (r#"{"required":["b","a"]}"#, r#"{"required":["a","b"]}"#, false, true),
+        (r#"{"type":["null","string"]}"#, r#"{"type":["string","null"]}"#, false, true),
+        (r#"{"enum":["a","b"]}"#, r#"{"enum":["b","a"]}"#, false, false),
+        (r#"{"maximum":1.5}"#, r#"{"maximum":1.50}"#, true, true),
+        (r#"{"type":"string"}"#, r#"{"type":"integer"}"#, false, false),
+    ];
+    for (a, b, same, same_normalized) in cases {
+        let (a, b) = (
+            Schema::parse(SchemaType::Json, a).unwrap(),
+            Schema::parse(SchemaType::Json, b).unwrap(),
+        );
+        assert_eq!(a.sha256() == b.sha256(), same, "{} vs {}", a.text(), b.text());
+        assert_eq!(a.identity() == b.identity(), same, "{} vs {}", a.text(), b.text());
+        assert_eq!(
+            a.normalized_sha256() == b.normalized_sha256(),
+            same_normalized,
+            "{} vs {}",
+            a.text(),
+            b.text()
+        );
+    }
+    // The canonical string is compact with the keys as given, and the normalized form is its own
+    // identity, so a schema stored normalized is found by either hash.
+    let spaced = Schema::parse(
+        SchemaType::Json,
+        "{ \"type\": \"object\", \"additionalProperties\": false }",
+    )
+    .unwrap();
+    assert_eq!(spaced.identity(), r#"{"type":"object","additionalProperties":false}"#);
+    let stored = Schema::parse(SchemaType::Json, spaced.normalized()).unwrap();
+    assert_eq!(stored.sha256(), spaced.normalized_sha256());
+    assert_eq!(stored.sha256(), stored.normalized_sha256());
+    // Avro and Protobuf keep their identity: the normalized form, as before.
+    for (schema_type, a, b) in [
+        (SchemaType::Avro, r#"{"type":"int"}"#, r#""int""#),
+        (
+            SchemaType::Protobuf,
+            "syntax = \"proto3\"; message M { int32 a = 1; }",
+            "syntax = \"proto3\";\nmessage M {\n  int32 a = 1;\n}\n",
+        ),
+    ] {
+        let (a, b) =
+            (Schema::parse(schema_type, a).unwrap(), Schema::parse(schema_type, b).unwrap());
+        assert_eq!(a.identity(), a.normalized());
+        assert_eq!(a.sha256(), a.normalized_sha256());
+        assert_eq!(a.sha256(), b.sha256(), "{schema_type:?}");
+    }
+}
+
 // --- validation ---
 
 fn errors(schema: &JsonSchema, document: Value) -> Vec<String> {

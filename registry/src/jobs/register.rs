@@ -188,7 +188,7 @@ impl Registration {
             return Ok(Precheck::NotNeeded);
         }
         let contract = self.contract(state, mode);
-        let hash = contract.hash(self.schema.sha256());
+        let hash = contract.hash(self.schema_hash(state));
         let existing = dedup::index(shared, state).get(&hash).copied();
         if !matches!(self.already_registered(state.subjects.get(&self.subject), existing), Ok(None))
         {
@@ -226,7 +226,7 @@ impl Registration {
         let mode = self.check_mode(state)?;
         self.check_references(state)?;
         let contract = self.contract(state, mode);
-        let hash = contract.hash(self.schema.sha256());
+        let hash = contract.hash(self.schema_hash(state));
         let existing = dedup::index(tx.shared, state).get(&hash).copied();
         let s = state.subjects.get(subject);
         if let Some((id, version)) = self.already_registered(s, existing)? {
@@ -378,6 +378,20 @@ impl Registration {
         }
     }
 
+    /// Whether this registration normalizes: asked by the request or the subject's config.
+    fn normalizes(&self, state: &RegistryState) -> bool {
+        self.normalize
+            || state.effective_config(&self.subject).and_then(|c| c.normalize) == Some(true)
+    }
+
+    /// The schema's content hash for this registration: of its identity text, or of its
+    /// normalized form when normalizing (the text a new id then stores). Only normalizing may
+    /// merge spellings such as `{"type":["string"]}` and `{"type":"string"}` into one id, as in
+    /// Confluent; for Avro and Protobuf the two hashes are the same.
+    fn schema_hash(&self, state: &RegistryState) -> [u8; 32] {
+        if self.normalizes(state) { self.schema.normalized_sha256() } else { self.schema.sha256() }
+    }
+
     /// An id keeps the text it was first registered with, in every subject; a new id stores the
     /// text as sent, or normalized when asked (by the request or the subject's config). Also
     /// answers whether the text is the parsed schema's own (so the parse can be cached).
@@ -385,9 +399,7 @@ impl Registration {
         if let Some(stored) = state.schemas.get(&id) {
             return (stored.text(), false);
         }
-        let normalize = self.normalize
-            || state.effective_config(&self.subject).and_then(|c| c.normalize) == Some(true);
-        if normalize {
+        if self.normalizes(state) {
             (self.schema.normalized().to_owned(), false)
         } else {
             (self.schema.text().to_owned(), true)

@@ -170,7 +170,8 @@ pub(crate) async fn lookup(
     body: Body,
 ) -> Result<Response, ApiError> {
     let subject = existing_subject(one(path)?);
-    let deleted = Params::parse(query.as_deref()).flag("deleted");
+    let params = Params::parse(query.as_deref());
+    let (deleted, normalize) = (params.flag("deleted"), params.flag("normalize"));
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
     // Parsing (and building the dedup index the first time) is CPU work: on the check pool.
     let shared = Arc::clone(&app.shared);
@@ -180,13 +181,17 @@ pub(crate) async fn lookup(
             let state = shared.read();
             let s = state.visible(&subject, deleted)?;
             let schema = request::parse_request(&shared.limits, &state, &request)?;
-            // The index keys on the normalized form, so lookups with and without `normalize`
-            // both find a schema that differs only in how it is written; and on the contract,
-            // first as the request carries it, then (as Confluent) as a registration would
-            // inherit and merge it.
+            // The index keys on each stored text's identity (`Schema::identity`): without
+            // `normalize` (asked or configured) the schema is found as written, with it by its
+            // normalized form, as a registration would find it; and on the contract, first as
+            // the request carries it, then (as Confluent) as a registration would inherit and
+            // merge it.
+            let normalize = normalize
+                || state.effective_config(&subject).and_then(|c| c.normalize) == Some(true);
+            let hash = if normalize { schema.normalized_sha256() } else { schema.sha256() };
             let index = dedup::index(&shared, &state);
             let find = |contract: &Contract| {
-                let id = index.get(&contract.hash(schema.sha256())).copied()?;
+                let id = index.get(&contract.hash(hash)).copied()?;
                 s.versions.iter().rev().find(|(_, row)| row.id == id && (deleted || !row.deleted))
             };
             let (metadata, rule_set) = (request.metadata.as_ref(), request.rule_set.as_ref());

@@ -201,6 +201,67 @@ async fn json_schemas_carry_their_type() {
     .await;
 }
 
+/// JSON Schema identity as Confluent decides it: without `normalize`, the canonical string
+/// (whitespace does not count; key order and spellings such as `{"type":["string"]}` vs
+/// `{"type":"string"}` do), so two spellings are two ids; `normalize=true` stores and finds the
+/// normalized form, merging them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_schema_identity_follows_normalize() {
+    let r = TestRegistry::start().await;
+    let list = r#"{"type":["string"]}"#;
+    let plain = r#"{"type":"string"}"#;
+    let spaced = "{ \"type\" :\n  \"string\" }";
+    let type_first = r#"{"type":"object","required":["x"]}"#;
+    let sorted = r#"{"required":["x"],"type":"object"}"#;
+    let js = |text: &str| json!({"schema": text, "schemaType": "JSON"});
+    let found = |subject: &str, id: i64, text: &str| json!({"subject": subject, "version": 1, "id": id, "schemaType": "JSON", "schema": text});
+    check(
+        &r,
+        &[
+            ("POST /subjects/a/versions", js(list), 200, json!({"id": 1, "version": 1})),
+            ("POST /subjects/b/versions", js(plain), 200, json!({"id": 2, "version": 1})),
+            ("POST /subjects/c/versions", js(spaced), 200, json!({"id": 2, "version": 1})),
+            ("POST /subjects/a/versions", js(plain), 200, json!({"id": 2, "version": 2})),
+            ("POST /subjects/a", js(list), 200, found("a", 1, list)),
+            ("POST /subjects/b", js(list), 404, code(40403)),
+            ("POST /subjects/b?normalize=true", js(list), 200, found("b", 2, plain)),
+            (
+                "POST /subjects/d/versions?normalize=true",
+                js(list),
+                200,
+                json!({"id": 2, "version": 1}),
+            ),
+            (
+                "POST /subjects/e/versions?normalize=true",
+                js(type_first),
+                200,
+                json!({"id": 3, "version": 1}),
+            ),
+            (
+                "GET /schemas/ids/3",
+                Value::Null,
+                200,
+                json!({"schema": sorted, "schemaType": "JSON"}),
+            ),
+            ("POST /subjects/f/versions", js(sorted), 200, json!({"id": 3, "version": 1})),
+            ("POST /subjects/g/versions", js(type_first), 200, json!({"id": 4, "version": 1})),
+            ("POST /subjects/e", js(type_first), 404, code(40403)),
+            ("POST /subjects/e?normalize=true", js(type_first), 200, found("e", 3, sorted)),
+            // A subject configured to normalize registers (and looks up) by the normalized form.
+            ("PUT /config/i", json!({"normalize": true}), 200, json!({"normalize": true})),
+            ("POST /subjects/i/versions", js(type_first), 200, json!({"id": 3, "version": 1})),
+            ("POST /subjects/i", js(type_first), 200, found("i", 3, sorted)),
+            (
+                "POST /subjects/h/versions",
+                js(r#"{"required":["x"], "type":"object"}"#),
+                200,
+                json!({"id": 3, "version": 1}),
+            ),
+        ],
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookup_with_and_without_normalize() {
     let r = TestRegistry::start().await;
