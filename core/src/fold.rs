@@ -95,7 +95,7 @@ pub fn apply(fold: &mut impl Fold, record: &Record) -> Result<(), Skipped> {
         }
         (RecordKey::DeleteSubject { subject, .. }, Some(RecordValue::DeleteSubject(value))) => {
             for (version, _) in fold.versions(subject) {
-                if version.0 <= value.version {
+                if value.version.is_none_or(|last| version.0 <= last) {
                     fold.soft_delete(subject, version);
                 }
             }
@@ -241,7 +241,7 @@ mod tests {
         }
     }
 
-    fn delete_subject(subject: &str, version: u32) -> Record {
+    fn delete_subject(subject: &str, version: Option<u32>) -> Record {
         Record {
             key: RecordKey::delete_subject(subject),
             value: Some(RecordValue::DeleteSubject(DeleteSubjectValue {
@@ -284,8 +284,22 @@ mod tests {
         check(vec![row("a", 1, 1, None, false), row("a", 1, 1, None, true)], "a:1=1d/AVRO");
         check(vec![row("a", 1, 1, None, false), tombstone("a", 1)], "");
         check(
-            vec![row("a", 1, 1, None, false), row("a", 2, 2, None, false), delete_subject("a", 1)],
+            vec![
+                row("a", 1, 1, None, false),
+                row("a", 2, 2, None, false),
+                delete_subject("a", Some(1)),
+            ],
             "a:1=1d/AVRO a:2=2/AVRO",
+        );
+        // Redpanda's DELETE_SUBJECT names no version: every version there is at that point.
+        check(
+            vec![
+                row("a", 1, 1, None, false),
+                row("a", 2, 2, None, false),
+                delete_subject("a", None),
+                row("a", 3, 3, None, false),
+            ],
+            "a:1=1d/AVRO a:2=2d/AVRO a:3=3/AVRO",
         );
         check(
             vec![row("a", 1, 1, None, true), row("a", 2, 2, None, false), clear_subject("a")],

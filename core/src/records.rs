@@ -156,7 +156,10 @@ impl Mode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteSubjectValue {
     pub subject: String,
-    pub version: u32,
+    /// Confluent and Karapace always write it (and skip a record without it); Redpanda writes
+    /// none, meaning every version the subject has at that point. We always write it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
 }
 
 /// Value of a `CLEAR_SUBJECT` record.
@@ -465,5 +468,21 @@ mod tests {
         );
         let bad = Record::from_bytes(br#"{"keytype":"MODE","magic":0}"#, Some(br#"{"mode":5}"#));
         assert!(matches!(bad, Err(RecordError::Value { keytype: "MODE", .. })));
+    }
+
+    #[test]
+    fn delete_subject_values_with_and_without_a_version() {
+        let key = RecordKey::delete_subject("s").to_bytes();
+        for (value, version) in
+            [(r#"{"subject":"s","version":3}"#, Some(3)), (r#"{"subject":"s"}"#, None)]
+        {
+            let record = Record::from_bytes(&key, Some(value.as_bytes())).unwrap();
+            let Some(RecordValue::DeleteSubject(parsed)) = &record.value else {
+                panic!("{value}: {record:?}")
+            };
+            assert_eq!(parsed.version, version, "{value}");
+            // Written back as read: no version invented.
+            assert_eq!(record.to_bytes().1.unwrap(), value.as_bytes(), "{value}");
+        }
     }
 }

@@ -612,7 +612,7 @@ mod tests {
                     value: Some(RecordValue::DeleteSubject(
                         schemata_core::records::DeleteSubjectValue {
                             subject: "a".into(),
-                            version: 1,
+                            version: Some(1),
                         },
                     )),
                 },

@@ -115,6 +115,15 @@ fn redpanda() -> Vec<Fixture> {
             &key("SCHEMA", r#""subject":"r-value","version":2,"#, 3),
             schema_value("r-value", 2, 2, B, ""),
         ),
+        rec(
+            &key("SCHEMA", r#""subject":"rd-value","version":1,"#, 4),
+            schema_value("rd-value", 1, 1, A, ""),
+        ),
+        // Redpanda's subject delete names no version: every version there is.
+        rec(
+            &key("DELETE_SUBJECT", r#""subject":"rd-value","#, 5),
+            Some(r#"{"subject":"rd-value"}"#.into()),
+        ),
     ]
 }
 
@@ -146,6 +155,8 @@ fn history(name: &str) -> Vec<(&'static str, String, Value)> {
             register("r-value", &a),
             ("PUT", "/config/r-value".into(), json!({"compatibility": "FORWARD"})),
             register("r-value", &b),
+            register("rd-value", &a),
+            ("DELETE", "/subjects/rd-value".into(), Value::Null),
         ],
         other => panic!("no history for {other}"),
     }
