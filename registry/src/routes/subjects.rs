@@ -286,7 +286,7 @@ fn strip_ignored(value: &mut serde_json::Value) {
 
 /// `GET /subjects/{subject}/metadata?key=K&value=V...`: the latest version whose metadata has
 /// every (key, value) pair among its properties (`use.latest.with.metadata`), soft-deleted ones
-/// too with `deleted=true`. Keys and values pair up in order, as Confluent's clients send them.
+/// too with `deleted=true`.
 pub(crate) async fn latest_with_metadata(
     State(app): State<App>,
     path: OnePath,
@@ -295,17 +295,12 @@ pub(crate) async fn latest_with_metadata(
     let subject = existing_subject(one(path)?);
     let params = Params::parse(query.as_deref());
     let deleted = params.flag("deleted");
-    let keys = params.all("key");
-    let values = params.all("value");
-    if keys.len() != values.len() {
-        return Err(ApiError::BadParameter(format!(
-            "Query parameters 'key' and 'value' must come in pairs: {} keys, {} values",
-            keys.len(),
-            values.len()
-        )));
-    }
+    // As Confluent: keys and values pair up in order, the extra ones of the longer list are
+    // dropped, and a key given twice keeps its last value (they fill a map).
+    let pairs: std::collections::HashMap<&str, &str> =
+        params.all("key").into_iter().zip(params.all("value")).collect();
     let wanted: Vec<(String, String)> =
-        keys.into_iter().zip(values).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     let state = app.shared.read();
     let s = state.visible(&subject, deleted)?;
     let found =

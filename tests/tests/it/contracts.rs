@@ -131,7 +131,11 @@ async fn contracts_are_stored_returned_and_part_of_identity() {
         ("GET /subjects/c/metadata?key=owner&value=a", Value::Null, 200, version("c", 1, 1, owner_a.clone(), rules_stored.clone())),
         ("GET /subjects/c/metadata?key=owner&value=b&deleted=false", Value::Null, 200, version("c", 2, 2, owner_b.clone(), rules_stored.clone())),
         ("GET /subjects/c/metadata?key=owner&value=zzz", Value::Null, 404, code(40403)),
-        ("GET /subjects/c/metadata?key=owner", Value::Null, 400, code(400)),
+        // Unpaired keys or values are dropped, as Confluent: no pair asks for nothing, and the
+        // latest version with metadata answers; a key given twice keeps its last value.
+        ("GET /subjects/c/metadata?key=owner", Value::Null, 200, version("c", 2, 2, owner_b.clone(), rules_stored.clone())),
+        ("GET /subjects/c/metadata?key=owner&value=b&value=a", Value::Null, 200, version("c", 2, 2, owner_b.clone(), rules_stored.clone())),
+        ("GET /subjects/c/metadata?key=owner&value=b&key=owner&value=a", Value::Null, 200, version("c", 1, 1, owner_a.clone(), rules_stored.clone())),
         ("GET /subjects/nope/metadata?key=owner&value=a", Value::Null, 404, code(40401)),
         // Soft-deleted versions count only with deleted=true.
         ("DELETE /subjects/c/versions/1", Value::Null, 200, json!(1)),
