@@ -1417,7 +1417,21 @@ impl<'a> Differ<'a> {
         }
         let rest_path = child_path(path, rest_keyword);
         let tuple = longest > 0;
+        // The schema for every item appearing or going away: Confluent reports the keyword
+        // itself (`SCHEMA_ADDED` incompatible whatever the schema says, even `{}`;
+        // `SCHEMA_REMOVED` compatible) without comparing it with "anything".
+        let plain = |n: &Node<'a>| n.get("unevaluatedItems").is_none();
+        let single_change = if tuple || !plain(o) || !plain(u) {
+            None
+        } else if o.get("items").is_none() && is_schema_object(u, "items") {
+            Some((ChangeKind::SchemaAdded, "items must now match a schema"))
+        } else if is_schema_object(o, "items") && u.get("items").is_none() {
+            Some((ChangeKind::SchemaRemoved, "items no longer need to match a schema"))
+        } else {
+            None
+        };
         let (kind, message) = match (rest_o, rest_u) {
+            _ if let Some((kind, message)) = single_change => (Some(kind), message),
             (Rest::Open, Rest::Open) | (Rest::Closed, Rest::Closed) => (None, ""),
             (Rest::Schema(a), Rest::Schema(b)) => {
                 self.compare(&a, &b, &rest_path);
