@@ -236,7 +236,7 @@ impl Registration {
             return Ok(Outcome::Stale);
         }
         let id = self.choose_id(state, existing)?;
-        let version = match self.choose_version(s, id)? {
+        let version = match self.choose_version(s, id, mode)? {
             Chosen::New(version) => version,
             Chosen::Existing(version) => return Ok(Outcome::Registered(id, version)),
         };
@@ -264,7 +264,9 @@ impl Registration {
         if mode == Mode::ReadOnly {
             return Err(ApiError::NotPermitted(state.read_only_message(subject)));
         }
-        if (self.wanted_id.is_some() || self.wanted_version.is_some()) && mode != Mode::Import {
+        // Only an explicit id needs IMPORT; an explicit version outside it must be the next one
+        // (`choose_version`), as Confluent.
+        if self.wanted_id.is_some() && mode != Mode::Import {
             return Err(ApiError::NotPermitted(format!("Subject {subject} is not in import mode")));
         }
         if self.wanted_id.is_none() && mode == Mode::Import {
@@ -357,9 +359,17 @@ impl Registration {
     }
 
     /// The explicit version if free (or already this id, live), else the next version.
-    fn choose_version(&self, s: Option<&SubjectState>, id: SchemaId) -> Result<Chosen, ApiError> {
+    fn choose_version(
+        &self,
+        s: Option<&SubjectState>,
+        id: SchemaId,
+        mode: Mode,
+    ) -> Result<Chosen, ApiError> {
         let next = s.and_then(|s| s.versions.keys().next_back()).map_or(1, |v| i64::from(v.0) + 1);
         match self.wanted_version {
+            Some(wanted) if mode != Mode::Import && i64::from(wanted.0) != next => {
+                Err(ApiError::InvalidSchema("Version is not one more than previous version".into()))
+            }
             Some(wanted) => {
                 if let Some(row) = s.and_then(|s| s.versions.get(&wanted)) {
                     if row.id == id && !row.deleted {

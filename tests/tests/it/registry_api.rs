@@ -544,7 +544,8 @@ async fn modes_readonly_and_import() {
             ("PUT /mode", json!({"mode": "SIDEWAYS"}), 422, code(42204)),
             // Explicit ids only in IMPORT mode.
             ("POST /subjects/b/versions", json!({"schema": V2, "id": 100}), 422, code(42205)),
-            ("POST /subjects/b/versions", json!({"schema": V2, "version": 3}), 422, code(42205)),
+            // An explicit version alone does not need IMPORT; it must be the next one.
+            ("POST /subjects/b/versions", json!({"schema": V2, "version": 3}), 422, json!({"error_code": 42201, "message": "Version is not one more than previous version"})),
             ("GET /mode/a", Value::Null, 404, json!({"error_code": 40409, "message": "Subject 'a' does not have subject-level mode configured"})),
             ("GET /mode/a?defaultToGlobal=true", Value::Null, 200, json!({"mode": "READWRITE"})),
             // IMPORT on a subject that has versions needs force.
@@ -1160,6 +1161,42 @@ async fn missing_bodies_and_spellings_answer_as_confluent() {
             ),
             ("PUT /mode/a", json!({"mode": "ReadOnly"}), 200, json!({"mode": "READONLY"})),
             ("GET /mode/a", Value::Null, 200, json!({"mode": "READONLY"})),
+        ],
+    )
+    .await;
+}
+
+/// Outside IMPORT, Confluent takes an explicit version without an id when it is the next one
+/// (soft-deleted versions count), and refuses any other with 42201; the same schema already
+/// registered answers its version whatever the request says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_explicit_version_outside_import_must_be_the_next() {
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            ("POST /subjects/v/versions", json!({"schema": V1, "version": 2}), 422, code(42201)),
+            (
+                "POST /subjects/v/versions",
+                json!({"schema": V1, "version": 1}),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+            (
+                "POST /subjects/v/versions",
+                json!({"schema": V1, "version": 7}),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+            ("DELETE /subjects/v/versions/1", Value::Null, 200, json!(1)),
+            ("POST /subjects/v/versions", json!({"schema": V2, "version": 1}), 422, code(42201)),
+            (
+                "POST /subjects/v/versions",
+                json!({"schema": V2, "version": 2}),
+                200,
+                json!({"id": 2, "version": 2}),
+            ),
+            ("POST /subjects/v/versions", json!({"schema": V2, "id": 2}), 422, code(42205)),
         ],
     )
     .await;
