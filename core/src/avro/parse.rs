@@ -263,12 +263,12 @@ impl Parser {
                 } else {
                     Kind::Map { values: inner }
                 };
-                let attributes = attributes(object, &["type", key]);
+                let attributes = attributes(object, &SCHEMA_RESERVED);
                 Ok(self.push(kind, None, attributes))
             }
             other => match primitive(other) {
                 Some(kind) => {
-                    let attributes = attributes(object, &["type"]);
+                    let attributes = attributes(object, &SCHEMA_RESERVED);
                     if let Some((_, logical)) =
                         attributes.iter().find(|(key, _)| key == "logicalType")
                         && !logical.is_string()
@@ -685,6 +685,12 @@ fn string_list<'v>(value: Option<&'v Value>, pointer: &str) -> Result<Vec<&'v st
         Some(other) => fail(pointer, format!("expected an array of strings, found {other}")),
     }
 }
+
+/// The attributes Avro's parser never keeps as properties of a type (its `SCHEMA_RESERVED`): on a
+/// primitive, an array or a map they mean nothing, so `{"type":"int","name":"x"}` is `"int"`,
+/// as Avro (and Confluent, which keys identity on Avro's printing) reads it.
+const SCHEMA_RESERVED: [&str; 10] =
+    ["type", "name", "namespace", "doc", "aliases", "fields", "items", "size", "symbols", "values"];
 
 /// The properties of an object other than the reserved ones, sorted by key.
 fn attributes(object: &Map<String, Value>, reserved: &[&str]) -> Vec<(String, Value)> {

@@ -1116,6 +1116,13 @@ async fn lookup_matches_what_confluent_matches() {
             ("POST /subjects/a", schema(namespaced), 404, code(40403)),
             // Found in another subject only: not this one's.
             ("POST /subjects/p", schema(V1), 404, code(40403)),
+            // Registration keys identity on the same reading: no new version or id.
+            (
+                "POST /subjects/p/versions",
+                schema(r#"{"type":"int","name":"x"}"#),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
         ],
     )
     .await;

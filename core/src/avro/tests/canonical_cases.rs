@@ -146,6 +146,14 @@ fn rabin_of_empty_input_is_the_seed() {
 /// Pairs that are the same schema written differently must normalize to the same text.
 const SAME: &[(&str, &str)] = &[
     (r#""string""#, r#"{"type":"string"}"#),
+    // Avro keeps none of its reserved attributes on a primitive, an array or a map.
+    (r#""int""#, r#"{"type":"int","name":"x"}"#),
+    (r#""string""#, r#"{"type":"string","namespace":"n","doc":"d","aliases":["a"]}"#),
+    (
+        r#"{"type":"array","items":"int"}"#,
+        r#"{"type":"array","items":"int","name":"xs","doc":"d"}"#,
+    ),
+    (r#"{"type":"map","values":"int"}"#, r#"{"type":"map","values":"int","size":3}"#),
     (
         r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#,
         r#"{ "fields" : [ { "type" : {"type":"int"}, "name" : "a" } ], "name" : "R", "type" : "record" }"#,
@@ -210,6 +218,7 @@ const DIFFERENT: &[(&str, &str)] = &[
     ),
     (r#""int""#, r#"{"type":"int","logicalType":"date"}"#),
     (r#""string""#, r#"{"type":"string","custom":true}"#),
+    (r#"{"type":"array","items":"int"}"#, r#"{"type":"array","items":"int","custom":1}"#),
     (
         r#"{"type":"enum","name":"E","symbols":["A","B"]}"#,
         r#"{"type":"enum","name":"E","symbols":["A","B"],"default":"A"}"#,
