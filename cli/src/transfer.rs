@@ -49,7 +49,7 @@ use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 
-use schemata_core::api::{SubjectSchema, codes};
+use schemata_core::api::{self, SubjectSchema, codes};
 use schemata_core::fold::{self, Fold, Row};
 use schemata_core::records::{
     ConfigValue, ModeValue, Record, RecordKey, RecordValue, ReferenceValue, SchemaValue,
@@ -489,28 +489,7 @@ fn optional<T>(answer: schemata::Result<T>) -> Result<Option<T>, CliError> {
 
 /// A config as a backup keeps it: every field, data-contract ones included.
 fn config_value(config: schemata::Config) -> ConfigValue {
-    let schemata::Config {
-        compatibility,
-        normalize,
-        json_policy,
-        compatibility_group,
-        default_metadata,
-        override_metadata,
-        default_rule_set,
-        override_rule_set,
-        validate_fields,
-    } = config;
-    ConfigValue {
-        compatibility_level: compatibility.map(|level| level.as_str().to_owned()),
-        normalize,
-        json_policy: json_policy.map(|policy| policy.as_str().to_owned()),
-        compatibility_group,
-        default_metadata,
-        override_metadata,
-        default_rule_set,
-        override_rule_set,
-        validate_fields,
-    }
+    api::Config::from(config)
 }
 
 /// A mode as a backup spells it, for the typed client.
@@ -976,27 +955,12 @@ async fn set_config(
             })
         })
         .transpose()?;
-    let ConfigValue {
-        compatibility_level: _,
-        normalize,
-        json_policy: _,
-        compatibility_group,
-        default_metadata,
-        override_metadata,
-        default_rule_set,
-        override_rule_set,
-        validate_fields,
-    } = config.clone();
+    // The level and policy were checked above with the backup's wording; the rest as it is.
+    let rest = api::Config { compatibility_level: None, json_policy: None, ..config.clone() };
     let update = schemata::Config {
         compatibility,
-        normalize,
         json_policy,
-        compatibility_group,
-        default_metadata,
-        override_metadata,
-        default_rule_set,
-        override_rule_set,
-        validate_fields,
+        ..schemata::Config::try_from(rest).map_err(registry_error)?
     };
     if update == schemata::Config::default() {
         return Ok(());

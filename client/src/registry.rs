@@ -170,28 +170,7 @@ impl From<Config> for api::Config {
 
 impl From<Config> for ConfigUpdate {
     fn from(config: Config) -> ConfigUpdate {
-        let api::Config {
-            compatibility_level,
-            normalize,
-            json_policy,
-            compatibility_group,
-            default_metadata,
-            override_metadata,
-            default_rule_set,
-            override_rule_set,
-            validate_fields,
-        } = api::Config::from(config);
-        ConfigUpdate {
-            compatibility: compatibility_level,
-            normalize,
-            json_policy,
-            compatibility_group,
-            default_metadata,
-            override_metadata,
-            default_rule_set,
-            override_rule_set,
-            validate_fields,
-        }
+        api::Config::from(config).into()
     }
 }
 
@@ -1070,28 +1049,7 @@ impl RegistryClient {
         let update = ConfigUpdate::from(config.clone());
         let body: ConfigUpdate =
             self.call(Method::PUT, &with_subject("config", subject), &[], Some(&update)).await?;
-        let ConfigUpdate {
-            compatibility,
-            normalize,
-            json_policy,
-            compatibility_group,
-            default_metadata,
-            override_metadata,
-            default_rule_set,
-            override_rule_set,
-            validate_fields,
-        } = body;
-        typed_config(api::Config {
-            compatibility_level: compatibility,
-            normalize,
-            json_policy,
-            compatibility_group,
-            default_metadata,
-            override_metadata,
-            default_rule_set,
-            override_rule_set,
-            validate_fields,
-        })
+        typed_config(body.into())
     }
 
     /// Removes the config of `subject` (or the global one); returns what was removed.
@@ -1350,6 +1308,15 @@ fn subject_schema(found: api::SubjectSchema) -> Result<SubjectSchema> {
 }
 
 /// A config answer (`GET` and `PUT` spell the level's field differently), checked and typed.
+/// A config body as the typed [`Config`]: a level or policy the client does not know is an error.
+impl TryFrom<api::Config> for Config {
+    type Error = Error;
+
+    fn try_from(body: api::Config) -> Result<Config> {
+        typed_config(body)
+    }
+}
+
 fn typed_config(body: api::Config) -> Result<Config> {
     let compatibility = body
         .compatibility_level

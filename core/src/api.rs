@@ -195,6 +195,61 @@ pub struct Config {
     pub validate_fields: Option<bool>,
 }
 
+/// The same fields under the request's spelling of the level (`compatibility`).
+impl From<Config> for ConfigUpdate {
+    fn from(config: Config) -> ConfigUpdate {
+        let Config {
+            compatibility_level,
+            normalize,
+            json_policy,
+            compatibility_group,
+            default_metadata,
+            override_metadata,
+            default_rule_set,
+            override_rule_set,
+            validate_fields,
+        } = config;
+        ConfigUpdate {
+            compatibility: compatibility_level,
+            normalize,
+            json_policy,
+            compatibility_group,
+            default_metadata,
+            override_metadata,
+            default_rule_set,
+            override_rule_set,
+            validate_fields,
+        }
+    }
+}
+
+impl From<ConfigUpdate> for Config {
+    fn from(update: ConfigUpdate) -> Config {
+        let ConfigUpdate {
+            compatibility,
+            normalize,
+            json_policy,
+            compatibility_group,
+            default_metadata,
+            override_metadata,
+            default_rule_set,
+            override_rule_set,
+            validate_fields,
+        } = update;
+        Config {
+            compatibility_level: compatibility,
+            normalize,
+            json_policy,
+            compatibility_group,
+            default_metadata,
+            override_metadata,
+            default_rule_set,
+            override_rule_set,
+            validate_fields,
+        }
+    }
+}
+
 /// `GET/PUT /mode` and `/mode/{s}` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mode {

@@ -81,41 +81,9 @@ pub struct SchemaValue {
     pub deleted: bool,
 }
 
-/// Value of a `CONFIG` record.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConfigValue {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compatibility_level: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub normalize: Option<bool>,
-    /// The compatibility policy (STRICT or LENIENT), Confluent 8's `compatibilityPolicy`; the
-    /// `jsonPolicy` spelling that schemata wrote before is still read.
-    #[serde(
-        default,
-        rename = "compatibilityPolicy",
-        alias = "jsonPolicy",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub json_policy: Option<String>,
-    /// Compatibility is only checked between versions with the same value of this metadata
-    /// property ("major versions").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compatibility_group: Option<String>,
-    /// Merged under every new version's own metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_metadata: Option<Metadata>,
-    /// Merged over every new version's own metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub override_metadata: Option<Metadata>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_rule_set: Option<RuleSet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub override_rule_set: Option<RuleSet>,
-    /// Confluent's `validateFields`: check reserved fields (`confluent:reserved`) on register.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validate_fields: Option<bool>,
-}
+/// Value of a `CONFIG` record: the REST API's config body, field for field (Confluent writes the
+/// same JSON in both places), so the two can never drift apart.
+pub type ConfigValue = crate::api::Config;
 
 /// Value of a `MODE` record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
