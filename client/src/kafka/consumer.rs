@@ -13,7 +13,7 @@ use rdkafka::producer::FutureProducer;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 use super::codec::{DecodeError, Decoder};
-use super::producer::{ProducerBuilder, enqueue_bytes};
+use super::producer::{Outgoing, ProducerBuilder, enqueue_bytes};
 use super::{Error, Header, Part, Result, apply, dead_letter_headers, require_bootstrap};
 
 /// What the consumer does with a record whose key or value cannot be decoded (unknown schema
@@ -503,19 +503,19 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
             Header::new(dead_letter_headers::SOURCE_PARTITION, message.partition().to_string()),
             Header::new(dead_letter_headers::SOURCE_OFFSET, message.offset().to_string()),
         ]);
-        let pending = enqueue_bytes(
-            producer,
-            self.dead_letter_timeout,
-            dead_letter_topic,
-            message.key(),
-            message.payload(),
-            &headers,
-        )
-        .await
-        .map_err(|e| match e {
-            Error::Delivery { source, .. } | Error::Kafka(source) => source,
-            other => rdkafka::error::KafkaError::ClientCreation(other.to_string()),
-        })?;
+        let record = Outgoing {
+            topic: dead_letter_topic,
+            key: message.key(),
+            value: message.payload(),
+            headers: &headers,
+            frames: &[],
+        };
+        let pending = enqueue_bytes(producer, self.dead_letter_timeout, record).await.map_err(
+            |e| match e {
+                Error::Delivery { source, .. } | Error::Kafka(source) => source,
+                other => rdkafka::error::KafkaError::ClientCreation(other.to_string()),
+            },
+        )?;
         pending.delivered().await.map(|_| ()).map_err(|e| match e {
             Error::Delivery { source, .. } | Error::Kafka(source) => source,
             other => rdkafka::error::KafkaError::ClientCreation(other.to_string()),

@@ -276,33 +276,18 @@ impl<K: ?Sized + Sync, V: ?Sized + Sync> Producer<K, V> {
             Some(value) => Some(encode(&*self.value, topic, Part::Value, value).await?),
             None => None,
         };
-        let key_in_header = key.is_some() && self.key.frame_in_header();
-        let value_in_header = value.is_some() && self.value.frame_in_header();
-        if !key_in_header && !value_in_header {
-            return self.enqueue_raw(topic, key.as_deref(), value.as_deref(), headers).await;
-        }
         // Header framing: the frame goes into the part's schema-id header, the payload unframed.
-        let mut all = headers.to_vec();
-        let key_bytes = match key.as_deref() {
-            Some(bytes) if key_in_header => Some(unframe(bytes, topic, Part::Key, &mut all)?),
-            other => other,
+        let (key, key_frame) = match key.as_deref() {
+            Some(bytes) if self.key.frame_in_header() => unframe(bytes, topic, Part::Key)?,
+            other => (other, None),
         };
-        let value_bytes = match value.as_deref() {
-            Some(bytes) if value_in_header => Some(unframe(bytes, topic, Part::Value, &mut all)?),
-            other => other,
+        let (value, value_frame) = match value.as_deref() {
+            Some(bytes) if self.value.frame_in_header() => unframe(bytes, topic, Part::Value)?,
+            other => (other, None),
         };
-        self.enqueue_raw(topic, key_bytes, value_bytes, &all).await
-    }
-
-    /// Queues already-encoded bytes (used for dead-letter writes and by tools).
-    pub(crate) async fn enqueue_raw(
-        &self,
-        topic: &str,
-        key: Option<&[u8]>,
-        value: Option<&[u8]>,
-        headers: &[Header],
-    ) -> Result<Pending> {
-        enqueue_bytes(&self.inner, self.queue_timeout, topic, key, value, headers).await
+        let frames = [key_frame, value_frame];
+        let record = Outgoing { topic, key, value, headers, frames: &frames };
+        enqueue_bytes(&self.inner, self.queue_timeout, record).await
     }
 
     /// Waits until every queued record is acknowledged or failed, at most `timeout`.
@@ -316,14 +301,13 @@ impl<K: ?Sized + Sync, V: ?Sized + Sync> Producer<K, V> {
     }
 }
 
-/// Moves the frame an encoding starts with into `headers` (the part's schema-id header) and
-/// answers the payload after it.
+/// Splits the frame an encoding starts with from the payload after it: the frame becomes the
+/// part's schema-id header, as `(header name, frame)`.
 fn unframe<'b>(
     bytes: &'b [u8],
     topic: &str,
     part: Part,
-    headers: &mut Vec<Header>,
-) -> Result<&'b [u8]> {
+) -> Result<(Option<&'b [u8]>, Option<Frame<'b>>)> {
     let Some((frame, payload)) = crate::split_frame(bytes) else {
         // An encoder that asks for header framing wrote no whole frame: a bug of that encoder,
         // reported rather than sending a record nobody can read.
@@ -338,8 +322,7 @@ fn unframe<'b>(
             source: Box::new(crate::Error::Wire(wire)),
         });
     };
-    headers.push(Header::new(crate::schema_id_header(part == Part::Key), frame));
-    Ok(payload)
+    Ok((Some(payload), Some((crate::schema_id_header(part == Part::Key), frame))))
 }
 
 async fn encode<T: ?Sized + Sync>(
@@ -362,17 +345,27 @@ async fn encode<T: ?Sized + Sync>(
     Ok(out)
 }
 
+/// One encoded record: the caller's headers first, then the schema-id headers of header framing.
+pub(super) struct Outgoing<'a> {
+    pub(super) topic: &'a str,
+    pub(super) key: Option<&'a [u8]>,
+    pub(super) value: Option<&'a [u8]>,
+    pub(super) headers: &'a [Header],
+    pub(super) frames: &'a [Option<Frame<'a>>],
+}
+
+/// A schema-id header of header framing: its name and the frame (0x01 and a GUID).
+pub(super) type Frame<'a> = (&'static str, &'a [u8]);
+
 /// Queues bytes with `send_result`, retrying while the client queue is full: the queue is
 /// bounded (`queue.buffering.max.messages`), so a full queue is back-pressure, not an error,
 /// until `queue_timeout` has passed.
 pub(super) async fn enqueue_bytes(
     producer: &FutureProducer,
     queue_timeout: Duration,
-    topic: &str,
-    key: Option<&[u8]>,
-    value: Option<&[u8]>,
-    headers: &[Header],
+    outgoing: Outgoing<'_>,
 ) -> Result<Pending> {
+    let Outgoing { topic, key, value, headers, frames } = outgoing;
     let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic);
     if let Some(key) = key {
         record = record.key(key);
@@ -380,13 +373,18 @@ pub(super) async fn enqueue_bytes(
     if let Some(value) = value {
         record = record.payload(value);
     }
-    if !headers.is_empty() {
-        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+    let frames = frames.iter().flatten();
+    let count = headers.len() + frames.clone().count();
+    if count > 0 {
+        let mut owned = OwnedHeaders::new_with_capacity(count);
         for header in headers {
             owned = owned.insert(rdkafka::message::Header {
                 key: &header.key,
                 value: header.value.as_deref(),
             });
+        }
+        for (name, frame) in frames {
+            owned = owned.insert(rdkafka::message::Header { key: name, value: Some(*frame) });
         }
         record = record.headers(owned);
     }
