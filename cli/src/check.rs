@@ -35,6 +35,7 @@ use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaType};
 use self::config::{Config, SubjectSettings};
 use self::report::{Checked, Format, Problem};
 use super::{CliError, Outcome, RegistryArgs};
+use crate::proto_path::ProtoPath;
 use schemata::VersionSpec;
 use schemata_core::Version;
 
@@ -56,6 +57,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// A folder `.proto` imports are looked up in (repeatable; searched in order, as protoc's
+    /// `-I`), before the checked folders and each file's own folder.
+    #[arg(long = "proto-path", value_name = "DIR")]
+    pub proto_paths: Vec<PathBuf>,
     /// With --registry: treat subjects the registry does not know as new instead of failing
     /// (a typo in a subject name would otherwise pass every check silently).
     #[arg(long)]
@@ -65,8 +70,12 @@ pub struct Args {
 pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, CliError> {
     let cwd = std::env::current_dir().map_err(|e| CliError::io("current directory", e))?;
     let config = Config::load(args.config.as_deref(), &cwd)?;
-    let files = collect(&args.paths, &config, &cwd)?;
+    let (roots, files) = collect(&args.paths, &config, &cwd)?;
     let subjects = group(files, &config, &cwd)?;
+    // Imports resolve from --proto-path, then the checked folders (a file given alone: its
+    // folder), then each file's own folder.
+    let include = roots.iter().map(|r| if r.is_dir() { r.clone() } else { parent_of(r) });
+    let proto_path = ProtoPath::new(&args.proto_paths, include, &cwd);
 
     let mut checked = Vec::new();
     let mut loaded: Vec<(Group, SubjectSettings, Vec<Loaded>)> = Vec::new();
@@ -78,7 +87,7 @@ pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, 
         let files = group
             .files
             .iter()
-            .map(|f| load(&f.path, &cwd, f.version))
+            .map(|f| load(&f.path, &cwd, f.version, &proto_path))
             .collect::<Result<Vec<_>, _>>()?;
         checked.extend(history(&group, &settings, &files));
         loaded.push((group, settings, files));
@@ -101,7 +110,8 @@ pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, 
         }
         for (group, settings, files) in &loaded {
             if let Some(newest) = files.last() {
-                checked.extend(against_dir(&dir, &cwd, group, settings, newest)?);
+                let proto_path = ProtoPath::new(&args.proto_paths, [dir.clone()], &cwd);
+                checked.extend(against_dir(&dir, &cwd, group, settings, newest, &proto_path)?);
             }
         }
     } else if !registry.urls.is_empty() {
@@ -158,6 +168,8 @@ struct Loaded {
     /// As shown to the user.
     shown: String,
     path: PathBuf,
+    /// Where its `.proto` imports were found (the file's own folder last).
+    proto_path: ProtoPath,
     version: Option<u32>,
     schema_type: SchemaType,
     text: String,
@@ -191,8 +203,17 @@ fn workspace_relative(checked: &mut [Checked], cwd: &Path) {
     }
 }
 
-/// Every schema file under the roots, sorted, ignores applied.
-fn collect(paths: &[PathBuf], config: &Config, cwd: &Path) -> Result<Vec<PathBuf>, CliError> {
+/// The folder a file is in (`.` for a bare name).
+fn parent_of(path: &Path) -> PathBuf {
+    path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// The roots (folders or files) and every schema file under them, sorted, ignores applied.
+fn collect(
+    paths: &[PathBuf],
+    config: &Config,
+    cwd: &Path,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), CliError> {
     let roots: Vec<PathBuf> = if !paths.is_empty() {
         paths.iter().map(|p| config::normalize(&cwd.join(p))).collect()
     } else if !config.paths.is_empty() {
@@ -207,7 +228,8 @@ fn collect(paths: &[PathBuf], config: &Config, cwd: &Path) -> Result<Vec<PathBuf
         ));
     };
     let mut files = Vec::new();
-    for root in roots {
+    for root in &roots {
+        let root = root.clone();
         let metadata = std::fs::metadata(&root).map_err(|e| CliError::io(shown(&root, cwd), e))?;
         if metadata.is_dir() {
             walk(&root, config, cwd, &mut files, 0)?;
@@ -222,7 +244,7 @@ fn collect(paths: &[PathBuf], config: &Config, cwd: &Path) -> Result<Vec<PathBuf
     }
     files.sort();
     files.dedup();
-    Ok(files)
+    Ok((roots, files))
 }
 
 /// Folder depth `walk` descends to; schema folders are shallow, and a bound keeps a symlink loop
@@ -301,19 +323,20 @@ fn group(files: Vec<PathBuf>, config: &Config, cwd: &Path) -> Result<Vec<Group>,
     Ok(out)
 }
 
-fn load(path: &Path, cwd: &Path, version: Option<u32>) -> Result<Loaded, CliError> {
+fn load(
+    path: &Path,
+    cwd: &Path,
+    version: Option<u32>,
+    proto_path: &ProtoPath,
+) -> Result<Loaded, CliError> {
     let shown = shown(path, cwd);
     let schema_type = schema_type(path).ok_or_else(|| {
         CliError::Usage(format!("{shown}: not a schema file (expected .avsc, .json or .proto)"))
     })?;
     let text = std::fs::read_to_string(path).map_err(|e| CliError::io(&shown, e))?;
-    let schema = parse(schema_type, &text, &shown)?;
-    Ok(Loaded { shown, path: path.to_path_buf(), version, schema_type, text, schema })
-}
-
-fn parse(schema_type: SchemaType, text: &str, shown: &str) -> Result<Schema, CliError> {
-    Schema::parse(schema_type, text)
-        .map_err(|e| CliError::Schema { path: shown.to_owned(), message: e.to_string() })
+    let proto_path = proto_path.then(path.parent());
+    let schema = proto_path.parse(schema_type, path, &text, &shown)?;
+    Ok(Loaded { shown, path: path.to_path_buf(), proto_path, version, schema_type, text, schema })
 }
 
 /// One entry of the history a file is compared with.
@@ -423,7 +446,9 @@ fn history(group: &Group, settings: &SubjectSettings, files: &[Loaded]) -> Vec<C
 const MAX_GIT_VERSIONS: usize = 100;
 
 /// A file against its text at the ref, or for transitive levels against every version of it in
-/// the ref's history (newest first, up to `MAX_GIT_VERSIONS`).
+/// the ref's history (newest first, up to `MAX_GIT_VERSIONS`). A `.proto` file's imports are
+/// read at the same commit as the file, from the same include path, so a change in an imported
+/// file is checked through the file that imports it.
 fn against_git(
     git: &git::GitRef,
     group: &Group,
@@ -436,16 +461,36 @@ fn against_git(
         git.show(&file.path)?.map(|text| (git.name().to_owned(), text)).into_iter().collect()
     };
     // New at the ref: an in-tree history covers it, a single file has nothing to check.
-    let Some((_, newest)) = versions.first() else {
+    let Some((newest_label, newest)) = versions.first() else {
         return Ok(None);
     };
-    if *newest == file.text {
+    if *newest == file.text && !imports_changed(git, newest_label, file)? {
         return Ok(None);
     }
     let mut parsed = Vec::new();
     for (label, text) in &versions {
         let source = format!("{label}:{}", file.shown);
-        parsed.push((parse(file.schema_type, text, &source)?, label.clone(), source));
+        // A git failure while reading an import is kept and returned after the parse.
+        let mut failure = None;
+        let mut read = |path: &Path| match git.show_at(label, path) {
+            Ok(text) => Ok(text),
+            Err(e) => {
+                let message = e.to_string();
+                failure = Some(e);
+                Err(message)
+            }
+        };
+        let schema = file.proto_path.parse_with(
+            file.schema_type,
+            &file.path,
+            text,
+            &source,
+            Some(&mut read),
+        );
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        parsed.push((schema?, label.clone(), source));
     }
     let baselines: Vec<Baseline<'_>> = parsed
         .iter()
@@ -458,8 +503,29 @@ fn against_git(
     Ok(Some(compare(file, &group.subject, settings, &baselines)))
 }
 
+/// Whether a `.proto` file's imports (read from disk) differ from the same imports at `rev`
+/// (any import that cannot be read at `rev` counts as a change).
+fn imports_changed(git: &git::GitRef, rev: &str, file: &Loaded) -> Result<bool, CliError> {
+    if file.schema_type != SchemaType::Protobuf {
+        return Ok(false);
+    }
+    let Ok(now) = file.proto_path.imports(&file.path, &file.text) else {
+        return Ok(true);
+    };
+    let mut read = |path: &Path| git.show_at(rev, path).map_err(|e| e.to_string());
+    match file.proto_path.imports_with(&file.path, &file.text, &mut read) {
+        Ok(then) => Ok(then != now),
+        Err(_) => Ok(true),
+    }
+}
+
 /// The previous versions of `subject` in `dir`, newest first, with their labels.
-fn dir_history(dir: &Path, cwd: &Path, subject: &str) -> Result<Vec<(Schema, String)>, CliError> {
+fn dir_history(
+    dir: &Path,
+    cwd: &Path,
+    subject: &str,
+    proto_path: &ProtoPath,
+) -> Result<Vec<(Schema, String)>, CliError> {
     let mut history = Vec::new();
     let folder = dir.join(subject);
     if folder.is_dir() {
@@ -475,14 +541,14 @@ fn dir_history(dir: &Path, cwd: &Path, subject: &str) -> Result<Vec<(Schema, Str
         }
         versions.sort();
         for (_, path) in versions.into_iter().rev() {
-            let loaded = load(&path, cwd, None)?;
+            let loaded = load(&path, cwd, None, proto_path)?;
             history.push((loaded.schema, loaded.shown));
         }
     }
     for schema_type in SchemaType::ALL {
         let path = dir.join(format!("{subject}.{}", schema_type.extension()));
         if path.is_file() {
-            let loaded = load(&path, cwd, None)?;
+            let loaded = load(&path, cwd, None, proto_path)?;
             history.push((loaded.schema, loaded.shown));
         }
     }
@@ -495,8 +561,9 @@ fn against_dir(
     group: &Group,
     settings: &SubjectSettings,
     newest: &Loaded,
+    proto_path: &ProtoPath,
 ) -> Result<Option<Checked>, CliError> {
-    let history = dir_history(dir, cwd, &group.subject)?;
+    let history = dir_history(dir, cwd, &group.subject, proto_path)?;
     if history.is_empty() {
         return Ok(None);
     }

@@ -11,6 +11,7 @@ use schemata_core::{SchemaId, SchemaType};
 use tokio::io::AsyncBufReadExt as _;
 
 use super::{CliError, Outcome, RegistryArgs};
+use crate::proto_path::ProtoPath;
 use schemata::kafka::{self, Bytes, Consumer, OffsetReset, Producer, UndecodablePolicy, Utf8};
 use schemata::{DynamicDeserializer, DynamicSerializer, RegistryClient};
 
@@ -56,6 +57,11 @@ pub struct ProduceArgs {
     /// `.proto` file, else AVRO).
     #[arg(long)]
     pub schema_type: Option<String>,
+    /// A folder the --schema `.proto` file's imports are looked up in (repeatable, in order, as
+    /// protoc's `-I`), before the file's own folder; each import is registered first under its
+    /// import path as subject.
+    #[arg(long = "proto-path", value_name = "DIR")]
+    pub proto_paths: Vec<PathBuf>,
     /// Protobuf only: the message each line is written as, by full name (`shop.Order`) or name
     /// within the package (`Order`, `Order.Line`). Default: the file's first message.
     #[arg(long)]
@@ -119,14 +125,21 @@ async fn writer_id(args: &ProduceArgs, client: &RegistryClient) -> Result<Schema
             };
             // Parsed first so an invalid file is reported with its path, not as the registry's
             // 42201.
-            let schema =
+            let shown = path.display().to_string();
+            let schema = if schema_type == SchemaType::Protobuf {
+                let cwd =
+                    std::env::current_dir().map_err(|e| CliError::io("current directory", e))?;
+                let file = cwd.join(path);
+                let proto_path = ProtoPath::new(&args.proto_paths, [], &cwd).then(file.parent());
+                proto_path.register_imports(client, &file, &text, &shown, false).await?.0
+            } else {
                 client.parse_schema(schema_type, &text, &[]).await.map_err(|e| match e {
-                    schemata::Error::Schema(parse) => CliError::Schema {
-                        path: path.display().to_string(),
-                        message: parse.to_string(),
-                    },
+                    schemata::Error::Schema(parse) => {
+                        CliError::Schema { path: shown, message: parse.to_string() }
+                    }
                     other => CliError::from(other),
-                })?;
+                })?
+            };
             client.register(&subject, &schema, schemata::RegisterOptions::default()).await?
         }
         None => client.latest(&subject).await?.id,

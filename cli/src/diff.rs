@@ -22,6 +22,7 @@ use schemata_core::{Contract, JsonPolicy, Schema, SchemaType};
 use serde_json::{Value, json};
 
 use super::{CliError, Outcome, RegistryArgs};
+use crate::proto_path::ProtoPath;
 use schemata::VersionSpec;
 
 #[derive(Debug, clap::Args)]
@@ -33,6 +34,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
+    /// A folder `.proto` imports are looked up in (repeatable, in order, as protoc's `-I`),
+    /// before each file's own folder.
+    #[arg(long = "proto-path", value_name = "DIR")]
+    pub proto_paths: Vec<std::path::PathBuf>,
     /// The JSON Schema policy the verdicts use.
     #[arg(long, default_value = "STRICT", value_parser = parse_policy)]
     pub json_policy: JsonPolicy,
@@ -62,8 +67,10 @@ struct Side {
 }
 
 pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, CliError> {
-    let a = side(&args.a, registry).await?;
-    let b = side(&args.b, registry).await?;
+    let cwd = std::env::current_dir().map_err(|e| CliError::io("current directory", e))?;
+    let proto_path = ProtoPath::new(&args.proto_paths, [], &cwd);
+    let a = side(&args.a, registry, &proto_path, &cwd).await?;
+    let b = side(&args.b, registry, &proto_path, &cwd).await?;
     if a.schema.schema_type() != b.schema.schema_type() {
         return Err(CliError::Usage(format!(
             "{} is {} and {} is {}: diff compares two schemas of one type",
@@ -86,7 +93,12 @@ pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, 
     Ok(Outcome::Success)
 }
 
-async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> {
+async fn side(
+    operand: &str,
+    registry: &RegistryArgs,
+    proto_path: &ProtoPath,
+    cwd: &Path,
+) -> Result<Side, CliError> {
     let path = Path::new(operand);
     if path.exists() || !operand.contains(':') {
         let Some(schema_type) =
@@ -98,8 +110,8 @@ async fn side(operand: &str, registry: &RegistryArgs) -> Result<Side, CliError> 
             )));
         };
         let text = std::fs::read_to_string(path).map_err(|e| CliError::io(operand, e))?;
-        let schema = Schema::parse(schema_type, &text)
-            .map_err(|e| CliError::Schema { path: operand.to_owned(), message: e.to_string() })?;
+        let file = cwd.join(path);
+        let schema = proto_path.then(file.parent()).parse(schema_type, &file, &text, operand)?;
         return Ok(Side { name: operand.to_owned(), text, schema, contract: Contract::default() });
     }
     let Some((subject, version)) = operand.rsplit_once(':') else {

@@ -17,6 +17,7 @@ mod check;
 mod console;
 mod diff;
 mod ops;
+mod proto_path;
 mod transfer;
 
 /// Schema-registry tooling: check schema evolution in CI, operate a registry, move records.

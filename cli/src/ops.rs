@@ -5,7 +5,7 @@
 //! `subject 'x' not found (40401)`, and exit with code 2 like every other failure.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use schemata_core::api::{self, ConfigUpdate, SchemaById, SubjectSchema, codes};
 use schemata_core::{
@@ -13,6 +13,7 @@ use schemata_core::{
 };
 
 use super::{CliError, Outcome, RegistryArgs};
+use crate::proto_path::ProtoPath;
 use schemata::{Config, DeleteOptions, ModeOptions, ReadOptions, SettingOptions, VersionSpec};
 
 /// How a command prints what it found.
@@ -39,8 +40,14 @@ pub struct RegisterArgs {
     #[arg(long)]
     pub normalize: bool,
     /// A reference as NAME=SUBJECT:VERSION (repeatable), e.g. `com.acme.Money=money-value:2`.
+    /// A `.proto` file without any is registered with its imports found on the include path.
     #[arg(long = "reference", value_name = "NAME=SUBJECT:VERSION")]
     pub references: Vec<String>,
+    /// A folder `.proto` imports are looked up in (repeatable, in order, as protoc's `-I`),
+    /// before the file's own folder. Each imported file is registered first under its import
+    /// path as subject, then the file with references to them.
+    #[arg(long = "proto-path", value_name = "DIR")]
+    pub proto_paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -141,13 +148,26 @@ pub(super) async fn register(
     let client = registry.client()?;
     // Parsed here first so that an invalid file is reported with its path and position, not as
     // the registry's 42201; references are fetched from the registry to parse against.
-    let schema =
+    let schema = if schema_type == SchemaType::Protobuf && references.is_empty() {
+        let cwd = std::env::current_dir().map_err(|e| CliError::io("current directory", e))?;
+        let proto_path = ProtoPath::new(&args.proto_paths, [], &cwd)
+            .then(Some(&cwd.join(args.file.parent().unwrap_or(Path::new(".")))));
+        let (schema, imports) = proto_path
+            .register_imports(&client, &cwd.join(&args.file), &text, &path, args.normalize)
+            .await?;
+        for (name, version) in imports {
+            let subject = schemata_core::protobuf::reference_subject(&name);
+            say(&format!("import {name}: subject '{subject}' version {version}"))?;
+        }
+        schema
+    } else {
         client.parse_schema(schema_type, &text, &references).await.map_err(|e| match e {
             schemata::Error::Schema(parse) => {
                 CliError::Schema { path: path.clone(), message: parse.to_string() }
             }
             other => registry_error(other),
-        })?;
+        })?
+    };
     let options = schemata::RegisterOptions { normalize: args.normalize };
     let id = client.register(&args.subject, &schema, options).await.map_err(|e| {
         let incompatible = e.error_code() == Some(codes::INCOMPATIBLE_SCHEMA);

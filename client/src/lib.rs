@@ -75,7 +75,9 @@ mod schema;
 mod serdes;
 
 pub use json::{JsonDeserializer, JsonSerializer};
-pub use protobuf::{ProtobufDeserializer, ProtobufSerializer};
+pub use protobuf::{
+    ProtobufDeserializer, ProtobufSerializer, parse_proto_with_versions, register_proto_imports,
+};
 pub use registry::{
     BlockingRegistryClient, CheckOptions, CompatibilityVerdict, Config, DeleteOptions, Error,
     Export, LookupOptions, ModeOptions, ReadOptions, RegisterOptions, RegisteredSchema,

@@ -8,30 +8,21 @@
 //! its import path as subject (Confluent's default reference subject strategy), and referenced
 //! by that path. Well-known and Confluent-bundled imports need no reference.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::{OnceLock, PoisonError, RwLock};
 
 use prost::Message as _;
 use prost_reflect::{FileDescriptor, MessageDescriptor, ReflectMessage};
-use schemata_core::protobuf::{ProtobufSchema, is_builtin_import};
-use schemata_core::wire;
-use schemata_core::{
-    ReferencedSchema, Schema as ParsedSchema, SchemaId, SchemaReference, SchemaType,
+use schemata_core::protobuf::{
+    ImportedFile, Imports, ProtobufSchema, is_builtin_import, parse_with_imports, reference_subject,
 };
+use schemata_core::wire;
+use schemata_core::{Schema as ParsedSchema, SchemaId};
 
 use crate::SubjectNameStrategy;
 use crate::registry::{Error, LookupOptions, RegisterOptions, RegistryClient, Result};
 use crate::serdes::{IdLookup, SerializerConfig, Split, id_now, id_of, split};
-
-/// One `.proto` file to register: its import path, canonical text and the import paths it
-/// needs references for.
-#[derive(Debug, Clone)]
-struct ProtoFile {
-    name: String,
-    text: String,
-    imports: Vec<String>,
-}
 
 /// Writes prost messages of type `T` framed with their schema id and message indexes.
 #[derive(Debug)]
@@ -39,9 +30,10 @@ pub struct ProtobufSerializer<T> {
     /// The id rule and per-topic cache every serializer shares; what it keeps per topic is the
     /// prefix of every record (header and message indexes), so a record copies it in one go.
     lookup: IdLookup<Box<[u8]>>,
-    /// The type's file, then (in dependency order) every file it imports that needs a reference.
-    file: ProtoFile,
-    dependencies: Vec<ProtoFile>,
+    /// The type's file printed canonically, and (in dependency order) every file it imports
+    /// that needs a reference.
+    text: String,
+    imports: Imports,
     /// The type's full name, for subject name strategies that use the record name.
     full_name: String,
     /// The encoded message-index array, written after every header.
@@ -54,9 +46,10 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
     pub fn new(client: RegistryClient, config: SerializerConfig) -> Result<ProtobufSerializer<T>> {
         let descriptor = T::default().descriptor();
         let root = descriptor.parent_file();
-        let mut dependencies = Vec::new();
+        let mut files = Vec::new();
         let mut seen = HashSet::new();
-        collect_dependencies(&root, &mut seen, &mut dependencies);
+        collect_dependencies(&root, &mut seen, &mut files);
+        let own = proto_file(&root);
         // The path alternates (field number, index) from the file down: the indexes are every
         // second element.
         let path: Vec<i32> = descriptor.path().iter().skip(1).step_by(2).copied().collect();
@@ -64,8 +57,8 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         wire::write_message_indexes(&path, &mut indexes);
         Ok(ProtobufSerializer {
             lookup: IdLookup::new(client, config),
-            file: proto_file(&root),
-            dependencies,
+            text: own.text,
+            imports: Imports { direct: own.imports, files },
             full_name: descriptor.full_name().to_owned(),
             indexes,
             _type: PhantomData,
@@ -74,7 +67,7 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
 
     /// The schema text registered for `T` (its file, printed canonically).
     pub fn schema_text(&self) -> &str {
-        &self.file.text
+        &self.text
     }
 
     /// The framed message for `value` on `topic` (as a key or a value).
@@ -138,25 +131,52 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
     /// under `subject`: the serializer's own id.
     async fn register_files(&self, subject: &str) -> Result<SchemaId> {
         let (client, config) = (self.lookup.client(), self.lookup.config());
-        let register = RegisterOptions { normalize: config.normalize };
-        let lookup = LookupOptions { normalize: config.normalize, ..LookupOptions::default() };
-        let mut registered: Vec<(ProtoFile, SchemaReference)> = Vec::new();
-        for dependency in &self.dependencies {
-            let schema = parsed(dependency, &registered)?;
-            if config.auto_register {
-                client.register(&dependency.name, &schema, register).await?;
-            }
-            let found = client.lookup(&dependency.name, &schema, lookup).await?;
-            let reference = SchemaReference {
-                name: dependency.name.clone(),
-                subject: dependency.name.clone(),
-                version: found.version.0 as i32,
-            };
-            registered.push((dependency.clone(), reference));
-        }
-        let schema = parsed(&self.file, &registered)?;
+        let versions =
+            register_proto_imports(client, &self.imports, config.auto_register, config.normalize)
+                .await?;
+        let schema = parse_proto_with_versions(&self.text, &self.imports, &versions)?;
         self.lookup.own_id(subject, &schema).await
     }
+}
+
+/// Registers each file of `imports` (dependencies first) under its import path as subject
+/// (Confluent's default reference subject names, core's `reference_subject`), with references
+/// to the files it imports, or with `auto_register` off only looks each one up; answers the
+/// version each has there, by import path. Registering is idempotent, so running it again
+/// changes nothing. The client's Protobuf serializer and the CLI's `register` of a `.proto`
+/// file with imports both go through here.
+pub async fn register_proto_imports(
+    client: &RegistryClient,
+    imports: &Imports,
+    auto_register: bool,
+    normalize: bool,
+) -> Result<BTreeMap<String, i32>> {
+    let register = RegisterOptions { normalize };
+    let lookup = LookupOptions { normalize, ..LookupOptions::default() };
+    let mut versions = BTreeMap::new();
+    for (index, file) in imports.files.iter().enumerate() {
+        // Dependencies come first, so every file this one imports is among the earlier ones.
+        let earlier =
+            Imports { direct: file.imports.clone(), files: imports.files[..index].to_vec() };
+        let schema = parse_proto_with_versions(&file.text, &earlier, &versions)?;
+        let subject = reference_subject(&file.name);
+        if auto_register {
+            client.register(&subject, &schema, register).await?;
+        }
+        let found = client.lookup(&subject, &schema, lookup).await?;
+        let version = i32::try_from(found.version.0).unwrap_or(i32::MAX);
+        versions.insert(file.name.clone(), version);
+    }
+    Ok(versions)
+}
+
+/// Parses `text` with references to its imports at the versions `versions` holds.
+pub fn parse_proto_with_versions(
+    text: &str,
+    imports: &Imports,
+    versions: &BTreeMap<String, i32>,
+) -> Result<ParsedSchema> {
+    Ok(parse_with_imports(text, imports, &|name| versions.get(name).copied().unwrap_or(-1))?)
 }
 
 /// Appends the record: the prefix, then the message (one size computation, as prost's own
@@ -168,38 +188,8 @@ fn write<T: prost::Message>(prefix: &[u8], value: &T, out: &mut Vec<u8>) {
     value.encode_raw(out);
 }
 
-/// Parses a file with references to the already registered files it imports.
-fn parsed(file: &ProtoFile, registered: &[(ProtoFile, SchemaReference)]) -> Result<ParsedSchema> {
-    let references: Vec<SchemaReference> = file
-        .imports
-        .iter()
-        .filter_map(|import| registered.iter().find(|(f, _)| &f.name == import))
-        .map(|(_, reference)| reference.clone())
-        .collect();
-    let mut lookup = |reference: &SchemaReference| {
-        let (file, _) = registered.iter().find(|(_, r)| r == reference)?;
-        let references = file
-            .imports
-            .iter()
-            .filter_map(|import| registered.iter().find(|(f, _)| &f.name == import))
-            .map(|(_, r)| r.clone())
-            .collect();
-        Some(ReferencedSchema {
-            schema_type: SchemaType::Protobuf,
-            text: file.text.clone(),
-            references,
-        })
-    };
-    Ok(ParsedSchema::parse_with_references(
-        SchemaType::Protobuf,
-        &file.text,
-        &references,
-        &mut lookup,
-    )?)
-}
-
-fn proto_file(file: &FileDescriptor) -> ProtoFile {
-    ProtoFile {
+fn proto_file(file: &FileDescriptor) -> ImportedFile {
+    ImportedFile {
         name: file.name().to_owned(),
         text: ProtobufSchema::from_file(file.clone()).canonical(),
         imports: file
@@ -214,7 +204,7 @@ fn proto_file(file: &FileDescriptor) -> ProtoFile {
 fn collect_dependencies(
     file: &FileDescriptor,
     seen: &mut HashSet<String>,
-    out: &mut Vec<ProtoFile>,
+    out: &mut Vec<ImportedFile>,
 ) {
     for dependency in file.dependencies() {
         if is_builtin_import(dependency.name()) || !seen.insert(dependency.name().to_owned()) {

@@ -9,6 +9,7 @@
 
 mod bundled;
 mod diff;
+mod imports;
 mod print;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,10 @@ use crate::compat::Finding;
 use crate::schema::{ParseError, ResolvedReference};
 
 pub use diff::{Change, ChangeKind, diff, diff_with_budget, is_compatible};
+pub use imports::{
+    ImportedFile, Imports, MAX_IMPORTED_FILES, ReadResult, collect_imports, parse_with_imports,
+    reference_subject,
+};
 
 /// The file name the schema itself gets when it is given as `.proto` text (a descriptor keeps
 /// its own name). Confluent names it the same way.

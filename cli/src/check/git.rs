@@ -40,13 +40,23 @@ impl GitRef {
 
     /// The text of `file` at this ref, or `None` when the file did not exist there.
     pub(crate) fn show(&self, file: &Path) -> Result<Option<String>, CliError> {
+        self.show_at(&self.name, file)
+    }
+
+    /// The text of `file` at `rev` (this ref, or a commit of its history), or `None` when the
+    /// file did not exist there.
+    pub(crate) fn show_at(&self, rev: &str, file: &Path) -> Result<Option<String>, CliError> {
         let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
             return Ok(None);
         };
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        // A folder gone from the work tree (git needs one to run in): read as absent.
+        if !dir.is_dir() {
+            return Ok(None);
+        }
         // `REF:./name` is relative to the directory git runs in, so any file in the work tree
         // works whatever the current directory is.
-        let object = format!("{}:./{}", self.name, name.to_string_lossy());
+        let object = format!("{rev}:./{}", name.to_string_lossy());
         let exists = git(dir, &["cat-file", "-e", &object])?;
         if !exists.success {
             return Ok(None);
@@ -56,7 +66,7 @@ impl GitRef {
             return Err(CliError::Other(format!("git show {object}: {}", shown.stderr_line())));
         }
         String::from_utf8(shown.stdout).map(Some).map_err(|_| CliError::Schema {
-            path: format!("{}:{}", self.name, file.display()),
+            path: format!("{rev}:{}", file.display()),
             message: "not UTF-8 text".into(),
         })
     }

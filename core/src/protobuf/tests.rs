@@ -757,3 +757,126 @@ mod props {
         }
     }
 }
+
+/// Files for the import walk: name → text; a name mapped to `None` is unreadable.
+type Files<'a> = &'a [(&'a str, Option<&'a str>)];
+
+/// The import walk over `files` from `root_text` (named `root.proto`): the files found in
+/// order, or the error's text.
+fn walk_imports(root_text: &str, files: Files<'_>) -> Result<(Vec<String>, Vec<String>), String> {
+    let mut read = |name: &str| match files.iter().find(|(n, _)| *n == name) {
+        Some((_, Some(text))) => Ok(Some((*text).to_owned())),
+        Some((_, None)) => Err("permission denied".to_owned()),
+        None => Ok(None),
+    };
+    let imports = collect_imports("root.proto", root_text, &mut read).map_err(|e| e.to_string())?;
+    let names = imports.files.iter().map(|f| f.name.clone()).collect();
+    Ok((imports.direct, names))
+}
+
+#[test]
+fn imports_are_found_in_dependency_order() {
+    const MONEY: &str = "syntax = \"proto3\"; package m; import \"c/currency.proto\"; message Money { c.Currency currency = 1; int64 units = 2; }";
+    const CURRENCY: &str = "syntax = \"proto3\"; package c; enum Currency { EUR = 0; USD = 1; }";
+    const TIME: &str = "syntax = \"proto3\"; package t; import \"google/protobuf/timestamp.proto\"; message At { google.protobuf.Timestamp at = 1; }";
+    let files: Files<'_> = &[
+        ("m/money.proto", Some(MONEY)),
+        ("c/currency.proto", Some(CURRENCY)),
+        ("t/at.proto", Some(TIME)),
+        ("bad.proto", Some("syntax = \"proto3\";\nmessage {")),
+        ("locked.proto", None),
+        ("a.proto", Some("syntax = \"proto3\";\nimport \"b.proto\";")),
+        ("b.proto", Some("syntax = \"proto3\";\n\nimport \"a.proto\";")),
+        ("back.proto", Some("syntax = \"proto3\"; import \"root.proto\";")),
+        ("self.proto", Some("syntax = \"proto3\"; import \"self.proto\";")),
+    ];
+    let ok = |root: &str, direct: &[&str], all: &[&str]| {
+        let (d, a) = walk_imports(root, files).unwrap_or_else(|e| panic!("{root}: {e}"));
+        assert_eq!((d, a), (strings(direct), strings(all)), "{root}");
+    };
+    let err = |root: &str, expected: &str| {
+        let error = walk_imports(root, files).expect_err(root);
+        assert!(error.contains(expected), "{root}: {error}");
+    };
+    ok("syntax = \"proto3\"; message R {}", &[], &[]);
+    ok(
+        "syntax = \"proto3\"; import \"google/protobuf/any.proto\"; import \"confluent/meta.proto\";",
+        &[],
+        &[],
+    );
+    ok(
+        "syntax = \"proto3\"; import \"m/money.proto\";",
+        &["m/money.proto"],
+        &["c/currency.proto", "m/money.proto"],
+    );
+    // A file reached twice is read and listed once.
+    ok(
+        "syntax = \"proto3\"; import \"c/currency.proto\"; import \"m/money.proto\"; import \"t/at.proto\";",
+        &["c/currency.proto", "m/money.proto", "t/at.proto"],
+        &["c/currency.proto", "m/money.proto", "t/at.proto"],
+    );
+    err(
+        "syntax = \"proto3\";\n  import \"nope.proto\";",
+        "in 'root.proto' at line 2 column 3: import 'nope.proto' not found",
+    );
+    err("syntax = \"proto3\"; import \"bad.proto\";", "in 'bad.proto' at line 2");
+    err("syntax = \"proto3\"; import \"locked.proto\";", "unreadable: permission denied");
+    err(
+        "syntax = \"proto3\"; import \"a.proto\";",
+        "in 'b.proto' at line 3 column 1: import cycle: a.proto -> b.proto -> a.proto",
+    );
+    err(
+        "syntax = \"proto3\"; import \"back.proto\";",
+        "import cycle: root.proto -> back.proto -> root.proto",
+    );
+    err("syntax = \"proto3\"; import \"self.proto\";", "self.proto -> self.proto");
+    err("message {", "in 'root.proto' at line 1");
+}
+
+#[test]
+fn imports_are_bounded() {
+    // A chain deeper than the reference depth, and a fan-out wider than the file bound.
+    let deep = |name: &str| {
+        let n: usize = name.trim_start_matches('d').trim_end_matches(".proto").parse().ok()?;
+        Some(format!("syntax = \"proto3\"; import \"d{}.proto\";", n + 1))
+    };
+    let mut read = |name: &str| Ok(deep(name));
+    let error = collect_imports("r.proto", "import \"d0.proto\";", &mut read).unwrap_err();
+    assert!(error.to_string().contains("imports nest deeper than 32 levels"), "{error}");
+    let wide: String =
+        (0..300).map(|n| format!("import \"w{n}.proto\";\n")).collect::<Vec<_>>().concat();
+    let mut read = |_: &str| Ok(Some("syntax = \"proto3\";".to_owned()));
+    let error = collect_imports("r.proto", &wide, &mut read).unwrap_err();
+    assert!(error.to_string().contains("more than 256 files are imported"), "{error}");
+}
+
+#[test]
+fn a_file_parses_with_its_imports_as_references() {
+    let files = [
+        ("c/currency.proto", "syntax = \"proto3\"; package c; enum Currency { EUR = 0; }"),
+        (
+            "m/money.proto",
+            "syntax = \"proto3\"; package m; import \"c/currency.proto\"; message Money { c.Currency c = 1; }",
+        ),
+    ];
+    let root = "syntax = \"proto3\"; package o; import \"m/money.proto\"; message Order { m.Money total = 1; }";
+    let mut read =
+        |name: &str| Ok(files.iter().find(|(n, _)| *n == name).map(|(_, t)| (*t).to_owned()));
+    let imports = collect_imports("o.proto", root, &mut read).unwrap();
+    let schema =
+        parse_with_imports(root, &imports, &|name| if name == "m/money.proto" { 3 } else { 1 })
+            .unwrap();
+    let references: Vec<(String, String, i32)> = schema
+        .references()
+        .iter()
+        .map(|r| (r.name.clone(), r.subject.clone(), r.version))
+        .collect();
+    assert_eq!(references, [("m/money.proto".to_owned(), "m/money.proto".to_owned(), 3)]);
+    assert_eq!(reference_subject("m/money.proto"), "m/money.proto");
+    let message = schema.as_protobuf().unwrap().first_message().unwrap();
+    assert_eq!(message.get_field(1).unwrap().kind().as_message().unwrap().full_name(), "m.Money");
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}

@@ -5,6 +5,7 @@ mod broker;
 mod cli_check;
 mod cli_console;
 mod cli_diff;
+mod cli_proto;
 mod cli_registry;
 mod cli_support;
 mod cli_tls;
