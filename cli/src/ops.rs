@@ -168,7 +168,7 @@ pub(super) async fn register(
             other => registry_error(other),
         })?
     };
-    let options = schemata::RegisterOptions { normalize: args.normalize };
+    let options = schemata::RegisterOptions { normalize: args.normalize, ..Default::default() };
     let id = client.register(&args.subject, &schema, options).await.map_err(|e| {
         let incompatible = e.error_code() == Some(codes::INCOMPATIBLE_SCHEMA);
         match registry_error(e) {

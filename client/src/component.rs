@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use schemata_core::Metadata;
 use serde_json::{Map, Value, json};
 
 mod logical;
@@ -277,6 +278,12 @@ pub mod avro {
         Value::Object(object)
     }
 
+    /// A field with Confluent's inline tags (`"confluent:tags": [...]`), which the data-contract
+    /// rule executors of Confluent's clients match field rules against (`tags` of a rule).
+    pub fn tagged(field: Value, tags: &[&str]) -> Value {
+        super::with_tags(field, tags)
+    }
+
     fn fit_default(schema: Value, default: Value) -> (Value, Value) {
         match schema {
             Value::Array(branches) if !default.is_null() => {
@@ -351,6 +358,14 @@ pub struct JsonObject {
 impl JsonObject {
     pub fn new() -> JsonObject {
         JsonObject::default()
+    }
+
+    /// Tags property `name` with Confluent's inline `"confluent:tags"` (an annotation: it does
+    /// not change what validates, so it may sit beside a `$ref`).
+    pub fn tag(&mut self, name: &str, tags: &[&str]) {
+        if let Some(schema) = self.properties.get_mut(name) {
+            *schema = with_tags(std::mem::take(schema), tags);
+        }
     }
 
     pub fn property(
@@ -668,5 +683,27 @@ impl<T: Component> Component for BTreeMap<String, T> {
     }
     fn json(ctx: &mut JsonCtx, hints: &Hints) -> Value {
         json::map(T::json(ctx, hints))
+    }
+}
+
+/// `schema` (an object, or a boolean schema wrapped in `allOf`) with `"confluent:tags"`.
+fn with_tags(schema: Value, tags: &[&str]) -> Value {
+    let mut object = match schema {
+        Value::Object(object) => object,
+        other => {
+            let mut object = Map::new();
+            object.insert("allOf".to_owned(), json!([other]));
+            object
+        }
+    };
+    object.insert("confluent:tags".to_owned(), json!(tags));
+    Value::Object(object)
+}
+
+/// A derived type's data contract metadata from its `#[schemata(metadata(k = "v", ...))]`.
+pub fn metadata(properties: &[(&str, &str)]) -> Metadata {
+    Metadata {
+        properties: properties.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        ..Metadata::default()
     }
 }

@@ -117,7 +117,7 @@ pub use schemata_derive::include_schema;
 pub mod __private {
     pub use crate::component::{
         AvroCtx, Component, Flatten, Hints, JsonCtx, JsonObject, avro, container_default,
-        default_from_json, json, json_default, root_avro, root_json, schema_full_name,
+        default_from_json, json, json_default, metadata, root_avro, root_json, schema_full_name,
         serde_default,
     };
     pub use crate::{
@@ -128,6 +128,7 @@ pub mod __private {
     pub use chrono;
     #[cfg(feature = "rust_decimal")]
     pub use rust_decimal;
+    pub use schemata_core::Metadata;
     pub use serde;
     pub use serde_json::{self, Value};
     pub use std::sync::OnceLock;

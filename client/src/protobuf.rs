@@ -135,7 +135,7 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
             register_proto_imports(client, &self.imports, config.auto_register, config.normalize)
                 .await?;
         let schema = parse_proto_with_versions(&self.text, &self.imports, &versions)?;
-        self.lookup.own_id(subject, &schema).await
+        self.lookup.own_id(subject, &schema, None).await
     }
 }
 
@@ -151,7 +151,7 @@ pub async fn register_proto_imports(
     auto_register: bool,
     normalize: bool,
 ) -> Result<BTreeMap<String, i32>> {
-    let register = RegisterOptions { normalize };
+    let register = RegisterOptions { normalize, ..RegisterOptions::default() };
     let lookup = LookupOptions { normalize, ..LookupOptions::default() };
     let mut versions = BTreeMap::new();
     for (index, file) in imports.files.iter().enumerate() {
@@ -161,9 +161,9 @@ pub async fn register_proto_imports(
         let schema = parse_proto_with_versions(&file.text, &earlier, &versions)?;
         let subject = reference_subject(&file.name);
         if auto_register {
-            client.register(&subject, &schema, register).await?;
+            client.register(&subject, &schema, register.clone()).await?;
         }
-        let found = client.lookup(&subject, &schema, lookup).await?;
+        let found = client.lookup(&subject, &schema, lookup.clone()).await?;
         let version = i32::try_from(found.version.0).unwrap_or(i32::MAX);
         versions.insert(file.name.clone(), version);
     }

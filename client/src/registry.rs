@@ -175,19 +175,29 @@ impl From<Config> for ConfigUpdate {
 }
 
 /// Options of [`RegistryClient::register`] and [`RegistryClient::register_text`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RegisterOptions {
     /// Ask the registry to normalize the schema first, so spellings of one schema share an id.
     pub normalize: bool,
+    /// The data contract's metadata registered with the schema (part of its identity: the same
+    /// text with other metadata is a new version). `None` inherits the latest version's.
+    pub metadata: Option<Metadata>,
+    /// The data contract's rules registered with the schema; `None` inherits the latest
+    /// version's.
+    pub rule_set: Option<RuleSet>,
 }
 
 /// Options of [`RegistryClient::lookup`] and [`RegistryClient::lookup_id`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LookupOptions {
     /// Compare normalized forms, as a registration with `normalize` does.
     pub normalize: bool,
     /// Find soft-deleted versions too.
     pub deleted: bool,
+    /// Find the version registered with this metadata (as [`RegisterOptions::metadata`]).
+    pub metadata: Option<Metadata>,
+    /// Find the version registered with these rules (as [`RegisterOptions::rule_set`]).
+    pub rule_set: Option<RuleSet>,
 }
 
 /// Options of the reads that can see soft-deleted subjects and versions
@@ -488,6 +498,8 @@ struct IdKey {
     /// Lookups that may find soft-deleted versions keep their own entries, so a registration
     /// never takes a soft-deleted version's id for its own.
     deleted: bool,
+    /// The requested contract as JSON (empty when none was given).
+    contract: String,
 }
 
 #[derive(Debug)]
@@ -713,13 +725,13 @@ impl RegistryClient {
         schema: &ParsedSchema,
         options: RegisterOptions,
     ) -> Result<SchemaId> {
-        let RegisterOptions { normalize } = options;
-        let key = id_key(subject, schema, normalize, false);
+        let RegisterOptions { normalize, metadata, rule_set } = options;
+        let key = id_key(subject, schema, normalize, false, (&metadata, &rule_set));
         let id = self
             .inner
             .ids
             .get_or_fetch(&key, || async {
-                let request = register_request(schema);
+                let request = register_request(schema, metadata, rule_set);
                 let query = [("normalize", normalize.to_string())];
                 let answer: RegisterSchemaResponse = self
                     .call(Method::POST, &["subjects", subject, "versions"], &query, Some(&request))
@@ -753,13 +765,14 @@ impl RegistryClient {
         schema: &ParsedSchema,
         options: LookupOptions,
     ) -> Result<SubjectSchema> {
-        let LookupOptions { normalize, deleted } = options;
-        let request = register_request(schema);
+        let LookupOptions { normalize, deleted, metadata, rule_set } = options;
+        let key = id_key(subject, schema, normalize, deleted, (&metadata, &rule_set));
+        let request = register_request(schema, metadata, rule_set);
         let query = [("normalize", normalize.to_string()), ("deleted", deleted.to_string())];
         let found: api::SubjectSchema =
             self.call(Method::POST, &["subjects", subject], &query, Some(&request)).await?;
         let found = subject_schema(found)?;
-        self.inner.ids.insert(id_key(subject, schema, normalize, deleted), found.id);
+        self.inner.ids.insert(key, found.id);
         Ok(found)
     }
 
@@ -770,13 +783,14 @@ impl RegistryClient {
         schema: &ParsedSchema,
         options: LookupOptions,
     ) -> Result<SchemaId> {
-        let key = id_key(subject, schema, options.normalize, options.deleted);
+        let LookupOptions { normalize, deleted, metadata, rule_set } = options;
+        let key = id_key(subject, schema, normalize, deleted, (&metadata, &rule_set));
         self.inner
             .ids
             .get_or_fetch(&key, || async {
-                let request = register_request(schema);
-                let mut query = vec![("normalize", options.normalize.to_string())];
-                if options.deleted {
+                let request = register_request(schema, metadata, rule_set);
+                let mut query = vec![("normalize", normalize.to_string())];
+                if deleted {
                     query.push(("deleted", "true".to_owned()));
                 }
                 let found: api::SubjectSchema =
@@ -1019,7 +1033,7 @@ impl RegistryClient {
         schema: &ParsedSchema,
         options: CheckOptions,
     ) -> Result<CompatibilityVerdict> {
-        let request = register_request(schema);
+        let request = register_request(schema, None, None);
         let query = [("verbose", options.verbose.to_string())];
         let version = options.version.map(|v| v.to_string());
         let mut path = vec!["compatibility", "subjects", subject, "versions"];
@@ -1361,17 +1375,36 @@ fn core_references(references: &[api::SchemaReference]) -> Vec<SchemaReference> 
     references.iter().map(SchemaReference::from).collect()
 }
 
-fn register_request(schema: &ParsedSchema) -> RegisterSchemaRequest {
+fn register_request(
+    schema: &ParsedSchema,
+    metadata: Option<Metadata>,
+    rule_set: Option<RuleSet>,
+) -> RegisterSchemaRequest {
     RegisterSchemaRequest {
         schema: schema.text().to_owned(),
         schema_type: schema.schema_type().to_optional().map(str::to_owned),
         references: schema.references().iter().map(api::SchemaReference::from).collect(),
+        metadata,
+        rule_set,
         ..RegisterSchemaRequest::default()
     }
 }
 
-fn id_key(subject: &str, schema: &ParsedSchema, normalize: bool, deleted: bool) -> IdKey {
+fn id_key(
+    subject: &str,
+    schema: &ParsedSchema,
+    normalize: bool,
+    deleted: bool,
+    (metadata, rule_set): (&Option<Metadata>, &Option<RuleSet>),
+) -> IdKey {
+    // One schema registered with two contracts has two ids, so the contract is part of the key.
+    // Serializing plain maps and strings cannot fail.
+    let contract = match (metadata, rule_set) {
+        (None, None) => String::new(),
+        contract => serde_json::to_string(&contract).unwrap_or_default(),
+    };
     IdKey {
+        contract,
         subject: subject.to_owned(),
         schema_type: schema.schema_type(),
         // The text, not the normalized form: without `normalize` the registry looks up by text.

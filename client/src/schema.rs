@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use schemata_core::Metadata;
 use serde_json::Value;
 
 #[cfg(test)]
@@ -149,6 +150,13 @@ pub trait Schema {
     /// The Avro schema as compact JSON text, as registered.
     fn avro_schema_text() -> String {
         Self::avro_schema().to_string()
+    }
+
+    /// The data contract metadata registered with the schema (`#[schemata(metadata(k = "v"))]`
+    /// on the type): properties such as an owner or a major version, which
+    /// `use.latest.with.metadata` consumers select by. `None` when the type has none.
+    fn metadata() -> Option<&'static Metadata> {
+        None
     }
 
     /// The subject this type's schema lives under for `topic` with the given strategy.

@@ -25,6 +25,9 @@ pub(crate) struct Container {
     pub(crate) transparent: bool,
     pub(crate) default: FieldDefault,
     pub(crate) deny_unknown_fields: bool,
+    /// `#[schemata(metadata(owner = "payments", "confluent:reserved" = "ssn"))]`: data contract
+    /// properties registered with the schema, in the order written.
+    pub(crate) metadata: Vec<(String, LitStr)>,
 }
 
 #[derive(Debug, Default)]
@@ -56,6 +59,9 @@ pub(crate) struct Field {
     pub(crate) scale: Option<u32>,
     pub(crate) timestamp_millis: bool,
     pub(crate) fixed_name: Option<LitStr>,
+    /// `#[schemata(tags("PII"))]`: Confluent's inline field tags, which data-contract field rules
+    /// select fields by.
+    pub(crate) tags: Vec<LitStr>,
 }
 
 #[derive(Debug, Default)]
@@ -156,6 +162,51 @@ fn rename_rule(meta: &ParseNestedMeta<'_>, cx: &Ctxt) -> syn::Result<Option<Rena
     }
 }
 
+/// `metadata(key = "value", "key:with:colons" = "value")`: keys as identifiers or strings,
+/// since Confluent's own properties (`confluent:reserved`) are not identifiers.
+fn metadata_pairs(meta: &ParseNestedMeta<'_>, cx: &Ctxt) -> syn::Result<Vec<(String, LitStr)>> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let mut pairs: Vec<(String, LitStr)> = Vec::new();
+    while !content.is_empty() {
+        let (key, span) = if content.peek(LitStr) {
+            let lit: LitStr = content.parse()?;
+            (lit.value(), lit.span())
+        } else {
+            let ident: syn::Ident = content.call(syn::ext::IdentExt::parse_any)?;
+            (ident.to_string(), ident.span())
+        };
+        content.parse::<Token![=]>()?;
+        let value: LitStr = content.parse()?;
+        if key.is_empty() {
+            cx.push(syn::Error::new(span, "schemata: a metadata key cannot be empty"));
+        } else if pairs.iter().any(|(k, _)| *k == key) {
+            cx.push(syn::Error::new(span, format!("schemata: metadata key `{key}` given twice")));
+        }
+        pairs.push((key, value));
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(pairs)
+}
+
+/// `tags("PII", "SENSITIVE")`: one or more non-empty strings.
+fn tag_list(meta: &ParseNestedMeta<'_>, cx: &Ctxt) -> syn::Result<Vec<LitStr>> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let tags = content.parse_terminated(|input| input.parse::<LitStr>(), Token![,])?;
+    if tags.is_empty() {
+        cx.error_spanned(&meta.path, "schemata: `tags(...)` needs at least one tag");
+    }
+    for tag in &tags {
+        if tag.value().is_empty() {
+            cx.error_spanned(tag, "schemata: a tag cannot be empty");
+        }
+    }
+    Ok(tags.into_iter().collect())
+}
+
 fn lit_u32(meta: &ParseNestedMeta<'_>) -> syn::Result<u32> {
     let lit: syn::LitInt = meta.value()?.parse()?;
     lit.base10_parse()
@@ -189,12 +240,14 @@ pub(crate) fn container(attrs: &[Attribute], cx: &Ctxt) -> Container {
                     out.doc = Some(meta.value()?.parse::<LitStr>()?.value());
                 } else if meta.path.is_ident("alias") {
                     out.aliases.push(meta.value()?.parse()?);
+                } else if meta.path.is_ident("metadata") {
+                    out.metadata.extend(metadata_pairs(&meta, cx)?);
                 } else {
                     skip_value(&meta)?;
                     cx.error_spanned(
                         &meta.path,
                         "schemata: unknown attribute on a type, expected one of `namespace`, \
-                         `name`, `doc`, `alias`",
+                         `name`, `doc`, `alias`, `metadata`",
                     );
                 }
                 Ok(())
@@ -314,13 +367,15 @@ pub(crate) fn field(attrs: &[Attribute], cx: &Ctxt) -> Field {
                     }
                 } else if meta.path.is_ident("fixed_name") {
                     out.fixed_name = Some(meta.value()?.parse()?);
+                } else if meta.path.is_ident("tags") {
+                    out.tags.extend(tag_list(&meta, cx)?);
                 } else {
                     skip_value(&meta)?;
                     cx.error_spanned(
                         &meta.path,
                         "schemata: unknown attribute on a field, expected one of `rename`, `doc`, \
                          `alias`, `default`, `default_json`, `avro`, `precision`, `scale`, \
-                         `timestamp`, `fixed_name`",
+                         `timestamp`, `fixed_name`, `tags`",
                     );
                 }
                 Ok(())

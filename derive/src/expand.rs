@@ -197,7 +197,7 @@ fn expand(input: &DeriveInput, cx: &Ctxt) -> TokenStream {
                     .filter(|(_, a)| !a.skip)
                     .collect();
                 match live.as_slice() {
-                    [(field, attrs)] => newtype(input, field, attrs, cx),
+                    [(field, attrs)] => newtype(input, &container, field, attrs, cx),
                     _ => {
                         cx.error_spanned(
                             &input.ident,
@@ -212,7 +212,7 @@ fn expand(input: &DeriveInput, cx: &Ctxt) -> TokenStream {
             Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
                 let field = &fields.unnamed[0];
                 let attrs = attr::field(&field.attrs, cx);
-                newtype(input, field, &attrs, cx)
+                newtype(input, &container, field, &attrs, cx)
             }
             Fields::Unnamed(fields) => {
                 cx.error_spanned(
@@ -278,6 +278,13 @@ fn fields_code(
         let ty = &field.ty;
         let Some(ident) = &field.ident else { continue };
         if attrs.flatten {
+            if let Some(tag) = attrs.tags.first() {
+                cx.error_spanned(
+                    tag,
+                    "schemata: a flattened field has no field of its own to tag; tag the fields \
+                     of the flattened type",
+                );
+            }
             if shape::is_map(ty) {
                 cx.error_spanned(
                     ty,
@@ -341,17 +348,29 @@ fn fields_code(
         let hints = shape::hints(&attrs);
         let avro = shape.avro(&attrs);
         let json = shape.json();
+        // Tags only change the output of tagged fields, so untagged schemas stay as they were.
+        let tags = &attrs.tags;
+        let (avro_tagged, json_tagged) = if tags.is_empty() {
+            (quote!(field), TokenStream::new())
+        } else {
+            (
+                quote!(__sp::avro::tagged(field, &[#(#tags),*])),
+                quote!(object.tag(#name, &[#(#tags),*]);),
+            )
+        };
         code.avro.push(quote! {{
             let hints = #hints;
             let _ = &hints;
             let schema = #avro;
-            fields.push(__sp::avro::field(#name, #doc, &[#(#aliases),*], schema, #avro_default));
+            let field = __sp::avro::field(#name, #doc, &[#(#aliases),*], schema, #avro_default);
+            fields.push(#avro_tagged);
         }});
         code.json.push(quote! {{
             let hints = #hints;
             let _ = &hints;
             let schema = #json;
             object.property(#name, #doc, schema, #required, #json_default);
+            #json_tagged
         }});
     }
     code
@@ -362,9 +381,26 @@ fn owner(input: &DeriveInput) -> TokenStream {
     quote!(::core::concat!(::core::module_path!(), "::", #name))
 }
 
-fn schema_impl(input: &DeriveInput, full_name: TokenStream, json_root: &str) -> TokenStream {
+fn schema_impl(
+    input: &DeriveInput,
+    container: &Container,
+    full_name: TokenStream,
+    json_root: &str,
+) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // Only types with `#[schemata(metadata(...))]` override the trait's `None`.
+    let metadata = if container.metadata.is_empty() {
+        TokenStream::new()
+    } else {
+        let pairs = container.metadata.iter().map(|(key, value)| quote!((#key, #value)));
+        quote! {
+            fn metadata() -> ::core::option::Option<&'static __sp::Metadata> {
+                static CELL: __sp::OnceLock<__sp::Metadata> = __sp::OnceLock::new();
+                ::core::option::Option::Some(CELL.get_or_init(|| __sp::metadata(&[#(#pairs),*])))
+            }
+        }
+    };
     quote! {
         #[automatically_derived]
         impl #impl_generics ::schemata::Schema for #ident #ty_generics #where_clause {
@@ -379,6 +415,7 @@ fn schema_impl(input: &DeriveInput, full_name: TokenStream, json_root: &str) -> 
             fn full_name() -> &'static str {
                 #full_name
             }
+            #metadata
         }
     }
 }
@@ -409,7 +446,7 @@ fn record(
     let Names { name, namespace, full, doc, aliases } = names;
     let (avro, json) = (&code.avro, &code.json);
     let closed = container.deny_unknown_fields;
-    let schema = schema_impl(input, quote!(#full), &full);
+    let schema = schema_impl(input, container, quote!(#full), &full);
     quote! {
         #[automatically_derived]
         impl #impl_generics __sp::Flatten for #ident #ty_generics #where_clause {
@@ -447,7 +484,20 @@ fn record(
     }
 }
 
-fn newtype(input: &DeriveInput, field: &syn::Field, attrs: &attr::Field, cx: &Ctxt) -> TokenStream {
+fn newtype(
+    input: &DeriveInput,
+    container: &Container,
+    field: &syn::Field,
+    attrs: &attr::Field,
+    cx: &Ctxt,
+) -> TokenStream {
+    if let Some(tag) = attrs.tags.first() {
+        cx.error_spanned(
+            tag,
+            "schemata: a newtype is not a record, so it has no field to tag; tag the field \
+             that holds it",
+        );
+    }
     let shape = shape::analyze(&field.ty, attrs, cx);
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -460,7 +510,7 @@ fn newtype(input: &DeriveInput, field: &syn::Field, attrs: &attr::Field, cx: &Ct
             __sp::schema_full_name(<Self as ::schemata::Schema>::avro_schema())
         })
     };
-    let schema = schema_impl(input, full_name, "");
+    let schema = schema_impl(input, container, full_name, "");
     quote! {
         #[automatically_derived]
         impl #impl_generics __sp::Component for #ident #ty_generics #where_clause {
@@ -653,7 +703,7 @@ fn enumeration(
             cx.error_spanned(&variant.ident, format!("schemata: two variants are named `{name}`"));
         }
     }
-    let schema = schema_impl(input, quote!(#full), full);
+    let schema = schema_impl(input, container, quote!(#full), full);
     quote! {
         #[automatically_derived]
         impl #impl_generics __sp::Component for #ident #ty_generics #where_clause {
@@ -698,7 +748,7 @@ fn symbols(
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let owner = owner(input);
     let Names { name, namespace, full, doc, aliases } = names;
-    let schema = schema_impl(input, quote!(#full), &full);
+    let schema = schema_impl(input, container, quote!(#full), &full);
     let default = opt_str(default.as_deref());
     quote! {
         #[automatically_derived]

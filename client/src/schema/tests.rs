@@ -39,6 +39,7 @@ pub(crate) fn all_avro_schemas() -> Vec<(&'static str, &'static serde_json::Valu
         Primitives,
         Bytes,
         Borrowed<'static>,
+        Tagged,
         Optionals,
         Collections,
         Boxed,
@@ -3384,4 +3385,149 @@ fn serde_json_output_validates_against_derived_json_schema() {
         by_city: BTreeMap::from([("x".to_owned(), address())]),
         fallback: address(),
     });
+}
+
+// Data contract attributes: metadata properties on the type (`metadata()`, registered with the
+// schema) and Confluent's inline `confluent:tags` on tagged fields, also when the field is an
+// optional or a record (beside `$ref` in JSON Schema: tags are annotations).
+#[derive(Serialize, Deserialize, Schema)]
+#[schemata(
+    namespace = "com.acme.test",
+    metadata(owner = "payments", major = "1", "confluent:reserved" = "pin")
+)]
+struct Tagged {
+    id: i64,
+    #[schemata(tags("PII"))]
+    card_number: String,
+    #[schemata(tags("PII", "SENSITIVE"))]
+    holder: Option<String>,
+    #[schemata(tags("ADDRESS"))]
+    billing: Address,
+}
+
+#[test]
+fn data_contract_metadata_and_tags() {
+    let metadata = Tagged::metadata().expect("the type has metadata");
+    assert_eq!(
+        metadata.properties,
+        BTreeMap::from(
+            [("owner", "payments"), ("major", "1"), ("confluent:reserved", "pin")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        )
+    );
+    assert!(metadata.tags.is_empty() && metadata.sensitive.is_empty());
+    assert_eq!(Address::metadata(), None, "types without the attribute have none");
+    check::<Tagged>(expect![[r##"
+        com.acme.test.Tagged
+        avro: {
+          "type": "record",
+          "name": "Tagged",
+          "namespace": "com.acme.test",
+          "fields": [
+            {
+              "name": "id",
+              "type": "long"
+            },
+            {
+              "name": "card_number",
+              "type": "string",
+              "confluent:tags": [
+                "PII"
+              ]
+            },
+            {
+              "name": "holder",
+              "type": [
+                "null",
+                "string"
+              ],
+              "default": null,
+              "confluent:tags": [
+                "PII",
+                "SENSITIVE"
+              ]
+            },
+            {
+              "name": "billing",
+              "type": {
+                "type": "record",
+                "name": "Address",
+                "namespace": "com.acme.orders",
+                "fields": [
+                  {
+                    "name": "street",
+                    "type": "string"
+                  },
+                  {
+                    "name": "city",
+                    "type": "string"
+                  }
+                ]
+              },
+              "confluent:tags": [
+                "ADDRESS"
+              ]
+            }
+          ]
+        }
+        json: {
+          "$schema": "http://json-schema.org/draft-07/schema#",
+          "type": "object",
+          "title": "Tagged",
+          "properties": {
+            "id": {
+              "type": "integer"
+            },
+            "card_number": {
+              "type": "string",
+              "confluent:tags": [
+                "PII"
+              ]
+            },
+            "holder": {
+              "oneOf": [
+                {
+                  "type": "null"
+                },
+                {
+                  "type": "string"
+                }
+              ],
+              "confluent:tags": [
+                "PII",
+                "SENSITIVE"
+              ]
+            },
+            "billing": {
+              "$ref": "#/definitions/com.acme.orders.Address",
+              "confluent:tags": [
+                "ADDRESS"
+              ]
+            }
+          },
+          "required": [
+            "id",
+            "card_number",
+            "billing"
+          ],
+          "definitions": {
+            "com.acme.orders.Address": {
+              "type": "object",
+              "title": "Address",
+              "properties": {
+                "street": {
+                  "type": "string"
+                },
+                "city": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "street",
+                "city"
+              ]
+            }
+          }
+        }
+    "##]]);
 }

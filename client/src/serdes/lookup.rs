@@ -5,7 +5,7 @@
 
 use std::sync::{OnceLock, PoisonError, RwLock};
 
-use schemata_core::{Schema as ParsedSchema, SchemaId};
+use schemata_core::{Metadata, Schema as ParsedSchema, SchemaId};
 
 use super::SerializerConfig;
 use crate::registry::{LookupOptions, ReadOptions, RegisterOptions, RegistryClient, Result};
@@ -86,19 +86,26 @@ impl<V: Clone> IdLookup<V> {
         Fut: Future<Output = Result<V>>,
     {
         let subject = T::subject(self.config.strategy, topic, is_key);
-        let own = async || self.own_id(&subject, schema).await;
+        let own = async || self.own_id(&subject, schema, T::metadata()).await;
         self.resolve(topic, is_key, &subject, own, make).await
     }
 
     /// The id of `schema` under `subject`: registered when the configuration auto-registers,
-    /// else looked up.
-    pub(crate) async fn own_id(&self, subject: &str, schema: &ParsedSchema) -> Result<SchemaId> {
+    /// else looked up; with `metadata` (a derived type's `#[schemata(metadata(...))]`), the
+    /// version registered with that metadata.
+    pub(crate) async fn own_id(
+        &self,
+        subject: &str,
+        schema: &ParsedSchema,
+        metadata: Option<&Metadata>,
+    ) -> Result<SchemaId> {
+        let normalize = self.config.normalize;
+        let metadata = metadata.cloned();
         if self.config.auto_register {
-            let options = RegisterOptions { normalize: self.config.normalize };
+            let options = RegisterOptions { normalize, metadata, rule_set: None };
             self.client.register(subject, schema, options).await
         } else {
-            let options =
-                LookupOptions { normalize: self.config.normalize, ..LookupOptions::default() };
+            let options = LookupOptions { normalize, metadata, ..LookupOptions::default() };
             self.client.lookup_id(subject, schema, options).await
         }
     }

@@ -582,3 +582,74 @@ async fn validate_fields_checks_reserved_fields() {
         dropped.text
     );
 }
+
+/// `#[derive(Schema)]` contract attributes end to end: a Rust serializer registers the type's
+/// metadata and its inline field tags; the subject's config adds a CEL_FIELD rule on the `PII`
+/// tag; Confluent's Python serializer selects the version by the derived metadata and masks the
+/// tagged field (and only it), which our deserializer reads back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn derived_metadata_and_tags_drive_confluent_field_rules() {
+    use schemata::{
+        AvroDeserializer, AvroSerializer, JsonSerializer, RegistryClient, Schema, SerializerConfig,
+    };
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize, Schema)]
+    #[schemata(namespace = "com.acme.cards", metadata(owner = "cards", major = "1"))]
+    struct Card {
+        id: i64,
+        #[schemata(tags("PII"))]
+        number: String,
+        brand: String,
+    }
+
+    let r = TestRegistry::start().await;
+    let mask = json!({"name": "mask", "kind": "TRANSFORM", "mode": "WRITE", "type": "CEL_FIELD",
+                      "tags": ["PII"], "expr": "typeName == 'STRING' ; 'XXXX'"});
+    let config = json!({"defaultRuleSet": {"domainRules": [mask]}});
+    let put = r.put("/config/cards-value", config).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+
+    let client = RegistryClient::new(r.base.clone()).unwrap();
+    let card = Card { id: 7, number: "4111 1111 1111 1111".into(), brand: "visa".into() };
+    let writer = AvroSerializer::<Card>::new(client.clone(), SerializerConfig::default()).unwrap();
+    let ours = writer.serialize("cards", false, &card).await.unwrap();
+    // A second serializer (a restarted producer) finds the same version: the contract is
+    // registered identically, not as a new version each time.
+    let fresh = RegistryClient::new(r.base.clone()).unwrap();
+    let again = AvroSerializer::<Card>::new(fresh, SerializerConfig::default()).unwrap();
+    assert_eq!(again.serialize("cards", false, &card).await.unwrap(), ours);
+    let versions = r.get("/subjects/cards-value/versions").await;
+    assert_eq!(versions.body, json!([1]), "{}", versions.text);
+
+    let v1 = r.get("/subjects/cards-value/versions/1").await;
+    let properties = &v1.body["metadata"]["properties"];
+    assert_eq!((&properties["owner"], &properties["major"]), (&json!("cards"), &json!("1")));
+    assert_eq!(v1.body["ruleSet"]["domainRules"][0]["name"], "mask", "{}", v1.text);
+    let schema: Value = serde_json::from_str(v1.body["schema"].as_str().unwrap()).unwrap();
+    assert_eq!(schema["fields"][1]["confluent:tags"], json!(["PII"]), "{}", v1.text);
+
+    let base = r.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        python::run("derive_tags_interop.py", &[&base, "cards", "cards"], Duration::from_secs(60))
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.code, Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
+    let hex = output.stdout.trim();
+    let framed: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    assert_eq!(framed[..5], ours[..5], "python wrote with the version the derive registered");
+    let reader = AvroDeserializer::<Card>::new(client.clone()).unwrap();
+    let read = reader.deserialize("cards", &framed).await.unwrap();
+    assert_eq!(read, Card { id: 7, number: "XXXX".into(), brand: "visa".into() });
+
+    // The JSON serializer registers the same metadata, and the tags inside the JSON Schema.
+    let json = JsonSerializer::<Card>::new(client, SerializerConfig::default()).unwrap();
+    json.serialize("cards-json", false, &card).await.unwrap();
+    let v1 = r.get("/subjects/cards-json-value/versions/1").await;
+    assert_eq!(v1.body["metadata"]["properties"]["owner"], "cards", "{}", v1.text);
+    let schema: Value = serde_json::from_str(v1.body["schema"].as_str().unwrap()).unwrap();
+    assert_eq!(schema["properties"]["number"]["confluent:tags"], json!(["PII"]));
+}
