@@ -77,6 +77,7 @@ mod serdes;
 pub use json::{JsonDeserializer, JsonSerializer};
 pub use protobuf::{
     ProtobufDeserializer, ProtobufSerializer, parse_proto_with_versions, register_proto_imports,
+    split_protobuf_frame,
 };
 pub use registry::{
     BlockingRegistryClient, CheckOptions, CompatibilityVerdict, Config, DeleteOptions, Error,

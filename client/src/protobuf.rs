@@ -22,7 +22,9 @@ use schemata_core::{Schema as ParsedSchema, SchemaId};
 
 use crate::SubjectNameStrategy;
 use crate::registry::{Error, LookupOptions, RegisterOptions, RegistryClient, Result};
-use crate::serdes::{IdLookup, SerializerConfig, Split, id_now, id_of, split};
+use crate::serdes::{
+    IdLookup, Prefix, SchemaIdFraming, SerializerConfig, Split, id_now, id_of, split,
+};
 
 /// Writes prost messages of type `T` framed with their schema id and message indexes.
 #[derive(Debug)]
@@ -92,7 +94,7 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         let own = async || self.register_files(&subject).await;
         let prefix = self
             .lookup
-            .resolve(topic, is_key, &subject, own, |id, _| async move { Ok(self.prefix(id)) })
+            .resolve(topic, is_key, &subject, own, |id, _| async move { self.prefix(id).await })
             .await?;
         write(&prefix, value, out);
         Ok(())
@@ -110,12 +112,22 @@ impl<T: ReflectMessage + Default> ProtobufSerializer<T> {
         self.lookup.with_cached(topic, is_key, |prefix| write(prefix, value, out))
     }
 
-    /// What every record written with schema `id` starts with: the header, then the indexes.
-    fn prefix(&self, id: SchemaId) -> Box<[u8]> {
-        let mut prefix = Vec::with_capacity(wire::ID_HEADER_LEN + self.indexes.len());
-        wire::write_header(id, &mut prefix);
+    /// What every record written with schema `id` starts with: the frame the configured
+    /// framing asks for (the id, or the GUID asked of the registry once), then the indexes, as
+    /// Confluent 8's serializers write them after either.
+    async fn prefix(&self, id: SchemaId) -> Result<Box<[u8]>> {
+        let frame = Prefix::of(self.lookup.client(), self.framing(), id).await?;
+        let mut prefix = Vec::with_capacity(wire::GUID_HEADER_LEN + self.indexes.len());
+        frame.write(&mut prefix);
         prefix.extend_from_slice(&self.indexes);
-        prefix.into_boxed_slice()
+        Ok(prefix.into_boxed_slice())
+    }
+
+    /// How records name their schema, as configured. With [`SchemaIdFraming::Header`] the
+    /// typed producer moves the GUID frame and the message indexes after it into the record's
+    /// schema-id header (see [`split_protobuf_frame`]), as Confluent 8's header serializer does.
+    pub fn framing(&self) -> SchemaIdFraming {
+        self.lookup.config().framing
     }
 
     fn subject(&self, topic: &str, is_key: bool) -> String {
@@ -177,6 +189,17 @@ pub fn parse_proto_with_versions(
     versions: &BTreeMap<String, i32>,
 ) -> Result<ParsedSchema> {
     Ok(parse_with_imports(text, imports, &|name| versions.get(name).copied().unwrap_or(-1))?)
+}
+
+/// Splits a framed Protobuf record into its frame with the message indexes after it (0x00 and a
+/// 4-byte id, or 0x01 and a 16-byte GUID, then the index array: what Confluent 8's header
+/// serializer puts in the schema-id header) and the message; `None` when `record` does not
+/// start with a whole frame and index array. [`crate::split_frame`] for Protobuf, whose
+/// indexes belong to the frame.
+pub fn split_protobuf_frame(record: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (frame, rest) = crate::split_frame(record)?;
+    let (indexes, _) = wire::split_message_indexes(rest).ok()?;
+    Some(record.split_at(frame.len() + indexes.len()))
 }
 
 /// Appends the record: the prefix, then the message (one size computation, as prost's own
@@ -519,6 +542,33 @@ mod tests {
         assert!(decode_json(SchemaId(1), &schema, &[1], &[0x0a, 0xff]).is_err());
     }
 
+    /// A GUID-framed record of the second message: 0x01, the GUID 0x10..0x1f, indexes [1], then
+    /// the message (field 1 = 1).
+    const GUID_FRAMED: [u8; 21] = [
+        1, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d,
+        0x1e, 0x1f, 2, 2, 8, 1,
+    ];
+
+    /// What header framing moves into the schema-id header: the frame and the indexes.
+    #[test]
+    fn protobuf_frames_split_with_their_indexes() {
+        /// (record, the (frame with indexes, message) it splits into)
+        type Case<'a> = (&'a [u8], Option<(&'a [u8], &'a [u8])>);
+        let cases: &[Case<'_>] = &[
+            (&[0, 0, 0, 0, 1, 0, 8, 1], Some((&[0, 0, 0, 0, 1, 0], &[8, 1]))),
+            (&[0, 0, 0, 0, 1, 2, 2], Some((&[0, 0, 0, 0, 1, 2, 2], &[]))),
+            (&GUID_FRAMED, Some((&GUID_FRAMED[..19], &[8, 1]))),
+            (&GUID_FRAMED[..18], None),
+            (&[0, 0, 0, 0, 1], None),
+            (&[0, 0, 0, 0, 1, 0x80], None),
+            (&[2, 0, 0, 0, 1, 0], None),
+            (&[], None),
+        ];
+        for (record, expected) in cases {
+            assert_eq!(split_protobuf_frame(record), *expected, "{record:?}");
+        }
+    }
+
     /// The index bytes are found without allocating, in the frame or after a header's id, and
     /// checked as the allocating reader checks them.
     #[test]
@@ -534,6 +584,13 @@ mod tests {
             (Some(&[0, 0, 0, 0, 1]), &[8, 1], Some((&[], &[8, 1]))),
             (Some(&[0, 0, 0, 0, 1, 2, 2]), &[8, 1], Some((&[2, 2], &[8, 1]))),
             (Some(&[0, 0, 0, 0, 1, 2]), &[8, 1], None),
+            // Confluent 8's GUID frame: 0x01, 16 bytes, then the indexes, in front or in the
+            // header.
+            (None, &GUID_FRAMED, Some((&[2, 2], &[8, 1]))),
+            (None, &GUID_FRAMED[..17], None),
+            (Some(&GUID_FRAMED[..19]), &[8, 1], Some((&[2, 2], &[8, 1]))),
+            (Some(&GUID_FRAMED[..17]), &[8, 1], Some((&[], &[8, 1]))),
+            (Some(&GUID_FRAMED[..16]), &[8, 1], None),
         ];
         for (header, bytes, expected) in cases {
             let got = split(*header, bytes).and_then(|s| index_bytes(&s)).ok();

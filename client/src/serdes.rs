@@ -58,9 +58,10 @@ pub enum SchemaIdFraming {
     Guid,
     /// The GUID frame in the record's [`schema_id_header`] (`__key_schema_id` /
     /// `__value_schema_id`) and the payload unframed, as Confluent 8's header serializer writes
-    /// (Avro and JSON). The typed [`crate::kafka::Producer`] moves the frame into the header;
-    /// `serialize` alone returns the GUID-framed bytes, which [`split_frame`] splits for
-    /// producers of your own.
+    /// (Avro, JSON, and Protobuf with its message indexes in the header after the GUID). The
+    /// typed [`crate::kafka::Producer`] moves the frame into the header; `serialize` alone
+    /// returns the GUID-framed bytes, which [`split_frame`] (Protobuf:
+    /// [`crate::split_protobuf_frame`]) splits for producers of your own.
     Header,
 }
 
@@ -102,7 +103,7 @@ impl Prefix {
         Prefix { bytes, len: wire::ID_HEADER_LEN as u8 }
     }
 
-    fn guid(guid: Guid) -> Prefix {
+    pub(crate) fn guid(guid: Guid) -> Prefix {
         let mut bytes = [0; wire::GUID_HEADER_LEN];
         bytes[0] = wire::MAGIC_GUID;
         bytes[1..].copy_from_slice(guid.as_bytes());

@@ -46,6 +46,13 @@ pub trait Encoder<T: ?Sized>: Send + Sync {
     fn frame_in_header(&self) -> bool {
         false
     }
+
+    /// Splits an encoding into what goes into the schema-id header under header framing and
+    /// the payload: the frame ([`crate::split_frame`]), and for Protobuf the message indexes
+    /// after it too. `None` when the encoding does not start with one.
+    fn split_header_frame<'b>(&self, bytes: &'b [u8]) -> Option<(&'b [u8], &'b [u8])> {
+        crate::split_frame(bytes)
+    }
 }
 
 /// Turns the bytes of a Kafka key or value into a `T`.
@@ -307,6 +314,14 @@ impl<T: DeserializeOwned + Send> Decoder<T> for JsonDeserializer<T> {
 }
 
 impl<T: prost_reflect::ReflectMessage + Default + Sync> Encoder<T> for ProtobufSerializer<T> {
+    fn frame_in_header(&self) -> bool {
+        self.framing() == SchemaIdFraming::Header
+    }
+
+    fn split_header_frame<'b>(&self, bytes: &'b [u8]) -> Option<(&'b [u8], &'b [u8])> {
+        crate::split_protobuf_frame(bytes)
+    }
+
     fn encode_now(
         &self,
         topic: &str,

@@ -278,11 +278,15 @@ impl<K: ?Sized + Sync, V: ?Sized + Sync> Producer<K, V> {
         };
         // Header framing: the frame goes into the part's schema-id header, the payload unframed.
         let (key, key_frame) = match key.as_deref() {
-            Some(bytes) if self.key.frame_in_header() => unframe(bytes, topic, Part::Key)?,
+            Some(bytes) if self.key.frame_in_header() => {
+                unframe(self.key.split_header_frame(bytes), bytes, topic, Part::Key)?
+            }
             other => (other, None),
         };
         let (value, value_frame) = match value.as_deref() {
-            Some(bytes) if self.value.frame_in_header() => unframe(bytes, topic, Part::Value)?,
+            Some(bytes) if self.value.frame_in_header() => {
+                unframe(self.value.split_header_frame(bytes), bytes, topic, Part::Value)?
+            }
             other => (other, None),
         };
         let frames = [key_frame, value_frame];
@@ -301,14 +305,16 @@ impl<K: ?Sized + Sync, V: ?Sized + Sync> Producer<K, V> {
     }
 }
 
-/// Splits the frame an encoding starts with from the payload after it: the frame becomes the
-/// part's schema-id header, as `(header name, frame)`.
+/// Turns an encoding split by its encoder (`split`: the frame, for Protobuf with its message
+/// indexes, and the payload after it) into the payload and the part's schema-id header, as
+/// `(header name, frame)`.
 fn unframe<'b>(
+    split: Option<(&'b [u8], &'b [u8])>,
     bytes: &'b [u8],
     topic: &str,
     part: Part,
 ) -> Result<(Option<&'b [u8]>, Option<Frame<'b>>)> {
-    let Some((frame, payload)) = crate::split_frame(bytes) else {
+    let Some((frame, payload)) = split else {
         // An encoder that asks for header framing wrote no whole frame: a bug of that encoder,
         // reported rather than sending a record nobody can read.
         let wire = match bytes.first() {

@@ -377,6 +377,121 @@ mod serde {
         assert_eq!(stored["references"][0]["name"], "shop/item.proto", "{stored}");
     }
 
+    fn sample_order() -> Order {
+        Order {
+            id: "o-9".to_owned(),
+            items: vec![Item { sku: "z".to_owned(), cents: -1 }],
+            at: Some(Timestamp { seconds: 86_400, nanos: 0 }),
+            payment: Some(Payment::Card("visa".to_owned())),
+            counts: [("x".to_owned(), 1)].into(),
+            status: Status::Placed as i32,
+        }
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn unhex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Confluent 8's framings for Protobuf, both ways with confluent-kafka: 0x01, the schema's
+    /// GUID and the message indexes in front of the message (`guid`), or those in the
+    /// `__value_schema_id` header and the message unframed (`header`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn protobuf_guid_and_header_framing_interoperate_with_python() {
+        use schemata::{SchemaIdFraming, split_protobuf_frame};
+
+        let r = TestRegistry::start().await;
+        let client = RegistryClient::new(r.http.base.clone()).unwrap();
+        let checked = ProtobufDeserializer::<Order>::with_registry(client.clone());
+        let plain = ProtobufDeserializer::<Order>::new();
+        let order = sample_order();
+        let message = prost::Message::encode_to_vec(&order);
+        let descriptor = |text: &str, references: &[ResolvedReference]| {
+            let schema = ProtobufSchema::parse(text, references).unwrap();
+            base64::engine::general_purpose::STANDARD.encode(schema.descriptor_bytes())
+        };
+        let item = descriptor(ITEM, &[]);
+        let orders = descriptor(ORDERS, &[item_reference()]);
+        for (framing, mode) in
+            [(SchemaIdFraming::Guid, "guid"), (SchemaIdFraming::Header, "header")]
+        {
+            let config = SerializerConfig { framing, ..SerializerConfig::default() };
+            let serializer = ProtobufSerializer::<Order>::new(client.clone(), config).unwrap();
+            assert_eq!(serializer.framing(), framing);
+            let topic = format!("orders-{mode}");
+            let bytes = serializer.serialize(&topic, false, &order).await.unwrap();
+            let id = r.http.get(&format!("/subjects/{topic}-value/versions/1")).await.body["id"]
+                .as_u64()
+                .unwrap();
+            let guid = client.guid_by_id(schemata::SchemaId(id as u32)).await.unwrap();
+            // 0x01, the GUID, the indexes [1] of Order, then the message.
+            assert_eq!((bytes[0], &bytes[1..17]), (1, &guid.as_bytes()[..]), "{mode}");
+            assert_eq!((&bytes[17..19], &bytes[19..]), (&[2u8, 2][..], &message[..]), "{mode}");
+            let (frame, payload) = split_protobuf_frame(&bytes).unwrap();
+            assert_eq!((frame, payload), (&bytes[..19], &message[..]), "{mode}");
+            // Ours reads both placements, with and without the registry.
+            assert_eq!(checked.deserialize(&topic, &bytes).await.unwrap(), order, "{mode}");
+            let moved = checked.deserialize_with_header(&topic, Some(frame), payload).await;
+            assert_eq!(moved.unwrap(), order, "{mode}");
+            assert_eq!(
+                plain.deserialize_with_header(&topic, Some(frame), payload).await.unwrap(),
+                order
+            );
+
+            let (payload_hex, header_hex) = match framing {
+                SchemaIdFraming::Header => (hex(payload), hex(frame)),
+                _ => (hex(&bytes), "-".to_owned()),
+            };
+            let base = r.http.base.clone();
+            let (item, orders) = (item.clone(), orders.clone());
+            let out = tokio::task::spawn_blocking(move || {
+                crate::python::run(
+                    "protobuf_guid_interop.py",
+                    &[&base, &topic, mode, &payload_hex, &header_hex, &item, &orders],
+                    std::time::Duration::from_secs(120),
+                )
+            })
+            .await
+            .unwrap();
+            assert_eq!(out.code, Some(0), "{mode}\nstdout: {}\nstderr: {}", out.stdout, out.stderr);
+            let answer: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+            assert_eq!(
+                answer["decoded"],
+                json!({"id": "o-9", "items": [{"sku": "z", "cents": "-1"}],
+                       "at": "1970-01-02T00:00:00Z", "card": "visa", "counts": {"x": "1"},
+                       "status": "PLACED"}),
+                "{mode}"
+            );
+            let python = unhex(answer["payload"].as_str().unwrap());
+            let headers = answer["headers"].as_array().unwrap();
+            let topic = format!("orders-{mode}");
+            match framing {
+                SchemaIdFraming::Header => {
+                    // Python put the GUID and the indexes in the header, the message unframed.
+                    assert_eq!(headers.len(), 1, "{answer}");
+                    assert_eq!(headers[0][0], "__value_schema_id");
+                    let header = unhex(headers[0][1].as_str().unwrap());
+                    assert_eq!((header[0], &header[17..]), (1, &[2u8, 2][..]), "{answer}");
+                    assert_eq!(python, message);
+                    let back =
+                        checked.deserialize_with_header(&topic, Some(&header), &python).await;
+                    assert_eq!(back.unwrap(), order);
+                }
+                _ => {
+                    assert!(headers.is_empty(), "{answer}");
+                    assert_eq!((python[0], &python[17..19]), (1, &[2u8, 2][..]), "{answer}");
+                    assert_eq!(checked.deserialize(&topic, &python).await.unwrap(), order);
+                }
+            }
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn protobuf_records_through_kafka() {
         use schemata::kafka::{Bytes, UndecodablePolicy};
@@ -422,6 +537,31 @@ mod serde {
             let record = recv(&consumer).await;
             assert_eq!(record.value.as_ref(), Some(order));
         }
+
+        // Header framing through the typed producer: the GUID and the message indexes go into
+        // `__value_schema_id`, the message unframed, and the typed consumer reads it.
+        let framing = schemata::SchemaIdFraming::Header;
+        let config = SerializerConfig { framing, ..SerializerConfig::default() };
+        let header_topic = env.topic("proto-header", 1).await;
+        let serializer = ProtobufSerializer::<Order>::new(env.client.clone(), config).unwrap();
+        let producer = env.producer(Bytes, serializer);
+        producer.send(&header_topic, None, Some(&orders[1]), &[]).await.unwrap();
+        let raw =
+            env.consumer(&crate::broker::unique("raw"), UndecodablePolicy::Fail, Bytes, Bytes);
+        raw.assign(&header_topic, &[0]).unwrap();
+        let record = recv(&raw).await;
+        let header = record.headers.iter().find(|h| h.key == schemata::VALUE_SCHEMA_ID_HEADER);
+        let header = header.and_then(|h| h.value.clone()).expect("a schema-id header");
+        assert_eq!((header[0], header.len(), &header[17..]), (1, 19, &[2u8, 2][..]));
+        assert_eq!(record.value, Some(prost::Message::encode_to_vec(&orders[1])));
+        let typed = env.consumer(
+            &crate::broker::unique("typed"),
+            UndecodablePolicy::Fail,
+            Bytes,
+            ProtobufDeserializer::<Order>::with_registry(env.client.clone()),
+        );
+        typed.assign(&header_topic, &[0]).unwrap();
+        assert_eq!(recv(&typed).await.value.as_ref(), Some(&orders[1]));
     }
 }
 
