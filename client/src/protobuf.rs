@@ -410,12 +410,89 @@ pub(crate) fn decode_json(
     // prost bounds the nesting it decodes (its recursion limit), so printing it is bounded too.
     let message = prost_reflect::DynamicMessage::decode(descriptor, message)
         .map_err(|e| Error::Protobuf(e.to_string()))?;
-    message
+    let descriptor = message.descriptor();
+    let mut json = message
         .serialize_with_options(
             serde_json::value::Serializer,
             &prost_reflect::SerializeOptions::new(),
         )
-        .map_err(|e| Error::Protobuf(e.to_string()))
+        .map_err(|e| Error::Protobuf(e.to_string()))?;
+    sort_maps(&descriptor, &mut json);
+    Ok(json)
+}
+
+/// Puts the entries of every map field (and `google.protobuf.Struct`) in `json`, the JSON of a
+/// `message`, in key order: prost-reflect holds maps in hash maps, so without this the same
+/// record would print differently from run to run. Integer keys sort as numbers, the others as
+/// text, as protobuf JSON printers commonly order them. An `Any`'s packed message is left as
+/// printed. Nesting is bounded by the decode that made the message (prost's recursion limit).
+fn sort_maps(message: &MessageDescriptor, json: &mut serde_json::Value) {
+    use prost_reflect::Kind;
+    use serde_json::Value;
+
+    match message.full_name() {
+        "google.protobuf.Struct" => {
+            if let Value::Object(fields) = json {
+                fields.sort_keys();
+                for value in fields.values_mut() {
+                    sort_dynamic(value);
+                }
+            }
+            return;
+        }
+        "google.protobuf.Value" => return sort_dynamic(json),
+        "google.protobuf.ListValue" => {
+            if let Value::Array(values) = json {
+                values.iter_mut().for_each(sort_dynamic);
+            }
+            return;
+        }
+        name if name.starts_with("google.protobuf.") => return,
+        _ => {}
+    }
+    let Value::Object(object) = json else {
+        return;
+    };
+    for field in message.fields() {
+        let Some(value) = object.get_mut(field.json_name()) else {
+            continue;
+        };
+        match (field.kind(), value) {
+            (Kind::Message(entry), Value::Object(map)) if field.is_map() => {
+                let numeric =
+                    !matches!(entry.map_entry_key_field().kind(), Kind::String | Kind::Bool);
+                let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+                if numeric {
+                    entries.sort_by_key(|(key, _)| key.parse::<i128>().unwrap_or(i128::MAX));
+                } else {
+                    entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+                }
+                if let Kind::Message(values) = entry.map_entry_value_field().kind() {
+                    for (_, value) in &mut entries {
+                        sort_maps(&values, value);
+                    }
+                }
+                map.extend(entries);
+            }
+            (Kind::Message(inner), Value::Array(items)) => {
+                items.iter_mut().for_each(|item| sort_maps(&inner, item));
+            }
+            (Kind::Message(inner), value) => sort_maps(&inner, value),
+            _ => {}
+        }
+    }
+}
+
+/// A `google.protobuf.Value` in its JSON form: any JSON, whose objects are Structs.
+fn sort_dynamic(json: &mut serde_json::Value) {
+    match json {
+        serde_json::Value::Object(fields) => {
+            fields.sort_keys();
+            fields.values_mut().for_each(sort_dynamic);
+        }
+        serde_json::Value::Array(values) => values.iter_mut().for_each(sort_dynamic),
+        _ => {}
+    }
 }
 
 /// The message of `schema` that `name` names (see [`ProtobufSchema::message_named`]); `None`
@@ -514,6 +591,43 @@ mod tests {
         assert_eq!(round_trip(None, json!({})).0, [0]);
         assert_eq!(round_trip(Some("R"), json!({})).0, [2, 2]);
         assert_eq!(round_trip(Some("R.Tag"), json!({})).0, [4, 2, 0]);
+    }
+
+    /// Map entries print in key order whatever order the hash map inside prost-reflect holds
+    /// them in: text keys as text, integer keys as numbers, in nested messages, lists and map
+    /// values too, and a Struct's fields.
+    #[test]
+    fn maps_print_in_key_order() {
+        const MAPS: &str = "syntax = \"proto3\";\npackage m;\nimport \"google/protobuf/struct.proto\";\nmessage Inner {\n  map<string, int32> names = 1;\n}\nmessage M {\n  map<string, int32> names = 1;\n  map<sint64, string> numbers = 2;\n  repeated Inner inners = 3;\n  map<bool, Inner> flags = 4;\n  google.protobuf.Struct extra = 5;\n  Inner one = 6;\n}\n";
+        let schema = ProtobufSchema::parse(MAPS, &[]).unwrap();
+        let message = message_named(SchemaId(1), &schema, Some("M")).unwrap();
+        let words: Vec<String> = (0..40).map(|i| format!("k{:02}", (i * 17) % 40)).collect();
+        let names: serde_json::Map<String, Value> =
+            words.iter().map(|w| (w.clone(), json!(1))).collect();
+        let input = json!({
+            "names": names,
+            "numbers": {"10": "a", "-3": "b", "2": "c", "9": "d", "-20": "e", "100": "f"},
+            "inners": [{"names": {"b": 1, "a": 2, "c": 3}}],
+            "flags": {"true": {"names": {"y": 1, "x": 2}}, "false": {}},
+            "extra": {"z": 1, "a": {"q": [{"n": 1, "m": 2}], "b": null}},
+            "one": {"names": {"2": 1, "10": 2, "1": 3}},
+        });
+        let mut encoded = Vec::new();
+        encode_json(&schema, &message, &input, &mut encoded).unwrap();
+        let (indexes, payload) = wire::read_message_indexes(&encoded).unwrap();
+        let printed = decode_json(SchemaId(1), &schema, &indexes, payload).unwrap().to_string();
+        let mut sorted = words.clone();
+        sorted.sort();
+        let names: Vec<String> = sorted.iter().map(|w| format!("\"{w}\":1")).collect();
+        let expected = format!(
+            "{{\"names\":{{{}}},\"numbers\":{{\"-20\":\"e\",\"-3\":\"b\",\"2\":\"c\",\"9\":\"d\",\"10\":\"a\",\"100\":\"f\"}},\
+             \"inners\":[{{\"names\":{{\"a\":2,\"b\":1,\"c\":3}}}}],\
+             \"flags\":{{\"false\":{{}},\"true\":{{\"names\":{{\"x\":2,\"y\":1}}}}}},\
+             \"extra\":{{\"a\":{{\"b\":null,\"q\":[{{\"m\":2.0,\"n\":1.0}}]}},\"z\":1.0}},\
+             \"one\":{{\"names\":{{\"1\":3,\"10\":2,\"2\":1}}}}}}",
+            names.join(",")
+        );
+        assert_eq!(printed, expected);
     }
 
     #[test]
