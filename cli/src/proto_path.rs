@@ -15,6 +15,8 @@ use crate::CliError;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ProtoPath {
     dirs: Vec<PathBuf>,
+    /// The working directory, so messages show folders under it relative to it.
+    cwd: PathBuf,
 }
 
 impl ProtoPath {
@@ -32,7 +34,7 @@ impl ProtoPath {
                 dirs.push(dir);
             }
         }
-        ProtoPath { dirs }
+        ProtoPath { dirs, cwd: cwd.to_path_buf() }
     }
 
     /// This include path with `dir` searched last (a file's own folder, say).
@@ -164,7 +166,15 @@ impl ProtoPath {
     pub(crate) fn error(&self, shown: &str, error: &ParseError) -> CliError {
         let mut message = error.to_string();
         if matches!(error, ParseError::Protobuf { message, .. } if message.ends_with("not found")) {
-            let dirs: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();
+            let dirs: Vec<String> = self
+                .dirs
+                .iter()
+                .map(|dir| match dir.strip_prefix(&self.cwd) {
+                    Ok(relative) if relative.as_os_str().is_empty() => ".".to_owned(),
+                    Ok(relative) => relative.display().to_string(),
+                    Err(_) => dir.display().to_string(),
+                })
+                .collect();
             message.push_str(&format!(
                 " (include path: {}; add folders with --proto-path)",
                 dirs.join(", ")
