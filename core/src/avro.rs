@@ -5,6 +5,7 @@
 mod canonical;
 mod changes;
 mod compat;
+mod java_text;
 mod model;
 mod parse;
 
@@ -20,6 +21,12 @@ pub use self::compat::{
 use crate::budget::{Budget, BudgetExceeded};
 use crate::compat::Finding;
 use crate::schema::{ParseError, ResolvedReference, SchemaType};
+
+/// The text of a valid Avro schema as Avro's Java `Schema.toString()` prints it: what Confluent
+/// stores and returns for it (see `java_text.rs`). `None` if `text` is not JSON.
+pub fn java_text(text: &str) -> Option<String> {
+    java_text::java_text(text)
+}
 
 /// A parsed, valid Avro schema with the named types of its references.
 #[derive(Debug, Clone)]

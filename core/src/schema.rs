@@ -266,6 +266,20 @@ impl Schema {
         &self.text
     }
 
+    /// The text a registry stores for a new id when not normalizing, as Confluent stores its
+    /// `canonicalString`: for Avro what Java's `Schema.toString()` prints (compact, Java's key
+    /// order, redundant namespaces dropped), for JSON Schema compact JSON with the keys in the
+    /// order given; Protobuf text as given.
+    pub fn canonical_text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self.schema_type {
+            SchemaType::Avro => {
+                avro::java_text(&self.text).map_or(Cow::Borrowed(&*self.text), Cow::Owned)
+            }
+            SchemaType::Json | SchemaType::Protobuf => Cow::Borrowed(&self.text),
+        }
+    }
+
     pub fn references(&self) -> &[SchemaReference] {
         &self.references
     }

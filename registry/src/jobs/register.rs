@@ -403,7 +403,8 @@ impl Registration {
     }
 
     /// An id keeps the text it was first registered with, in every subject; a new id stores the
-    /// text as sent, or normalized when asked (by the request or the subject's config). Also
+    /// text as Confluent would (`Schema::canonical_text`: for Avro as Java prints it), or
+    /// normalized when asked (by the request or the subject's config). Also
     /// answers whether the text is the parsed schema's own (so the parse can be cached).
     fn stored_text(&self, state: &RegistryState, id: SchemaId) -> (String, bool) {
         if let Some(stored) = state.schemas.get(&id) {
@@ -412,7 +413,10 @@ impl Registration {
         if self.normalizes(state) {
             (self.schema.normalized().to_owned(), false)
         } else {
-            (self.schema.text().to_owned(), true)
+            // Confluent's canonical string: the parse is cached only when it is the text itself.
+            let text = self.schema.canonical_text();
+            let fresh = text == self.schema.text();
+            (text.into_owned(), fresh)
         }
     }
 

@@ -627,6 +627,8 @@ async fn soft_then_hard_delete() {
 async fn references_resolve_and_block_deletes() {
     let address = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"street","type":"string"}]}"#;
     let customer = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"address","type":"com.acme.Address"}]}"#;
+    // As Confluent stores it (Java's `Schema.toString()`): the reference relative to the namespace.
+    let stored = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"address","type":"Address"}]}"#;
     let reference = json!([{"name": "com.acme.Address", "subject": "address", "version": 1}]);
     let r = TestRegistry::start().await;
     r.register_ok("address", address).await;
@@ -634,9 +636,10 @@ async fn references_resolve_and_block_deletes() {
         &r,
         &[
             ("POST /subjects/customer/versions", json!({"schema": customer, "references": reference}), 200, json!({"id": 2, "version": 1})),
-            ("GET /schemas/ids/2", Value::Null, 200, json!({"schema": customer, "references": reference})),
-            ("GET /subjects/customer/versions/1", Value::Null, 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": customer})),
-            ("POST /subjects/customer", json!({"schema": customer, "references": reference}), 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": customer})),
+            ("GET /schemas/ids/2", Value::Null, 200, json!({"schema": stored, "references": reference})),
+            ("GET /subjects/customer/versions/1", Value::Null, 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": stored})),
+            ("POST /subjects/customer", json!({"schema": customer, "references": reference}), 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": stored})),
+            ("POST /subjects/customer", json!({"schema": stored, "references": reference}), 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": stored})),
             ("GET /subjects/address/versions/1/referencedby", Value::Null, 200, json!([2])),
             ("GET /subjects/address/versions/latest/referencedby", Value::Null, 200, json!([2])),
             ("DELETE /subjects/address/versions/1", Value::Null, 422, code(42206)),
@@ -652,6 +655,41 @@ async fn references_resolve_and_block_deletes() {
         ],
     )
     .await;
+}
+
+/// A new Avro schema is stored and answered as Confluent stores it, as Avro's Java
+/// `Schema.toString()` prints the parsed schema (its `canonicalString`): compact, Java's key
+/// order, namespaces only where they change, `{"type":"int"}` as `"int"`. Registering the stored
+/// text again finds the same id, and so does the text as first sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avro_text_is_stored_as_java_prints_it() {
+    let r = TestRegistry::start().await;
+    #[rustfmt::skip]
+    let cases = [
+        (" { \"type\" : \"int\" } ", r#""int""#),
+        ("{\n  \"fields\": [\n    {\"type\": {\"type\": \"long\"}, \"name\": \"id\", \"doc\": \"key\"}\n  ],\n  \"name\": \"com.acme.Order\",\n  \"type\": \"record\"\n}",
+         r#"{"type":"record","name":"Order","namespace":"com.acme","fields":[{"name":"id","type":"long","doc":"key"}]}"#),
+        (r#"{"type":"record","name":"A","namespace":"x","fields":[{"name":"e","type":{"name":"E","type":"enum","symbols":["P"],"namespace":"x"}},{"name":"f","type":"x.E","default":"P","order":"ascending"}]}"#,
+         r#"{"type":"record","name":"A","namespace":"x","fields":[{"name":"e","type":{"type":"enum","name":"E","symbols":["P"]}},{"name":"f","type":"E","default":"P"}]}"#),
+        (r#"{"scale":2,"type":"bytes","logicalType":"decimal","precision":9}"#, r#"{"type":"bytes","scale":2,"logicalType":"decimal","precision":9}"#),
+    ];
+    for (i, (sent, stored)) in cases.into_iter().enumerate() {
+        let subject = format!("java-text-{i}");
+        let id = r.register_ok(&subject, sent).await;
+        let by_id = r.get(&format!("/schemas/ids/{id}")).await;
+        assert_eq!(by_id.body["schema"], stored, "{sent}");
+        let version = r.get(&format!("/subjects/{subject}/versions/1/schema")).await;
+        assert_eq!(version.text, stored, "{sent}");
+        for again in [sent, stored] {
+            let found =
+                r.post(&format!("/subjects/{subject}/versions"), json!({"schema": again})).await;
+            assert_eq!(
+                (&found.body["id"], &found.body["version"]),
+                (&json!(id), &json!(1)),
+                "{again}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -183,6 +183,11 @@ proptest! {
         prop_assert_eq!(again.normalized(), a.normalized());
         prop_assert_eq!(again.canonical_form(), a.canonical_form());
         prop_assert!(can_read(&again, &a).is_empty());
+        // Java's text (what the registry stores) is the same schema, and its own Java text.
+        let java = crate::avro::java_text(&pretty).ok_or_else(|| TestCaseError::fail("not JSON"))?;
+        let stored = AvroSchema::parse(&java, &[]).map_err(|e| TestCaseError::fail(format!("{e}: {java}")))?;
+        prop_assert_eq!(stored.normalized(), a.normalized());
+        prop_assert_eq!(crate::avro::java_text(&java), Some(java.clone()));
     }
 
     #[test]
@@ -204,6 +209,7 @@ proptest! {
         let text = value.to_string();
         if let Ok(schema) = AvroSchema::parse(&text, &[]) {
             // Whatever parses can be printed and compared without panicking.
+            let _ = crate::avro::java_text(&text);
             let _ = schema.normalized();
             let _ = schema.fingerprint();
             let _ = can_read(&schema, &schema);
