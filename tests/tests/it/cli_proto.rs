@@ -269,3 +269,99 @@ async fn register_registers_imports_first_and_is_idempotent() {
     let reply = registry.http.get("/subjects/lost/versions").await;
     assert_eq!(reply.status, 404, "{}", reply.text);
 }
+
+/// `produce --schema` with a file that imports another: the import is registered first (under
+/// its path), the file with a reference to it, and `consume` prints the records back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_registers_imports_and_consume_reads_the_records() {
+    use crate::cli_support::schemata;
+    use crate::kafka::Env;
+
+    let env = Env::start().await;
+    let topic = env.topic("proto-imports", 1).await;
+    let project = Project::new();
+    for (path, text) in LAYOUT {
+        project.write(path, text);
+    }
+    project.write("schemas/orders/order.proto", ORDER_V2);
+    let (registry, bootstrap) = (env.registry_url().to_owned(), env.broker.bootstrap.clone());
+    let produce = ["--registry", &registry, "produce", "--topic", &topic];
+    let kafka = ["--bootstrap-servers", &bootstrap, "--schema", "schemas/orders/order.proto"];
+    let line = r#"{"id":"o-1","total":{"units":"250","currency":"USD"},"note":"n"}"#;
+    // Without the include folder the import is not found, and nothing is written.
+    let missing = schemata(produce.into_iter().chain(kafka)).cwd(project.path()).stdin(line).run();
+    let missing = missing.await;
+    missing.expect_code(2);
+    assert!(missing.stderr.contains("import 'shop/money.proto' not found"), "{}", missing.stderr);
+    schemata(produce.into_iter().chain(kafka).chain(["--proto-path", "schemas"]))
+        .cwd(project.path())
+        .stdin(format!("{line}\n"))
+        .run()
+        .await
+        .expect_code(0);
+    let stored = env.registry.http.get(&format!("/subjects/{topic}-value/versions/1")).await;
+    assert_eq!(
+        stored.body["references"],
+        serde_json::json!([{"name": "shop/money.proto", "subject": "shop/money.proto", "version": 1}]),
+        "{}",
+        stored.text
+    );
+    let subjects = env.registry.http.get("/subjects").await.body;
+    assert!(
+        subjects.as_array().is_some_and(|s| s.len() == 3
+            && ["shop/currency.proto", "shop/money.proto"]
+                .iter()
+                .all(|n| s.contains(&(*n).into()))),
+        "{subjects}"
+    );
+
+    let consume = ["--registry", &registry, "consume", "--topic", &topic, "--from-beginning"];
+    let more = ["--bootstrap-servers", &bootstrap, "--max-messages", "1", "--timeout-ms", "15000"];
+    let output = schemata(consume.into_iter().chain(more)).run().await;
+    output.expect_code(0);
+    assert_eq!(output.stdout.trim(), line, "{}", output.stderr);
+}
+
+/// Transitive levels compare with every version in the ref's history, each read with its
+/// imports as they were at that commit: the Money of the first commit, not today's.
+#[tokio::test]
+async fn transitive_git_checks_read_imports_at_each_commit() {
+    let project = Project::new();
+    project.write("schemata.toml", "level = \"BACKWARD_TRANSITIVE\"\n");
+    for (path, text) in LAYOUT {
+        project.write(path, text);
+    }
+    project.write("schemas/orders-value.proto", ORDER_V1);
+    project.git(&["init", "-q"]).await;
+    project.commit_all("v1").await;
+    project.write("schemas/shop/money.proto", MONEY_BROKEN);
+    project.write("schemas/orders-value.proto", ORDER_V2);
+    project.commit_all("v2 with another Money").await;
+    // Today: one more field; Money as in the last commit.
+    let v3 = ORDER_V2.replace("string note = 4;", "string note = 4;\n  bool gift = 5;");
+    project.write("schemas/orders-value.proto", &v3);
+
+    let output = project.run(&["check", "--against-git", "HEAD", "--format", "json"]).await;
+    output.expect_code(1);
+    let report: Value = serde_json::from_str(&output.stdout).unwrap();
+    let findings: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
+            (text("file"), text("rule"), text("against"))
+        })
+        .collect();
+    assert!(!findings.is_empty(), "{}", output.stdout);
+    for (file, rule, against) in &findings {
+        // Against the first commit only (its Money had int64 units); HEAD's Money is today's.
+        assert_eq!(file, "schemas/orders-value.proto", "{findings:?}");
+        assert!(rule.starts_with("FIELD_"), "{findings:?}");
+        assert_ne!(against, "HEAD", "{findings:?}");
+    }
+    assert!(
+        findings.iter().any(|(_, rule, _)| rule == "FIELD_SCALAR_KIND_CHANGED"),
+        "{findings:?}"
+    );
+}
