@@ -58,4 +58,4 @@ cargo test --workspace --locked "$@"
 echo "==> registry suites, export/import and Python interop on the Kafka backend"
 SCHEMATA_TEST_STORAGE=kafka cargo test --locked -p schemata-tests --test it "$@" -- \
   registry_api registry_bad_input registry_concurrency cli_transfer contracts registry_confluent \
-  registry_interop json_interop
+  registry_interop json_interop contexts

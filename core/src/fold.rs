@@ -57,6 +57,8 @@ pub trait Fold {
     fn set_config(&mut self, subject: Option<&str>, config: Option<&ConfigValue>);
     /// Sets (or with `None` removes) the global mode (`subject` = `None`) or a subject's.
     fn set_mode(&mut self, subject: Option<&str>, mode: Option<Mode>);
+    /// Records that a schema context (`.ctx`) exists, or with `false` that it was deleted.
+    fn set_context(&mut self, context: &str, exists: bool);
 }
 
 /// Folds one record into `fold`. A record that makes no sense changes nothing and says why.
@@ -99,6 +101,9 @@ pub fn apply(fold: &mut impl Fold, record: &Record) -> Result<(), Skipped> {
                     fold.soft_delete(subject, version);
                 }
             }
+        }
+        (RecordKey::Context { context, .. }, value) => {
+            fold.set_context(context, matches!(value, Some(RecordValue::Context(_))));
         }
         (RecordKey::ClearSubject { subject, .. }, Some(_)) => {
             for (version, deleted) in fold.versions(subject) {
@@ -193,6 +198,13 @@ mod tests {
             match mode {
                 Some(mode) => self.settings.insert(key, mode.as_str().to_owned()),
                 None => self.settings.remove(&key),
+            };
+        }
+        fn set_context(&mut self, context: &str, exists: bool) {
+            let key = format!("context:{context}");
+            match exists {
+                true => self.settings.insert(key, "yes".into()),
+                false => self.settings.remove(&key),
             };
         }
     }
@@ -321,6 +333,25 @@ mod tests {
             ],
             "",
         );
+    }
+
+    #[test]
+    fn contexts_fold_and_their_subjects_are_subjects() {
+        use crate::records::ContextValue;
+        let context = |name: &str, exists: bool| Record {
+            key: RecordKey::context(name),
+            value: exists.then(|| {
+                RecordValue::Context(ContextValue {
+                    tenant: "default".into(),
+                    context: name.into(),
+                })
+            }),
+        };
+        check(
+            vec![context(".a", true), row(":.a:s", 1, 1, None, false), context(".b", true)],
+            ":.a:s:1=1/AVRO context:.a=yes context:.b=yes",
+        );
+        check(vec![context(".a", true), context(".a", false)], "");
     }
 
     #[test]

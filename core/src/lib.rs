@@ -9,6 +9,7 @@ pub mod api;
 pub mod avro;
 pub mod budget;
 pub mod compat;
+pub mod context;
 pub mod contract;
 pub mod diff;
 pub mod fold;

@@ -22,6 +22,9 @@ pub enum RecordKey {
     DeleteSubject { subject: String, magic: u32 },
     /// Hard deletion of a subject's soft-deleted versions.
     ClearSubject { subject: String, magic: u32 },
+    /// A schema context exists (Confluent writes one before the first schema of a context;
+    /// a tombstone deletes the context). `tenant` is Confluent's, `default` outside its cloud.
+    Context { tenant: String, context: String, magic: u32 },
     /// An offset probe; ignored on replay.
     Noop { magic: u32 },
     /// A keytype this version does not know; kept so that replay can skip it knowingly.
@@ -136,6 +139,17 @@ pub struct ClearSubjectValue {
     pub subject: String,
 }
 
+/// Value of a `CONTEXT` record: the key's tenant and context again, as Confluent writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextValue {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tenant: String,
+    pub context: String,
+}
+
+/// The tenant Confluent names every record of a registry that is not multi-tenant.
+pub const DEFAULT_TENANT: &str = "default";
+
 /// A decoded record value; `None` at the `Record` level is a tombstone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordValue {
@@ -144,6 +158,7 @@ pub enum RecordValue {
     Mode(ModeValue),
     DeleteSubject(DeleteSubjectValue),
     ClearSubject(ClearSubjectValue),
+    Context(ContextValue),
     /// The value of a record whose key is `Unknown`, kept verbatim.
     Unknown(Value),
 }
@@ -193,6 +208,11 @@ impl RecordKey {
         RecordKey::ClearSubject { subject: subject.into(), magic: 0 }
     }
 
+    /// The key of a context record (`.ctx`), in Confluent's default tenant.
+    pub fn context(context: impl Into<String>) -> RecordKey {
+        RecordKey::Context { tenant: DEFAULT_TENANT.into(), context: context.into(), magic: 0 }
+    }
+
     pub fn keytype(&self) -> &str {
         match self {
             RecordKey::Schema { .. } => "SCHEMA",
@@ -200,12 +220,14 @@ impl RecordKey {
             RecordKey::Mode { .. } => "MODE",
             RecordKey::DeleteSubject { .. } => "DELETE_SUBJECT",
             RecordKey::ClearSubject { .. } => "CLEAR_SUBJECT",
+            RecordKey::Context { .. } => "CONTEXT",
             RecordKey::Noop { .. } => "NOOP",
             RecordKey::Unknown { keytype } => keytype,
         }
     }
 
-    /// Serializes the key in Confluent's field order: keytype, subject, version, magic.
+    /// Serializes the key in Confluent's field order: keytype, subject, version, magic (a
+    /// context's: keytype, tenant, context, magic).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut map = serde_json::Map::new();
         map.insert("keytype".into(), Value::from(self.keytype()));
@@ -224,6 +246,11 @@ impl RecordKey {
             RecordKey::DeleteSubject { subject, magic }
             | RecordKey::ClearSubject { subject, magic } => {
                 map.insert("subject".into(), Value::from(subject.as_str()));
+                map.insert("magic".into(), Value::from(*magic));
+            }
+            RecordKey::Context { tenant, context, magic } => {
+                map.insert("tenant".into(), Value::from(tenant.as_str()));
+                map.insert("context".into(), Value::from(context.as_str()));
                 map.insert("magic".into(), Value::from(*magic));
             }
             RecordKey::Noop { magic } => {
@@ -262,6 +289,14 @@ impl RecordKey {
             "CLEAR_SUBJECT" => {
                 RecordKey::ClearSubject { subject: need_subject("CLEAR_SUBJECT")?, magic }
             }
+            "CONTEXT" => {
+                let context = value
+                    .get("context")
+                    .and_then(Value::as_str)
+                    .ok_or(RecordError::KeyField { keytype: "CONTEXT", field: "context" })?;
+                let tenant = value.get("tenant").and_then(Value::as_str).unwrap_or(DEFAULT_TENANT);
+                RecordKey::Context { tenant: tenant.to_owned(), context: context.to_owned(), magic }
+            }
             "NOOP" => RecordKey::Noop { magic },
             other => RecordKey::Unknown { keytype: other.to_owned() },
         })
@@ -276,6 +311,7 @@ impl RecordValue {
             RecordValue::Mode(v) => serde_json::to_vec(v),
             RecordValue::DeleteSubject(v) => serde_json::to_vec(v),
             RecordValue::ClearSubject(v) => serde_json::to_vec(v),
+            RecordValue::Context(v) => serde_json::to_vec(v),
             RecordValue::Unknown(v) => serde_json::to_vec(v),
         };
         // Serializing these plain structs cannot fail: every map key is a string.
@@ -305,6 +341,7 @@ impl RecordValue {
             RecordKey::ClearSubject { .. } => {
                 parse("CLEAR_SUBJECT", bytes)?.map(RecordValue::ClearSubject)
             }
+            RecordKey::Context { .. } => parse("CONTEXT", bytes)?.map(RecordValue::Context),
             RecordKey::Noop { .. } => None,
             RecordKey::Unknown { .. } => parse("UNKNOWN", bytes)?.map(RecordValue::Unknown),
         })
@@ -358,6 +395,31 @@ mod tests {
             r#"{"keytype":"CLEAR_SUBJECT","subject":"s","magic":0}"#,
         );
         check_key(RecordKey::Noop { magic: 0 }, r#"{"keytype":"NOOP","magic":0}"#);
+        check_key(
+            RecordKey::context(".team"),
+            r#"{"keytype":"CONTEXT","tenant":"default","context":".team","magic":0}"#,
+        );
+        // Qualified subjects are the subject itself in every key, as Confluent writes them.
+        check_key(
+            RecordKey::schema(":.team:orders", 1),
+            r#"{"keytype":"SCHEMA","subject":":.team:orders","version":1,"magic":1}"#,
+        );
+    }
+
+    #[test]
+    fn context_values_as_confluent_writes_them() {
+        let key = RecordKey::context(".team").to_bytes();
+        let value = r#"{"tenant":"default","context":".team"}"#;
+        let record = Record::from_bytes(&key, Some(value.as_bytes())).unwrap();
+        let expected = ContextValue { tenant: "default".into(), context: ".team".into() };
+        assert_eq!(record.value, Some(RecordValue::Context(expected)));
+        assert_eq!(record.to_bytes().1.unwrap(), value.as_bytes());
+        let tombstone = Record::from_bytes(&key, None).unwrap();
+        assert_eq!(tombstone.value, None);
+        assert_eq!(
+            RecordKey::from_bytes(br#"{"keytype":"CONTEXT","magic":0}"#),
+            Err(RecordError::KeyField { keytype: "CONTEXT", field: "context" })
+        );
     }
 
     #[test]

@@ -489,6 +489,7 @@ fn need<'a>(
         "/metrics" if open_metrics => Need::Open,
         "/metrics" => Need::Operation(Read, Resource::Global),
         "/"
+        | "/contexts"
         | "/subjects"
         | "/schemas"
         | "/schemas/types"
@@ -605,7 +606,11 @@ pub(crate) async fn middleware(State(app): State<App>, request: Request, next: N
         Need::Operation(operation, resource) => rules.allows(&caller, operation, resource),
         Need::Check(subject) => rules.allows_check(&caller, subject),
         Need::SchemaId(id) => {
-            rules.reads_everything(&caller) || readable_id(&app, &rules, &caller, id)
+            // The context `?subject=` selects, as the handler finds the id.
+            let subject =
+                crate::routes::Params::parse(parts.uri.query()).get("subject").map(str::to_owned);
+            rules.reads_everything(&caller)
+                || readable_id(&app, &rules, &caller, id, subject.as_deref())
         }
         Need::SchemaGuid(guid) => {
             rules.reads_everything(&caller) || readable_guid(&app, &rules, &caller, guid)
@@ -679,26 +684,30 @@ fn unauthenticated(app: &App, auth: &Auth) -> Response {
     response
 }
 
-/// Whether some subject holding schema `id` (soft-deleted versions included) is readable.
-fn readable_id(app: &App, rules: &Rules, caller: &Caller, id: &str) -> bool {
-    let Ok(id) = id.parse::<u32>() else { return false };
-    readable_ids(app, rules, caller, &[id])
+/// Whether some subject holding schema `id` (soft-deleted versions included) is readable, the
+/// id looked for in the context `subject` selects (`RegistryState::find_id`).
+fn readable_id(app: &App, rules: &Rules, caller: &Caller, id: &str, subject: Option<&str>) -> bool {
+    let Some(id) = id.parse::<i64>().ok().and_then(schemata_core::SchemaId::new) else {
+        return false;
+    };
+    let Some(sid) = app.shared.read().find_id(id, subject) else { return false };
+    readable_ids(app, rules, caller, &[sid])
 }
 
 /// Whether some subject holding one of the ids of schema `guid` is readable.
 fn readable_guid(app: &App, rules: &Rules, caller: &Caller, guid: &str) -> bool {
     let Ok(guid) = guid.parse::<schemata_core::Guid>() else { return false };
-    let ids: Vec<u32> = match app.shared.read().by_guid.get(&guid) {
-        Some(ids) => ids.iter().map(|id| id.0).collect(),
+    let ids: Vec<crate::state::Sid> = match app.shared.read().by_guid.get(&guid) {
+        Some(ids) => ids.iter().copied().collect(),
         None => return false,
     };
     readable_ids(app, rules, caller, &ids)
 }
 
-fn readable_ids(app: &App, rules: &Rules, caller: &Caller, ids: &[u32]) -> bool {
+fn readable_ids(app: &App, rules: &Rules, caller: &Caller, ids: &[crate::state::Sid]) -> bool {
     let state = app.shared.read();
     state.subjects.iter().any(|(name, subject)| {
-        subject.versions.values().any(|row| ids.contains(&row.id.0))
+        subject.versions.values().any(|row| ids.contains(&row.id))
             && rules.allows(caller, Operation::Read, Resource::Subject(name))
     })
 }

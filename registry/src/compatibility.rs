@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use schemata_core::compat;
-use schemata_core::{Budget, CompatibilityLevel, JsonPolicy, Schema, SchemaId, Version};
+use schemata_core::{Budget, CompatibilityLevel, JsonPolicy, Schema, Version};
 
 use crate::error::ApiError;
 use crate::parse_cache::ParseCache;
-use crate::state::RegistryState;
+use crate::state::{RegistryState, Sid};
 
 /// Checks `new` against `against` (version, id; newest first) at `level`, and returns
 /// Confluent-style messages, empty when compatible. Past the work budget: 422.
@@ -21,7 +21,7 @@ pub(crate) fn messages(
     level: CompatibilityLevel,
     policy: JsonPolicy,
     new: &Schema,
-    against: &[(Version, SchemaId)],
+    against: &[(Version, Sid)],
 ) -> Result<Vec<String>, ApiError> {
     if level == CompatibilityLevel::None {
         return Ok(Vec::new());

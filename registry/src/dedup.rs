@@ -10,17 +10,29 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use schemata_core::{Contract, Schema, SchemaId, SchemaType, api};
+use schemata_core::{Contract, Schema, SchemaType, api};
 
 use crate::shared::Shared;
-use crate::state::{ContentHash, RegistryState};
+use crate::state::{ContentHash, Ctx, RegistryState, Sid};
 
-/// The content-hash index, built on first use by parsing every stored schema.
+/// The content-hash index, built on first use by parsing every stored schema: (context, hash)
+/// → id, since each context is its own id space.
 pub(crate) fn index<'s>(
     shared: &Shared,
     state: &'s RegistryState,
-) -> &'s HashMap<ContentHash, SchemaId> {
+) -> &'s HashMap<(Ctx, ContentHash), Sid> {
     index_with(shared, state, &HashMap::new())
+}
+
+/// The id of the schema with content `hash` in `subject`'s context, if stored there.
+pub(crate) fn find(
+    shared: &Shared,
+    state: &RegistryState,
+    subject: &str,
+    hash: ContentHash,
+) -> Option<Sid> {
+    let ctx = Ctx::find(subject)?;
+    index(shared, state).get(&(ctx, hash)).copied()
 }
 
 /// As `index`, taking hashes computed earlier (off the lock) for ids whose body is still the
@@ -28,13 +40,13 @@ pub(crate) fn index<'s>(
 pub(crate) fn index_with<'s>(
     shared: &Shared,
     state: &'s RegistryState,
-    precomputed: &HashMap<SchemaId, (Bytes, ContentHash)>,
-) -> &'s HashMap<ContentHash, SchemaId> {
+    precomputed: &HashMap<Sid, (Bytes, ContentHash)>,
+) -> &'s HashMap<(Ctx, ContentHash), Sid> {
     state.dedup(|state| {
         let started = std::time::Instant::now();
         let mut index = HashMap::with_capacity(state.schemas.len());
         // Ascending ids, so that if two stored ids have the same content the first wins.
-        let mut ids: Vec<SchemaId> = state.schemas.keys().copied().collect();
+        let mut ids: Vec<Sid> = state.schemas.keys().copied().collect();
         ids.sort_unstable();
         let mut parsed = 0usize;
         for id in ids {
@@ -42,7 +54,7 @@ pub(crate) fn index_with<'s>(
                 state.schemas.get(&id).is_some_and(|stored| stored.body == *body)
             });
             if let Some((_, hash)) = reused {
-                index.entry(*hash).or_insert(id);
+                index.entry((id.ctx, *hash)).or_insert(id);
                 continue;
             }
             parsed += 1;
@@ -51,7 +63,7 @@ pub(crate) fn index_with<'s>(
                     let contract = state.schemas.get(&id).map(|s| &s.contract);
                     let hash =
                         contract.map_or_else(|| schema.sha256(), |c| c.hash(schema.sha256()));
-                    index.entry(hash).or_insert(id);
+                    index.entry((id.ctx, hash)).or_insert(id);
                 }
                 Err(error) => tracing::warn!(%id, %error, "stored schema does not parse"),
             }
@@ -68,8 +80,8 @@ pub(crate) fn index_with<'s>(
 
 /// Hashes every stored schema that has no references, from a snapshot taken under a brief read
 /// lock; the parsing happens with no lock held.
-pub(crate) fn precompute_hashes(shared: &Shared) -> HashMap<SchemaId, (Bytes, ContentHash)> {
-    let snapshot: Vec<(SchemaId, SchemaType, Bytes)> = {
+pub(crate) fn precompute_hashes(shared: &Shared) -> HashMap<Sid, (Bytes, ContentHash)> {
+    let snapshot: Vec<(Sid, SchemaType, Bytes)> = {
         let state = shared.read();
         if state.dedup_built() {
             return HashMap::new();

@@ -18,6 +18,9 @@ pub enum ApiError {
     SchemaNotFound(String),
     #[error("Schema not found")]
     SchemaNotFoundInSubject,
+    /// A schema context no record and no subject names (`DELETE /contexts/{context}`).
+    #[error("Context '{0}' not found")]
+    ContextNotFound(String),
     #[error("Subject '{0}' was soft deleted.Set permanent=true to delete permanently")]
     SubjectSoftDeleted(String),
     #[error("Subject '{0}' was not deleted first before being permanently deleted")]
@@ -141,7 +144,7 @@ impl ApiError {
             BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, 413),
             MalformedJson(_) | BadParameter(_) => (StatusCode::BAD_REQUEST, 400),
             UnprocessableBody(_) => (StatusCode::UNPROCESSABLE_ENTITY, 422),
-            NotFound => (StatusCode::NOT_FOUND, 404),
+            NotFound | ContextNotFound(_) => (StatusCode::NOT_FOUND, 404),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, 405),
             Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, codes::STORE_ERROR),
             Timeout => (StatusCode::INTERNAL_SERVER_ERROR, codes::OPERATION_TIMEOUT),

@@ -9,10 +9,12 @@ use crate::error::ApiError;
 use crate::limits::Limits;
 use crate::state::RegistryState;
 
-/// Validates and parses the schema of a register, lookup or compatibility request.
+/// Validates and parses the schema of a register, lookup or compatibility request for
+/// `subject` (whose context unqualified references resolve in).
 pub(crate) fn parse_request(
     limits: &Limits,
     state: &RegistryState,
+    subject: &str,
     request: &RegisterSchemaRequest,
 ) -> Result<Schema, ApiError> {
     let schema_type =
@@ -46,7 +48,7 @@ pub(crate) fn parse_request(
         schema_type,
         &request.schema,
         &references,
-        &mut |r| state.referenced(r),
+        &mut |r| state.referenced(subject, r),
         limits.max_reference_depth,
         &mut budget,
     )

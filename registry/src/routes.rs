@@ -5,6 +5,7 @@
 
 mod compat;
 mod config;
+mod contexts;
 mod negotiate;
 mod schemas;
 pub(crate) mod subjects;
@@ -18,7 +19,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use schemata_core::api::CONTENT_TYPE;
 use schemata_core::{Subject, VersionSpec};
 use serde::Serialize;
@@ -45,8 +46,12 @@ pub(crate) fn router(app: App, ui: bool) -> Router {
     Router::new().fallback(move |request: Request| {
         let mut table = table.clone();
         async move {
+            let request = match contexts::rewrite(without_trailing_slash(request)) {
+                Ok(request) => request,
+                Err(refused) => return refused.into_response(),
+            };
             // A `Router` is always ready and never fails.
-            match tower_service::Service::call(&mut table, without_trailing_slash(request)).await {
+            match tower_service::Service::call(&mut table, request).await {
                 Ok(response) => response,
                 Err(never) => match never {},
             }
@@ -78,6 +83,8 @@ fn table(app: App, ui: bool) -> Router {
     let routes = if ui { crate::ui::routes() } else { Router::new() };
     routes
         .route("/", get(root))
+        .route("/contexts", get(contexts::list_contexts))
+        .route("/contexts/{context}", delete(contexts::delete_context))
         .route("/subjects", get(subjects::list_subjects))
         .route("/subjects/{subject}", post(subjects::lookup).delete(subjects::delete_subject))
         .route("/subjects/{subject}/metadata", get(subjects::latest_with_metadata))

@@ -4,11 +4,18 @@
 //!
 //! Only the writer mutates it, and only by applying records (`RegistryState::apply`), so the
 //! state after a restart is the state before it: replay and live writes go through the same code.
+//!
+//! Schema contexts (`:.ctx:subject`): subjects keep their qualified names (one map, sorted as
+//! Confluent sorts them), and every schema is keyed by `Sid`, its context and its id, because
+//! each context is its own id space: id 1 of `.a` and id 1 of the default context are two
+//! schemas. Config and mode fall back subject → context (`:.ctx:`) → global.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::fmt;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use axum::body::Bytes;
+use schemata_core::context::{self, DEFAULT_CONTEXT, Qualified};
 use schemata_core::contract::ContractSources;
 use schemata_core::fold::{self, Fold, Row};
 pub(crate) use schemata_core::records::Mode;
@@ -25,6 +32,108 @@ use crate::error::ApiError;
 /// Content hash of a schema: SHA-256 over type, identity text (`Schema::identity`) and
 /// references, and the data contract.
 pub(crate) type ContentHash = [u8; 32];
+
+/// A schema context, interned once per process so that `Sid` stays a small `Copy` key: the
+/// default context is `Ctx::DEFAULT`, any other name gets the next number the first time a
+/// record names it. The table only grows with names that records (writes or replays) carry;
+/// reads look names up without adding them (`Ctx::find`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Ctx(u32);
+
+#[derive(Default)]
+struct Contexts {
+    names: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, u32>,
+}
+
+fn contexts() -> &'static RwLock<Contexts> {
+    static CONTEXTS: OnceLock<RwLock<Contexts>> = OnceLock::new();
+    CONTEXTS.get_or_init(|| {
+        let default: Arc<str> = Arc::from(DEFAULT_CONTEXT);
+        RwLock::new(Contexts {
+            names: vec![Arc::clone(&default)],
+            index: HashMap::from([(default, 0)]),
+        })
+    })
+}
+
+impl Ctx {
+    pub(crate) const DEFAULT: Ctx = Ctx(0);
+
+    /// The context named `name` (`.ctx`), added to the table if new.
+    pub(crate) fn intern(name: &str) -> Ctx {
+        if name == DEFAULT_CONTEXT {
+            return Ctx::DEFAULT;
+        }
+        if let Some(ctx) = Ctx::named(name) {
+            return ctx;
+        }
+        let mut table = contexts().write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(index) = table.index.get(name) {
+            return Ctx(*index);
+        }
+        let index = table.names.len() as u32;
+        let name: Arc<str> = Arc::from(name);
+        table.names.push(Arc::clone(&name));
+        table.index.insert(name, index);
+        Ctx(index)
+    }
+
+    /// The context named `name`, if any record ever named it (reads never add names).
+    pub(crate) fn named(name: &str) -> Option<Ctx> {
+        if name == DEFAULT_CONTEXT {
+            return Some(Ctx::DEFAULT);
+        }
+        let table = contexts().read().unwrap_or_else(PoisonError::into_inner);
+        table.index.get(name).map(|index| Ctx(*index))
+    }
+
+    /// The context of a subject, added to the table if new (for writes and replay).
+    pub(crate) fn of(subject: &str) -> Ctx {
+        if !subject.starts_with(":.") {
+            return Ctx::DEFAULT;
+        }
+        Ctx::intern(context::context_of(subject))
+    }
+
+    /// The context of a subject if it is known (for reads).
+    pub(crate) fn find(subject: &str) -> Option<Ctx> {
+        if !subject.starts_with(":.") {
+            return Some(Ctx::DEFAULT);
+        }
+        Ctx::named(context::context_of(subject))
+    }
+
+    pub(crate) fn name(self) -> Arc<str> {
+        let table = contexts().read().unwrap_or_else(PoisonError::into_inner);
+        table.names.get(self.0 as usize).cloned().unwrap_or_else(|| Arc::from(DEFAULT_CONTEXT))
+    }
+}
+
+/// A schema's key: its context and its id there. Shown as the id alone (as every answer shows
+/// it: the context is the subject's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Sid {
+    pub(crate) ctx: Ctx,
+    pub(crate) id: SchemaId,
+}
+
+impl Sid {
+    pub(crate) fn new(ctx: Ctx, id: SchemaId) -> Sid {
+        Sid { ctx, id }
+    }
+
+    /// An id of the default context.
+    pub(crate) fn default_ctx(id: SchemaId) -> Sid {
+        Sid { ctx: Ctx::DEFAULT, id }
+    }
+}
+
+impl fmt::Display for Sid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.id.fmt(f)
+    }
+}
 
 /// One schema, by id. The text is kept only inside the pre-serialized `GET /schemas/ids/{id}`
 /// body: that read is the hottest path, and keeping the text once keeps memory per schema low.
@@ -95,7 +204,7 @@ pub(crate) fn api_references(references: &[SchemaReference]) -> Vec<api::SchemaR
 /// A version row of a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct VersionRow {
-    pub(crate) id: SchemaId,
+    pub(crate) id: Sid,
     pub(crate) deleted: bool,
 }
 
@@ -153,20 +262,24 @@ impl SubjectState {
 /// The whole registry state.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct RegistryState {
-    pub(crate) schemas: HashMap<SchemaId, StoredSchema>,
+    pub(crate) schemas: HashMap<Sid, StoredSchema>,
     pub(crate) subjects: BTreeMap<String, SubjectState>,
     pub(crate) global_config: Option<ConfigValue>,
     pub(crate) global_mode: Option<Mode>,
-    /// Highest id ever seen: new ids continue from here, so ids stay dense and are never reused
-    /// while the records that used them are in the log.
-    pub(crate) max_id: u32,
-    /// GUID → the ids with that GUID (one, unless an import gave the same text two ids).
-    pub(crate) by_guid: HashMap<Guid, BTreeSet<SchemaId>>,
-    /// (referenced subject, version) → the (subject, version) rows that reference it.
+    /// Highest id ever seen per context: new ids continue from here, so ids stay dense and are
+    /// never reused while the records that used them are in the log.
+    max_ids: HashMap<Ctx, u32>,
+    /// GUID → the ids with that GUID (one per context, unless an import gave the same text two
+    /// ids).
+    pub(crate) by_guid: HashMap<Guid, BTreeSet<Sid>>,
+    /// The contexts Confluent's `CONTEXT` records name (`.ctx`), deleted by their tombstones.
+    contexts: BTreeSet<String>,
+    /// (referenced subject, version) → the (subject, version) rows that reference it; the
+    /// referenced subject as resolved from the referrer's context (`context::resolve_reference`).
     referenced_by: HashMap<(String, Version), BTreeSet<(String, Version)>>,
-    /// Content hash → id. Built on first use rather than at replay, because computing it parses
-    /// every schema and a cold start must not pay for that.
-    dedup: OnceLock<HashMap<ContentHash, SchemaId>>,
+    /// (context, content hash) → id. Built on first use rather than at replay, because
+    /// computing it parses every schema and a cold start must not pay for that.
+    dedup: OnceLock<HashMap<(Ctx, ContentHash), Sid>>,
     /// Records that could not be applied at replay (kept as a count for logs and metrics).
     pub(crate) skipped: u64,
 }
@@ -192,7 +305,7 @@ impl RegistryState {
     }
 
     fn insert_version(&mut self, subject: &str, version: Version, row: Row<'_>) {
-        let id = row.id;
+        let id = Sid::new(Ctx::of(subject), row.id);
         let stored = self.schemas.entry(id).or_insert_with(|| {
             let stored = StoredSchema::new(row.schema_type, row.value);
             self.by_guid.entry(stored.guid).or_default().insert(id);
@@ -201,13 +314,15 @@ impl RegistryState {
         stored.uses += 1;
         for reference in &stored.references {
             if let Some(referenced) = Version::new(i64::from(reference.version)) {
+                let target = context::resolve_reference(subject, &reference.subject).into_owned();
                 self.referenced_by
-                    .entry((reference.subject.clone(), referenced))
+                    .entry((target, referenced))
                     .or_default()
                     .insert((subject.to_owned(), version));
             }
         }
-        self.max_id = self.max_id.max(id.0);
+        let max = self.max_ids.entry(id.ctx).or_default();
+        *max = (*max).max(id.id.0);
         self.subjects
             .entry(subject.to_owned())
             .or_default()
@@ -222,7 +337,8 @@ impl RegistryState {
         let Some(stored) = self.schemas.get_mut(&row.id) else { return };
         for reference in &stored.references {
             if let Some(referenced) = Version::new(i64::from(reference.version)) {
-                let key = (reference.subject.clone(), referenced);
+                let target = context::resolve_reference(subject, &reference.subject).into_owned();
+                let key = (target, referenced);
                 if let Some(referrers) = self.referenced_by.get_mut(&key) {
                     referrers.remove(&(subject.to_owned(), version));
                     if referrers.is_empty() {
@@ -246,7 +362,7 @@ impl RegistryState {
             if let (Some(stored), Some(dedup)) = (removed, self.dedup.get_mut()) {
                 match stored.hash {
                     Some(hash) => {
-                        dedup.remove(&hash);
+                        dedup.remove(&(row.id.ctx, hash));
                     }
                     // Hashed while the index was built lazily: find it by id (rare: hard deletes).
                     None => dedup.retain(|_, id| *id != row.id),
@@ -264,8 +380,8 @@ impl RegistryState {
     /// The content-hash index, built on first use with `hash_of` (which parses a stored schema).
     pub(crate) fn dedup(
         &self,
-        hash_of: impl FnOnce(&RegistryState) -> HashMap<ContentHash, SchemaId>,
-    ) -> &HashMap<ContentHash, SchemaId> {
+        hash_of: impl FnOnce(&RegistryState) -> HashMap<(Ctx, ContentHash), Sid>,
+    ) -> &HashMap<(Ctx, ContentHash), Sid> {
         self.dedup.get_or_init(|| hash_of(self))
     }
 
@@ -275,19 +391,101 @@ impl RegistryState {
     }
 
     /// Records the content hash of a (new) id, keeping the index in step with live writes.
-    pub(crate) fn index_hash(&mut self, hash: ContentHash, id: SchemaId) {
+    pub(crate) fn index_hash(&mut self, hash: ContentHash, id: Sid) {
         if let Some(stored) = self.schemas.get_mut(&id) {
             stored.hash = Some(hash);
         }
         if let Some(dedup) = self.dedup.get_mut() {
-            dedup.entry(hash).or_insert(id);
+            dedup.entry((id.ctx, hash)).or_insert(id);
         }
     }
 
+    /// The sum of every context's highest id: it grows with each new id, in any context.
+    pub(crate) fn id_watermark(&self) -> u64 {
+        self.max_ids.values().map(|max| u64::from(*max)).sum()
+    }
+
+    /// The highest id the context has seen (0: none).
+    pub(crate) fn max_id(&self, ctx: Ctx) -> u32 {
+        self.max_ids.get(&ctx).copied().unwrap_or(0)
+    }
+
+    /// Every context there is, sorted, the default one first: those `CONTEXT` records name and
+    /// those subjects live in (a topic another registry wrote may lack the records).
+    pub(crate) fn context_names(&self) -> Vec<String> {
+        let mut names: BTreeSet<String> = self.contexts.clone();
+        let with_versions = self.subjects.iter().filter(|(_, s)| !s.versions.is_empty());
+        for (subject, _) in with_versions.filter(|(s, _)| s.starts_with(":.")) {
+            let q = Qualified::parse(subject);
+            if !q.name.is_empty() {
+                names.insert(q.context.to_owned());
+            }
+        }
+        names.remove(DEFAULT_CONTEXT);
+        std::iter::once(DEFAULT_CONTEXT.to_owned()).chain(names).collect()
+    }
+
+    /// Whether a `CONTEXT` record names `context`.
+    pub(crate) fn has_context_record(&self, context: &str) -> bool {
+        self.contexts.contains(context)
+    }
+
+    /// The subjects of a context that have versions (soft-deleted ones included).
+    pub(crate) fn context_subjects(&self, context: &str) -> Vec<&str> {
+        let prefix = context::prefix(context);
+        self.subjects
+            .range(prefix.clone()..)
+            .take_while(|(name, _)| name.starts_with(&prefix))
+            .filter(|(_, s)| !s.versions.is_empty())
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
+    /// The schema `GET /schemas/ids/{id}?subject=` answers, as Confluent finds it: without a
+    /// subject, the id in the default context; with a qualified subject (or a context alone,
+    /// `:.ctx:`), the id in that context, held by that subject unless only the context is
+    /// named; with an unqualified subject, the id if that subject holds it in the default
+    /// context, else in the first context (by name) where the subject qualified with it holds
+    /// it, else the id of the default context.
+    pub(crate) fn find_id(&self, id: SchemaId, subject: Option<&str>) -> Option<Sid> {
+        let held_by = |subject: &str, sid: Sid| {
+            self.subjects.get(subject).is_some_and(|s| s.versions.values().any(|r| r.id == sid))
+        };
+        let in_default = Sid::default_ctx(id);
+        let Some(subject) = subject else {
+            return self.schemas.contains_key(&in_default).then_some(in_default);
+        };
+        let subject = context::normalize(subject);
+        let q = Qualified::parse(&subject);
+        let sid = Sid::new(Ctx::named(q.context)?, id);
+        if !q.is_default() || q.name.is_empty() {
+            let found =
+                self.schemas.contains_key(&sid) && (q.name.is_empty() || held_by(&subject, sid));
+            return found.then_some(sid);
+        }
+        if held_by(&subject, in_default) {
+            return Some(in_default);
+        }
+        for name in self.context_names().iter().skip(1) {
+            let Some(ctx) = Ctx::named(name) else { continue };
+            let qualified = context::qualify(name, q.name);
+            if held_by(&qualified, Sid::new(ctx, id)) {
+                return Some(Sid::new(ctx, id));
+            }
+        }
+        self.schemas.contains_key(&in_default).then_some(in_default)
+    }
+
     /// The text, type and references of a referenced (subject, version), soft-deleted included:
-    /// a schema that was valid when registered stays resolvable.
-    pub(crate) fn referenced(&self, reference: &SchemaReference) -> Option<ReferencedSchema> {
-        let subject = self.subjects.get(&reference.subject)?;
+    /// a schema that was valid when registered stays resolvable. `referrer`: the subject whose
+    /// schema holds the reference (an unqualified reference resolves in its context).
+    pub(crate) fn referenced(
+        &self,
+        referrer: &str,
+        reference: &SchemaReference,
+    ) -> Option<ReferencedSchema> {
+        let target = context::resolve_reference(referrer, &reference.subject);
+        let subject = self.subjects.get(target.as_ref())?;
         let row = if reference.version == -1 {
             subject.latest_live()?.1
         } else {
@@ -311,7 +509,7 @@ impl RegistryState {
             .flatten()
             .filter_map(|(s, v)| self.subjects.get(s)?.versions.get(v))
             .filter(|row| deleted || !row.deleted)
-            .map(|row| row.id.0)
+            .map(|row| row.id.id.0)
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -379,7 +577,7 @@ impl RegistryState {
         &self,
         subject: &str,
         contract: &Contract,
-    ) -> Vec<(Version, SchemaId)> {
+    ) -> Vec<(Version, Sid)> {
         let Some(s) = self.subjects.get(subject) else { return Vec::new() };
         let group = self.effective_config(subject).and_then(|c| c.compatibility_group.as_deref());
         s.live()
@@ -401,14 +599,34 @@ impl RegistryState {
             .ok_or_else(|| ApiError::SubjectNotFound(subject.to_owned()))
     }
 
-    /// The subject's own config, else the global one.
-    pub(crate) fn effective_config(&self, subject: &str) -> Option<&ConfigValue> {
-        self.subjects.get(subject).and_then(|s| s.config.as_ref()).or(self.global_config.as_ref())
+    /// The settings of a subject's context (`:.ctx:`), for a subject of a context other than
+    /// the default one (whose settings are the global ones).
+    fn context_settings(&self, subject: &str) -> Option<&SubjectState> {
+        let q = Qualified::parse(subject);
+        if q.is_default() || q.name.is_empty() {
+            return None;
+        }
+        self.subjects.get(&context::prefix(q.context))
     }
 
-    /// The mode in force for a subject: its own, else the global one, else READWRITE.
+    /// The subject's own config, else its context's, else the global one (Confluent's order).
+    pub(crate) fn effective_config(&self, subject: &str) -> Option<&ConfigValue> {
+        self.subjects
+            .get(subject)
+            .and_then(|s| s.config.as_ref())
+            .or_else(|| self.context_settings(subject).and_then(|s| s.config.as_ref()))
+            .or(self.global_config.as_ref())
+    }
+
+    /// The mode in force for a subject: its own, else its context's, else the global one, else
+    /// READWRITE.
     pub(crate) fn mode(&self, subject: &str) -> Mode {
-        self.subjects.get(subject).and_then(|s| s.mode).or(self.global_mode).unwrap_or_default()
+        self.subjects
+            .get(subject)
+            .and_then(|s| s.mode)
+            .or_else(|| self.context_settings(subject).and_then(|s| s.mode))
+            .or(self.global_mode)
+            .unwrap_or_default()
     }
 
     /// Why a write to `subject` is refused in READONLY: its own mode, or the global one (a
@@ -416,6 +634,11 @@ impl RegistryState {
     pub(crate) fn read_only_message(&self, subject: &str) -> String {
         if self.subjects.get(subject).and_then(|s| s.mode).is_some() {
             format!("Subject {subject} is in read-only mode")
+        } else if self.context_settings(subject).and_then(|s| s.mode).is_some() {
+            format!(
+                "Context {} is in read-only mode (subject {subject} has no mode of its own)",
+                context::context_of(subject)
+            )
         } else {
             format!(
                 "The registry is in read-only mode (global mode READONLY; subject {subject} has \
@@ -433,18 +656,19 @@ impl RegistryState {
 /// What the registry keeps of the fold: rows with their indexes, configs and modes.
 impl Fold for RegistryState {
     fn put_version(&mut self, subject: &str, version: Version, row: Row<'_>) {
+        let sid = Sid::new(Ctx::of(subject), row.id);
         // A row that keeps its id (a soft delete, a rewrite) only changes its flag: removing and
         // re-adding it would drop and lose the id's index entries.
         let existing = self.subjects.get_mut(subject).and_then(|s| s.versions.get_mut(&version));
         if let Some(existing) = existing
-            && existing.id == row.id
+            && existing.id == sid
         {
             existing.deleted = row.value.deleted;
             return;
         }
         // Confluent's duplicate-id rule: a row whose id is already another schema's is ignored
-        // (a topic two writers raced on, taken over from Confluent or Karapace).
-        if let Some(stored) = self.schemas.get(&row.id) {
+        // (a topic two writers raced on, taken over from Confluent or Karapace), per context.
+        if let Some(stored) = self.schemas.get(&sid) {
             let references: Vec<SchemaReference> =
                 row.value.references.iter().map(SchemaReference::from).collect();
             let contract = Contract {
@@ -499,6 +723,15 @@ impl Fold for RegistryState {
                 self.subjects.entry(subject.to_owned()).or_default().mode = mode;
                 self.drop_if_empty(subject);
             }
+        }
+    }
+
+    fn set_context(&mut self, context: &str, exists: bool) {
+        if exists {
+            Ctx::intern(context);
+            self.contexts.insert(context.to_owned());
+        } else {
+            self.contexts.remove(context);
         }
     }
 }
@@ -571,10 +804,135 @@ mod tests {
                 parts.push(format!("{subject}:{version}={}{d}", row.id));
             }
         }
-        let mut ids: Vec<u32> = state.schemas.keys().map(|id| id.0).collect();
+        let mut ids: Vec<(String, u32)> =
+            state.schemas.keys().map(|id| (id.ctx.name().to_string(), id.id.0)).collect();
         ids.sort_unstable();
-        parts.push(format!("ids={ids:?} max={}", state.max_id));
+        let ids: Vec<String> = ids
+            .into_iter()
+            .map(|(ctx, id)| if ctx == "." { id.to_string() } else { format!("{ctx}/{id}") })
+            .collect();
+        parts.push(format!("ids=[{}] max={}", ids.join(", "), state.max_id(Ctx::DEFAULT)));
+        let contexts = state.context_names();
+        if contexts.len() > 1 {
+            let maxes: Vec<String> = contexts[1..]
+                .iter()
+                .map(|c| format!("{c}:{}", Ctx::named(c).map_or(0, |ctx| state.max_id(ctx))))
+                .collect();
+            parts.push(format!("contexts={}", maxes.join(",")));
+        }
         assert_eq!(parts.join(" "), expected);
+    }
+
+    fn context_record(name: &str) -> Record {
+        Record {
+            key: RecordKey::context(name),
+            value: Some(RecordValue::Context(schemata_core::records::ContextValue {
+                tenant: "default".into(),
+                context: name.into(),
+            })),
+        }
+    }
+
+    /// Each context is its own id space: the same id names two schemas, the duplicate-id rule
+    /// and the highest id hold per context, and a context's records make it known.
+    #[test]
+    fn contexts_are_id_spaces() {
+        let int = |subject: &str, id| {
+            let contract = Contract::default();
+            schema_record(
+                subject,
+                Version(1),
+                SchemaId(id),
+                SchemaType::Avro,
+                &[],
+                &contract,
+                "\"int\"".into(),
+                false,
+            )
+        };
+        check(
+            vec![row("a", 1, 1, false), int(":.t:a", 1)],
+            ":.t:a:1=1 a:1=1 ids=[1, .t/1] max=1 contexts=.t:1",
+        );
+        // Within one context the duplicate-id rule still applies.
+        check(
+            vec![row(":.t:a", 1, 1, false), int(":.t:b", 1)],
+            ":.t:a:1=1 ids=[.t/1] max=0 contexts=.t:1",
+        );
+        check(
+            vec![context_record(".u"), row(":.t:a", 1, 5, false)],
+            ":.t:a:1=5 ids=[.t/5] max=0 contexts=.t:5,.u:0",
+        );
+        let tombstone = Record { key: RecordKey::context(".u"), value: None };
+        check(vec![context_record(".u"), tombstone], "ids=[] max=0");
+    }
+
+    /// `GET /schemas/ids/{id}?subject=` as Confluent resolves it.
+    #[test]
+    fn ids_are_found_in_the_context_the_subject_names() {
+        let state = RegistryState::replay(vec![
+            row("a", 1, 1, false),
+            row(":.t:a", 1, 1, false),
+            row(":.t:b", 1, 2, false),
+            row(":.u:c", 1, 3, false),
+        ]);
+        let found = |id: u32, subject: Option<&str>| {
+            state.find_id(SchemaId(id), subject).map(|sid| format!("{}/{}", sid.ctx.name(), sid.id))
+        };
+        let cases: &[(u32, Option<&str>, Option<&str>)] = &[
+            (1, None, Some("./1")),
+            (2, None, None),
+            (1, Some("a"), Some("./1")),
+            (2, Some(":.t:b"), Some(".t/2")),
+            (2, Some(":.t:a"), None),
+            (2, Some(":.t:"), Some(".t/2")),
+            (3, Some(":.t:"), None),
+            (3, Some("c"), Some(".u/3")),
+            (2, Some("b"), Some(".t/2")),
+            (1, Some("zzz"), Some("./1")),
+            (2, Some("zzz"), None),
+            (1, Some(":.nope:a"), None),
+            (1, Some(":.:a"), Some("./1")),
+        ];
+        for &(id, subject, expected) in cases {
+            assert_eq!(found(id, subject).as_deref(), expected, "{id} {subject:?}");
+        }
+    }
+
+    /// Config and mode fall back subject → context (`:.ctx:`) → global.
+    #[test]
+    fn settings_fall_back_through_the_context() {
+        let config = |subject: Option<&str>, level: &str| Record {
+            key: RecordKey::config(subject.map(str::to_owned)),
+            value: Some(RecordValue::Config(ConfigValue {
+                compatibility_level: Some(level.into()),
+                ..ConfigValue::default()
+            })),
+        };
+        let mode = |subject: Option<&str>, mode: &str| Record {
+            key: RecordKey::mode(subject.map(str::to_owned)),
+            value: Some(RecordValue::Mode(ModeValue { mode: mode.into() })),
+        };
+        let state = RegistryState::replay(vec![
+            config(None, "FULL"),
+            config(Some(":.t:"), "NONE"),
+            config(Some(":.t:own"), "FORWARD"),
+            mode(Some(":.t:"), "READONLY"),
+        ]);
+        let cases: &[(&str, CompatibilityLevel, Mode)] = &[
+            ("a", CompatibilityLevel::Full, Mode::ReadWrite),
+            (":.t:a", CompatibilityLevel::None, Mode::ReadOnly),
+            (":.t:own", CompatibilityLevel::Forward, Mode::ReadOnly),
+            (":.u:a", CompatibilityLevel::Full, Mode::ReadWrite),
+        ];
+        for &(subject, level, expected_mode) in cases {
+            assert_eq!(
+                (state.level(subject), state.mode(subject)),
+                (level, expected_mode),
+                "{subject}"
+            );
+        }
+        assert_eq!(state.context_names(), ["."]);
     }
 
     #[test]
@@ -638,11 +996,12 @@ mod tests {
     #[test]
     fn soft_delete_keeps_the_id_indexed() {
         let mut state = RegistryState::replay(vec![row("a", 1, 1, false)]);
-        state.dedup(|_| HashMap::from([([7; 32], SchemaId(1))]));
+        let id = Sid::default_ctx(SchemaId(1));
+        state.dedup(|_| HashMap::from([((Ctx::DEFAULT, [7; 32]), id)]));
         state.apply(&row("a", 1, 1, true));
-        assert_eq!(state.dedup(|_| HashMap::new()).get(&[7; 32]), Some(&SchemaId(1)));
+        assert_eq!(state.dedup(|_| HashMap::new()).get(&(Ctx::DEFAULT, [7; 32])), Some(&id));
         state.apply(&tombstone("a", 1));
-        assert_eq!(state.dedup(|_| HashMap::new()).get(&[7; 32]), None);
+        assert_eq!(state.dedup(|_| HashMap::new()).get(&(Ctx::DEFAULT, [7; 32])), None);
     }
 
     #[test]

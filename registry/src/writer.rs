@@ -27,7 +27,7 @@ use crate::dedup;
 
 use crate::error::ApiError;
 use crate::shared::Shared;
-use crate::state::{ContentHash, RegistryState};
+use crate::state::{ContentHash, Ctx, RegistryState, Sid};
 use crate::storage::Storage;
 
 /// Most jobs folded into one batch: bounds the time the state lock is held.
@@ -53,9 +53,9 @@ enum Op {
     /// The batch's record at this index.
     Record(usize),
     /// A content hash of a new id, for the dedup index.
-    IndexHash(ContentHash, SchemaId),
+    IndexHash(ContentHash, Sid),
     /// Hashes computed off the writer, to build the dedup index from.
-    Dedup(Arc<HashMap<SchemaId, (Bytes, ContentHash)>>),
+    Dedup(Arc<HashMap<Sid, (Bytes, ContentHash)>>),
     /// A record another writer put in shared storage (the Kafka topic), applied, not appended.
     /// Boxed: a schema record with a data contract is much larger than the other ops.
     Logged(Box<Record>),
@@ -81,7 +81,7 @@ impl Tx<'_> {
     }
 
     /// Records the content hash of a new id, keeping the dedup index in step with live writes.
-    pub(crate) fn index_hash(&mut self, hash: ContentHash, id: SchemaId) {
+    pub(crate) fn index_hash(&mut self, hash: ContentHash, id: Sid) {
         self.state.index_hash(hash, id);
         self.ops.push(Op::IndexHash(hash, id));
     }
@@ -90,10 +90,9 @@ impl Tx<'_> {
     /// one started): the state follows it, and the batch does not append it again.
     pub(crate) fn apply_logged(&mut self, record: Record) {
         let new_id = match &record.value {
-            Some(schemata_core::records::RecordValue::Schema(value))
-                if !self.state.schemas.contains_key(&SchemaId(value.id)) =>
-            {
-                Some(SchemaId(value.id))
+            Some(schemata_core::records::RecordValue::Schema(value)) => {
+                let id = Sid::new(Ctx::of(&value.subject), SchemaId(value.id));
+                (!self.state.schemas.contains_key(&id)).then_some(id)
             }
             _ => None,
         };
@@ -113,7 +112,7 @@ impl Tx<'_> {
     }
 
     /// Builds the dedup index (if not built yet) from hashes computed off the writer.
-    pub(crate) fn build_dedup(&mut self, hashes: HashMap<SchemaId, (Bytes, ContentHash)>) {
+    pub(crate) fn build_dedup(&mut self, hashes: HashMap<Sid, (Bytes, ContentHash)>) {
         let hashes = Arc::new(hashes);
         dedup::index_with(self.shared, self.state, &hashes);
         self.ops.push(Op::Dedup(hashes));
@@ -363,7 +362,8 @@ mod tests {
         assert_eq!(subjects(&shared), ["a"]);
         let published = |id| {
             let state = shared.read();
-            state.schemas.contains_key(&SchemaId(id)).then_some(state.max_id)
+            let id = Sid::default_ctx(SchemaId(id));
+            state.schemas.contains_key(&id).then_some(state.max_id(Ctx::DEFAULT))
         };
         assert_eq!((published(1), published(2)), (Some(1), None));
         fail.store(false, Ordering::SeqCst);

@@ -32,7 +32,7 @@ fn soft_delete_record(
     Some(schema_record(
         subject,
         version,
-        row.id,
+        row.id.id,
         stored.schema_type,
         &stored.references,
         &stored.contract,

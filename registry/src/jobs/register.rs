@@ -20,7 +20,7 @@ use crate::compatibility;
 use crate::dedup;
 use crate::error::ApiError;
 use crate::shared::Shared;
-use crate::state::{ContentHash, Mode, RegistryState, SubjectState, schema_record};
+use crate::state::{ContentHash, Ctx, Mode, RegistryState, Sid, SubjectState, schema_record};
 use crate::writer::Tx;
 
 /// A registration as the request asked for it, its schema parsed (outside the writer: parsing
@@ -52,8 +52,8 @@ pub(crate) enum Precheck {
 /// What the writer made of a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// Registered now, or found already registered.
-    Registered(SchemaId, Version),
+    /// Registered now, or found already registered (the id in the subject's context).
+    Registered(Sid, Version),
     /// The precheck's inputs are no longer current: check again.
     Stale,
 }
@@ -70,7 +70,7 @@ pub(crate) struct CheckInputs {
     validate_fields: bool,
     /// The subject's live versions, newest first; with a compatibility group, only those in the
     /// new version's group.
-    against: Vec<(Version, SchemaId)>,
+    against: Vec<(Version, Sid)>,
 }
 
 /// The names of a schema's top-level fields (Confluent's `hasTopLevelField`): an Avro record's
@@ -140,6 +140,11 @@ impl Registration {
                 Some(Version::new(raw).ok_or_else(|| ApiError::InvalidVersion(raw.to_string()))?)
             }
         };
+        // `:.ctx:` (a context, not a subject), the global context and Confluent's reserved
+        // names are never subjects one registers under.
+        if !schemata_core::context::is_registrable(&subject) {
+            return Err(ApiError::InvalidSubject);
+        }
         // Checked before anything else about the write, so a bad rule set writes nothing.
         if let Some(rule_set) = &request.rule_set {
             rule_set.validate().map_err(ApiError::InvalidRuleSet)?;
@@ -189,7 +194,7 @@ impl Registration {
         }
         let contract = self.contract(state, mode);
         let hash = contract.hash(self.schema_hash(state));
-        let existing = dedup::index(shared, state).get(&hash).copied();
+        let existing = dedup::find(shared, state, &self.subject, hash);
         if !matches!(self.already_registered(state.subjects.get(&self.subject), existing), Ok(None))
         {
             return Ok(Precheck::NotNeeded);
@@ -227,7 +232,7 @@ impl Registration {
         self.check_references(state)?;
         let contract = self.contract(state, mode);
         let hash = contract.hash(self.schema_hash(state));
-        let existing = dedup::index(tx.shared, state).get(&hash).copied();
+        let existing = dedup::find(tx.shared, state, &self.subject, hash);
         let s = state.subjects.get(subject);
         if let Some((id, version)) = self.already_registered(s, existing)? {
             return Ok(Outcome::Registered(id, version));
@@ -235,16 +240,33 @@ impl Registration {
         if mode != Mode::Import && !self.check_compatibility(state, &contract, precheck)? {
             return Ok(Outcome::Stale);
         }
-        let id = self.choose_id(state, existing)?;
+        let number = self.choose_id(state, existing)?;
+        // The subject's context, named in the table now that a record will carry it.
+        let id = Sid::new(Ctx::of(subject), number);
         let version = match self.choose_version(s, id, mode)? {
             Chosen::New(version) => version,
             Chosen::Existing(version) => return Ok(Outcome::Registered(id, version)),
         };
         let (text, fresh) = self.stored_text(state, id);
+        // As Confluent: the first schema of a context writes the context's record first.
+        let q = schemata_core::context::Qualified::parse(subject);
+        let new_context = !q.is_default() && !state.has_context_record(q.context);
+        if new_context {
+            let context = q.context.to_owned();
+            tx.emit(schemata_core::records::Record {
+                key: schemata_core::records::RecordKey::context(context.clone()),
+                value: Some(schemata_core::records::RecordValue::Context(
+                    schemata_core::records::ContextValue {
+                        tenant: schemata_core::records::DEFAULT_TENANT.into(),
+                        context,
+                    },
+                )),
+            });
+        }
         let record = schema_record(
             subject,
             version,
-            id,
+            id.id,
             self.schema.schema_type(),
             self.schema.references(),
             &contract,
@@ -280,7 +302,7 @@ impl Registration {
     /// Every reference must still exist: it may have been deleted since the schema was parsed.
     fn check_references(&self, state: &RegistryState) -> Result<(), ApiError> {
         for reference in self.schema.references() {
-            if state.referenced(reference).is_none() {
+            if state.referenced(&self.subject, reference).is_none() {
                 return Err(ApiError::InvalidSchema(format!(
                     "Invalid schema: reference '{}' to subject '{}' version {} was not found",
                     reference.name, reference.subject, reference.version
@@ -295,14 +317,14 @@ impl Registration {
     fn already_registered(
         &self,
         s: Option<&SubjectState>,
-        existing: Option<SchemaId>,
-    ) -> Result<Option<(SchemaId, Version)>, ApiError> {
+        existing: Option<Sid>,
+    ) -> Result<Option<(Sid, Version)>, ApiError> {
         let (Some(existing), Some(s)) = (existing, s) else { return Ok(None) };
         let Some((version, _)) = s.live().rev().find(|(_, row)| row.id == existing) else {
             return Ok(None);
         };
-        if self.wanted_id.is_some_and(|id| id != existing) {
-            return Err(id_taken(self.wanted_id, existing));
+        if self.wanted_id.is_some_and(|id| id != existing.id) {
+            return Err(id_taken(self.wanted_id, existing.id));
         }
         Ok(Some((existing, version)))
     }
@@ -334,11 +356,16 @@ impl Registration {
     fn choose_id(
         &self,
         state: &RegistryState,
-        existing: Option<SchemaId>,
+        existing: Option<Sid>,
     ) -> Result<SchemaId, ApiError> {
+        // Ids are per context: a context no record named yet has none.
+        let ctx = Ctx::find(&self.subject);
+        let existing = existing.map(|sid| sid.id);
         match self.wanted_id {
             Some(wanted) => {
-                if state.schemas.contains_key(&wanted) && existing != Some(wanted) {
+                let taken =
+                    ctx.is_some_and(|ctx| state.schemas.contains_key(&Sid::new(ctx, wanted)));
+                if taken && existing != Some(wanted) {
                     return Err(ApiError::IdMismatch(format!(
                         "Schema id {wanted} is already taken by a different schema"
                     )));
@@ -352,7 +379,7 @@ impl Registration {
             }
             None => match existing {
                 Some(existing) => Ok(existing),
-                None => SchemaId::new(i64::from(state.max_id) + 1)
+                None => SchemaId::new(i64::from(ctx.map_or(0, |ctx| state.max_id(ctx))) + 1)
                     .ok_or_else(|| ApiError::Store("schema ids are exhausted".into())),
             },
         }
@@ -362,7 +389,7 @@ impl Registration {
     fn choose_version(
         &self,
         s: Option<&SubjectState>,
-        id: SchemaId,
+        id: Sid,
         mode: Mode,
     ) -> Result<Chosen, ApiError> {
         let next = s.and_then(|s| s.versions.keys().next_back()).map_or(1, |v| i64::from(v.0) + 1);
@@ -406,7 +433,7 @@ impl Registration {
     /// text as Confluent would (`Schema::canonical_text`: for Avro as Java prints it), or
     /// normalized when asked (by the request or the subject's config). Also
     /// answers whether the text is the parsed schema's own (so the parse can be cached).
-    fn stored_text(&self, state: &RegistryState, id: SchemaId) -> (String, bool) {
+    fn stored_text(&self, state: &RegistryState, id: Sid) -> (String, bool) {
         if let Some(stored) = state.schemas.get(&id) {
             return (stored.text(), false);
         }
@@ -422,7 +449,7 @@ impl Registration {
 
     /// Keeps the dedup index in step, and the parse cached: the next registration in this
     /// subject checks against this one.
-    fn index(&self, tx: &mut Tx<'_>, hash: ContentHash, id: SchemaId, fresh: bool) {
+    fn index(&self, tx: &mut Tx<'_>, hash: ContentHash, id: Sid, fresh: bool) {
         tx.index_hash(hash, id);
         if fresh && let Some(stored) = tx.state.schemas.get(&id) {
             tx.shared.cache.put(id, stored.body.clone(), Arc::clone(&self.schema));

@@ -2,6 +2,7 @@
 //! or per subject. An update names only what it changes; the rest keeps its value.
 
 use schemata_core::api::ConfigUpdate;
+use schemata_core::context;
 use schemata_core::records::{ConfigValue, ModeValue, Record, RecordKey, RecordValue};
 use schemata_core::{CompatibilityLevel, JsonPolicy};
 
@@ -124,6 +125,19 @@ pub(crate) fn put_mode(
             tx.state.subjects.values().any(|s| s.has_live()),
             tx.state.global_mode == Some(Mode::Import),
         ),
+        // A context's own mode (`:.ctx:`) imports into every subject of the context.
+        Some(subject)
+            if subject.starts_with(":.") && context::Qualified::parse(subject).name.is_empty() =>
+        {
+            let within = context::context_of(subject);
+            (
+                tx.state
+                    .subjects
+                    .iter()
+                    .any(|(name, s)| s.has_live() && context::context_of(name) == within),
+                tx.state.mode(subject) == Mode::Import,
+            )
+        }
         Some(subject) => (
             tx.state.subjects.get(subject).is_some_and(|s| s.has_live()),
             tx.state.mode(subject) == Mode::Import,

@@ -9,11 +9,12 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
-use schemata_core::{Contract, SchemaId, Version, VersionSpec};
+use schemata_core::{Contract, Version, VersionSpec};
 
 use super::subjects::{TwoPath, one, subject_version};
 use super::{App, BodyKind, Params, existing_subject, json, read_json};
 use crate::error::ApiError;
+use crate::state::Sid;
 use crate::{compatibility, request};
 
 fn answer(messages: Vec<String>, verbose: bool) -> Response {
@@ -51,7 +52,7 @@ pub(crate) async fn against_version(
             // soft-deleted, or in an unknown subject is 40402 (Confluent never answers 40401
             // here); `latest` of a subject with no live version checks against nothing.
             let live = state.subjects.get(&subject).filter(|s| s.has_live());
-            let against: Vec<(Version, SchemaId)> = match (live, spec) {
+            let against: Vec<(Version, Sid)> = match (live, spec) {
                 (None, VersionSpec::Latest) => Vec::new(),
                 (None, VersionSpec::Exact(version)) => {
                     return Err(ApiError::VersionNotFound(version.to_string()));
@@ -61,7 +62,7 @@ pub(crate) async fn against_version(
                     vec![(version, row.id)]
                 }
             };
-            let new = match request::parse_request(&shared.limits, &state, &request) {
+            let new = match request::parse_request(&shared.limits, &state, &subject, &request) {
                 Ok(new) => new,
                 Err(error) => return invalid(error, verbose),
             };
@@ -93,7 +94,7 @@ pub(crate) async fn against_level(
         .shared
         .check(move || {
             let state = shared.read();
-            let new = match request::parse_request(&shared.limits, &state, &request) {
+            let new = match request::parse_request(&shared.limits, &state, &subject, &request) {
                 Ok(new) => new,
                 Err(error) => return invalid(error, verbose),
             };

@@ -70,7 +70,8 @@ pub(crate) async fn get_subject_config(
     let state = app.shared.read();
     match state.subjects.get(&subject).and_then(|s| s.config.as_ref()) {
         Some(own) => Ok(json(&config_body(Some(own)))),
-        None if default_to_global => Ok(json(&config_body(state.global_config.as_ref()))),
+        // The one in force: the context's (for a subject of a context), else the global one.
+        None if default_to_global => Ok(json(&config_body(state.effective_config(&subject)))),
         None => Err(ApiError::SubjectConfigNotConfigured(subject)),
     }
 }
@@ -140,7 +141,7 @@ pub(crate) async fn get_subject_mode(
     let state = app.shared.read();
     match state.subjects.get(&subject).and_then(|s| s.mode) {
         Some(own) => Ok(json(&mode_body(own))),
-        None if default_to_global => Ok(json(&mode_body(state.global_mode.unwrap_or_default()))),
+        None if default_to_global => Ok(json(&mode_body(state.mode(&subject)))),
         None => Err(ApiError::SubjectModeNotConfigured(subject)),
     }
 }

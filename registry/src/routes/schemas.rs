@@ -1,18 +1,20 @@
-//! `/schemas/...`: reads by global id (the hottest path: it answers pre-serialized bytes) and by
-//! GUID, the list of every schema, and the supported types.
+//! `/schemas/...`: reads by id (the hottest path: it answers pre-serialized bytes) and by GUID,
+//! the list of every schema, and the supported types. Ids are per context: `?subject=` picks the
+//! context as Confluent does (`RegistryState::find_id`); without it, the default context.
 
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{ContextId, SubjectVersion};
+use schemata_core::context::matches_prefix;
 use schemata_core::{Guid, SchemaId, SchemaType};
 
 use super::subjects::subject_schema;
 use super::{App, Params, json, json_bytes};
 use crate::auth::Access;
 use crate::error::ApiError;
-use crate::state::RegistryState;
+use crate::state::{RegistryState, Sid};
 
 /// Parses `{id}`: what Jersey cannot read as a Java `Integer` (not a number, or beyond 32 bits)
 /// is an unknown path (404/404, as Confluent), an integer that names no schema (0, negative) an
@@ -23,12 +25,9 @@ fn id(path: Result<Path<String>, PathRejection>) -> Result<SchemaId, ApiError> {
     SchemaId::new(i64::from(number)).ok_or(ApiError::SchemaNotFound(raw))
 }
 
-fn known(state: &RegistryState, id: SchemaId) -> Result<(), ApiError> {
-    if state.schemas.contains_key(&id) {
-        Ok(())
-    } else {
-        Err(ApiError::SchemaNotFound(id.to_string()))
-    }
+/// The schema `id` names, in the context `?subject=` selects (`RegistryState::find_id`).
+fn find(state: &RegistryState, id: SchemaId, params: &Params) -> Result<Sid, ApiError> {
+    state.find_id(id, params.get("subject")).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))
 }
 
 pub(crate) async fn by_id(
@@ -39,8 +38,13 @@ pub(crate) async fn by_id(
     let id = id(path)?;
     // The published snapshot: it never waits behind the writer's fsync.
     let state = app.shared.read();
+    // Without a query, the default context: the hot path parses nothing.
+    let id = match query.as_deref() {
+        None => Sid::default_ctx(id),
+        query => find(&state, id, &Params::parse(query))?,
+    };
     let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
-    let (mut body, max_id) = (stored.body.clone(), state.max_id);
+    let (mut body, max_id) = (stored.body.clone(), state.max_id(id.ctx));
     if query.is_some()
         && Params::parse(query.as_deref()).get("format") == Some("serialized")
         && let Some(serialized) = serialized(&app, &state, id, &body)
@@ -63,7 +67,7 @@ pub(crate) async fn by_id(
 pub(super) fn serialized(
     app: &App,
     state: &RegistryState,
-    id: SchemaId,
+    id: Sid,
     body: &[u8],
 ) -> Option<Vec<u8>> {
     let stored = state.schemas.get(&id)?;
@@ -77,28 +81,32 @@ pub(super) fn serialized(
     serde_json::to_vec(&value).ok()
 }
 
-/// The ids of a `{guid}` path segment: text that is not a GUID names no schema (40403, as an
-/// unknown GUID), whatever its spelling.
+/// The ids of a `{guid}` path segment with their contexts, the default context first, then by
+/// context name and id: text that is not a GUID names no schema (40403, as an unknown GUID),
+/// whatever its spelling.
 fn ids_of_guid(
     state: &RegistryState,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Vec<SchemaId>, ApiError> {
+) -> Result<Vec<(String, Sid)>, ApiError> {
     let raw = path.map(|Path(raw)| raw).map_err(|_| ApiError::NotFound)?;
     let not_found = || ApiError::SchemaNotFound(raw.chars().take(64).collect());
     let guid: Guid = raw.parse().map_err(|_| not_found())?;
     let ids = state.by_guid.get(&guid).ok_or_else(not_found)?;
-    Ok(ids.iter().copied().collect())
+    let mut named: Vec<(String, Sid)> =
+        ids.iter().map(|sid| (sid.ctx.name().to_string(), *sid)).collect();
+    named.sort_by(|(a, x), (b, y)| (a != ".", a, x.id).cmp(&(b != ".", b, y.id)));
+    Ok(named)
 }
 
-/// `GET /schemas/guids/{guid}`: the schema as by id (its lowest id when an import gave the same
-/// text several).
+/// `GET /schemas/guids/{guid}`: the schema as by id, looked for in the default context first,
+/// then in each context (as Confluent); its lowest id when an import gave the same text several.
 pub(crate) async fn by_guid(
     State(app): State<App>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let state = app.shared.read();
-    let id = ids_of_guid(&state, path)?[0];
+    let id = ids_of_guid(&state, path)?[0].1;
     let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
     let mut body = stored.body.clone();
     if query.is_some()
@@ -110,29 +118,32 @@ pub(crate) async fn by_guid(
     Ok(json_bytes(body))
 }
 
-/// `GET /schemas/guids/{guid}/ids`: the ids the GUID has, per context (one context here: `.`).
+/// `GET /schemas/guids/{guid}/ids`: the ids the GUID has, per context.
 pub(crate) async fn ids_by_guid(
     State(app): State<App>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let ids = ids_of_guid(&app.shared.read(), path)?;
     let ids: Vec<ContextId> =
-        ids.into_iter().map(|id| ContextId { context: ".".into(), id: id.0 as i32 }).collect();
+        ids.into_iter().map(|(context, sid)| ContextId { context, id: sid.id.0 as i32 }).collect();
     Ok(json(&ids))
 }
 
 pub(crate) async fn text_by_id(
     State(app): State<App>,
     path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let id = id(path)?;
     let state = app.shared.read();
+    let id = find(&state, id, &Params::parse(query.as_deref()))?;
     let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
     Ok(json_bytes(Bytes::from(stored.text())))
 }
 
-/// Every (subject, version) row with `id`, soft-deleted ones only with `deleted`.
-fn rows(state: &RegistryState, id: SchemaId, deleted: bool) -> Vec<SubjectVersion> {
+/// Every (subject, version) row with `id` (its context's), soft-deleted ones only with
+/// `deleted`.
+fn rows(state: &RegistryState, id: Sid, deleted: bool) -> Vec<SubjectVersion> {
     let mut rows = Vec::new();
     for (subject, s) in &state.subjects {
         for (version, row) in &s.versions {
@@ -155,7 +166,7 @@ pub(crate) async fn subjects_by_id(
     let page = params.page(app.shared.limits.max_list_len)?;
     let mut subjects: Vec<String> = {
         let state = app.shared.read();
-        known(&state, id)?;
+        let id = find(&state, id, &params)?;
         let rows = rows(&state, id, params.flag("deleted")).into_iter();
         rows.filter(|r| access.can_read(&r.subject)).map(|r| r.subject).collect()
     };
@@ -174,7 +185,7 @@ pub(crate) async fn versions_by_id(
     let page = params.page(app.shared.limits.max_list_len)?;
     let rows = {
         let state = app.shared.read();
-        known(&state, id)?;
+        let id = find(&state, id, &params)?;
         let mut rows = rows(&state, id, params.flag("deleted"));
         rows.retain(|r| access.can_read(&r.subject));
         rows
@@ -188,17 +199,19 @@ pub(crate) async fn list_schemas(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(query.as_deref());
-    let prefix = params.get("subjectPrefix").filter(|p| *p != ":*:").unwrap_or("").to_owned();
+    // Confluent's default here is the default context only (`:*:` lists every context).
+    let wanted = params.get("subjectPrefix").unwrap_or("").to_owned();
+    let start = super::subjects::range_start(&wanted);
     let deleted = params.flag("deleted");
     let latest_only = params.flag("latestOnly");
     let items: Vec<Vec<u8>> = {
         let state = app.shared.read();
         let mut rows = Vec::new();
-        for (subject, s) in state.subjects.range(prefix.clone()..) {
-            if !subject.starts_with(&prefix) {
+        for (subject, s) in state.subjects.range(start.clone()..) {
+            if !subject.starts_with(&start) {
                 break;
             }
-            if !access.can_read(subject) {
+            if !matches_prefix(subject, &wanted) || !access.can_read(subject) {
                 continue;
             }
             let visible: Vec<_> =

@@ -9,7 +9,8 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{RegisterSchemaRequest, RegisterSchemaResponse};
-use schemata_core::{Contract, SchemaId, Version, VersionSpec};
+use schemata_core::context::{CONTEXT_WILDCARD, Qualified, matches_prefix};
+use schemata_core::{Contract, Version, VersionSpec};
 
 use super::{
     App, BodyKind, Params, existing_subject, json, json_bytes, read_json, subject, version_spec,
@@ -17,7 +18,7 @@ use super::{
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::jobs::register::{Outcome, Registration};
-use crate::state::RegistryState;
+use crate::state::{RegistryState, Sid};
 use crate::{dedup, jobs, request};
 
 type OnePath = Result<Path<String>, PathRejection>;
@@ -43,7 +44,7 @@ pub(super) fn subject_schema(
     state: &RegistryState,
     subject: &str,
     version: Version,
-    id: SchemaId,
+    id: Sid,
 ) -> Vec<u8> {
     let Some(stored) = state.schemas.get(&id) else { return Vec::new() };
     let subject = serde_json::to_string(subject).unwrap_or_default();
@@ -55,14 +56,24 @@ pub(super) fn subject_schema(
     out
 }
 
+/// Where in the (sorted) subject map a `subjectPrefix` listing starts: the prefix in its stored
+/// form (`:.:x` is `x`), or the start for `:*:`, which looks into every context.
+pub(crate) fn range_start(subject_prefix: &str) -> String {
+    if subject_prefix.starts_with(CONTEXT_WILDCARD) {
+        return String::new();
+    }
+    Qualified::parse(subject_prefix).to_subject().into_owned()
+}
+
 pub(crate) async fn list_subjects(
     State(app): State<App>,
     access: Access,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(query.as_deref());
-    // ":*:" is Confluent's "every context" prefix; there is one context here.
-    let prefix = params.get("subjectPrefix").filter(|p| *p != ":*:").unwrap_or("").to_owned();
+    // Without a prefix, Confluent lists every context (`:*:`); a prefix lists its own context.
+    let wanted = params.get("subjectPrefix").unwrap_or(CONTEXT_WILDCARD).to_owned();
+    let prefix = range_start(&wanted);
     let deleted = params.flag("deleted");
     let deleted_only = params.flag("deletedOnly");
     let names: Vec<String> = {
@@ -71,7 +82,7 @@ pub(crate) async fn list_subjects(
             .subjects
             .range(prefix.clone()..)
             .take_while(|(name, _)| name.starts_with(&prefix))
-            .filter(|(name, _)| access.can_read(name))
+            .filter(|(name, _)| matches_prefix(name, &wanted) && access.can_read(name))
             .filter(|(_, s)| {
                 if deleted_only {
                     !s.has_live() && !s.versions.is_empty()
@@ -180,7 +191,7 @@ pub(crate) async fn lookup(
         .check(move || {
             let state = shared.read();
             let s = state.visible(&subject, deleted)?;
-            let schema = request::parse_request(&shared.limits, &state, &request)?;
+            let schema = request::parse_request(&shared.limits, &state, &subject, &request)?;
             // The index keys on each stored text's identity (`Schema::identity`): without
             // `normalize` (asked or configured) the schema is found as written, with it by its
             // normalized form, as a registration would find it; and on the contract, first as
@@ -189,9 +200,8 @@ pub(crate) async fn lookup(
             let normalize = normalize
                 || state.effective_config(&subject).and_then(|c| c.normalize) == Some(true);
             let hash = if normalize { schema.normalized_sha256() } else { schema.sha256() };
-            let index = dedup::index(&shared, &state);
             let find = |contract: &Contract| {
-                let id = index.get(&contract.hash(hash)).copied()?;
+                let id = dedup::find(&shared, &state, &subject, contract.hash(hash))?;
                 s.versions.iter().rev().find(|(_, row)| row.id == id && (deleted || !row.deleted))
             };
             let (metadata, rule_set) = (request.metadata.as_ref(), request.rule_set.as_ref());
@@ -330,7 +340,8 @@ pub(crate) async fn register(
     let (id, version) = register_schema(&app, subject, normalize, request).await?;
     // The answer comes after the write is published, so the snapshot has the schema's GUID.
     let guid = app.shared.read().schemas.get(&id).map(|stored| stored.guid.to_string());
-    Ok(json(&RegisterSchemaResponse { id: id.0 as i32, version: Some(version.0 as i32), guid }))
+    let id = id.id.0 as i32;
+    Ok(json(&RegisterSchemaResponse { id, version: Some(version.0 as i32), guid }))
 }
 
 /// The whole write path of a registration (also the web UI's): the id and version registered
@@ -340,7 +351,7 @@ pub(crate) async fn register_schema(
     subject: String,
     normalize: bool,
     request: RegisterSchemaRequest,
-) -> Result<(SchemaId, Version), ApiError> {
+) -> Result<(Sid, Version), ApiError> {
     // The parse and the compatibility check (the expensive parts) run on the check pool against
     // a published snapshot, never in the writer; the writer only confirms the check still holds.
     let shared = Arc::clone(&app.shared);
@@ -355,7 +366,7 @@ pub(crate) async fn register_schema(
             }
             let mut request = request;
             reuse_previous_schema(&state, &subject, &mut request);
-            let schema = request::parse_request(&shared.limits, &state, &request)?;
+            let schema = request::parse_request(&shared.limits, &state, &subject, &request)?;
             let registration = Registration::new(subject, normalize, &request, schema)?;
             let precheck = registration.precheck(&shared, &state)?;
             Ok((Arc::new(registration), precheck))

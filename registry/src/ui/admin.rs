@@ -100,13 +100,13 @@ fn confirm_page(app: &App, access: &Access, raw: String, query: Option<&str>) ->
     let rows: Vec<(u32, u32)> = match target.version {
         Some(spec) => {
             let (v, row) = s.resolve(spec, true)?;
-            vec![(v.0, row.id.0)]
+            vec![(v.0, row.id.id.0)]
         }
         None => s
             .versions
             .iter()
             .filter(|(_, row)| target.permanent || !row.deleted)
-            .map(|(v, row)| (v.0, row.id.0))
+            .map(|(v, row)| (v.0, row.id.id.0))
             .collect(),
     };
     drop(state);

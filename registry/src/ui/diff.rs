@@ -27,7 +27,7 @@ use crate::auth::Access;
 use crate::error::ApiError;
 use crate::routes::{App, Params, subject, version_spec};
 use crate::shared::Shared;
-use crate::state::RegistryState;
+use crate::state::{RegistryState, Sid};
 
 /// One side of the diff: what the user calls it, the anchor prefix of its lines, its text.
 #[derive(Debug)]
@@ -55,7 +55,7 @@ struct Compared {
 /// A (BACKWARD: pointers into B), and A reads B (FORWARD: pointers into A).
 async fn compare(
     shared: &Arc<Shared>,
-    ids: (SchemaId, SchemaId),
+    ids: (Sid, Sid),
     labels: (String, String),
     policy: JsonPolicy,
 ) -> Result<Compared, ApiError> {
@@ -165,8 +165,8 @@ async fn render_ids(
         (status, e.to_string())
     };
     let picked = level_param(params).map_err(bad)?;
-    let left_id = id_param("left", left)?;
-    let right_id = id_param("right", right)?;
+    let left_id = Sid::default_ctx(id_param("left", left)?);
+    let right_id = Sid::default_ctx(id_param("right", right)?);
     let (default_level, policy, holder) = {
         let state = app.shared.read();
         // An id the caller may not read answers exactly as an absent one, so the page never
@@ -208,7 +208,7 @@ async fn render_ids(
 /// What the by-id page says about the level it judges under.
 #[derive(Debug)]
 struct IdsContext {
-    ids: (SchemaId, SchemaId),
+    ids: (Sid, Sid),
     level: CompatibilityLevel,
     default_level: CompatibilityLevel,
     /// The one subject holding the right-hand id, whose level is the default.
@@ -301,7 +301,7 @@ fn level_param(params: &Params) -> Result<Option<CompatibilityLevel>, ApiError> 
 
 /// Whether schema `id` exists and some subject holding it (soft-deleted rows included) is
 /// readable: the rule of `GET /schemas/ids/{id}`.
-pub(super) fn readable(state: &RegistryState, access: &Access, id: SchemaId) -> bool {
+pub(super) fn readable(state: &RegistryState, access: &Access, id: Sid) -> bool {
     if !state.schemas.contains_key(&id) {
         return false;
     }
@@ -309,7 +309,7 @@ pub(super) fn readable(state: &RegistryState, access: &Access, id: SchemaId) -> 
 }
 
 /// The subjects the caller may read that hold `id` in some row, soft-deleted included.
-fn holders(state: &RegistryState, access: &Access, id: SchemaId) -> Vec<String> {
+fn holders(state: &RegistryState, access: &Access, id: Sid) -> Vec<String> {
     state
         .subjects
         .iter()

@@ -37,6 +37,7 @@ fn render(app: &App, access: &Access, raw: &str) -> PageResult {
         .parse::<i64>()
         .ok()
         .and_then(SchemaId::new)
+        .map(crate::state::Sid::default_ctx)
         .ok_or_else(|| ApiError::SchemaNotFound(raw.to_owned()))?;
     let state = app.shared.read();
     let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
@@ -56,9 +57,14 @@ fn render(app: &App, access: &Access, raw: &str) -> PageResult {
             let mut found = Vec::new();
             for (v, row) in &s.versions {
                 if row.id == id {
-                    found.push((name.clone(), v.0, row.deleted, previous.filter(|p| *p != id.0)));
+                    found.push((
+                        name.clone(),
+                        v.0,
+                        row.deleted,
+                        previous.filter(|p| *p != id.id.0),
+                    ));
                 }
-                previous = Some(row.id.0);
+                previous = Some(row.id.id.0);
             }
             found
         })

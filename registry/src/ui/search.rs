@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use maud::html;
-use schemata_core::{Guid, Schema, SchemaId, SchemaType};
+use schemata_core::{Guid, Schema, SchemaType};
 use serde_json::Value;
 use tokio::sync::Notify;
 
@@ -18,7 +18,7 @@ use super::{enc, page, subject_url};
 use crate::auth::Access;
 use crate::routes::{App, Params};
 use crate::shared::Shared;
-use crate::state::RegistryState;
+use crate::state::{RegistryState, Sid};
 
 /// Most schema ids listed for one search; the page says when there were more.
 const MAX_HITS: usize = 200;
@@ -78,8 +78,8 @@ const MAX_ROUNDS: usize = 4;
 /// delete lowers the count, so a new schema changes it; a rare combination that keeps both
 /// (an import into an id below the highest right after a hard delete) is found by the next
 /// build, which compares every id's GUID.
-fn signature(state: &RegistryState) -> (usize, u32) {
-    (state.schemas.len(), state.max_id)
+fn signature(state: &RegistryState) -> (usize, u64) {
+    (state.schemas.len(), state.id_watermark())
 }
 
 /// Every field of every message of a Protobuf schema (nested ones included, map entries left
@@ -102,7 +102,7 @@ fn protobuf_fields(schema: &Schema, out: &mut Vec<(String, String)>) {
 /// One batch of indexed schemas: field name → (id, GUID when indexed, pointers).
 #[derive(Debug, Default)]
 struct Chunk {
-    by_name: HashMap<String, Vec<(SchemaId, Guid, Vec<String>)>>,
+    by_name: HashMap<String, Vec<(Sid, Guid, Vec<String>)>>,
     /// Entries in `by_name`, to decide merges.
     entries: usize,
 }
@@ -112,7 +112,7 @@ struct Chunk {
 struct Published {
     chunks: Vec<Arc<Chunk>>,
     /// The signature of the state it was built from; `None` before the first build ends.
-    covers: Option<(usize, u32)>,
+    covers: Option<(usize, u64)>,
     /// Schemas indexed.
     indexed: usize,
 }
@@ -127,7 +127,7 @@ struct Published {
 pub(crate) struct FieldIndex {
     published: RwLock<Arc<Published>>,
     /// The builder's bookkeeping (id → GUID indexed); only the one running build takes it.
-    indexed: Mutex<HashMap<SchemaId, Guid>>,
+    indexed: Mutex<HashMap<Sid, Guid>>,
     building: AtomicBool,
     /// Woken after each build ends.
     built: Notify,
@@ -162,7 +162,7 @@ impl FieldIndex {
     /// and publishes the result. Avro and JSON Schema texts are walked as JSON; a Protobuf
     /// schema is compiled by `protobuf` (the parse cache, which resolves its imports) and its
     /// messages' fields are listed.
-    fn catch_up(&self, state: &RegistryState, protobuf: &dyn Fn(SchemaId) -> Option<Arc<Schema>>) {
+    fn catch_up(&self, state: &RegistryState, protobuf: &dyn Fn(Sid) -> Option<Arc<Schema>>) {
         let mut indexed = self.indexed.lock().unwrap_or_else(PoisonError::into_inner);
         indexed.retain(|id, _| state.schemas.contains_key(id));
         let mut chunk = Chunk::default();
@@ -212,7 +212,7 @@ impl FieldIndex {
 }
 
 /// One chunk of every entry still current (its id indexed with the same GUID).
-fn merge(chunks: &[Arc<Chunk>], indexed: &HashMap<SchemaId, Guid>) -> Chunk {
+fn merge(chunks: &[Arc<Chunk>], indexed: &HashMap<Sid, Guid>) -> Chunk {
     let mut merged = Chunk::default();
     for chunk in chunks {
         for (name, entries) in &chunk.by_name {
@@ -249,8 +249,8 @@ fn lookup<'a>(
     index: &'a Published,
     state: &RegistryState,
     field: &str,
-    readable: Option<&BTreeSet<SchemaId>>,
-) -> BTreeMap<SchemaId, &'a Vec<String>> {
+    readable: Option<&BTreeSet<Sid>>,
+) -> BTreeMap<Sid, &'a Vec<String>> {
     let mut found = BTreeMap::new();
     for chunk in &index.chunks {
         for (id, guid, pointers) in chunk.by_name.get(field).into_iter().flatten() {
@@ -270,9 +270,9 @@ pub(super) async fn handler(
 ) -> Response {
     let params = Params::parse(query.as_deref());
     let field = params.get("field").unwrap_or("").trim().to_owned();
-    let mut hits: BTreeMap<SchemaId, Vec<String>> = BTreeMap::new();
+    let mut hits: BTreeMap<Sid, Vec<String>> = BTreeMap::new();
     let mut more = false;
-    let mut uses: BTreeMap<SchemaId, Vec<(String, u32)>> = BTreeMap::new();
+    let mut uses: BTreeMap<Sid, Vec<(String, u32)>> = BTreeMap::new();
     // (schemas indexed, schemas stored, whether a first complete index exists) while behind.
     let mut behind = None;
     if !field.is_empty() {
@@ -281,7 +281,7 @@ pub(super) async fn handler(
             behind = Some((index.indexed, state.schemas.len(), index.covers.is_some()));
         }
         // With authorization on, only ids some readable subject holds are searched.
-        let readable: Option<BTreeSet<SchemaId>> = access.is_restricted().then(|| {
+        let readable: Option<BTreeSet<Sid>> = access.is_restricted().then(|| {
             let subjects = state.subjects.iter().filter(|(name, _)| access.can_read(name));
             subjects.flat_map(|(_, s)| s.versions.values().map(|row| row.id)).collect()
         });
@@ -375,7 +375,7 @@ mod tests {
 
     /// The ids the index finds for `field` in `state`.
     fn ids(index: &FieldIndex, state: &RegistryState, field: &str) -> Vec<u32> {
-        lookup(&index.current(), state, field, None).keys().map(|id| id.0).collect()
+        lookup(&index.current(), state, field, None).keys().map(|id| id.id.0).collect()
     }
 
     #[test]
@@ -397,7 +397,11 @@ mod tests {
         assert_eq!(index.current().chunks.len(), chunks, "nothing new, no new chunk");
         // A permanent delete removes id 1: it is not found, even before the next build.
         state.apply(&Record { key: RecordKey::schema("s1", 1), value: None });
-        assert!(!state.schemas.contains_key(&SchemaId(1)));
+        assert!(
+            !state
+                .schemas
+                .contains_key(&crate::state::Sid::default_ctx(schemata_core::SchemaId(1)))
+        );
         assert_eq!(ids(&index, &state, "a"), vec![3]);
         // The same id stored again with other fields: found by its new fields only.
         state.apply(&schema_record("s4", 1, &["c"]));

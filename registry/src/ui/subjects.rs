@@ -64,7 +64,7 @@ pub(super) async fn list(
                 name: name.clone(),
                 schema_type: stored.schema_type,
                 latest,
-                id: row.id.0,
+                id: row.id.id.0,
                 versions,
                 deleted: !s.has_live(),
             });
@@ -194,10 +194,14 @@ fn show_page(app: &App, access: &Access, raw: String, query: Option<&str>) -> Pa
     let referrers: Vec<u32> = state
         .referrers(&name, version, true)
         .into_iter()
-        .filter(|id| SchemaId::new(i64::from(*id)).is_some_and(|id| readable(&state, access, id)))
+        .filter(|id| {
+            let sid =
+                SchemaId::new(i64::from(*id)).map(|id| crate::state::Sid::new(row.id.ctx, id));
+            sid.is_some_and(|id| readable(&state, access, id))
+        })
         .collect();
     let versions: Vec<(Version, u32, bool)> =
-        s.versions.iter().map(|(v, r)| (*v, r.id.0, r.deleted)).collect();
+        s.versions.iter().map(|(v, r)| (*v, r.id.id.0, r.deleted)).collect();
     let level = state.level(&name);
     let own_level = s.config.as_ref().and_then(|c| c.compatibility_level.clone()).is_some();
     let policy = state.json_policy(&name);

@@ -120,13 +120,13 @@ fn check(
     body: &RegisterSchemaRequest,
 ) -> Outcome {
     let state = shared.read();
-    let schema = match request::parse_request(&shared.limits, &state, body) {
+    let schema = match request::parse_request(&shared.limits, &state, name, body) {
         Ok(schema) => schema,
         Err(error) => return Outcome::Refused(error.to_string()),
     };
     let level = level.unwrap_or_else(|| state.level(name));
     let policy = state.json_policy(name);
-    let live: Vec<(Version, schemata_core::SchemaId)> = state
+    let live: Vec<(Version, crate::state::Sid)> = state
         .subjects
         .get(name)
         .map(|s| s.live().rev().map(|(v, row)| (v, row.id)).collect())

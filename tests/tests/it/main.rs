@@ -16,6 +16,7 @@ mod client_registry;
 mod client_serde;
 mod client_support;
 mod client_tls;
+mod contexts;
 mod contracts;
 mod harness;
 mod json_interop;

@@ -1,0 +1,432 @@
+//! Schema contexts (Confluent 7.0+) over real HTTP: qualified subjects `:.ctx:name`, one id space
+//! per context (the same id names two schemas), `?subject=` selecting the context of an id,
+//! `subjectPrefix` listings, the `/contexts/{context}/...` form of every route, `GET` and
+//! `DELETE /contexts`, config and mode falling back subject → context → global, references
+//! resolved within a context, a restart's replay, and per-subject rules on qualified names.
+//! Each step is a one-line case of `registry_api::check` (status, error code or exact body).
+
+use serde_json::{Value, json};
+
+use crate::harness::TestRegistry;
+use crate::registry_api::{check, code, schema};
+
+const V1: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+const OTHER: &str = r#"{"type":"record","name":"R","fields":[{"name":"x","type":"string"}]}"#;
+/// V1 plus a field without a default: not BACKWARD (nor FULL) compatible with V1.
+const V_NO_DEFAULT: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"c","type":"string"}]}"#;
+
+fn guid(text: &str) -> String {
+    schemata_core::Guid::of(text, &[]).to_string()
+}
+
+fn by_id(text: &str) -> Value {
+    json!({ "schema": text })
+}
+
+fn version(subject: &str, version: i64, id: i64, text: &str) -> Value {
+    json!({ "subject": subject, "version": version, "id": id, "schema": text })
+}
+
+/// V1 in the default context is id 1; OTHER is id 1 of `.team` and V1 id 2 there: each context
+/// counts its own ids, and a schema is deduplicated within its context only.
+async fn two_contexts() -> TestRegistry {
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            ("POST /subjects/a/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            (
+                "POST /subjects/:.team:a/versions",
+                schema(OTHER),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+            (
+                "POST /contexts/.team/subjects/b/versions",
+                schema(V1),
+                200,
+                json!({"id": 2, "version": 1}),
+            ),
+            // Registering again finds the same id in the same context.
+            ("POST /subjects/:.team:b/versions", schema(V1), 200, json!({"id": 2, "version": 1})),
+            ("POST /subjects/:.:c/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+        ],
+    )
+    .await;
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_id_names_a_schema_per_context() {
+    let r = two_contexts().await;
+    let guid_v1 = guid(V1);
+    check(
+        &r,
+        &[
+            ("GET /contexts", Value::Null, 200, json!([".", ".team"])),
+            ("GET /contexts?offset=1", Value::Null, 200, json!([".team"])),
+            ("GET /schemas/ids/1", Value::Null, 200, by_id(V1)),
+            ("GET /schemas/ids/1?subject=:.team:a", Value::Null, 200, by_id(OTHER)),
+            ("GET /schemas/ids/1?subject=%3A.team%3A", Value::Null, 200, by_id(OTHER)),
+            ("GET /contexts/.team/schemas/ids/1", Value::Null, 200, by_id(OTHER)),
+            (
+                "GET /contexts/team/schemas/ids/1/schema",
+                Value::Null,
+                200,
+                serde_json::from_str(OTHER).unwrap(),
+            ),
+            ("GET /schemas/ids/2", Value::Null, 404, code(40403)),
+            // An unqualified subject that holds the id in another context finds it there.
+            ("GET /schemas/ids/2?subject=b", Value::Null, 200, by_id(V1)),
+            // A qualified subject finds only its own ids.
+            ("GET /schemas/ids/2?subject=:.team:a", Value::Null, 404, code(40403)),
+            ("GET /schemas/ids/1?subject=:.nowhere:", Value::Null, 404, code(40403)),
+            ("GET /schemas/ids/1/subjects", Value::Null, 200, json!(["a", "c"])),
+            ("GET /schemas/ids/1/subjects?subject=:.team:", Value::Null, 200, json!([":.team:a"])),
+            (
+                "GET /contexts/.team/schemas/ids/2/versions",
+                Value::Null,
+                200,
+                json!([{"subject": ":.team:b", "version": 1}]),
+            ),
+            (
+                "GET /subjects/:.team:a/versions/1",
+                Value::Null,
+                200,
+                version(":.team:a", 1, 1, OTHER),
+            ),
+            (
+                "GET /contexts/.team/subjects/a/versions/1",
+                Value::Null,
+                200,
+                version(":.team:a", 1, 1, OTHER),
+            ),
+            ("GET /subjects/:.:a/versions/latest", Value::Null, 200, version("a", 1, 1, V1)),
+            ("GET /subjects/:.team:nope/versions", Value::Null, 404, code(40401)),
+            ("POST /subjects/:.team:b", schema(V1), 200, version(":.team:b", 1, 2, V1)),
+            ("POST /contexts/.team/subjects/a", schema(V1), 404, code(40403)),
+            (
+                &format!("GET /schemas/guids/{guid_v1}/ids"),
+                Value::Null,
+                200,
+                json!([{"context": ".", "id": 1}, {"context": ".team", "id": 2}]),
+            ),
+            (&format!("GET /schemas/guids/{guid_v1}"), Value::Null, 200, by_id(V1)),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_follow_the_prefix_and_its_context() {
+    let r = two_contexts().await;
+    check(
+        &r,
+        &[
+            // Without a prefix, every context (Confluent's `:*:` default); with one, its context.
+            ("GET /subjects", Value::Null, 200, json!([":.team:a", ":.team:b", "a", "c"])),
+            (
+                "GET /subjects?subjectPrefix=:*:",
+                Value::Null,
+                200,
+                json!([":.team:a", ":.team:b", "a", "c"]),
+            ),
+            ("GET /subjects?subjectPrefix=", Value::Null, 200, json!(["a", "c"])),
+            (
+                "GET /subjects?subjectPrefix=:.team:",
+                Value::Null,
+                200,
+                json!([":.team:a", ":.team:b"]),
+            ),
+            ("GET /subjects?subjectPrefix=:.team:b", Value::Null, 200, json!([":.team:b"])),
+            ("GET /subjects?subjectPrefix=:*:b", Value::Null, 200, json!([":.team:b"])),
+            ("GET /subjects?subjectPrefix=a", Value::Null, 200, json!(["a"])),
+            ("GET /contexts/.team/subjects", Value::Null, 200, json!([":.team:a", ":.team:b"])),
+            ("GET /contexts/.team/subjects?subjectPrefix=b", Value::Null, 200, json!([":.team:b"])),
+            ("GET /contexts/:.:/subjects", Value::Null, 200, json!(["a", "c"])),
+            // `/schemas` lists the default context unless asked for others, as Confluent.
+            (
+                "GET /schemas",
+                Value::Null,
+                200,
+                json!([version("a", 1, 1, V1), version("c", 1, 1, V1)]),
+            ),
+            (
+                "GET /contexts/.team/schemas",
+                Value::Null,
+                200,
+                json!([version(":.team:a", 1, 1, OTHER), version(":.team:b", 1, 2, V1)]),
+            ),
+            (
+                "GET /schemas?subjectPrefix=:*:&latestOnly=true&limit=1",
+                Value::Null,
+                200,
+                json!([version(":.team:a", 1, 1, OTHER)]),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_and_mode_fall_back_to_the_context_then_global() {
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            (
+                "PUT /config",
+                json!({"compatibility": "FULL"}),
+                200,
+                json!({"compatibility": "FULL"}),
+            ),
+            (
+                "PUT /contexts/.team/config",
+                json!({"compatibility": "NONE"}),
+                200,
+                json!({"compatibility": "NONE"}),
+            ),
+            ("GET /config/:.team:", Value::Null, 200, json!({"compatibilityLevel": "NONE"})),
+            ("GET /contexts/.team/config", Value::Null, 200, json!({"compatibilityLevel": "NONE"})),
+            ("GET /config/:.team:s", Value::Null, 404, code(40408)),
+            (
+                "GET /config/:.team:s?defaultToGlobal=true",
+                Value::Null,
+                200,
+                json!({"compatibilityLevel": "NONE"}),
+            ),
+            (
+                "GET /config/s?defaultToGlobal=true",
+                Value::Null,
+                200,
+                json!({"compatibilityLevel": "FULL"}),
+            ),
+            // NONE in `.team` lets a breaking change through; FULL in the default context does not.
+            ("POST /subjects/:.team:s/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            (
+                "POST /subjects/:.team:s/versions",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"id": 2, "version": 2}),
+            ),
+            ("POST /subjects/s/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("POST /subjects/s/versions", schema(V_NO_DEFAULT), 409, code(40901)),
+            // A subject's own config wins over its context's.
+            (
+                "PUT /contexts/.team/config/own",
+                json!({"compatibility": "FULL"}),
+                200,
+                json!({"compatibility": "FULL"}),
+            ),
+            ("GET /config/:.team:own", Value::Null, 200, json!({"compatibilityLevel": "FULL"})),
+            ("POST /subjects/:.team:own/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("POST /subjects/:.team:own/versions", schema(V_NO_DEFAULT), 409, code(40901)),
+            // The context's mode applies to its subjects only.
+            ("PUT /mode/:.team:", json!({"mode": "READONLY"}), 200, json!({"mode": "READONLY"})),
+            ("GET /contexts/.team/mode", Value::Null, 200, json!({"mode": "READONLY"})),
+            (
+                "GET /mode/:.team:x?defaultToGlobal=true",
+                Value::Null,
+                200,
+                json!({"mode": "READONLY"}),
+            ),
+            ("POST /subjects/:.team:x/versions", schema(OTHER), 422, code(42205)),
+            ("POST /subjects/x/versions", schema(OTHER), 200, json!({"id": 2, "version": 1})),
+            ("DELETE /contexts/.team/mode", Value::Null, 200, json!({"mode": "READONLY"})),
+            (
+                "POST /subjects/:.team:x/versions",
+                schema(OTHER),
+                200,
+                json!({"id": 3, "version": 1}),
+            ),
+            // A context is no subject to register under.
+            ("POST /subjects/:.team:/versions", schema(V1), 422, code(42208)),
+            ("POST /subjects/:.__GLOBAL:x/versions", schema(V1), 422, code(42208)),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_context_is_deleted_only_when_empty() {
+    let r = TestRegistry::start().await;
+    check(
+        &r,
+        &[
+            // `.` itself is a dot segment URLs drop; `:.:` names the default context too.
+            ("DELETE /contexts/:.:", Value::Null, 422, code(42205)),
+            ("DELETE /contexts/.nope", Value::Null, 404, code(404)),
+            ("DELETE /contexts/a:b", Value::Null, 400, code(400)),
+            ("GET /contexts/a:b/subjects", Value::Null, 400, code(400)),
+            ("POST /subjects/:.gone:s/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("GET /contexts", Value::Null, 200, json!([".", ".gone"])),
+            ("DELETE /contexts/.gone", Value::Null, 422, code(42205)),
+            ("DELETE /contexts/.gone/subjects/s", Value::Null, 200, json!([1])),
+            // Soft-deleted versions still hold the context.
+            ("DELETE /contexts/gone", Value::Null, 422, code(42205)),
+            ("DELETE /subjects/:.gone:s?permanent=true", Value::Null, 200, json!([1])),
+            ("DELETE /contexts/gone", Value::Null, 204, Value::Null),
+            ("GET /contexts", Value::Null, 200, json!(["."])),
+            ("DELETE /contexts/.gone", Value::Null, 404, code(404)),
+            // The context comes back with its next schema; its ids go on after the last one.
+            (
+                "POST /subjects/:.gone:t/versions",
+                schema(OTHER),
+                200,
+                json!({"id": 2, "version": 1}),
+            ),
+            ("GET /contexts", Value::Null, 200, json!([".", ".gone"])),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn references_resolve_within_their_context() {
+    let r = TestRegistry::start().await;
+    let leaf = r#"{"type":"record","name":"Leaf","fields":[{"name":"v","type":"int"}]}"#;
+    let root = r#"{"type":"record","name":"Root","fields":[{"name":"leaf","type":"Leaf"}]}"#;
+    let with_ref = |subject: &str| json!({"schema": root, "references": [{"name": "Leaf", "subject": subject, "version": 1}]});
+    check(
+        &r,
+        &[
+            (
+                "POST /subjects/:.team:leaf/versions",
+                schema(leaf),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+            // `leaf` from a schema of `.team` is `:.team:leaf`.
+            (
+                "POST /subjects/:.team:root/versions",
+                with_ref("leaf"),
+                200,
+                json!({"id": 2, "version": 1}),
+            ),
+            ("GET /subjects/:.team:leaf/versions/1/referencedby", Value::Null, 200, json!([2])),
+            (
+                "GET /contexts/.team/subjects/leaf/versions/1/referencedby",
+                Value::Null,
+                200,
+                json!([2]),
+            ),
+            ("DELETE /subjects/:.team:leaf/versions/1", Value::Null, 422, code(42206)),
+            // From the default context, `leaf` is the default context's: there is none.
+            ("POST /subjects/root/versions", with_ref("leaf"), 422, code(42201)),
+            (
+                "POST /subjects/root/versions",
+                with_ref(":.team:leaf"),
+                200,
+                json!({"id": 1, "version": 1}),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contexts_survive_a_restart() {
+    let r = two_contexts().await;
+    check(
+        &r,
+        &[(
+            "PUT /config/:.team:",
+            json!({"compatibility": "NONE"}),
+            200,
+            json!({"compatibility": "NONE"}),
+        )],
+    )
+    .await;
+    let r = r.restart().await;
+    check(
+        &r,
+        &[
+            ("GET /contexts", Value::Null, 200, json!([".", ".team"])),
+            ("GET /schemas/ids/1?subject=:.team:", Value::Null, 200, by_id(OTHER)),
+            ("GET /config/:.team:", Value::Null, 200, json!({"compatibilityLevel": "NONE"})),
+            // Id allocation goes on per context after the replay.
+            (
+                "POST /subjects/:.team:d/versions",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"id": 3, "version": 1}),
+            ),
+            (
+                "POST /subjects/d/versions",
+                schema(V_NO_DEFAULT),
+                200,
+                json!({"id": 2, "version": 1}),
+            ),
+        ],
+    )
+    .await;
+}
+
+/// Sends `method path` as `user` (password `{user}-pw`) and answers (status, body).
+async fn as_user(
+    r: &TestRegistry,
+    user: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request =
+        r.client.request(method, r.url(path)).basic_auth(user, Some(format!("{user}-pw")));
+    if let Some(body) = body {
+        request = request
+            .header("content-type", schemata_core::api::CONTENT_TYPE)
+            .body(serde_json::to_vec(&body).unwrap());
+    }
+    let response = request.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Per-subject rules name the qualified subject: a reader of `:.team:*` reads the team's
+/// subjects and ids through either URL form, and nothing of the default context, however the
+/// subject is spelled (`:.:a` is `a`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_apply_to_qualified_subjects() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut users = String::new();
+    for (name, roles) in [("ada", "[\"admin\"]"), ("tess", "[]")] {
+        let hash = schemata_registry::hash_password(&format!("{name}-pw")).unwrap();
+        users.push_str(&format!("[users.{name}]\npassword_hash = '{hash}'\nroles = {roles}\n"));
+    }
+    std::fs::write(dir.path().join("users.toml"), users).unwrap();
+    let rules =
+        "[[allow]]\nprincipals = [\"tess\"]\noperations = [\"read\"]\nsubjects = [\":.team:*\"]\n";
+    std::fs::write(dir.path().join("rules.toml"), rules).unwrap();
+    let settings = schemata_registry::AuthSettings {
+        users_file: Some(dir.path().join("users.toml")),
+        rules_file: Some(dir.path().join("rules.toml")),
+        ..schemata_registry::AuthSettings::default()
+    };
+    let r = TestRegistry::start_with(|c: &mut schemata_registry::Config| c.auth = settings).await;
+    for (subject, text) in [("a", V1), (":.team:a", OTHER)] {
+        let path = format!("/subjects/{subject}/versions");
+        let (status, _) = as_user(&r, "ada", "POST", &path, Some(schema(text))).await;
+        assert_eq!(status, 200, "{subject}");
+    }
+    let cases: &[(&str, &str, u16)] = &[
+        ("GET", "/contexts/.team/subjects/a/versions/1", 200),
+        ("GET", "/subjects/:.team:a/versions/1", 200),
+        ("GET", "/subjects/a/versions/1", 403),
+        ("GET", "/subjects/:.:a/versions/1", 403),
+        ("GET", "/schemas/ids/1?subject=:.team:", 200),
+        ("GET", "/contexts/.team/schemas/ids/1", 200),
+        ("GET", "/schemas/ids/1", 403),
+        ("GET", "/contexts", 200),
+        ("DELETE", "/contexts/.team", 403),
+        ("POST", "/subjects/:.team:new/versions", 403),
+    ];
+    for &(method, path, expected) in cases {
+        let body = (method == "POST").then(|| schema(V1));
+        let (status, reply) = as_user(&r, "tess", method, path, body).await;
+        assert_eq!(status, expected, "{method} {path}: {reply}");
+    }
+    let (_, listed) = as_user(&r, "tess", "GET", "/subjects", None).await;
+    assert_eq!(listed, json!([":.team:a"]));
+}
