@@ -137,6 +137,11 @@ impl Entry {
         (self.id, &self.subject, self.version)
     }
 
+    /// The id with its schema context: ids are per context.
+    fn id_key(&self) -> (&str, u32) {
+        (schemata_core::context::context_of(&self.subject), self.id)
+    }
+
     fn from_registry(found: SubjectSchema, deleted: bool) -> Entry {
         Entry {
             subject: found.subject,
@@ -243,12 +248,13 @@ impl Backup {
         fold::apply(&mut Folding { backup: self, line }, &record).map_err(|e| e.to_string())
     }
 
-    /// An id names one schema: the same id with two different contents is a broken backup.
+    /// An id names one schema in its context: the same id with two different contents in one
+    /// context is a broken backup (in two contexts, two schemas).
     fn inconsistent_ids(&self) -> Vec<(usize, String)> {
-        let mut first: HashMap<u32, &Entry> = HashMap::new();
+        let mut first: HashMap<(&str, u32), &Entry> = HashMap::new();
         let mut problems = Vec::new();
         for entry in self.ordered() {
-            match first.get(&entry.id) {
+            match first.get(&entry.id_key()) {
                 Some(seen) if seen.content() != entry.content() => problems.push((
                     entry.line,
                     format!(
@@ -264,7 +270,7 @@ impl Backup {
                 )),
                 Some(_) => {}
                 None => {
-                    first.insert(entry.id, entry);
+                    first.insert(entry.id_key(), entry);
                 }
             }
         }
@@ -433,9 +439,17 @@ pub(super) async fn export(args: ExportArgs, registry: &RegistryArgs) -> Result<
 /// Reads everything a backup holds through the REST API. Settings a registry does not support
 /// (a 404 on `/mode`, as older registries answer) are left out rather than failing the export.
 async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<Backup, CliError> {
-    let all = client.export(true).await?;
-    let live: std::collections::HashSet<(String, i32)> =
+    let mut all = client.export(true).await?;
+    let mut live: std::collections::HashSet<(String, i32)> =
         client.export(false).await?.into_iter().map(|s| (s.subject, s.version)).collect();
+    // Schema contexts other than the default one are listed one context at a time (as
+    // Confluent's `/schemas` does); a registry without contexts answers 404 here.
+    let contexts = optional(client.contexts().await)?.unwrap_or_default();
+    for context in contexts.iter().filter(|c| c.as_str() != ".") {
+        all.extend(client.export_context(true, Some(context)).await?);
+        let context_live = client.export_context(false, Some(context)).await?;
+        live.extend(context_live.into_iter().map(|s| (s.subject, s.version)));
+    }
     let mut backup = Backup::default();
     for found in all {
         let deleted = !live.contains(&(found.subject.clone(), found.version));
@@ -447,6 +461,10 @@ async fn read_registry(client: &RegistryClient, show_progress: bool) -> Result<B
     backup.global_mode = optional(client.mode(None, own).await)?.map(|m| m.as_str().to_owned());
     let mut subjects: Vec<String> = backup.schemas.keys().map(|(s, _)| s.clone()).collect();
     subjects.dedup();
+    // A context's own config and mode live under `:.ctx:`, which holds no versions.
+    subjects.extend(
+        contexts.iter().filter(|c| c.as_str() != ".").map(|c| schemata_core::context::prefix(c)),
+    );
     let bar = if show_progress {
         progress(subjects.len() as u64, "subjects")
     } else {
@@ -667,11 +685,12 @@ struct Plan<'a> {
 }
 
 fn plan<'a>(backup: &'a Backup, target: &Backup) -> Plan<'a> {
-    let mut by_id: HashMap<u32, &Entry> = HashMap::new();
-    let mut by_content: HashMap<ContentKey<'_>, &Entry> = HashMap::new();
+    // Ids and contents are compared within a schema context: each is its own id space.
+    let mut by_id: HashMap<(&str, u32), &Entry> = HashMap::new();
+    let mut by_content: HashMap<(&str, ContentKey<'_>), &Entry> = HashMap::new();
     for entry in target.schemas.values() {
-        by_id.entry(entry.id).or_insert(entry);
-        by_content.entry(content_key(entry)).or_insert(entry);
+        by_id.entry(entry.id_key()).or_insert(entry);
+        by_content.entry((entry.id_key().0, content_key(entry))).or_insert(entry);
     }
     let mut steps = Vec::new();
     let mut conflicts = Vec::new();
@@ -689,13 +708,15 @@ fn plan<'a>(backup: &'a Backup, target: &Backup) -> Plan<'a> {
                 steps.push((entry, Step::Present));
                 None
             }
-        } else if let Some(there) = by_id.get(&entry.id).filter(|t| t.content() != entry.content())
+        } else if let Some(there) =
+            by_id.get(&entry.id_key()).filter(|t| t.content() != entry.content())
         {
             Some(format!(
                 "id {} is another schema in the target (subject '{}' version {})",
                 entry.id, there.subject, there.version
             ))
-        } else if let Some(there) = by_content.get(&content_key(entry)).filter(|t| t.id != entry.id)
+        } else if let Some(there) =
+            by_content.get(&(entry.id_key().0, content_key(entry))).filter(|t| t.id != entry.id)
         {
             Some(format!(
                 "the target holds this schema under id {} (subject '{}' version {}), not {}",
@@ -758,7 +779,9 @@ fn check_schemas(backup: &Backup, target: &Backup, source: &str) -> Vec<(String,
             continue;
         }
         let mut lookup = |r: &SchemaReference| {
-            find(&r.subject, r.version).map(|found| ReferencedSchema {
+            // An unqualified reference resolves in the referring subject's context.
+            let subject = schemata_core::context::resolve_reference(&entry.subject, &r.subject);
+            find(&subject, r.version).map(|found| ReferencedSchema {
                 schema_type: parse_type(found.schema_type.as_deref()),
                 text: found.schema.clone(),
                 references: core_references(&found.references),

@@ -936,21 +936,42 @@ impl RegistryClient {
     /// Every version of every subject (`GET /schemas`), page by page, so a registry's list cap
     /// loses none.
     pub async fn export(&self, deleted: bool) -> Result<Vec<api::SubjectSchema>> {
+        self.export_context(deleted, None).await
+    }
+
+    /// As [`RegistryClient::export`], for the schema context `context` (`.team`); `None` is the
+    /// default context. Confluent lists one context per request (`subjectPrefix=:.team:`).
+    pub async fn export_context(
+        &self,
+        deleted: bool,
+        context: Option<&str>,
+    ) -> Result<Vec<api::SubjectSchema>> {
+        let prefix = context.map(schemata_core::context::prefix);
         all_pages(
-            |offset| self.export_page(deleted, offset, PAGE_LEN),
+            |offset| self.export_page(deleted, prefix.as_deref(), offset, PAGE_LEN),
             |s: &api::SubjectSchema| (s.subject.clone(), s.version),
         )
         .await
     }
 
-    /// One page of [`RegistryClient::export`]: at most `limit` versions from `offset` on.
+    /// One page of [`RegistryClient::export_context`]: at most `limit` versions from `offset`.
     async fn export_page(
         &self,
         deleted: bool,
+        prefix: Option<&str>,
         offset: usize,
         limit: usize,
     ) -> Result<Vec<api::SubjectSchema>> {
-        self.call(Method::GET, &["schemas"], &page_query(deleted, offset, limit), None::<&()>).await
+        let mut query = page_query(deleted, offset, limit);
+        if let Some(prefix) = prefix.filter(|p| !p.is_empty()) {
+            query.push(("subjectPrefix", prefix.to_owned()));
+        }
+        self.call(Method::GET, &["schemas"], &query, None::<&()>).await
+    }
+
+    /// The registry's schema contexts (`GET /contexts`), the default one (`.`) first.
+    pub async fn contexts(&self) -> Result<Vec<String>> {
+        self.call(Method::GET, &["contexts"], &[], None::<&()>).await
     }
 
     /// Everything a backup needs to rebuild the registry: every schema version (soft-deleted

@@ -430,3 +430,43 @@ async fn rules_apply_to_qualified_subjects() {
     let (_, listed) = as_user(&r, "tess", "GET", "/subjects", None).await;
     assert_eq!(listed, json!([":.team:a"]));
 }
+
+/// `schemata export` reads every context (one `/schemas` listing per context, as Confluent
+/// lists them) and `schemata import` restores each context's ids, configs and subjects: the
+/// second export is the first, byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_import_carry_contexts() {
+    use crate::cli_support::schemata;
+    let source = two_contexts().await;
+    let config = json!({"compatibility": "NONE"});
+    check(&source, &[("PUT /config/:.team:", config.clone(), 200, config)]).await;
+    let exported = schemata(["export", "--registry", &source.base]).run().await;
+    exported.expect_code(0);
+    assert!(
+        exported
+            .stdout
+            .contains(r#"{"keytype":"SCHEMA","subject":":.team:b","version":1,"magic":1}"#),
+        "{}",
+        exported.stdout
+    );
+    let target = TestRegistry::start().await;
+    let imported = schemata(["import", "--registry", &target.base])
+        .stdin(exported.stdout.as_str())
+        .run()
+        .await;
+    imported.expect_code(0);
+    let again = schemata(["export", "--registry", &target.base]).run().await;
+    again.expect_code(0);
+    assert_eq!(again.stdout, exported.stdout);
+    for path in [
+        "/contexts",
+        "/subjects",
+        "/schemas/ids/1",
+        "/schemas/ids/1?subject=:.team:",
+        "/schemas/ids/2?subject=:.team:b",
+        "/config/:.team:",
+    ] {
+        let (a, b) = (source.get(path).await, target.get(path).await);
+        assert_eq!((a.status, a.text), (b.status, b.text), "{path}");
+    }
+}
