@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use schemata_core::api::codes;
 use schemata_core::compat::{self, Direction};
 use schemata_core::locate::locate_in_schema;
+use schemata_core::protobuf::reference_subject;
 use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaType};
 
 use self::config::{Config, SubjectSettings};
@@ -71,11 +72,12 @@ pub(super) async fn run(args: Args, registry: &RegistryArgs) -> Result<Outcome, 
     let cwd = std::env::current_dir().map_err(|e| CliError::io("current directory", e))?;
     let config = Config::load(args.config.as_deref(), &cwd)?;
     let (roots, files) = collect(&args.paths, &config, &cwd)?;
-    let subjects = group(files, &config, &cwd)?;
     // Imports resolve from --proto-path, then the checked folders (a file given alone: its
     // folder), then each file's own folder.
     let include = roots.iter().map(|r| if r.is_dir() { r.clone() } else { parent_of(r) });
     let proto_path = ProtoPath::new(&args.proto_paths, include, &cwd);
+    let imported = imported_files(&files, &proto_path);
+    let subjects = group(files, &config, &cwd, &imported)?;
 
     let mut checked = Vec::new();
     let mut loaded: Vec<(Group, SubjectSettings, Vec<Loaded>)> = Vec::new();
@@ -283,8 +285,31 @@ fn version_of(stem: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// Groups files by subject: `[files]` entries first, then `<subject>/vN.*`, then the file stem.
-fn group(files: Vec<PathBuf>, config: &Config, cwd: &Path) -> Result<Vec<Group>, CliError> {
+/// The checked `.proto` files that other checked `.proto` files import, each with its import
+/// path. A file whose imports do not resolve adds nothing here (loading it reports why).
+fn imported_files(files: &[PathBuf], proto_path: &ProtoPath) -> BTreeMap<PathBuf, String> {
+    let mut imported = BTreeMap::new();
+    for file in files.iter().filter(|f| schema_type(f) == Some(SchemaType::Protobuf)) {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        for (path, name) in proto_path.then(file.parent()).imported_files(file, &text) {
+            imported.entry(config::normalize(&path)).or_insert(name);
+        }
+    }
+    imported.retain(|path, _| files.contains(path));
+    imported
+}
+
+/// Groups files by subject: `[files]` entries first, then `<subject>/vN.*`, then a `.proto`
+/// file another checked file imports by its import path (the subject `register` and the
+/// serializers give it, Confluent's default reference subject), then the file stem.
+fn group(
+    files: Vec<PathBuf>,
+    config: &Config,
+    cwd: &Path,
+    imported: &BTreeMap<PathBuf, String>,
+) -> Result<Vec<Group>, CliError> {
     let mut groups: BTreeMap<String, Vec<Found>> = BTreeMap::new();
     for path in files {
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -294,6 +319,8 @@ fn group(files: Vec<PathBuf>, config: &Config, cwd: &Path) -> Result<Vec<Group>,
             Found { subject: subject.to_owned(), version: None, path }
         } else if let (Some(version), Some(parent)) = (version_of(&stem), parent) {
             Found { subject: parent, version: Some(version), path }
+        } else if let Some(name) = imported.get(&path) {
+            Found { subject: reference_subject(name), version: None, path }
         } else {
             Found { subject: stem, version: None, path }
         };

@@ -70,6 +70,22 @@ impl ProtoPath {
         })
     }
 
+    /// The files on disk that `text` (the file at `file`) imports, transitively, each with its
+    /// import path; none when its imports do not resolve.
+    pub(crate) fn imported_files(&self, file: &Path, text: &str) -> Vec<(PathBuf, String)> {
+        let Ok(imports) = self.imports(file, text) else {
+            return Vec::new();
+        };
+        imports
+            .files
+            .iter()
+            .filter_map(|f| {
+                let found = self.dirs.iter().map(|dir| dir.join(&f.name)).find(|p| p.is_file());
+                found.map(|path| (path, f.name.clone()))
+            })
+            .collect()
+    }
+
     /// As [`ProtoPath::imports`], reading each candidate file through `read` (a git ref's
     /// version of it, say): `Ok(None)` when it is not there.
     pub(crate) fn imports_with(

@@ -246,6 +246,31 @@ async fn register_registers_imports_first_and_is_idempotent() {
         assert_eq!(versions.body, serde_json::json!([1]), "{subject}");
     }
 
+    // Checked online as a folder, each imported file is the subject it was registered under
+    // (its import path), so the whole folder is found registered and identical.
+    let output = project.run(&["--registry", &url, "check", "schemas", "--format", "json"]).await;
+    output.expect_code(0);
+    let report: Value = serde_json::from_str(&output.stdout).unwrap();
+    let mut checks: Vec<(String, String)> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (c["subject"].as_str().unwrap().to_owned(), c["against"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    checks.sort();
+    let identical = "registry version 1 (identical)".to_owned();
+    assert_eq!(
+        checks,
+        [
+            ("orders-value".to_owned(), identical.clone()),
+            ("shop/currency.proto".to_owned(), identical.clone()),
+            ("shop/money.proto".to_owned(), identical.clone()),
+        ],
+        "{report}"
+    );
+
     // The registered file with its imports is what the folder holds: an online check passes,
     // and a breaking change is found with the registered imports on the old side.
     let online =
