@@ -28,6 +28,12 @@ pub fn java_text(text: &str) -> Option<String> {
     java_text::java_text(text)
 }
 
+/// As [`java_text`], with the named types of the resolved `references` written in full at their
+/// first use, so the text stands alone (Confluent's `format=resolved`).
+pub fn java_text_resolved(text: &str, references: &[ResolvedReference]) -> Option<String> {
+    java_text::java_text_resolved(text, references)
+}
+
 /// A parsed, valid Avro schema with the named types of its references.
 #[derive(Debug, Clone)]
 pub struct AvroSchema {

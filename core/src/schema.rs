@@ -206,6 +206,33 @@ impl Schema {
         )
     }
 
+    /// Confluent's `format=resolved` of an Avro schema: its text as Java prints it with the
+    /// named types of its references (resolved transitively through `lookup`) written in full at
+    /// their first use, so it stands alone. For a schema that was registered (its references
+    /// resolve); the errors are those of parsing.
+    pub fn resolved_avro_text(
+        text: &str,
+        references: &[SchemaReference],
+        lookup: &mut dyn FnMut(&SchemaReference) -> Option<ReferencedSchema>,
+    ) -> Result<String, ParseError> {
+        let mut resolved = Vec::new();
+        let mut budget = Budget::unlimited();
+        let mut resolver = Resolver {
+            lookup,
+            max_depth: DEFAULT_MAX_REFERENCE_DEPTH,
+            on_path: HashSet::new(),
+            done: HashSet::new(),
+            out: &mut resolved,
+            budget: &mut budget,
+        };
+        resolver.resolve_all(SchemaType::Avro, references, 1)?;
+        avro::java_text_resolved(text, &resolved).ok_or_else(|| ParseError::Invalid {
+            schema_type: SchemaType::Avro,
+            pointer: String::new(),
+            message: "not JSON".to_owned(),
+        })
+    }
+
     /// As [`Schema::parse_with_limits`], spending steps from `budget`: one per reference looked
     /// up, then what the language's parser spends on the text and every referenced text. Past
     /// the budget: [`ParseError::BudgetExceeded`], which names the limit.

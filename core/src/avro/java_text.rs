@@ -8,7 +8,11 @@
 //! It walks the JSON of a schema that already parsed (so its structure is valid), keeping the
 //! written order of custom properties, which the model sorts.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value};
+
+use crate::schema::ResolvedReference;
 
 /// Keys of a schema object that are not custom properties (Java's `SCHEMA_RESERVED`).
 const SCHEMA_RESERVED: &[&str] = &[
@@ -32,15 +36,70 @@ const PRIMITIVES: &[&str] =
 /// The Java text of `text`, a schema that parsed; `None` if it is not JSON after all.
 pub(crate) fn java_text(text: &str) -> Option<String> {
     let value: Value = serde_json::from_str(text).ok()?;
-    let mut printer = Printer { out: String::with_capacity(text.len()), space: None };
+    let mut printer = Printer::new(text.len(), HashMap::new());
     printer.schema(&value);
     Some(printer.out)
+}
+
+/// As [`java_text`], with the named types of `references` (resolved, in dependency order)
+/// written in full at their first use, as Java prints a schema parsed with its references
+/// (Confluent's `format=resolved`): a text that stands alone.
+pub(crate) fn java_text_resolved(text: &str, references: &[ResolvedReference]) -> Option<String> {
+    let mut externals = HashMap::new();
+    for reference in references {
+        let value: Value = serde_json::from_str(&reference.text).ok()?;
+        collect_definitions(&value, None, &mut externals);
+    }
+    let value: Value = serde_json::from_str(text).ok()?;
+    let mut printer = Printer::new(text.len(), externals);
+    printer.schema(&value);
+    Some(printer.out)
+}
+
+/// Every named type defined in `value`, by full name, rewritten to carry its full name (so it
+/// prints with its own namespace wherever it is inlined). The first definition of a name wins.
+fn collect_definitions(value: &Value, space: Option<&str>, out: &mut HashMap<String, Value>) {
+    match value {
+        Value::Array(branches) => {
+            branches.iter().for_each(|branch| collect_definitions(branch, space, out));
+        }
+        Value::Object(object) => match object.get("type").and_then(Value::as_str) {
+            Some("record" | "error" | "enum" | "fixed") => {
+                let written = object.get("namespace").and_then(Value::as_str);
+                let name = object.get("name").and_then(Value::as_str).unwrap_or_default();
+                let (simple, own) = split_name(name, written.or(space));
+                let full = own.as_ref().map_or(simple.clone(), |own| format!("{own}.{simple}"));
+                let mut definition = object.clone();
+                definition.remove("namespace");
+                definition.insert("name".to_owned(), Value::String(full.clone()));
+                out.entry(full).or_insert(Value::Object(definition));
+                let fields = object.get("fields").and_then(Value::as_array);
+                for field in fields.into_iter().flatten() {
+                    if let Some(field_type) = field.get("type") {
+                        collect_definitions(field_type, own.as_deref(), out);
+                    }
+                }
+            }
+            Some("array") => {
+                object.get("items").into_iter().for_each(|v| collect_definitions(v, space, out))
+            }
+            Some("map") => {
+                object.get("values").into_iter().for_each(|v| collect_definitions(v, space, out))
+            }
+            _ => {}
+        },
+        _ => {}
+    }
 }
 
 struct Printer {
     out: String,
     /// The enclosing namespace (Java's `names.space`): `None` for the null namespace.
     space: Option<String>,
+    /// Named types from references to write in full at their first use (resolved form only).
+    externals: HashMap<String, Value>,
+    /// Full names of the named types printed so far.
+    defined: HashSet<String>,
 }
 
 /// A name and namespace as Java's `Schema.Name` splits them: a dotted name carries its own
@@ -54,6 +113,15 @@ fn split_name(name: &str, space: Option<&str>) -> (String, Option<String>) {
 }
 
 impl Printer {
+    fn new(capacity: usize, externals: HashMap<String, Value>) -> Printer {
+        Printer {
+            out: String::with_capacity(capacity),
+            space: None,
+            externals,
+            defined: HashSet::new(),
+        }
+    }
+
     fn schema(&mut self, value: &Value) {
         match value {
             Value::String(name) => self.name_ref(name),
@@ -97,6 +165,24 @@ impl Printer {
     /// A named type used by name: relative to the enclosing namespace when it lies in it, as
     /// Java's `getQualified` prints it; primitives as themselves.
     fn name_ref(&mut self, name: &str) {
+        if !self.externals.is_empty() {
+            // Java's lookup: a short name means the enclosing namespace's type if there is one.
+            let full = match &self.space {
+                Some(space) if !name.contains('.') => {
+                    let qualified = format!("{space}.{name}");
+                    let known =
+                        |n: &String| self.externals.contains_key(n) || self.defined.contains(n);
+                    if known(&qualified) { qualified } else { name.to_owned() }
+                }
+                _ => name.to_owned(),
+            };
+            if !self.defined.contains(&full)
+                && let Some(definition) = self.externals.get(&full).cloned()
+            {
+                self.schema(&definition);
+                return;
+            }
+        }
         let printed = match name.rsplit_once('.') {
             Some((space, simple)) if Some(space) == self.space.as_deref() => simple,
             _ => name,
@@ -110,6 +196,7 @@ impl Printer {
         let written_space = object.get("namespace").and_then(Value::as_str);
         let name = object.get("name").and_then(Value::as_str).unwrap_or_default();
         let (simple, space) = split_name(name, written_space.or(self.space.as_deref()));
+        self.defined.insert(space.as_ref().map_or(simple.clone(), |s| format!("{s}.{simple}")));
         self.out.push_str("{\"type\":");
         push_json(&mut self.out, &Value::String(kind.to_owned()));
         self.out.push_str(",\"name\":");
@@ -257,8 +344,9 @@ fn push_json(out: &mut String, value: &Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::java_text;
+    use super::{java_text, java_text_resolved};
     use crate::avro::AvroSchema;
+    use crate::schema::{ResolvedReference, SchemaType};
 
     /// `input` prints as `expected`, which is its own Java text and the same schema.
     fn check(input: &str, expected: &str) {
@@ -316,5 +404,42 @@ mod tests {
         check(r#"[{"type":"null"},{"type":"string"}]"#, r#"["null","string"]"#);
         // Text: escapes as JSON requires, non-ASCII as is.
         check(r#"{"type":"record","name":"R","doc":"café\n\"q\"","fields":[]}"#, r#"{"type":"record","name":"R","doc":"café\n\"q\"","fields":[]}"#);
+    }
+
+    /// `input` with `references` (in dependency order) inlined prints as `expected`, a schema
+    /// that stands alone.
+    fn check_resolved(input: &str, references: &[&str], expected: &str) {
+        let references: Vec<ResolvedReference> = references
+            .iter()
+            .map(|text| ResolvedReference {
+                name: String::new(),
+                schema_type: SchemaType::Avro,
+                text: (*text).to_owned(),
+            })
+            .collect();
+        assert_eq!(java_text_resolved(input, &references).as_deref(), Some(expected), "{input}");
+        let alone = AvroSchema::parse(expected, &[]).expect("the resolved text stands alone");
+        let with = AvroSchema::parse(input, &references).expect("input parses");
+        assert_eq!(alone.canonical_form(), with.canonical_form(), "{input}");
+    }
+
+    const MONEY: &str = r#"{"type":"record","name":"Money","namespace":"shop","fields":[{"name":"cents","type":"long"}]}"#;
+    const PRICE: &str = r#"{"type":"record","name":"Price","namespace":"shop","fields":[{"name":"amount","type":"Money"}]}"#;
+    const COLOR: &str = r#"{"type":"enum","name":"paint.Color","symbols":["RED"]}"#;
+
+    #[rustfmt::skip]
+    #[test]
+    fn resolved_inlines_referenced_types_at_first_use() {
+        // Defined in full at the first use, by name after; relative to the enclosing namespace.
+        check_resolved(r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"a","type":"Money"},{"name":"b","type":"shop.Money"}]}"#, &[MONEY],
+                       r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"a","type":{"type":"record","name":"Money","fields":[{"name":"cents","type":"long"}]}},{"name":"b","type":"Money"}]}"#);
+        // A type from another namespace keeps it; an enum too.
+        check_resolved(r#"{"type":"record","name":"Car","namespace":"auto","fields":[{"name":"c","type":["null","paint.Color"]},{"name":"d","type":{"type":"array","items":"paint.Color"}}]}"#, &[COLOR],
+                       r#"{"type":"record","name":"Car","namespace":"auto","fields":[{"name":"c","type":["null",{"type":"enum","name":"Color","namespace":"paint","symbols":["RED"]}]},{"name":"d","type":{"type":"array","items":"paint.Color"}}]}"#);
+        // Transitive references: what a referenced type uses is inlined inside it.
+        check_resolved(r#"{"type":"record","name":"Line","namespace":"cart","fields":[{"name":"p","type":"shop.Price"},{"name":"m","type":"shop.Money"}]}"#, &[MONEY, PRICE],
+                       r#"{"type":"record","name":"Line","namespace":"cart","fields":[{"name":"p","type":{"type":"record","name":"Price","namespace":"shop","fields":[{"name":"amount","type":{"type":"record","name":"Money","fields":[{"name":"cents","type":"long"}]}}]}},{"name":"m","type":"shop.Money"}]}"#);
+        // Without references the resolved text is the Java text.
+        check_resolved(r#"{"type":"array","items":{"type":"string"}}"#, &[], r#"{"type":"array","items":"string"}"#);
     }
 }

@@ -46,10 +46,10 @@ pub(crate) async fn by_id(
     let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
     let (mut body, max_id) = (stored.body.clone(), state.max_id(id.ctx));
     if query.is_some()
-        && Params::parse(query.as_deref()).get("format") == Some("serialized")
-        && let Some(serialized) = serialized(&app, &state, id, &body)
+        && let Some(format) = Params::parse(query.as_deref()).get("format")
+        && let Some(formatted) = formatted(&app, &state, id, &body, format)
     {
-        body = Bytes::from(serialized);
+        body = Bytes::from(formatted);
     }
     drop(state);
     if query.is_some() && Params::parse(query.as_deref()).flag("fetchMaxId") {
@@ -61,23 +61,36 @@ pub(crate) async fn by_id(
     Ok(json_bytes(body))
 }
 
-/// `body` (any JSON object with a `schema` member) with the schema of PROTOBUF schema `id` as a
-/// base64 `FileDescriptorProto`, Confluent's `format=serialized`; `None` for other types, which
-/// have no serialized form and answer as stored.
-pub(super) fn serialized(
+/// `body` (any JSON object with a `schema` member) with the schema of `id` in Confluent's
+/// `format`: `serialized` gives a PROTOBUF schema as a base64 `FileDescriptorProto`, `resolved`
+/// an AVRO schema with the named types of its references written inline. `None` when the format
+/// does not apply to the type (or is unknown): the schema answers as stored, as in Confluent.
+pub(super) fn formatted(
     app: &App,
     state: &RegistryState,
     id: Sid,
     body: &[u8],
+    format: &str,
 ) -> Option<Vec<u8>> {
     let stored = state.schemas.get(&id)?;
-    if stored.schema_type != SchemaType::Protobuf {
-        return None;
-    }
-    let schema = app.shared.cache.parsed(state, id).ok()?;
-    let serialized = schema.as_protobuf()?.serialized();
+    let text = match (format, stored.schema_type) {
+        ("serialized", SchemaType::Protobuf) => {
+            app.shared.cache.parsed(state, id).ok()?.as_protobuf()?.serialized()
+        }
+        ("resolved", SchemaType::Avro) if !stored.references.is_empty() => {
+            // References resolve in the schema's context, as when it was parsed.
+            let referrer = schemata_core::context::prefix(&id.ctx.name());
+            schemata_core::Schema::resolved_avro_text(
+                &stored.text(),
+                &stored.references,
+                &mut |r| state.referenced(&referrer, r),
+            )
+            .ok()?
+        }
+        _ => return None,
+    };
     let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value["schema"] = serde_json::Value::String(serialized);
+    value["schema"] = serde_json::Value::String(text);
     serde_json::to_vec(&value).ok()
 }
 
@@ -110,10 +123,10 @@ pub(crate) async fn by_guid(
     let stored = state.schemas.get(&id).ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))?;
     let mut body = stored.body.clone();
     if query.is_some()
-        && Params::parse(query.as_deref()).get("format") == Some("serialized")
-        && let Some(serialized) = serialized(&app, &state, id, &body)
+        && let Some(format) = Params::parse(query.as_deref()).get("format")
+        && let Some(formatted) = formatted(&app, &state, id, &body, format)
     {
-        body = Bytes::from(serialized);
+        body = Bytes::from(formatted);
     }
     Ok(json_bytes(body))
 }

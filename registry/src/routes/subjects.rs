@@ -133,10 +133,10 @@ pub(crate) async fn get_version(
     let state = app.shared.read();
     let (version, row) = state.visible(&subject, deleted)?.resolve(spec, deleted)?;
     let body = subject_schema(&state, &subject, version, row.id);
-    if params.get("format") == Some("serialized")
-        && let Some(serialized) = super::schemas::serialized(&app, &state, row.id, &body)
+    if let Some(format) = params.get("format")
+        && let Some(formatted) = super::schemas::formatted(&app, &state, row.id, &body, format)
     {
-        return Ok(json_bytes(Bytes::from(serialized)));
+        return Ok(json_bytes(Bytes::from(formatted)));
     }
     Ok(json_bytes(Bytes::from(body)))
 }

@@ -49,7 +49,10 @@ pub(crate) fn check_guids(body: &mut Value, expected: &Value, request: &str) {
                 guid.as_str().and_then(|g| g.parse().ok()).unwrap_or_else(|| {
                     panic!("{request}: guid {guid} is not a GUID");
                 });
-            if let Some(text) = fields.get("schema").and_then(Value::as_str) {
+            // A formatted answer's GUID is the stored schema's, not its text's.
+            if let Some(text) = fields.get("schema").and_then(Value::as_str)
+                && !request.contains("format=")
+            {
                 let references: Vec<schemata_core::SchemaReference> =
                     serde_json::from_value::<Vec<schemata_core::api::SchemaReference>>(
                         fields.get("references").cloned().unwrap_or(json!([])),
@@ -629,6 +632,8 @@ async fn references_resolve_and_block_deletes() {
     let customer = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"address","type":"com.acme.Address"}]}"#;
     // As Confluent stores it (Java's `Schema.toString()`): the reference relative to the namespace.
     let stored = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"address","type":"Address"}]}"#;
+    // `format=resolved`: the referenced type written in full where it is first used.
+    let resolved = r#"{"type":"record","name":"Customer","namespace":"com.acme","fields":[{"name":"address","type":{"type":"record","name":"Address","fields":[{"name":"street","type":"string"}]}}]}"#;
     let reference = json!([{"name": "com.acme.Address", "subject": "address", "version": 1}]);
     let r = TestRegistry::start().await;
     r.register_ok("address", address).await;
@@ -640,6 +645,12 @@ async fn references_resolve_and_block_deletes() {
             ("GET /subjects/customer/versions/1", Value::Null, 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": stored})),
             ("POST /subjects/customer", json!({"schema": customer, "references": reference}), 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": stored})),
             ("POST /subjects/customer", json!({"schema": stored, "references": reference}), 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": stored})),
+            ("GET /schemas/ids/2?format=resolved", Value::Null, 200, json!({"schema": resolved, "references": reference})),
+            ("GET /subjects/customer/versions/1?format=resolved", Value::Null, 200, json!({"subject": "customer", "version": 1, "id": 2, "references": reference, "schema": resolved})),
+            // Formats that do not apply to the type, or that do not exist, answer the stored text.
+            ("GET /schemas/ids/2?format=serialized", Value::Null, 200, json!({"schema": stored, "references": reference})),
+            ("GET /schemas/ids/2?format=nonsense", Value::Null, 200, json!({"schema": stored, "references": reference})),
+            ("GET /schemas/ids/1?format=resolved", Value::Null, 200, json!({"schema": address})),
             ("GET /subjects/address/versions/1/referencedby", Value::Null, 200, json!([2])),
             ("GET /subjects/address/versions/latest/referencedby", Value::Null, 200, json!([2])),
             ("DELETE /subjects/address/versions/1", Value::Null, 422, code(42206)),
