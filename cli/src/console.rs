@@ -297,8 +297,15 @@ pub(super) async fn consume(
             None => consumer.recv().await,
         }
         .map_err(kafka_error)?;
+        // Confluent 8's header framing names the writer schema in a header (for Protobuf with
+        // the message indexes), the value then unframed.
+        let header = record
+            .headers
+            .iter()
+            .find(|h| h.key == schemata::VALUE_SCHEMA_ID_HEADER)
+            .and_then(|h| h.value.as_deref());
         let value = match &record.value {
-            Some(bytes) => decoder.decode(bytes).await.map_err(|e| {
+            Some(bytes) => decoder.decode_with_header(header, bytes).await.map_err(|e| {
                 CliError::Other(format!(
                     "{}/{}@{}: cannot decode the value: {e}",
                     record.topic, record.partition, record.offset

@@ -562,6 +562,19 @@ mod serde {
         );
         typed.assign(&header_topic, &[0]).unwrap();
         assert_eq!(recv(&typed).await.value.as_ref(), Some(&orders[1]));
+        // `schemata consume` reads the schema from the header too.
+        let (registry, bootstrap) = (env.registry_url(), env.broker.bootstrap.as_str());
+        let consume = ["--registry", registry, "consume", "--topic", &header_topic];
+        let more = ["--bootstrap-servers", bootstrap, "--from-beginning", "--max-messages", "1"];
+        let limit = ["--timeout-ms", "15000"];
+        let output =
+            crate::cli_support::schemata(consume.into_iter().chain(more).chain(limit)).run().await;
+        output.expect_code(0);
+        let printed: serde_json::Value = serde_json::from_str(output.stdout.trim()).unwrap();
+        assert_eq!(
+            printed,
+            json!({"id": "o-1", "items": [{"sku": "s1", "cents": "1"}], "status": "PLACED"})
+        );
     }
 }
 
