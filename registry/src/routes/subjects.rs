@@ -212,16 +212,22 @@ pub(crate) async fn lookup(
             let inherited = state.contract_for(&subject, metadata, rule_set, None);
             let found = find(&requested).or_else(|| find(&inherited)).or_else(|| {
                 // As Confluent's lookup, which falls back to comparing the parsed schema with
-                // each version's (Avro's `equals`): an Avro schema that differs only in what
-                // Avro's equality ignores is found too.
-                let wanted = avro_equality_form(&schema)?;
+                // each version's (Avro's `equals`), each normalized first when normalizing: an
+                // Avro schema that differs only in what Avro's equality ignores is found, and
+                // with `normalize` so is a version stored un-normalized (JSON Schema's
+                // `{"type":["string"]}` found by `{"type":"string"}`).
+                let wanted = avro_equality_form(&schema);
+                if wanted.is_none() && !normalize {
+                    return None;
+                }
                 s.versions.iter().rev().filter(|(_, row)| deleted || !row.deleted).find(
                     |(_, row)| {
                         let contract = state.schemas.get(&row.id).map(|stored| &stored.contract);
                         let Ok(stored) = shared.cache.parsed(&state, row.id) else { return false };
                         contract.is_some_and(|c| *c == requested || *c == inherited)
                             && stored.references() == schema.references()
-                            && avro_equality_form(&stored).as_ref() == Some(&wanted)
+                            && ((normalize && stored.normalized() == schema.normalized())
+                                || (wanted.is_some() && avro_equality_form(&stored) == wanted))
                     },
                 )
             });

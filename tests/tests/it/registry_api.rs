@@ -260,6 +260,12 @@ async fn json_schema_identity_follows_normalize() {
                 200,
                 json!({"id": 3, "version": 1}),
             ),
+            // A version stored un-normalized is found by a normalizing lookup of another
+            // spelling (Confluent normalizes both sides), and only then.
+            ("POST /subjects/j/versions", js(list), 200, json!({"id": 1, "version": 1})),
+            ("POST /subjects/j", js(plain), 404, code(40403)),
+            ("POST /subjects/j?normalize=true", js(plain), 200, found("j", 1, list)),
+            ("POST /subjects/j?normalize=true", js(r#"{"type":"integer"}"#), 404, code(40403)),
         ],
     )
     .await;
