@@ -48,6 +48,15 @@ pub struct RegisterArgs {
     /// path as subject, then the file with references to them.
     #[arg(long = "proto-path", value_name = "DIR")]
     pub proto_paths: Vec<PathBuf>,
+    /// The data contract's metadata to register with the schema, as JSON or `@FILE`, e.g.
+    /// `{"properties":{"owner":"payments"}}` (default: the latest version's is inherited).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub metadata: Option<String>,
+    /// The data contract's rule set to register with the schema, as JSON or `@FILE`, e.g.
+    /// `{"domainRules":[{"name":"positive","kind":"CONDITION","type":"CEL","expr":"..."}]}`
+    /// (default: the latest version's is inherited).
+    #[arg(long = "rule-set", value_name = "JSON|@FILE")]
+    pub rule_set: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -168,7 +177,13 @@ pub(super) async fn register(
             other => registry_error(other),
         })?
     };
-    let options = schemata::RegisterOptions { normalize: args.normalize, ..Default::default() };
+    let metadata: Option<schemata::Metadata> = contract_part("--metadata", args.metadata)?;
+    let rule_set: Option<schemata::RuleSet> = contract_part("--rule-set", args.rule_set)?;
+    let options = schemata::RegisterOptions {
+        normalize: args.normalize,
+        metadata: metadata.clone(),
+        rule_set: rule_set.clone(),
+    };
     let id = client.register(&args.subject, &schema, options).await.map_err(|e| {
         let incompatible = e.error_code() == Some(codes::INCOMPATIBLE_SCHEMA);
         match registry_error(e) {
@@ -185,7 +200,12 @@ pub(super) async fn register(
         .lookup(
             &args.subject,
             &schema,
-            schemata::LookupOptions { normalize: args.normalize, ..Default::default() },
+            schemata::LookupOptions {
+                normalize: args.normalize,
+                metadata,
+                rule_set,
+                ..Default::default()
+            },
         )
         .await
         .map_err(registry_error)?;
@@ -523,6 +543,24 @@ fn schema_type_of(file: &std::path::Path, named: Option<&str>) -> Result<SchemaT
 }
 
 /// `NAME=SUBJECT:VERSION`; the name may itself contain ':' (JSON Schema URLs), the subject not.
+/// A data contract part given as JSON or `@FILE` (`flag` names it in errors).
+fn contract_part<T: serde::de::DeserializeOwned>(
+    flag: &str,
+    raw: Option<String>,
+) -> Result<Option<T>, CliError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let (text, source) = match raw.strip_prefix('@') {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
+            (text, format!("{flag} {path}"))
+        }
+        None => (raw, flag.to_owned()),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| CliError::Usage(format!("{source}: not a valid {}: {e}", &flag[2..])))
+}
+
 fn parse_reference(raw: &str) -> Result<SchemaReference, CliError> {
     let bad = || {
         CliError::Usage(format!(

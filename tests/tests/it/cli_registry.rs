@@ -259,3 +259,41 @@ async fn wrong_registry_urls_say_this_is_not_a_registry() {
         assert!(!output.stderr.contains("<html"), "{}", output.stderr);
     }
 }
+
+/// `register --metadata/--rule-set` registers a data contract with the schema (JSON or @FILE);
+/// malformed contract JSON is refused before anything is sent, an invalid rule set by the
+/// registry (42210), and neither writes a version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_carries_a_data_contract() {
+    let r = TestRegistry::start().await;
+    let url = r.base.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let order1 = write(dir.path(), "order1.avsc", ORDER_V1);
+    let order2 = write(dir.path(), "order2.avsc", ORDER_V2);
+    let rules = write(
+        dir.path(),
+        "rules.json",
+        r#"{"domainRules":[{"name":"positive","kind":"CONDITION","mode":"WRITE","type":"CEL","expr":"message.id > 0"}]}"#,
+    );
+    let rules_arg = format!("@{rules}");
+    let bad_rules =
+        r#"{"domainRules":[{"name":"x","kind":"CONDITION","mode":"SOMETIMES","type":"CEL"}]}"#;
+    let owner = r#"{"properties":{"owner":"shop"}}"#;
+    #[rustfmt::skip]
+    let cases: Vec<(Vec<&str>, i32, String, String)> = vec![
+        (vec!["register", &order1, "--subject", "c-value", "--metadata", owner, "--rule-set", &rules_arg, "--format", "json"], 0, r#"{"subject":"c-value","version":1,"id":1}"#.into(), "".into()),
+        // The same contract again is the same version.
+        (vec!["register", &order1, "--subject", "c-value", "--metadata", owner, "--rule-set", &rules_arg, "--format", "json"], 0, r#"{"subject":"c-value","version":1,"id":1}"#.into(), "".into()),
+        (vec!["register", &order2, "--subject", "c-value", "--metadata", "{not json"], 2, "".into(), "error: --metadata: not a valid metadata: key must be a string at line 1 column 2\n".into()),
+        (vec!["register", &order2, "--subject", "c-value", "--rule-set", "@/nonexistent/rules.json"], 2, "".into(), "error: /nonexistent/rules.json: No such file or directory (os error 2)\n".into()),
+        (vec!["register", &order2, "--subject", "c-value", "--rule-set", bad_rules], 2, "".into(), "error: invalid rule mode 'SOMETIMES' in rule x: expected one of WRITE, READ, WRITEREAD, UPGRADE, DOWNGRADE, UPDOWN (42210)\n".into()),
+    ];
+    for (args, code, stdout, stderr) in &cases {
+        check(url, args, *code, stdout, stderr).await;
+    }
+    let v1 = r.get("/subjects/c-value/versions/1").await;
+    assert_eq!(v1.body["metadata"]["properties"]["owner"], "shop", "{}", v1.text);
+    assert_eq!(v1.body["ruleSet"]["domainRules"][0]["expr"], "message.id > 0", "{}", v1.text);
+    let versions = r.get("/subjects/c-value/versions").await;
+    assert_eq!(versions.body, serde_json::json!([1]), "nothing else was written");
+}
