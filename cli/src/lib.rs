@@ -52,6 +52,10 @@ pub struct RegistryArgs {
     /// Per-request timeout of registry calls, in milliseconds.
     #[arg(long, global = true, env = "SCHEMATA_REGISTRY_TIMEOUT_MS", default_value_t = 30_000)]
     pub registry_timeout_ms: u64,
+    /// Work in this schema context (`team`, `.team`): subjects are the context's
+    /// (`:.team:NAME`) and ids its own (Confluent 7.0+ contexts).
+    #[arg(long, global = true, env = "SCHEMATA_REGISTRY_CONTEXT")]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -308,6 +312,9 @@ impl RegistryArgs {
         let mut builder = schemata::RegistryClient::builder()
             .urls(self.urls.iter().cloned())
             .timeout_ms(self.registry_timeout_ms);
+        if let Some(context) = &self.context {
+            builder = builder.context(context.clone());
+        }
         if let Some(auth) = &self.basic_auth {
             let Some((user, password)) = auth.split_once(':') else {
                 return Err(CliError::Usage("--basic-auth must be USER:PASSWORD".into()));
@@ -363,6 +370,7 @@ mod tests {
             ca_cert: Some(ca),
             client_cert: None,
             registry_timeout_ms: 1_000,
+            context: None,
         };
         let built = args.client();
         assert_eq!(built.is_ok(), cfg!(feature = "tls"), "{:?}", built.err());

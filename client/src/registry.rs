@@ -309,6 +309,8 @@ pub struct RegistryClientBuilder {
     retry: Retry,
     latest_ttl_ms: u64,
     cache_capacity: usize,
+    /// The schema context every call works in (`None`: the default context).
+    context: Option<String>,
 }
 
 impl Default for RegistryClientBuilder {
@@ -323,6 +325,7 @@ impl Default for RegistryClientBuilder {
             retry: Retry { max_retries: 3, base_backoff_ms: 100, max_backoff_ms: 2_000 },
             latest_ttl_ms: DEFAULT_LATEST_TTL_MS,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
+            context: None,
         }
     }
 }
@@ -399,6 +402,16 @@ impl RegistryClientBuilder {
         self
     }
 
+    /// Works in schema context `context` (`team`, `.team` or `:.team:`; Confluent 7.0+): every
+    /// call goes to `{url}/contexts/.team/...`, as Confluent documents for clients, so subjects
+    /// are qualified (`:.team:orders-value`) and ids read by the deserializers are the
+    /// context's own (each context is its own id space; the caches of one client hold one
+    /// context's ids). A subject written `:.other:name` still names its own context.
+    pub fn context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
     /// The client; [`Error::Config`] without a URL, with an unparsable one or a bad CA.
     pub fn build(self) -> Result<RegistryClient> {
         if self.urls.is_empty() {
@@ -416,6 +429,23 @@ impl RegistryClientBuilder {
                 Ok(url)
             })
             .collect::<Result<Vec<_>>>()?;
+        let context = match &self.context {
+            None => schemata_core::context::DEFAULT_CONTEXT.to_owned(),
+            Some(raw) => schemata_core::context::parse_context(raw)
+                .map_err(|e| Error::Config(format!("schema context '{raw}': {e}")))?,
+        };
+        let urls = if context == schemata_core::context::DEFAULT_CONTEXT {
+            urls
+        } else {
+            urls.into_iter()
+                .map(|mut url| {
+                    if let Ok(mut segments) = url.path_segments_mut() {
+                        segments.pop_if_empty().extend(["contexts", context.as_str()]);
+                    }
+                    url
+                })
+                .collect()
+        };
         let mut http = reqwest::Client::builder()
             .timeout(Duration::from_millis(self.timeout_ms))
             .connect_timeout(Duration::from_millis(self.connect_timeout_ms))
@@ -432,6 +462,7 @@ impl RegistryClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 urls,
+                context,
                 preferred: AtomicUsize::new(0),
                 auth: self.auth,
                 retry: self.retry,
@@ -506,6 +537,8 @@ struct IdKey {
 struct Inner {
     http: reqwest::Client,
     urls: Vec<Url>,
+    /// The schema context the URLs point into (`.` for the default one).
+    context: String,
     /// Index of the URL that answered last: tried first.
     preferred: AtomicUsize,
     auth: Auth,
@@ -563,6 +596,12 @@ impl RegistryClient {
         RegistryClient::builder().url(url).build()
     }
 
+    /// The schema context this client works in (`.`, the default one, unless built with
+    /// [`RegistryClientBuilder::context`]).
+    pub fn context(&self) -> &str {
+        &self.inner.context
+    }
+
     // ---- schemas by id ----
 
     /// The schema with `id`, parsed with its references. Cached forever: ids are immutable.
@@ -596,7 +635,9 @@ impl RegistryClient {
                 let ids: Vec<api::ContextId> = self
                     .call(Method::GET, &["schemas", "guids", &text, "ids"], &[], None::<&()>)
                     .await?;
-                let chosen = ids.iter().find(|c| c.context == ".").or(ids.first());
+                // This client's context first (the default one unless built with `context`).
+                let own = ids.iter().find(|c| c.context == self.inner.context);
+                let chosen = own.or_else(|| ids.iter().find(|c| c.context == ".")).or(ids.first());
                 let chosen = chosen.ok_or_else(|| {
                     Error::Json(format!("registry answered no schema id for GUID {text}"))
                 })?;

@@ -470,3 +470,96 @@ async fn export_and_import_carry_contexts() {
         assert_eq!((a.status, a.text), (b.status, b.text), "{path}");
     }
 }
+
+/// confluent-kafka's AvroSerializer and AvroDeserializer through a qualified subject: the
+/// deserializer names the subject when it fetches the writer schema, so id 1 of `.team` is read
+/// although id 1 of the default context is another schema (`tests/python/contexts_interop.py`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_python_serializers_use_a_context() {
+    let r = TestRegistry::start().await;
+    let base = r.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        crate::python::run(
+            "contexts_interop.py",
+            &[&base, "members"],
+            std::time::Duration::from_secs(120),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.code, Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
+    let report: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    assert_eq!(report["decoded"], json!({"name": "ada", "n": 7}));
+    // Magic byte 0, id 1: the team's first id, framed as Confluent frames it.
+    let framed = report["framed"].as_str().unwrap();
+    assert!(framed.starts_with("0000000001"), "{framed}");
+    assert_eq!(report["latest_framed"], report["framed"]);
+    assert_eq!(report["contexts"], json!([".", ".team"]));
+    assert_eq!(report["subjects"], json!([":.team:members-value", "members-value"]));
+    assert!(report["by_subject"].as_str().unwrap().contains("Member"), "{report}");
+    let ours = r.get("/schemas/ids/1?subject=:.team:members-value").await;
+    assert!(ours.body["schema"].as_str().unwrap().contains("Member"), "{}", ours.text);
+    let default = r.get("/schemas/ids/1").await;
+    assert!(default.body["schema"].as_str().unwrap().contains("Decoy"), "{}", default.text);
+}
+
+/// `schemata --context` and `RegistryClientBuilder::context`: every command works inside the
+/// context (registration, listings, reads by id, export of that context's subjects), and the
+/// client's deserializer reads the context's ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_and_the_client_work_in_a_context() {
+    use crate::cli_support::schemata;
+    let r = TestRegistry::start().await;
+    // Id 1 of the default context is another schema than the team's id 1.
+    check(&r, &[("POST /subjects/x/versions", schema(V1), 200, json!({"id": 1, "version": 1}))])
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("other.avsc");
+    std::fs::write(&file, OTHER).unwrap();
+    let file = file.display().to_string();
+    let registered = schemata([
+        "register",
+        &file,
+        "--subject",
+        "orders-value",
+        "--context",
+        "team",
+        "--registry",
+        &r.base,
+    ])
+    .run()
+    .await;
+    registered.expect_code(0);
+    check(
+        &r,
+        &[
+            ("GET /subjects", Value::Null, 200, json!([":.team:orders-value", "x"])),
+            ("GET /schemas/ids/1?subject=:.team:orders-value", Value::Null, 200, by_id(OTHER)),
+        ],
+    )
+    .await;
+    let listed = schemata(["subjects", "--context", ".team", "--registry", &r.base]).run().await;
+    listed.expect_code(0);
+    assert_eq!(listed.stdout.trim(), ":.team:orders-value");
+    let shown =
+        schemata(["get", "--id", "1", "--context", ":.team:", "--registry", &r.base]).run().await;
+    shown.expect_code(0);
+    assert!(shown.stdout.contains("\"x\""), "{}", shown.stdout);
+    let plain = schemata(["get", "--id", "1", "--registry", &r.base]).run().await;
+    plain.expect_code(0);
+    assert!(plain.stdout.contains("\"a\""), "{}", plain.stdout);
+    let refused = schemata(["subjects", "--context", "a:b", "--registry", &r.base]).run().await;
+    refused.expect_code(2);
+    assert!(refused.stderr.contains("colon"), "{}", refused.stderr);
+
+    // The library: a client in `.team` decodes the team's id 1 (a frame alone cannot say).
+    let client =
+        schemata::RegistryClient::builder().url(r.base.clone()).context("team").build().unwrap();
+    assert_eq!(client.context(), ".team");
+    let deserializer = schemata::DynamicDeserializer::new(client);
+    let frame = [0u8, 0, 0, 0, 1, 2, b'x'];
+    assert_eq!(deserializer.decode(&frame).await.unwrap(), json!({"x": "x"}));
+    let default =
+        schemata::DynamicDeserializer::new(schemata::RegistryClient::new(r.base.clone()).unwrap());
+    assert_eq!(default.decode(&[0u8, 0, 0, 0, 1, 14]).await.unwrap(), json!({"a": 7}));
+}
