@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use schemata_core::api::codes;
 use schemata_core::compat::{self, Direction};
-use schemata_core::locate::locate_in_schema;
+use schemata_core::locate::{Position, locate_in_schema};
 use schemata_core::protobuf::reference_subject;
 use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaType};
 
@@ -197,10 +197,18 @@ fn workspace_relative(checked: &mut [Checked], cwd: &Path) {
         return;
     };
     let workspace = std::fs::canonicalize(&workspace).unwrap_or_else(|_| PathBuf::from(&workspace));
-    for check in checked {
-        let absolute = config::normalize(&cwd.join(&check.file));
+    let relative = |file: &mut String| {
+        let absolute = config::normalize(&cwd.join(&*file));
         if let Ok(relative) = absolute.strip_prefix(&workspace) {
-            check.file = relative.to_string_lossy().replace('\\', "/");
+            *file = relative.to_string_lossy().replace('\\', "/");
+        }
+    };
+    for check in checked {
+        relative(&mut check.file);
+        for problem in &mut check.problems {
+            if let Some(file) = &mut problem.file {
+                relative(file);
+            }
         }
     }
 }
@@ -385,22 +393,44 @@ fn problems(report: compat::Report, file: &Loaded, history: &[Baseline<'_>]) -> 
         .map(|incompatibility| {
             let finding = incompatibility.finding;
             let baseline = history.get(incompatibility.against);
-            let (position, old_location) = match (incompatibility.direction, baseline) {
+            // A change inside an imported `.proto` message names that message's path: it is
+            // located in the imported file that declares it.
+            let in_imports = |schema: &Schema| {
+                schema.as_protobuf().and_then(|p| p.locate_in_imports(&finding.path))
+            };
+            let (position, located_file, old_location) = match (incompatibility.direction, baseline)
+            {
                 (Direction::Backward, _) => {
-                    let located = locate_in_schema(&file.schema, &file.text, &finding.path);
-                    (located.map(|(p, _)| p), None)
+                    match locate_in_schema(&file.schema, &file.text, &finding.path) {
+                        Some((p, _)) => (Some(p), None, None),
+                        None => match in_imports(&file.schema) {
+                            Some((name, line, column)) => (
+                                Some(Position { line, column }),
+                                Some(file.proto_path.shown_import(&name)),
+                                None,
+                            ),
+                            None => (None, None, None),
+                        },
+                    }
                 }
                 (Direction::Forward, Some(old)) => {
-                    let located = locate_in_schema(old.schema, old.schema.text(), &finding.path);
-                    (None, located.map(|(p, _)| format!("{}:{}:{}", old.source, p.line, p.column)))
+                    let text = old.schema.text();
+                    let located = match locate_in_schema(old.schema, text, &finding.path) {
+                        Some((p, _)) => Some(format!("{}:{}:{}", old.source, p.line, p.column)),
+                        None => in_imports(old.schema).map(|(name, line, column)| {
+                            format!("{} {name}:{line}:{column}", old.label)
+                        }),
+                    };
+                    (None, None, located)
                 }
-                (Direction::Forward, None) => (None, None),
+                (Direction::Forward, None) => (None, None, None),
             };
             Problem {
                 rule: finding.rule.to_owned(),
                 pointer: finding.path,
                 message: finding.message,
                 position,
+                file: located_file,
                 old_location,
                 direction: incompatibility.direction,
                 against: baseline.map(|b| b.label.clone()).unwrap_or_default(),

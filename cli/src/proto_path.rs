@@ -86,6 +86,15 @@ impl ProtoPath {
             .collect()
     }
 
+    /// An import path as a file to show: the file it resolves to on disk, relative to the
+    /// working directory when under it; the import path itself when no folder holds it.
+    pub(crate) fn shown_import(&self, import: &str) -> String {
+        let Some(path) = self.dirs.iter().map(|dir| dir.join(import)).find(|p| p.is_file()) else {
+            return import.to_owned();
+        };
+        path.strip_prefix(&self.cwd).unwrap_or(&path).to_string_lossy().replace('\\', "/")
+    }
+
     /// As [`ProtoPath::imports`], reading each candidate file through `read` (a git ref's
     /// version of it, say): `Ok(None)` when it is not there.
     pub(crate) fn imports_with(

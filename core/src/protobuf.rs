@@ -226,6 +226,39 @@ impl ProtobufSchema {
         Some((line, column))
     }
 
+    /// Where a change path lands in one of the files this schema imports, transitively, when it
+    /// names nothing in its own file (a change inside an imported message is reported at that
+    /// message's path, `#/Money/1`): the import path of the file and the 1-based line and column
+    /// there. The first file declaring the element wins; built-in files are not searched.
+    pub fn locate_in_imports(&self, path: &str) -> Option<(String, usize, usize)> {
+        let segments: Vec<&str> =
+            path.strip_prefix('#')?.split('/').filter(|s| !s.is_empty()).collect();
+        if segments.is_empty() {
+            return None;
+        }
+        let mut queue: Vec<FileDescriptor> = self.file.dependencies().collect();
+        let mut seen = std::collections::HashSet::new();
+        while let Some(file) = queue.pop() {
+            if is_builtin_import(file.name()) || !seen.insert(file.name().to_owned()) {
+                continue;
+            }
+            if let Some(target) = element_path(&file, &segments) {
+                let info = file.file_descriptor_proto().source_code_info.as_ref();
+                let location = info.and_then(|i| i.location.iter().find(|l| l.path == target));
+                if let Some(location) = location {
+                    let line = usize::try_from(*location.span.first()?).ok()? + 1;
+                    let column = usize::try_from(*location.span.get(1)?).ok()? + 1;
+                    return Some((file.name().to_owned(), line, column));
+                }
+            }
+            // Nearer imports first: the queue is a stack, so push the children in reverse.
+            let mut children: Vec<FileDescriptor> = file.dependencies().collect();
+            children.reverse();
+            queue.extend(children);
+        }
+        None
+    }
+
     /// The message a message-index path names, or `None` if it names nothing in this file.
     pub fn message_at(&self, indexes: &[i32]) -> Option<MessageDescriptor> {
         let (&first, rest) = indexes.split_first().unwrap_or((&0, &[]));

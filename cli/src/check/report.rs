@@ -41,6 +41,9 @@ pub(crate) struct Problem {
     /// Where the pointer lands in the checked file; `None` when it points into the old schema
     /// (a FORWARD finding) or could not be walked.
     pub(crate) position: Option<Position>,
+    /// The file `position` is in when it is not the checked file: a `.proto` file it imports,
+    /// where a change inside an imported message is declared.
+    pub(crate) file: Option<String>,
     /// For a FORWARD finding, where the pointer lands in the old schema: `file:line:column`,
     /// `REF:file:line:column`, or `registry version N:line:column`.
     pub(crate) old_location: Option<String>,
@@ -84,6 +87,11 @@ fn direction_note(direction: Direction) -> &'static str {
     }
 }
 
+/// The file a problem is located in: its own, else the checked file.
+fn file_of<'a>(check: &'a Checked, problem: &'a Problem) -> &'a str {
+    problem.file.as_deref().unwrap_or(&check.file)
+}
+
 fn location(problem: &Problem) -> String {
     match problem.position {
         Some(p) => format!(":{}:{}", p.line, p.column),
@@ -107,7 +115,7 @@ fn text(checked: &[Checked]) -> String {
             let _ = writeln!(
                 out,
                 "{}{}: {}: {}\n    subject {}, {} against {} ({}), at {}",
-                check.file,
+                file_of(check, problem),
                 location(problem),
                 problem.rule,
                 problem.message,
@@ -142,7 +150,7 @@ fn json_report(checked: &[Checked]) -> String {
         .flat_map(|check| {
             check.problems.iter().map(move |problem| {
                 json!({
-                    "file": check.file,
+                    "file": file_of(check, problem),
                     "line": problem.position.map(|p| p.line),
                     "column": problem.position.map(|p| p.column),
                     "pointer": problem.pointer,
@@ -196,7 +204,7 @@ fn github(checked: &[Checked]) -> String {
     let mut out = String::new();
     for check in checked {
         for problem in &check.problems {
-            let mut properties = format!("file={}", escape_property(&check.file));
+            let mut properties = format!("file={}", escape_property(file_of(check, problem)));
             if let Some(p) = problem.position {
                 let _ = write!(properties, ",line={},col={}", p.line, p.column);
             }
@@ -271,7 +279,7 @@ fn junit(checked: &[Checked]) -> String {
             let _ = writeln!(
                 body,
                 "{}{}: {}: {} (against {}, {}, at {})",
-                check.file,
+                file_of(check, problem),
                 location(problem),
                 problem.rule,
                 problem.message,
@@ -313,6 +321,7 @@ mod tests {
                         pointer: "/fields/1".into(),
                         message: "field 'n' has no default: 100% \"new\"\nline".into(),
                         position: Some(Position { line: 7, column: 5 }),
+                        file: None,
                         old_location: None,
                         direction: Direction::Backward,
                         against: "v1".into(),
@@ -322,6 +331,7 @@ mod tests {
                         pointer: String::new(),
                         message: "x & y".into(),
                         position: None,
+                        file: None,
                         old_location: Some("schemas/a,b/v1.avsc:3:1".into()),
                         direction: Direction::Forward,
                         against: "v1".into(),

@@ -877,6 +877,34 @@ fn a_file_parses_with_its_imports_as_references() {
     assert_eq!(message.get_field(1).unwrap().kind().as_message().unwrap().full_name(), "m.Money");
 }
 
+#[test]
+fn paths_into_imported_files_are_located_there() {
+    let currency =
+        "syntax = \"proto3\";\npackage c;\n\nenum Currency {\n  EUR = 0;\n  USD = 1;\n}\n";
+    let money = "syntax = \"proto3\";\npackage m;\nimport \"c/currency.proto\";\n\nmessage Money {\n  int64 units = 1;\n  c.Currency currency = 2;\n}\n";
+    let root = "syntax = \"proto3\";\nimport \"m/money.proto\";\nimport \"google/protobuf/timestamp.proto\";\nmessage Order {\n  m.Money total = 1;\n}\n";
+    let schema = ProtobufSchema::parse(
+        root,
+        &[reference("c/currency.proto", currency), reference("m/money.proto", money)],
+    )
+    .unwrap();
+    for (path, expected) in [
+        ("#/Money/1", Some(("m/money.proto", 6, 3))),
+        ("#/Money", Some(("m/money.proto", 5, 1))),
+        ("#/Currency/1", Some(("c/currency.proto", 6, 3))),
+        // The schema's own elements and paths naming nothing are not found in imports.
+        ("#/Order/1", None),
+        ("#/Money/9", None),
+        ("#/Timestamp/1", None),
+        ("#/", None),
+        ("nope", None),
+    ] {
+        let found = schema.locate_in_imports(path);
+        let expected = expected.map(|(f, l, c)| (f.to_owned(), l, c));
+        assert_eq!(found, expected, "{path}");
+    }
+}
+
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }

@@ -180,23 +180,25 @@ async fn a_change_in_an_imported_file_is_checked_against_git() {
     let output = project.run(&["check", "--against-git", "HEAD", "--format", "json"]).await;
     output.expect_code(1);
     let report: Value = serde_json::from_str(&output.stdout).unwrap();
-    let mut flagged: Vec<(String, String)> = Vec::new();
-    for finding in report["findings"].as_array().unwrap_or(&Vec::new()) {
-        flagged.push((
-            finding["file"].as_str().unwrap_or_default().to_owned(),
-            finding["rule"].as_str().unwrap_or_default().to_owned(),
-        ));
-    }
+    let mut flagged: Vec<(String, String, String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
+            (text("subject"), text("file"), text("rule"), f["line"].as_u64().unwrap_or(0))
+        })
+        .collect();
     flagged.sort();
-    flagged.dedup();
-    assert!(
-        flagged
-            .contains(&("schemas/orders-value.proto".into(), "FIELD_SCALAR_KIND_CHANGED".into()))
-            && flagged
-                .contains(&("schemas/shop/money.proto".into(), "FIELD_SCALAR_KIND_CHANGED".into())),
-        "{flagged:?}\n{}",
-        output.stdout
-    );
+    // The change inside Money is located in the file declaring it, for both subjects; the
+    // field using it in the file that imports it.
+    let expected = [
+        ("orders-value", "schemas/orders-value.proto", "FIELD_NAMED_TYPE_CHANGED", 9),
+        ("orders-value", "schemas/shop/money.proto", "FIELD_SCALAR_KIND_CHANGED", 7),
+        ("shop/money.proto", "schemas/shop/money.proto", "FIELD_SCALAR_KIND_CHANGED", 7),
+    ]
+    .map(|(s, f, r, l)| (s.to_owned(), f.to_owned(), r.to_owned(), l));
+    assert_eq!(flagged, expected, "{}", output.stdout);
     // Committed, the change is the baseline: nothing to report.
     project.commit_all("money v2").await;
     project.run(&["check", "--against-git", "HEAD"]).await.expect_code(0);
@@ -375,13 +377,13 @@ async fn transitive_git_checks_read_imports_at_each_commit() {
         .iter()
         .map(|f| {
             let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
-            (text("file"), text("rule"), text("against"))
+            (text("subject"), text("rule"), text("against"))
         })
         .collect();
     assert!(!findings.is_empty(), "{}", output.stdout);
-    for (file, rule, against) in &findings {
+    for (subject, rule, against) in &findings {
         // Against the first commit only (its Money had int64 units); HEAD's Money is today's.
-        assert_eq!(file, "schemas/orders-value.proto", "{findings:?}");
+        assert_eq!(subject, "orders-value", "{findings:?}");
         assert!(rule.starts_with("FIELD_"), "{findings:?}");
         assert_ne!(against, "HEAD", "{findings:?}");
     }
