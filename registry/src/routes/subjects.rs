@@ -98,6 +98,33 @@ pub(crate) async fn list_subjects(
     Ok(json(&params.paginate(names, app.shared.limits.max_list_len)?))
 }
 
+/// A version of `subject`, as Confluent's `getUsingContexts` finds it: in the subject itself,
+/// else (for a subject without a context) in the first other context, by name, where the
+/// qualified subject has it; the subject's own error (40401, 40402) when none does. So a
+/// client resolving an unqualified reference of a schema in a context finds it.
+fn resolve_using_contexts(
+    state: &RegistryState,
+    subject: String,
+    spec: VersionSpec,
+    deleted: bool,
+) -> Result<(String, Version, crate::state::VersionRow), ApiError> {
+    let error = match state.visible(&subject, deleted).and_then(|s| s.resolve(spec, deleted)) {
+        Ok((version, row)) => return Ok((subject, version, row)),
+        Err(error) => error,
+    };
+    if subject.starts_with(":.") {
+        return Err(error);
+    }
+    for name in state.context_names().iter().skip(1) {
+        let qualified = schemata_core::context::qualify(name, &subject);
+        let found = state.visible(&qualified, deleted).and_then(|s| s.resolve(spec, deleted));
+        if let Ok((version, row)) = found {
+            return Ok((qualified, version, row));
+        }
+    }
+    Err(error)
+}
+
 pub(crate) async fn list_versions(
     State(app): State<App>,
     path: OnePath,
@@ -131,7 +158,7 @@ pub(crate) async fn get_version(
     let params = Params::parse(query.as_deref());
     let deleted = params.flag("deleted");
     let state = app.shared.read();
-    let (version, row) = state.visible(&subject, deleted)?.resolve(spec, deleted)?;
+    let (subject, version, row) = resolve_using_contexts(&state, subject, spec, deleted)?;
     let body = subject_schema(&state, &subject, version, row.id);
     if let Some(format) = params.get("format")
         && let Some(formatted) = super::schemas::formatted(&app, &state, row.id, &body, format)
@@ -149,7 +176,7 @@ pub(crate) async fn get_version_text(
     let (subject, spec) = subject_version(path)?;
     let deleted = Params::parse(query.as_deref()).flag("deleted");
     let state = app.shared.read();
-    let (_, row) = state.visible(&subject, deleted)?.resolve(spec, deleted)?;
+    let (_, _, row) = resolve_using_contexts(&state, subject, spec, deleted)?;
     let text = state.schemas.get(&row.id).map(|s| s.text()).unwrap_or_default();
     Ok(json_bytes(Bytes::from(text)))
 }
@@ -190,54 +217,84 @@ pub(crate) async fn lookup(
         .shared
         .check(move || {
             let state = shared.read();
-            let s = state.visible(&subject, deleted)?;
-            let schema = request::parse_request(&shared.limits, &state, &subject, &request)?;
-            // The index keys on each stored text's identity (`Schema::identity`): without
-            // `normalize` (asked or configured) the schema is found as written, with it by its
-            // normalized form, as a registration would find it; and on the contract, first as
-            // the request carries it, then (as Confluent) as a registration would inherit and
-            // merge it.
-            let normalize = normalize
-                || state.effective_config(&subject).and_then(|c| c.normalize) == Some(true);
-            let hash = if normalize { schema.normalized_sha256() } else { schema.sha256() };
-            let find = |contract: &Contract| {
-                let id = dedup::find(&shared, &state, &subject, contract.hash(hash))?;
-                s.versions.iter().rev().find(|(_, row)| row.id == id && (deleted || !row.deleted))
-            };
-            let (metadata, rule_set) = (request.metadata.as_ref(), request.rule_set.as_ref());
-            let requested = Contract {
-                metadata: metadata.filter(|m| !m.is_empty()).cloned(),
-                rule_set: rule_set.filter(|r| !r.is_empty()).cloned(),
-            };
-            let inherited = state.contract_for(&subject, metadata, rule_set, None);
-            let found = find(&requested).or_else(|| find(&inherited)).or_else(|| {
-                // As Confluent's lookup, which falls back to comparing the parsed schema with
-                // each version's (Avro's `equals`), each normalized first when normalizing: an
-                // Avro schema that differs only in what Avro's equality ignores is found, and
-                // with `normalize` so is a version stored un-normalized (JSON Schema's
-                // `{"type":["string"]}` found by `{"type":"string"}`).
-                let wanted = avro_equality_form(&schema);
-                if wanted.is_none() && !normalize {
-                    return None;
+            let first = lookup_in(&shared, &state, &subject, &request, deleted, normalize);
+            match first {
+                // As Confluent's `lookUpSchemaUnderSubjectUsingContexts`: a subject without a
+                // context that does not hold the schema is looked for, qualified, in every
+                // other context (so a client that knows only `name` finds `:.ctx:name`).
+                Err(error @ (ApiError::SubjectNotFound(_) | ApiError::SchemaNotFoundInSubject))
+                    if !subject.starts_with(":.") =>
+                {
+                    for name in state.context_names().iter().skip(1) {
+                        let qualified = schemata_core::context::qualify(name, &subject);
+                        let found =
+                            lookup_in(&shared, &state, &qualified, &request, deleted, normalize);
+                        if found.is_ok() {
+                            return found;
+                        }
+                    }
+                    Err(error)
                 }
-                s.versions.iter().rev().filter(|(_, row)| deleted || !row.deleted).find(
-                    |(_, row)| {
-                        let contract = state.schemas.get(&row.id).map(|stored| &stored.contract);
-                        let Ok(stored) = shared.cache.parsed(&state, row.id) else { return false };
-                        contract.is_some_and(|c| *c == requested || *c == inherited)
-                            && stored.references() == schema.references()
-                            && ((normalize && stored.normalized() == schema.normalized())
-                                || (wanted.is_some() && avro_equality_form(&stored) == wanted))
-                    },
-                )
-            });
-            let Some((version, row)) = found else {
-                return Err(ApiError::SchemaNotFoundInSubject);
-            };
-            Ok(subject_schema(&state, &subject, *version, row.id))
+                other => other,
+            }
         })
         .await?;
     Ok(json_bytes(Bytes::from(body)))
+}
+
+/// The lookup within one subject: the version of `subject` holding the request's schema.
+fn lookup_in(
+    shared: &crate::shared::Shared,
+    state: &RegistryState,
+    subject: &str,
+    request: &RegisterSchemaRequest,
+    deleted: bool,
+    normalize: bool,
+) -> Result<Vec<u8>, ApiError> {
+    let subject = subject.to_owned();
+    let s = state.visible(&subject, deleted)?;
+    let schema = request::parse_request(&shared.limits, state, &subject, request)?;
+    // The index keys on each stored text's identity (`Schema::identity`): without
+    // `normalize` (asked or configured) the schema is found as written, with it by its
+    // normalized form, as a registration would find it; and on the contract, first as
+    // the request carries it, then (as Confluent) as a registration would inherit and
+    // merge it.
+    let normalize =
+        normalize || state.effective_config(&subject).and_then(|c| c.normalize) == Some(true);
+    let hash = if normalize { schema.normalized_sha256() } else { schema.sha256() };
+    let find = |contract: &Contract| {
+        let id = dedup::find(shared, state, &subject, contract.hash(hash))?;
+        s.versions.iter().rev().find(|(_, row)| row.id == id && (deleted || !row.deleted))
+    };
+    let (metadata, rule_set) = (request.metadata.as_ref(), request.rule_set.as_ref());
+    let requested = Contract {
+        metadata: metadata.filter(|m| !m.is_empty()).cloned(),
+        rule_set: rule_set.filter(|r| !r.is_empty()).cloned(),
+    };
+    let inherited = state.contract_for(&subject, metadata, rule_set, None);
+    let found = find(&requested).or_else(|| find(&inherited)).or_else(|| {
+        // As Confluent's lookup, which falls back to comparing the parsed schema with
+        // each version's (Avro's `equals`), each normalized first when normalizing: an
+        // Avro schema that differs only in what Avro's equality ignores is found, and
+        // with `normalize` so is a version stored un-normalized (JSON Schema's
+        // `{"type":["string"]}` found by `{"type":"string"}`).
+        let wanted = avro_equality_form(&schema);
+        if wanted.is_none() && !normalize {
+            return None;
+        }
+        s.versions.iter().rev().filter(|(_, row)| deleted || !row.deleted).find(|(_, row)| {
+            let contract = state.schemas.get(&row.id).map(|stored| &stored.contract);
+            let Ok(stored) = shared.cache.parsed(state, row.id) else { return false };
+            contract.is_some_and(|c| *c == requested || *c == inherited)
+                && stored.references() == schema.references()
+                && ((normalize && stored.normalized() == schema.normalized())
+                    || (wanted.is_some() && avro_equality_form(&stored) == wanted))
+        })
+    });
+    let Some((version, row)) = found else {
+        return Err(ApiError::SchemaNotFoundInSubject);
+    };
+    Ok(subject_schema(state, &subject, *version, row.id))
 }
 
 /// An Avro schema as Avro's `Schema.equals` sees it (what Confluent's lookup compares): the

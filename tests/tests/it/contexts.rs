@@ -103,6 +103,18 @@ async fn the_same_id_names_a_schema_per_context() {
             ),
             ("GET /subjects/:.:a/versions/latest", Value::Null, 200, version("a", 1, 1, V1)),
             ("GET /subjects/:.team:nope/versions", Value::Null, 404, code(40401)),
+            // A subject without a context that only a context holds is found there, as
+            // Confluent's `getUsingContexts` and lookup find it (clients resolving references).
+            ("GET /subjects/b/versions/1", Value::Null, 200, version(":.team:b", 1, 2, V1)),
+            (
+                "GET /subjects/b/versions/latest/schema",
+                Value::Null,
+                200,
+                serde_json::from_str(V1).unwrap(),
+            ),
+            ("POST /subjects/b", schema(V1), 200, version(":.team:b", 1, 2, V1)),
+            ("GET /subjects/b/versions/2", Value::Null, 404, code(40401)),
+            ("GET /subjects/a/versions/2", Value::Null, 404, code(40402)),
             ("POST /subjects/:.team:b", schema(V1), 200, version(":.team:b", 1, 2, V1)),
             ("POST /contexts/.team/subjects/a", schema(V1), 404, code(40403)),
             (
