@@ -727,6 +727,10 @@ mod tests {
                 let _ = decode_json(SchemaId(1), &schema, &indexes, payload);
             }
             let _ = decode_json(SchemaId(1), &schema, &[1], &bytes);
+            // Split like header framing splits it, the frame and payload make the record again.
+            if let Some((frame, payload)) = split_protobuf_frame(&bytes) {
+                prop_assert_eq!([frame, payload].concat(), bytes.clone());
+            }
             let deserializer = ProtobufDeserializer::<String>::new();
             let mut framed = vec![0, 0, 0, 0, 1];
             framed.extend_from_slice(&bytes);

@@ -747,6 +747,31 @@ mod props {
             let _ = ProtobufSchema::parse(&text, &[]);
         }
 
+        /// The import walk over damaged files that import each other (any of `a`, `b`, `c`,
+        /// including themselves) never panics, and what it finds parses or is a typed error.
+        #[test]
+        fn damaged_imports_never_panic(
+            texts in proptest::collection::vec(("[abc]{0,3}", "[ -~\n]{0,40}"), 3..4),
+        ) {
+            let files: Vec<(String, String)> = ["a.proto", "b.proto", "c.proto"]
+                .iter()
+                .zip(&texts)
+                .map(|(name, (imports, tail))| {
+                    let lines: String =
+                        imports.chars().map(|c| format!("import \"{c}.proto\";\n")).collect();
+                    ((*name).to_owned(), format!("syntax = \"proto3\";\n{lines}{tail}"))
+                })
+                .collect();
+            let mut read = |name: &str| {
+                Ok(files.iter().find(|(n, _)| n == name).map(|(_, text)| text.clone()))
+            };
+            let root = &files[0].1;
+            if let Ok(imports) = collect_imports("a.proto", root, &mut read) {
+                prop_assert!(imports.files.iter().all(|f| f.name != "a.proto"));
+                let _ = parse_with_imports(root, &imports, &|_| -1);
+            }
+        }
+
         #[test]
         fn arbitrary_descriptors_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             use base64::Engine as _;
