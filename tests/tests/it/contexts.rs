@@ -575,3 +575,135 @@ async fn the_cli_and_the_client_work_in_a_context() {
         schemata::DynamicDeserializer::new(schemata::RegistryClient::new(r.base.clone()).unwrap());
     assert_eq!(default.decode(&[0u8, 0, 0, 0, 1, 14]).await.unwrap(), json!({"a": 7}));
 }
+
+/// Produces `records` (raw key, raw value) to partition 0 of `topic`, one acknowledged send
+/// at a time, as a Confluent registry wrote them.
+async fn produce_raw(bootstrap: &str, topic: &str, records: &[(&str, Option<&str>)]) {
+    use schemata::kafka::rdkafka::ClientConfig;
+    use schemata::kafka::rdkafka::producer::{FutureProducer, FutureRecord};
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("message.timeout.ms", "10000")
+        .create()
+        .expect("producer");
+    for (n, (key, value)) in records.iter().enumerate() {
+        let mut record = FutureRecord::<str, str>::to(topic).partition(0).key(*key);
+        if let Some(value) = value {
+            record = record.payload(*value);
+        }
+        let delivered = producer.send(record, std::time::Duration::from_secs(10)).await;
+        assert!(delivered.is_ok(), "record {n}: {delivered:?}");
+    }
+}
+
+/// The keys (and whether the value is null) of the topic's data records, NOOPs left out, once
+/// at least `want` are there.
+fn topic_keys(bootstrap: &str, topic: &str, want: usize) -> Vec<(String, bool)> {
+    use schemata::kafka::rdkafka::consumer::{BaseConsumer, Consumer as _};
+    use schemata::kafka::rdkafka::message::Message as _;
+    use schemata::kafka::rdkafka::{ClientConfig, Offset, TopicPartitionList};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", crate::broker::unique("contexts-reader"))
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut partitions = TopicPartitionList::new();
+    partitions.add_partition_offset(topic, 0, Offset::Beginning).expect("partition");
+    consumer.assign(&partitions).expect("assign");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut keys = Vec::new();
+    while keys.len() < want {
+        assert!(std::time::Instant::now() < deadline, "read {keys:?}, wanted {want}");
+        if let Some(message) = consumer.poll(std::time::Duration::from_millis(100)) {
+            let message = message.expect("record");
+            let key = String::from_utf8_lossy(message.key().unwrap_or_default()).into_owned();
+            if !key.contains("\"NOOP\"") {
+                keys.push((key, message.payload().is_none()));
+            }
+        }
+    }
+    keys
+}
+
+/// A `_schemas` topic with contexts as Confluent writes it (its `CONTEXT` records, qualified
+/// subjects in keys and values, a context's config under `:.ctx:`) is taken over by the Kafka
+/// backend; what we then write there is Confluent's bytes: a new context's record before its
+/// first schema, a context's tombstone when it is deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confluent_topic_with_contexts_is_taken_over() {
+    let broker = crate::broker::Broker::start();
+    let topic = crate::broker::unique("_schemas-contexts");
+    broker.create_topic(&topic, 1).await;
+    let text = |s: &str| s.replace('"', "\\\"");
+    let (v1, other) = (text(V1), text(OTHER));
+    let a =
+        format!(r#"{{"subject":"a-value","version":1,"id":1,"schema":"{v1}","deleted":false}}"#);
+    let c = format!(
+        r#"{{"subject":":.team:c-value","version":1,"id":1,"schema":"{other}","deleted":false}}"#
+    );
+    let fixture: Vec<(&str, Option<&str>)> = vec![
+        (r#"{"keytype":"SCHEMA","subject":"a-value","version":1,"magic":1}"#, Some(&a)),
+        (
+            r#"{"keytype":"CONTEXT","tenant":"default","context":".team","magic":0}"#,
+            Some(r#"{"tenant":"default","context":".team"}"#),
+        ),
+        (r#"{"keytype":"SCHEMA","subject":":.team:c-value","version":1,"magic":1}"#, Some(&c)),
+        (
+            r#"{"keytype":"CONFIG","subject":":.team:","magic":0}"#,
+            Some(r#"{"subject":":.team:","compatibilityLevel":"NONE"}"#),
+        ),
+        (
+            r#"{"keytype":"CONTEXT","tenant":"default","context":".empty","magic":0}"#,
+            Some(r#"{"tenant":"default","context":".empty"}"#),
+        ),
+    ];
+    produce_raw(&broker.bootstrap, &topic, &fixture).await;
+    let taken = TestRegistry::start_with(|config| {
+        crate::harness::use_kafka(config, &broker);
+        config.kafka.topic = topic.clone();
+        config.kafka.skip_topic_check = true;
+    })
+    .await;
+    check(
+        &taken,
+        &[
+            ("GET /contexts", Value::Null, 200, json!([".", ".empty", ".team"])),
+            ("GET /subjects", Value::Null, 200, json!([":.team:c-value", "a-value"])),
+            ("GET /schemas/ids/1", Value::Null, 200, by_id(V1)),
+            ("GET /schemas/ids/1?subject=:.team:c-value", Value::Null, 200, by_id(OTHER)),
+            ("GET /config/:.team:", Value::Null, 200, json!({"compatibilityLevel": "NONE"})),
+            (
+                "POST /subjects/:.team:d-value/versions",
+                schema(V1),
+                200,
+                json!({"id": 2, "version": 1}),
+            ),
+            ("POST /subjects/:.new:x/versions", schema(V1), 200, json!({"id": 1, "version": 1})),
+            ("DELETE /contexts/.empty", Value::Null, 204, Value::Null),
+            ("GET /contexts", Value::Null, 200, json!([".", ".new", ".team"])),
+        ],
+    )
+    .await;
+    let written = topic_keys(&broker.bootstrap, &topic, fixture.len() + 4).split_off(fixture.len());
+    assert_eq!(
+        written,
+        [
+            (
+                r#"{"keytype":"SCHEMA","subject":":.team:d-value","version":1,"magic":1}"#
+                    .to_owned(),
+                false
+            ),
+            (
+                r#"{"keytype":"CONTEXT","tenant":"default","context":".new","magic":0}"#.to_owned(),
+                false
+            ),
+            (r#"{"keytype":"SCHEMA","subject":":.new:x","version":1,"magic":1}"#.to_owned(), false),
+            (
+                r#"{"keytype":"CONTEXT","tenant":"default","context":".empty","magic":0}"#
+                    .to_owned(),
+                true
+            ),
+        ]
+    );
+}
