@@ -169,6 +169,36 @@ pub(crate) async fn id_of(client: &RegistryClient, schema: SchemaRef) -> Result<
     }
 }
 
+impl RegistryClient {
+    /// Data contracts: the migration rules a reader of the major version selected by `reader`
+    /// (metadata properties, as Confluent's `use.latest.with.metadata` picks it) must run on a
+    /// record of `subject`, from the version that wrote it to the reader's, in the order
+    /// Confluent's clients run them, each with the version that declares it; empty when the
+    /// record was written with the reader's version. `bytes` is the framed record, or with
+    /// header framing the payload and `header` the value of its [`schema_id_header`]. This
+    /// client lists the rules; it does not run them.
+    pub async fn record_migrations(
+        &self,
+        subject: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+        reader: &BTreeMap<String, String>,
+    ) -> Result<Vec<(crate::Version, crate::Rule)>> {
+        let id = id_of(self, split(header, bytes)?.schema).await?;
+        let writer = self
+            .versions_of_id(id)
+            .await?
+            .into_iter()
+            .filter(|found| found.subject == subject)
+            .map(|found| found.version)
+            .max()
+            .ok_or_else(|| Error::NotInSubject { id, subject: subject.to_owned() })?;
+        let options = crate::ReadOptions::default();
+        let reader = self.latest_with_metadata(subject, reader, options).await?.version;
+        self.migration_rules(subject, writer, reader).await
+    }
+}
+
 impl Default for SerializerConfig {
     fn default() -> Self {
         SerializerConfig {

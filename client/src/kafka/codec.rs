@@ -161,7 +161,9 @@ impl From<SerdeError> for DecodeError {
             SerdeError::Registry { .. } | SerdeError::Http { .. } | SerdeError::Config(_) => {
                 DecodeErrorKind::Unavailable
             }
-            SerdeError::Schema(_) => DecodeErrorKind::UnknownSchema,
+            SerdeError::Schema(_) | SerdeError::NotInSubject { .. } => {
+                DecodeErrorKind::UnknownSchema
+            }
             SerdeError::Avro { .. } | SerdeError::Json(_) | SerdeError::Protobuf(_) => {
                 DecodeErrorKind::Corrupt
             }

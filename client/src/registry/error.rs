@@ -64,6 +64,14 @@ pub enum Error {
     /// The JSON document does not validate against its schema; every reason is listed.
     #[error("json document does not validate: {}", .0.join("; "))]
     Validation(Vec<String>),
+    /// The record's schema is not a version of the subject it was asked about.
+    #[error("schema {id} is not a version of subject '{subject}'")]
+    NotInSubject {
+        /// The record's schema id.
+        id: SchemaId,
+        /// The subject asked about.
+        subject: String,
+    },
     /// The writer schema cannot be read as the reader's type: every reason is listed.
     #[error("writer schema {writer} cannot be read as {reader}: {}", .reasons.join("; "))]
     Incompatible {

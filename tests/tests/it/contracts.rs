@@ -533,6 +533,7 @@ async fn the_rust_client_reads_contracts_and_writes_with_latest_with_metadata() 
     assert_eq!(names(client.migration_rules("rs-value", v3, v1).await.unwrap()), ["3:down"]);
     assert!(client.migration_rules("rs-value", v3, v3).await.unwrap().is_empty());
 
+    let mut records = Vec::new();
     for (wanted, id) in [("1", 1u32), ("2", 3)] {
         let config = SerializerConfig {
             auto_register: false,
@@ -542,7 +543,22 @@ async fn the_rust_client_reads_contracts_and_writes_with_latest_with_metadata() 
         let writer = AvroSerializer::<Both>::new(client.clone(), config).unwrap();
         let bytes = writer.serialize("rs", false, &Both { a: 5, x: "y".into() }).await.unwrap();
         assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), id, "major {wanted}");
+        records.push(bytes);
     }
+
+    // A consumer of one major version asks which migrations a record of the other needs.
+    let migrations = async |record: &[u8], reader: &str| {
+        client.record_migrations("rs-value", None, record, &major(reader)).await.map(names)
+    };
+    assert_eq!(migrations(&records[0], "2").await.unwrap(), ["3:up"]);
+    assert_eq!(migrations(&records[1], "1").await.unwrap(), ["3:down"]);
+    assert!(migrations(&records[0], "1").await.unwrap().is_empty());
+    assert_eq!(migrations(&records[0], "9").await.unwrap_err().error_code(), Some(40403));
+    let elsewhere = client.record_migrations("other-value", None, &records[0], &major("1")).await;
+    assert_eq!(
+        elsewhere.unwrap_err().to_string(),
+        "schema 1 is not a version of subject 'other-value'"
+    );
 }
 
 /// `validateFields`: reserved field names (`confluent:reserved`) may not be dropped from the
