@@ -88,9 +88,13 @@ pub(crate) fn rewrite(mut request: Request<Body>) -> Result<Request<Body>, ApiEr
     Ok(request)
 }
 
-/// Whether raw URI text may name a context (`:.`, encoded or not).
+/// Whether raw URI text may name a context (`:.`, encoded or not). Every request asks this, so
+/// it only scans bytes (no allocation).
 fn mentions_context(raw: &str) -> bool {
-    raw.contains(":.") || raw.to_ascii_lowercase().contains("%3a.")
+    raw.contains(":.")
+        || raw.as_bytes().windows(4).any(|w| {
+            w[0] == b'%' && w[1] == b'3' && w[2].eq_ignore_ascii_case(&b'a') && w[3] == b'.'
+        })
 }
 
 /// The rewritten path and query, `None` when nothing changes.
@@ -260,6 +264,21 @@ mod tests {
         check("/contexts/.team/schemas/types", "/schemas/types");
         check("/contexts/a:b/subjects", "!Context name cannot contain a colon");
         check("/contexts/.team/subjects/a%2Fb/versions", "/subjects/:.team:a%2Fb/versions");
+    }
+
+    #[test]
+    fn only_urls_that_may_name_a_context_are_looked_into() {
+        let cases: &[(&str, bool)] = &[
+            ("/subjects/a/versions", false),
+            ("/subjects/:.t:a", true),
+            ("/subjects/%3A.t%3Aa", true),
+            ("/subjects/%3a.t%3aa", true),
+            ("subject=%3A", false),
+            ("/schemas/ids/1", false),
+        ];
+        for &(raw, expected) in cases {
+            assert_eq!(mentions_context(raw), expected, "{raw}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ const V1: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"in
 const OTHER: &str = r#"{"type":"record","name":"R","fields":[{"name":"x","type":"string"}]}"#;
 /// V1 plus a field without a default: not BACKWARD (nor FULL) compatible with V1.
 const V_NO_DEFAULT: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"c","type":"string"}]}"#;
+const IMPORTED: &str = r#"{"type":"record","name":"Imp","fields":[]}"#;
 
 fn guid(text: &str) -> String {
     schemata_core::Guid::of(text, &[]).to_string()
@@ -254,6 +255,24 @@ async fn config_and_mode_fall_back_to_the_context_then_global() {
             // A context is no subject to register under.
             ("POST /subjects/:.team:/versions", schema(V1), 422, code(42208)),
             ("POST /subjects/:.__GLOBAL:x/versions", schema(V1), 422, code(42208)),
+            // IMPORT for a context: refused while its subjects have versions, unless forced;
+            // then explicit ids land in the context's id space only.
+            ("PUT /mode/:.team:", json!({"mode": "IMPORT"}), 422, code(42205)),
+            (
+                "PUT /mode/:.team:?force=true",
+                json!({"mode": "IMPORT"}),
+                200,
+                json!({"mode": "IMPORT"}),
+            ),
+            (
+                "POST /subjects/:.team:imp/versions",
+                json!({"schema": IMPORTED, "id": 50, "version": 1}),
+                200,
+                json!({"id": 50, "version": 1}),
+            ),
+            ("GET /schemas/ids/50?subject=:.team:", Value::Null, 200, by_id(IMPORTED)),
+            ("GET /schemas/ids/50", Value::Null, 404, code(40403)),
+            ("POST /subjects/y/versions", schema(IMPORTED), 200, json!({"id": 3, "version": 1})),
         ],
     )
     .await;
