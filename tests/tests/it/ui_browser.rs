@@ -159,17 +159,32 @@ async fn screenshot(client: &Client, name: &str) {
 
 /// The visible text of the element `css` selects.
 async fn text(client: &Client, css: &str) -> String {
-    let element = client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    element.text().await.expect("element text")
+    let mut found = texts(client, css).await;
+    assert!(!found.is_empty(), "{css}: no such element");
+    found.swap_remove(0)
 }
 
-/// The visible text of every element `css` selects.
+/// The visible text of every element `css` selects. An element can go stale between being
+/// found and being read when a script or a late navigation replaces it (seen on a loaded
+/// machine), so the read starts over, within the same bound as page loads.
 async fn texts(client: &Client, css: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for element in client.find_all(Locator::Css(css)).await.expect("elements") {
-        out.push(element.text().await.expect("element text"));
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let read = async {
+            let mut out = Vec::new();
+            for element in client.find_all(Locator::Css(css)).await? {
+                out.push(element.text().await?);
+            }
+            Ok::<_, fantoccini::error::CmdError>(out)
+        };
+        match read.await {
+            Ok(out) => return out,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("{css}: {e}"),
+        }
     }
-    out
 }
 
 /// Clicks what `css` selects and waits (bounded) until the page it leads to has loaded: the old
