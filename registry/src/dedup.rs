@@ -60,7 +60,7 @@ pub(crate) fn index_with<'s>(
             parsed += 1;
             match shared.cache.parsed(state, id) {
                 Ok(schema) => {
-                    let contract = state.schemas.get(&id).map(|s| &s.contract);
+                    let contract = state.schemas.get(&id).map(|s| s.contract());
                     let hash =
                         contract.map_or_else(|| schema.sha256(), |c| c.hash(schema.sha256()));
                     index.entry((id.ctx, hash)).or_insert(id);

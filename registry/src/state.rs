@@ -144,8 +144,9 @@ pub(crate) struct StoredSchema {
     /// Confluent's GUID of the stored text and references (`core::guid`).
     pub(crate) guid: Guid,
     /// The data contract (metadata, rule set) registered with this id: part of its identity, as
-    /// in Confluent, so every row with this id has it.
-    pub(crate) contract: Contract,
+    /// in Confluent, so every row with this id has it. Boxed and absent when empty, as most are:
+    /// an inline `Contract` costs ~150 bytes per schema (see [`StoredSchema::contract`]).
+    contract: Option<Box<Contract>>,
     /// `{"schema":...,"schemaType":...,"references":[...],"guid":...,"metadata":...,
     /// "ruleSet":...}` exactly as answered.
     pub(crate) body: Bytes,
@@ -168,6 +169,12 @@ fn guid_of(value: &SchemaValue, references: &[SchemaReference], contract: &Contr
 }
 
 impl StoredSchema {
+    /// The data contract registered with this id (empty when it has none).
+    pub(crate) fn contract(&self) -> &Contract {
+        static EMPTY: Contract = Contract { metadata: None, rule_set: None };
+        self.contract.as_deref().unwrap_or(&EMPTY)
+    }
+
     fn new(schema_type: SchemaType, value: &SchemaValue) -> StoredSchema {
         let references: Vec<SchemaReference> =
             value.references.iter().map(SchemaReference::from).collect();
@@ -188,6 +195,7 @@ impl StoredSchema {
         let mut body = serde_json::to_vec(&body).unwrap_or_default();
         body.shrink_to_fit();
         let body = Bytes::from(body);
+        let contract = (!contract.is_empty()).then(|| Box::new(contract));
         StoredSchema { schema_type, references, guid, contract, body, uses: 0, hash: None }
     }
 
@@ -271,7 +279,9 @@ pub(crate) struct RegistryState {
     max_ids: HashMap<Ctx, u32>,
     /// GUID → the ids with that GUID (one per context, unless an import gave the same text two
     /// ids).
-    pub(crate) by_guid: HashMap<Guid, BTreeSet<Sid>>,
+    /// A sorted `Vec` rather than a set: nearly every GUID has one id, and a one-element
+    /// B-tree allocates a whole node (~100 bytes) per schema.
+    pub(crate) by_guid: HashMap<Guid, Vec<Sid>>,
     /// The contexts Confluent's `CONTEXT` records name (`.ctx`), deleted by their tombstones.
     contexts: BTreeSet<String>,
     /// (referenced subject, version) → the (subject, version) rows that reference it; the
@@ -308,7 +318,10 @@ impl RegistryState {
         let id = Sid::new(Ctx::of(subject), row.id);
         let stored = self.schemas.entry(id).or_insert_with(|| {
             let stored = StoredSchema::new(row.schema_type, row.value);
-            self.by_guid.entry(stored.guid).or_default().insert(id);
+            let ids = self.by_guid.entry(stored.guid).or_default();
+            if let Err(at) = ids.binary_search(&id) {
+                ids.insert(at, id);
+            }
             stored
         });
         stored.uses += 1;
@@ -354,7 +367,7 @@ impl RegistryState {
             if let Some(stored) = &removed
                 && let Some(ids) = self.by_guid.get_mut(&stored.guid)
             {
-                ids.remove(&row.id);
+                ids.retain(|id| *id != row.id);
                 if ids.is_empty() {
                     self.by_guid.remove(&stored.guid);
                 }
@@ -555,7 +568,7 @@ impl RegistryState {
             .get(subject)
             .and_then(SubjectState::latest_live)
             .and_then(|(_, row)| self.schemas.get(&row.id))
-            .map(|stored| &stored.contract);
+            .map(StoredSchema::contract);
         let config = self.effective_config(subject);
         ContractSources {
             requested: metadata,
@@ -584,7 +597,7 @@ impl RegistryState {
             .rev()
             .filter(|(_, row)| {
                 let Some(group) = group else { return true };
-                let theirs = self.schemas.get(&row.id).and_then(|st| st.contract.property(group));
+                let theirs = self.schemas.get(&row.id).and_then(|st| st.contract().property(group));
                 theirs == contract.property(group)
             })
             .map(|(v, row)| (v, row.id))

@@ -35,7 +35,7 @@ fn soft_delete_record(
         row.id.id,
         stored.schema_type,
         &stored.references,
-        &stored.contract,
+        stored.contract(),
         stored.text(),
         true,
     ))

@@ -102,7 +102,7 @@ impl CheckInputs {
         subject: &str,
     ) -> Option<&'s Contract> {
         let (_, row) = state.subjects.get(subject)?.latest_live()?;
-        state.schemas.get(&row.id).map(|stored| &stored.contract)
+        state.schemas.get(&row.id).map(|stored| stored.contract())
     }
 
     pub(crate) fn of(state: &RegistryState, subject: &str, contract: &Contract) -> CheckInputs {

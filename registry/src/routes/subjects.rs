@@ -283,7 +283,7 @@ fn lookup_in(
             return None;
         }
         s.versions.iter().rev().filter(|(_, row)| deleted || !row.deleted).find(|(_, row)| {
-            let contract = state.schemas.get(&row.id).map(|stored| &stored.contract);
+            let contract = state.schemas.get(&row.id).map(|stored| stored.contract());
             let Ok(stored) = shared.cache.parsed(state, row.id) else { return false };
             contract.is_some_and(|c| *c == requested || *c == inherited)
                 && stored.references() == schema.references()
@@ -378,7 +378,7 @@ pub(crate) async fn latest_with_metadata(
     let s = state.visible(&subject, deleted)?;
     let found =
         s.versions.iter().rev().filter(|(_, row)| deleted || !row.deleted).find(|(_, row)| {
-            let contract = state.schemas.get(&row.id).map(|stored| &stored.contract);
+            let contract = state.schemas.get(&row.id).map(|stored| stored.contract());
             contract.and_then(|c| c.metadata.as_ref()).is_some_and(|m| m.matches(&wanted))
         });
     let Some((version, row)) = found else {
