@@ -10,6 +10,7 @@
 //! each context is its own id space: id 1 of `.a` and id 1 of the default context are two
 //! schemas. Config and mode fall back subject → context (`:.ctx:`) → global.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
@@ -135,6 +136,56 @@ impl fmt::Display for Sid {
     }
 }
 
+/// The ids one GUID names: nearly always one, which is kept without an allocation (a set per
+/// GUID cost ~100 bytes per schema); several only when contexts or an import gave the same
+/// schema more ids. Sorted.
+#[derive(Debug, Clone)]
+pub(crate) enum GuidIds {
+    One(Sid),
+    Many(Vec<Sid>),
+}
+
+impl GuidIds {
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Sid> {
+        match self {
+            GuidIds::One(id) => std::slice::from_ref(id).iter(),
+            GuidIds::Many(ids) => ids.iter(),
+        }
+    }
+
+    fn insert(&mut self, id: Sid) {
+        let mut ids = match std::mem::replace(self, GuidIds::Many(Vec::new())) {
+            GuidIds::One(one) => vec![one],
+            GuidIds::Many(ids) => ids,
+        };
+        if let Err(at) = ids.binary_search(&id) {
+            ids.insert(at, id);
+        }
+        *self = match ids.as_slice() {
+            [one] => GuidIds::One(*one),
+            _ => GuidIds::Many(ids),
+        };
+    }
+
+    /// Removes `id`; answers whether none is left.
+    fn remove(&mut self, id: Sid) -> bool {
+        match self {
+            GuidIds::One(one) => *one == id,
+            GuidIds::Many(ids) => {
+                ids.retain(|known| *known != id);
+                match ids.as_slice() {
+                    [] => true,
+                    [one] => {
+                        *self = GuidIds::One(*one);
+                        false
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
 /// One schema, by id. The text is kept only inside the pre-serialized `GET /schemas/ids/{id}`
 /// body: that read is the hottest path, and keeping the text once keeps memory per schema low.
 #[derive(Debug, Clone)]
@@ -152,8 +203,9 @@ pub(crate) struct StoredSchema {
     pub(crate) body: Bytes,
     /// How many (subject, version) rows, soft-deleted included, point at this id.
     uses: u32,
-    /// The content hash, once the dedup index has computed it.
-    hash: Option<ContentHash>,
+    /// The content hash, once the dedup index has computed it (boxed: most stored schemas
+    /// never get one, and inline it costs 33 bytes each).
+    hash: Option<Box<ContentHash>>,
 }
 
 /// Confluent's GUID of a stored value. It covers the contract too: the same text with other
@@ -279,9 +331,7 @@ pub(crate) struct RegistryState {
     max_ids: HashMap<Ctx, u32>,
     /// GUID → the ids with that GUID (one per context, unless an import gave the same text two
     /// ids).
-    /// A sorted `Vec` rather than a set: nearly every GUID has one id, and a one-element
-    /// B-tree allocates a whole node (~100 bytes) per schema.
-    pub(crate) by_guid: HashMap<Guid, Vec<Sid>>,
+    pub(crate) by_guid: HashMap<Guid, GuidIds>,
     /// The contexts Confluent's `CONTEXT` records name (`.ctx`), deleted by their tombstones.
     contexts: BTreeSet<String>,
     /// (referenced subject, version) → the (subject, version) rows that reference it; the
@@ -318,9 +368,11 @@ impl RegistryState {
         let id = Sid::new(Ctx::of(subject), row.id);
         let stored = self.schemas.entry(id).or_insert_with(|| {
             let stored = StoredSchema::new(row.schema_type, row.value);
-            let ids = self.by_guid.entry(stored.guid).or_default();
-            if let Err(at) = ids.binary_search(&id) {
-                ids.insert(at, id);
+            match self.by_guid.entry(stored.guid) {
+                Entry::Vacant(entry) => {
+                    entry.insert(GuidIds::One(id));
+                }
+                Entry::Occupied(mut entry) => entry.get_mut().insert(id),
             }
             stored
         });
@@ -366,16 +418,14 @@ impl RegistryState {
             let removed = self.schemas.remove(&row.id);
             if let Some(stored) = &removed
                 && let Some(ids) = self.by_guid.get_mut(&stored.guid)
+                && ids.remove(row.id)
             {
-                ids.retain(|id| *id != row.id);
-                if ids.is_empty() {
-                    self.by_guid.remove(&stored.guid);
-                }
+                self.by_guid.remove(&stored.guid);
             }
             if let (Some(stored), Some(dedup)) = (removed, self.dedup.get_mut()) {
                 match stored.hash {
                     Some(hash) => {
-                        dedup.remove(&(row.id.ctx, hash));
+                        dedup.remove(&(row.id.ctx, *hash));
                     }
                     // Hashed while the index was built lazily: find it by id (rare: hard deletes).
                     None => dedup.retain(|_, id| *id != row.id),
@@ -406,7 +456,7 @@ impl RegistryState {
     /// Records the content hash of a (new) id, keeping the index in step with live writes.
     pub(crate) fn index_hash(&mut self, hash: ContentHash, id: Sid) {
         if let Some(stored) = self.schemas.get_mut(&id) {
-            stored.hash = Some(hash);
+            stored.hash = Some(Box::new(hash));
         }
         if let Some(dedup) = self.dedup.get_mut() {
             dedup.entry((id.ctx, hash)).or_insert(id);
@@ -801,6 +851,25 @@ mod tests {
             "\"string\"".into(),
             deleted,
         )
+    }
+
+    /// The GUID index's id list: inserts keep it sorted and unique, removes answer whether it
+    /// emptied, and one id is held inline.
+    #[test]
+    fn guid_ids_insert_and_remove() {
+        let sid = |id| Sid::default_ctx(SchemaId(id));
+        let listed = |ids: &GuidIds| ids.iter().map(|s| s.id.0).collect::<Vec<_>>();
+        let mut ids = GuidIds::One(sid(5));
+        for id in [3, 5, 9, 3] {
+            ids.insert(sid(id));
+        }
+        assert_eq!(listed(&ids), [3, 5, 9]);
+        assert!(!ids.remove(sid(5)));
+        assert!(!ids.remove(sid(42)));
+        assert!(!ids.remove(sid(9)));
+        assert!(matches!(ids, GuidIds::One(one) if one == sid(3)));
+        assert!(!ids.remove(sid(7)));
+        assert!(ids.remove(sid(3)));
     }
 
     fn tombstone(subject: &str, version: u32) -> Record {
