@@ -44,6 +44,7 @@
 //! since ids are explicit; what a REST import cannot restore is the target's id counter beyond the
 //! largest id still present.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
@@ -117,20 +118,21 @@ struct Entry {
 
 impl Entry {
     /// What must be equal for two entries to be the same registration (the contract included:
-    /// it is part of a schema's identity).
+    /// it is part of a schema's identity). An Avro text counts as Java prints it, since that is
+    /// what a Confluent-compatible registry (ours included) stores for whatever spelling it is
+    /// sent: a backup holding pretty-printed Avro is already in a target it was imported into.
     #[allow(clippy::type_complexity, reason = "a tuple compared once, not a type to name")]
     fn content(
         &self,
-    ) -> (u32, Option<&str>, &[ReferenceValue], &Option<Metadata>, &Option<RuleSet>, &str) {
+    ) -> (u32, Option<&str>, &[ReferenceValue], &Option<Metadata>, &Option<RuleSet>, Cow<'_, str>)
+    {
         let contract = (&self.metadata, &self.rule_set);
-        (
-            self.id,
-            self.schema_type.as_deref(),
-            &self.references,
-            contract.0,
-            contract.1,
-            &self.schema,
-        )
+        let as_sent = || Cow::Borrowed(self.schema.as_str());
+        let text = match self.schema_type {
+            None => schemata_core::avro::java_text(&self.schema).map_or_else(as_sent, Cow::Owned),
+            Some(_) => as_sent(),
+        };
+        (self.id, self.schema_type.as_deref(), &self.references, contract.0, contract.1, text)
     }
 
     fn order(&self) -> (u32, &str, u32) {
