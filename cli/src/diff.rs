@@ -127,12 +127,21 @@ async fn side(
     }
     let client = registry.client()?;
     let registered = client.version(subject, version, schemata::ReadOptions::default()).await?;
-    let schema = client
-        .parse_schema(registered.schema_type, &registered.schema, &registered.references)
-        .await?;
+    // Registries store compact text (Avro as Java prints it); findings are located in it
+    // pretty-printed, so a line and column point somewhere a person can look.
+    let text = match registered.schema_type {
+        SchemaType::Protobuf => registered.schema,
+        SchemaType::Avro | SchemaType::Json => {
+            serde_json::from_str::<serde_json::Value>(&registered.schema)
+                .ok()
+                .and_then(|value| serde_json::to_string_pretty(&value).ok())
+                .unwrap_or(registered.schema)
+        }
+    };
+    let schema = client.parse_schema(registered.schema_type, &text, &registered.references).await?;
     let name = format!("{subject}:{}", registered.version);
     let contract = Contract { metadata: registered.metadata, rule_set: registered.rule_set };
-    Ok(Side { name, text: registered.schema, schema, contract })
+    Ok(Side { name, text, schema, contract })
 }
 
 /// The changes and verdicts of one diff, with the policy they were judged under.
