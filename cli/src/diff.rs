@@ -163,14 +163,14 @@ impl Diff {
                 out.push_str("no changes\n");
             }
             for (change, compatible) in changes {
-                let verdict = if *compatible { "compatible" } else { "breaking" };
-                let _ = writeln!(
-                    out,
-                    "{}: {} [{verdict}]: {}\n    at {}",
-                    at(b, &change.path),
+                let place = at(b, &change.path);
+                typed_change(
+                    &mut out,
+                    &place,
                     change.kind.as_str(),
-                    change.message,
-                    change.path
+                    &change.message,
+                    &change.path,
+                    *compatible,
                 );
             }
         }
@@ -179,15 +179,15 @@ impl Diff {
                 out.push_str("no changes\n");
             }
             for (change, compatible) in changes {
-                let verdict = if *compatible { "compatible" } else { "breaking" };
                 let side = if change.in_original() { a } else { b };
-                let _ = writeln!(
-                    out,
-                    "{}: {} [{verdict}]: {}\n    at {}",
-                    at(side, &change.path),
+                let place = at(side, &change.path);
+                typed_change(
+                    &mut out,
+                    &place,
                     change.kind.as_str(),
-                    change.message,
-                    change.path
+                    &change.message,
+                    &change.path,
+                    *compatible,
                 );
             }
         }
@@ -346,6 +346,12 @@ fn contract_changes(a: &Side, b: &Side) -> Option<Vec<schemata_core::contract::C
 }
 
 /// `name:line:column` where the pointer lands in the side's text, else just the name.
+/// One JSON Schema or Protobuf change as text: where, kind, verdict, message, then its path.
+fn typed_change(out: &mut String, place: &str, kind: &str, message: &str, path: &str, ok: bool) {
+    let verdict = if ok { "compatible" } else { "breaking" };
+    let _ = writeln!(out, "{place}: {kind} [{verdict}]: {message}\n    at {path}");
+}
+
 fn at(side: &Side, pointer: &str) -> String {
     match position(side, pointer) {
         Some((line, column)) => format!("{}:{line}:{column}", side.name),

@@ -154,17 +154,15 @@ impl GuidIds {
     }
 
     fn insert(&mut self, id: Sid) {
-        let mut ids = match std::mem::replace(self, GuidIds::Many(Vec::new())) {
-            GuidIds::One(one) => vec![one],
-            GuidIds::Many(ids) => ids,
-        };
-        if let Err(at) = ids.binary_search(&id) {
-            ids.insert(at, id);
+        match self {
+            GuidIds::One(one) if *one == id => {}
+            GuidIds::One(one) => *self = GuidIds::Many(vec![(*one).min(id), (*one).max(id)]),
+            GuidIds::Many(ids) => {
+                if let Err(at) = ids.binary_search(&id) {
+                    ids.insert(at, id);
+                }
+            }
         }
-        *self = match ids.as_slice() {
-            [one] => GuidIds::One(*one),
-            _ => GuidIds::Many(ids),
-        };
     }
 
     /// Removes `id`; answers whether none is left.

@@ -196,7 +196,9 @@ impl Printer {
         let written_space = object.get("namespace").and_then(Value::as_str);
         let name = object.get("name").and_then(Value::as_str).unwrap_or_default();
         let (simple, space) = split_name(name, written_space.or(self.space.as_deref()));
-        self.defined.insert(space.as_ref().map_or(simple.clone(), |s| format!("{s}.{simple}")));
+        if !self.externals.is_empty() {
+            self.defined.insert(space.as_ref().map_or(simple.clone(), |s| format!("{s}.{simple}")));
+        }
         self.out.push_str("{\"type\":");
         push_json(&mut self.out, &Value::String(kind.to_owned()));
         self.out.push_str(",\"name\":");
