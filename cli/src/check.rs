@@ -10,6 +10,12 @@
 //! `DIR/<subject>/vN.*` or `DIR/<subject>.*`), or `--registry URL` (each subject's newest file
 //! against its registered versions at the registry's configured level).
 //!
+//! A schema file's data contract is its `<stem>.contract.json` beside it (see `contract_file`);
+//! a version without one inherits the previous version's, as the registry does. Each comparison
+//! also lists how the contract changed from the version before (reported, never failing), and a
+//! compatibility group (`compatibility_group` in schemata.toml, or the registry's config online)
+//! limits the comparisons to versions with the same value of that metadata property.
+//!
 //! Online, the subject's level (and JSON policy) and the versions it names are fetched and checked
 //! here, with core's engine, rather than through the registry's compatibility endpoint. The
 //! endpoint's verbose answer is Confluent's list of strings: ours embeds the rule id and pointer
@@ -29,16 +35,17 @@ use std::path::{Path, PathBuf};
 
 use schemata_core::api::codes;
 use schemata_core::compat::{self, Direction};
-use schemata_core::locate::{Position, locate_in_schema};
+use schemata_core::contract::{Contract, ContractSources};
+use schemata_core::locate::{self, Position, locate_in_schema};
 use schemata_core::protobuf::reference_subject;
 use schemata_core::{CompatibilityLevel, JsonPolicy, Schema, SchemaType};
 
 use self::config::{Config, SubjectSettings};
-use self::report::{Checked, Format, Problem};
+use self::report::{Checked, ContractNote, Format, Problem};
 use super::{CliError, Outcome, RegistryArgs};
+use crate::contract_file::{self, ContractFile};
 use crate::proto_path::ProtoPath;
 use schemata::VersionSpec;
-use schemata_core::Version;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -176,9 +183,15 @@ struct Loaded {
     schema_type: SchemaType,
     text: String,
     schema: Schema,
+    /// Its data contract file, when it has one.
+    contract: Option<ContractFile>,
 }
 
+/// A schema file's type by its extension; a data contract file is not a schema.
 fn schema_type(path: &Path) -> Option<SchemaType> {
+    if contract_file::is_contract_file(path) {
+        return None;
+    }
     SchemaType::from_extension(path.extension()?.to_str()?)
 }
 
@@ -371,7 +384,105 @@ fn load(
     let text = std::fs::read_to_string(path).map_err(|e| CliError::io(&shown, e))?;
     let proto_path = proto_path.then(path.parent());
     let schema = proto_path.parse(schema_type, path, &text, &shown)?;
-    Ok(Loaded { shown, path: path.to_path_buf(), proto_path, version, schema_type, text, schema })
+    let contract = contract_file::read(path, |p| self::shown(p, cwd))?;
+    Ok(Loaded {
+        shown,
+        path: path.to_path_buf(),
+        proto_path,
+        version,
+        schema_type,
+        text,
+        schema,
+        contract,
+    })
+}
+
+/// The contract a version with `own` (its contract file's, if any) gets after `previous`: each
+/// part it gives, else the previous version's, as the registry inherits them.
+fn inherit(own: Option<&Contract>, previous: &Contract) -> Contract {
+    ContractSources {
+        requested: own.and_then(|c| c.metadata.as_ref()),
+        requested_rules: own.and_then(|c| c.rule_set.as_ref()),
+        previous: Some(previous),
+        ..ContractSources::default()
+    }
+    .effective(None)
+}
+
+/// Each version's contract in an oldest-first history of own contracts.
+fn inherited<'a>(own: impl IntoIterator<Item = Option<&'a Contract>>) -> Vec<Contract> {
+    let mut out: Vec<Contract> = Vec::new();
+    for contract in own {
+        let previous = out.last().cloned().unwrap_or_default();
+        out.push(inherit(contract, &previous));
+    }
+    out
+}
+
+/// Whether two versions are checked against each other under compatibility group `group`: the
+/// same value of that metadata property (absent matching absent); always without a group.
+fn same_group(group: Option<&str>, a: &Contract, b: &Contract) -> bool {
+    group.is_none_or(|group| a.property(group) == b.property(group))
+}
+
+/// What a comparison that found no earlier version in the file's compatibility group says it
+/// was against.
+fn first_of_group(group: &str, contract: &Contract) -> String {
+    match contract.property(group) {
+        Some(value) => format!("nothing: first version with {group} = {value:?}"),
+        None => format!("nothing: first version without {group}"),
+    }
+}
+
+/// The contract changes from `old` to `new` (the contract of `file`), each located in the file's
+/// contract file where the change's pointer (or the nearest part of it) lands there.
+fn contract_notes(
+    old: &Contract,
+    new: &Contract,
+    file: &Loaded,
+    against: &str,
+) -> Vec<ContractNote> {
+    old.changes(new)
+        .into_iter()
+        .map(|change| {
+            let (shown, position) = match &file.contract {
+                Some(own) => {
+                    let pointer = rule_index_pointer(&own.contract, &change.path);
+                    let pointer = pointer.as_deref().unwrap_or(&change.path);
+                    (own.shown.clone(), nearest_position(&own.text, pointer))
+                }
+                None => (file.shown.clone(), None),
+            };
+            ContractNote { change, file: shown, position, against: against.to_owned() }
+        })
+        .collect()
+}
+
+/// A change's pointer to a rule by name (`/ruleSet/domainRules/checkAmount`) as the pointer to
+/// its index in `contract`'s lists, which the file's JSON has.
+fn rule_index_pointer(contract: &Contract, pointer: &str) -> Option<String> {
+    let (list, name) = pointer.strip_prefix("/ruleSet/")?.split_once('/')?;
+    let rule_set = contract.rule_set.as_ref()?;
+    let rules = match list {
+        "migrationRules" => &rule_set.migration_rules,
+        "domainRules" => &rule_set.domain_rules,
+        "encodingRules" => &rule_set.encoding_rules,
+        _ => return None,
+    };
+    let index = rules.iter().position(|rule| rule.name.as_deref() == Some(name))?;
+    Some(format!("/ruleSet/{list}/{index}"))
+}
+
+/// Where `pointer` lands in the JSON `text`, else where its closest enclosing part does (a
+/// removed property or rule is no longer there).
+fn nearest_position(text: &str, pointer: &str) -> Option<Position> {
+    let mut pointer = pointer;
+    loop {
+        if let Some((position, _)) = locate::locate(text, pointer) {
+            return Some(position);
+        }
+        pointer = &pointer[..pointer.rfind('/')?];
+    }
 }
 
 /// One entry of the history a file is compared with.
@@ -464,6 +575,7 @@ fn compare_at(
         level: level.as_str().to_owned(),
         against: against_label(level, &labels),
         problems: problems(report, file, history),
+        contract: Vec::new(),
     }
 }
 
@@ -477,8 +589,12 @@ fn against_label(level: CompatibilityLevel, labels: &[String]) -> String {
     }
 }
 
-/// Each vN of an in-tree history against the versions before it.
+/// Each vN of an in-tree history against the versions before it (in its compatibility group),
+/// with its contract changes from the version just before.
 fn history(group: &Group, settings: &SubjectSettings, files: &[Loaded]) -> Vec<Checked> {
+    let contracts = inherited(files.iter().map(|f| f.contract.as_ref().map(|c| &c.contract)));
+    let within = settings.compatibility_group.as_deref();
+    let label = |f: &Loaded| f.version.map(|v| format!("v{v}")).unwrap_or_default();
     let mut out = Vec::new();
     for (index, file) in files.iter().enumerate().skip(1) {
         if file.version.is_none() {
@@ -486,14 +602,19 @@ fn history(group: &Group, settings: &SubjectSettings, files: &[Loaded]) -> Vec<C
         }
         let earlier: Vec<Baseline<'_>> = files[..index]
             .iter()
+            .zip(&contracts)
             .rev()
-            .map(|f| Baseline {
-                schema: &f.schema,
-                label: f.version.map(|v| format!("v{v}")).unwrap_or_default(),
-                source: f.shown.clone(),
-            })
+            .filter(|(_, contract)| same_group(within, contract, &contracts[index]))
+            .map(|(f, _)| Baseline { schema: &f.schema, label: label(f), source: f.shown.clone() })
             .collect();
-        out.push(compare(file, &group.subject, settings, &earlier));
+        let mut checked = compare(file, &group.subject, settings, &earlier);
+        if let (Some(within), true) = (within, earlier.is_empty()) {
+            checked.against = first_of_group(within, &contracts[index]);
+        }
+        let previous = label(&files[index - 1]);
+        checked.contract =
+            contract_notes(&contracts[index - 1], &contracts[index], file, &previous);
+        out.push(checked);
     }
     out
 }
@@ -503,9 +624,9 @@ fn history(group: &Group, settings: &SubjectSettings, files: &[Loaded]) -> Vec<C
 const MAX_GIT_VERSIONS: usize = 100;
 
 /// A file against its text at the ref, or for transitive levels against every version of it in
-/// the ref's history (newest first, up to `MAX_GIT_VERSIONS`). A `.proto` file's imports are
-/// read at the same commit as the file, from the same include path, so a change in an imported
-/// file is checked through the file that imports it.
+/// the ref's history (newest first, up to `MAX_GIT_VERSIONS`), each with its contract file at
+/// that commit. A `.proto` file's imports are read at the same commit as the file, from the same
+/// include path, so a change in an imported file is checked through the file that imports it.
 fn against_git(
     git: &git::GitRef,
     group: &Group,
@@ -521,11 +642,33 @@ fn against_git(
     let Some((newest_label, newest)) = versions.first() else {
         return Ok(None);
     };
-    if *newest == file.text && !imports_changed(git, newest_label, file)? {
+    let contract_path = contract_file::path_for(&file.path);
+    let mut own_contracts = Vec::new();
+    for (label, _) in &versions {
+        let text = git.show_at(label, &contract_path)?;
+        let shown = contract_file::path_for(Path::new(&file.shown));
+        let shown = format!("{label}:{}", shown.display());
+        own_contracts.push(text.map(|text| contract_file::from_text(text, shown)).transpose()?);
+    }
+    let contract_now = file.contract.as_ref().map(|c| c.text.as_str());
+    let contract_then = own_contracts[0].as_ref().map(|c| c.text.as_str());
+    if *newest == file.text
+        && contract_now == contract_then
+        && !imports_changed(git, newest_label, file)?
+    {
         return Ok(None);
     }
+    // Inherited oldest first, then put back newest first beside `versions`.
+    let mut contracts =
+        inherited(own_contracts.iter().rev().map(|c| c.as_ref().map(|c| &c.contract)));
+    contracts.reverse();
+    let contract = inherit(file.contract.as_ref().map(|c| &c.contract), &contracts[0]);
+    let within = settings.compatibility_group.as_deref();
     let mut parsed = Vec::new();
-    for (label, text) in &versions {
+    for ((label, text), old_contract) in versions.iter().zip(&contracts) {
+        if !same_group(within, old_contract, &contract) {
+            continue;
+        }
         let source = format!("{label}:{}", file.shown);
         // A git failure while reading an import is kept and returned after the parse.
         let mut failure = None;
@@ -557,7 +700,12 @@ fn against_git(
             source: source.clone(),
         })
         .collect();
-    Ok(Some(compare(file, &group.subject, settings, &baselines)))
+    let mut checked = compare(file, &group.subject, settings, &baselines);
+    if let (Some(within), true) = (within, baselines.is_empty()) {
+        checked.against = first_of_group(within, &contract);
+    }
+    checked.contract = contract_notes(&contracts[0], &contract, file, newest_label);
+    Ok(Some(checked))
 }
 
 /// Whether a `.proto` file's imports (read from disk) differ from the same imports at `rev`
@@ -576,13 +724,13 @@ fn imports_changed(git: &git::GitRef, rev: &str, file: &Loaded) -> Result<bool, 
     }
 }
 
-/// The previous versions of `subject` in `dir`, newest first, with their labels.
+/// The previous versions of `subject` in `dir`, newest first (a `<subject>.*` file last).
 fn dir_history(
     dir: &Path,
     cwd: &Path,
     subject: &str,
     proto_path: &ProtoPath,
-) -> Result<Vec<(Schema, String)>, CliError> {
+) -> Result<Vec<Loaded>, CliError> {
     let mut history = Vec::new();
     let folder = dir.join(subject);
     if folder.is_dir() {
@@ -598,15 +746,13 @@ fn dir_history(
         }
         versions.sort();
         for (_, path) in versions.into_iter().rev() {
-            let loaded = load(&path, cwd, None, proto_path)?;
-            history.push((loaded.schema, loaded.shown));
+            history.push(load(&path, cwd, None, proto_path)?);
         }
     }
     for schema_type in SchemaType::ALL {
         let path = dir.join(format!("{subject}.{}", schema_type.extension()));
         if path.is_file() {
-            let loaded = load(&path, cwd, None, proto_path)?;
-            history.push((loaded.schema, loaded.shown));
+            history.push(load(&path, cwd, None, proto_path)?);
         }
     }
     Ok(history)
@@ -621,14 +767,30 @@ fn against_dir(
     proto_path: &ProtoPath,
 ) -> Result<Option<Checked>, CliError> {
     let history = dir_history(dir, cwd, &group.subject, proto_path)?;
-    if history.is_empty() {
+    let Some(previous) = history.first() else {
         return Ok(None);
-    }
+    };
+    let mut contracts =
+        inherited(history.iter().rev().map(|l| l.contract.as_ref().map(|c| &c.contract)));
+    contracts.reverse();
+    let contract = inherit(newest.contract.as_ref().map(|c| &c.contract), &contracts[0]);
+    let within = settings.compatibility_group.as_deref();
     let baselines: Vec<Baseline<'_>> = history
         .iter()
-        .map(|(schema, shown)| Baseline { schema, label: shown.clone(), source: shown.clone() })
+        .zip(&contracts)
+        .filter(|(_, old)| same_group(within, old, &contract))
+        .map(|(l, _)| Baseline {
+            schema: &l.schema,
+            label: l.shown.clone(),
+            source: l.shown.clone(),
+        })
         .collect();
-    Ok(Some(compare(newest, &group.subject, settings, &baselines)))
+    let mut checked = compare(newest, &group.subject, settings, &baselines);
+    if let (Some(within), true) = (within, baselines.is_empty()) {
+        checked.against = first_of_group(within, &contract);
+    }
+    checked.contract = contract_notes(&contracts[0], &contract, newest, &previous.shown);
+    Ok(Some(checked))
 }
 
 async fn against_registry(
@@ -657,38 +819,81 @@ async fn against_registry(
     let config = client.config(Some(subject), global).await?;
     let level = config.compatibility.unwrap_or(CompatibilityLevel::Backward);
     let policy = config.json_policy.unwrap_or(settings.json_policy);
-    let wanted: Vec<Version> = if level.is_transitive() {
-        versions.iter().rev().copied().collect()
-    } else {
-        versions.iter().max().copied().into_iter().collect()
+    let within = config.compatibility_group.as_deref();
+    let own = newest.contract.as_ref().map(|c| &c.contract);
+    // The contract registering the file gives it, as the registry decides it: the file's parts,
+    // else the latest version's, between the config's defaults and overrides.
+    let effective = |previous: Option<&Contract>| {
+        ContractSources {
+            requested: own.and_then(|c| c.metadata.as_ref()),
+            requested_rules: own.and_then(|c| c.rule_set.as_ref()),
+            previous,
+            default_metadata: config.default_metadata.as_ref(),
+            override_metadata: config.override_metadata.as_ref(),
+            default_rule_set: config.default_rule_set.as_ref(),
+            override_rule_set: config.override_rule_set.as_ref(),
+        }
+        .effective(None)
     };
+    // Newest first: every version in the file's group for transitive levels, else the newest
+    // one in it.
+    let mut latest: Option<(Contract, String)> = None;
+    let mut contract = None;
     let mut history = Vec::new();
-    for version in wanted {
+    for version in versions.iter().rev() {
         let registered = client
-            .version(subject, VersionSpec::Exact(version), schemata::ReadOptions::default())
+            .version(subject, VersionSpec::Exact(*version), schemata::ReadOptions::default())
             .await?;
+        let old = Contract { metadata: registered.metadata, rule_set: registered.rule_set };
+        let label = format!("registry version {version}");
+        let contract = contract.get_or_insert_with(|| effective(Some(&old)));
+        if latest.is_none() {
+            latest = Some((old.clone(), label.clone()));
+        }
+        if !same_group(within, &old, contract) {
+            continue;
+        }
         let schema = client
             .parse_schema(registered.schema_type, &registered.schema, &registered.references)
             .await?;
-        history.push((schema, format!("registry version {version}")));
+        history.push((schema, label));
+        if !level.is_transitive() {
+            break;
+        }
     }
+    let contract = contract.unwrap_or_else(|| effective(None));
     // Registering a schema the subject already holds is a no-op, so it passes as it would there.
-    if let Some((_, label)) = history.iter().find(|(s, _)| {
+    let identical = history.iter().find(|(s, _)| {
         s.schema_type() == newest.schema_type && s.normalized() == newest.schema.normalized()
-    }) {
-        return Ok(Some(Checked {
+    });
+    let mut checked = match identical {
+        Some((_, label)) => Checked {
             file: newest.shown.clone(),
             subject: subject.to_owned(),
             level: level.as_str().to_owned(),
             against: format!("{label} (identical)"),
             problems: Vec::new(),
-        }));
+            contract: Vec::new(),
+        },
+        None => {
+            let baselines: Vec<Baseline<'_>> = history
+                .iter()
+                .map(|(schema, label)| Baseline {
+                    schema,
+                    label: label.clone(),
+                    source: label.clone(),
+                })
+                .collect();
+            compare_at(newest, subject, level, policy, &baselines)
+        }
+    };
+    if let (Some(within), true) = (within, history.is_empty()) {
+        checked.against = first_of_group(within, &contract);
     }
-    let baselines: Vec<Baseline<'_>> = history
-        .iter()
-        .map(|(schema, label)| Baseline { schema, label: label.clone(), source: label.clone() })
-        .collect();
-    Ok(Some(compare_at(newest, subject, level, policy, &baselines)))
+    if let Some((old, label)) = latest {
+        checked.contract = contract_notes(&old, &contract, newest, &label);
+    }
+    Ok(Some(checked))
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 //! kinds and paths (`#/Order/3`); Avro gets field-level changes. All then get
 //! the compatibility findings in both directions: what breaks readers using B on data written with A
 //! (BACKWARD) and readers using A on data written with B (FORWARD), with rule ids and lines.
-//! Registered versions with data contracts also get their metadata and rule changes (core's
-//! `Contract::changes`). The exit code is 0 whatever the diff says; 2 on errors.
+//! Sides with data contracts (a registered version's, or a file's `<stem>.contract.json`) also
+//! get their metadata and rule changes (core's `Contract::changes`). The exit code is 0 whatever the diff says; 2 on errors.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -112,7 +112,11 @@ async fn side(
         let text = std::fs::read_to_string(path).map_err(|e| CliError::io(operand, e))?;
         let file = cwd.join(path);
         let schema = proto_path.then(file.parent()).parse(schema_type, &file, &text, operand)?;
-        return Ok(Side { name: operand.to_owned(), text, schema, contract: Contract::default() });
+        // A file's contract is its `<stem>.contract.json` beside it, when there is one.
+        let contract = crate::contract_file::read(path, |p| p.display().to_string())?
+            .map(|c| c.contract)
+            .unwrap_or_default();
+        return Ok(Side { name: operand.to_owned(), text, schema, contract });
     }
     let Some((subject, version)) = operand.rsplit_once(':') else {
         return Err(CliError::Usage(format!("{operand}: expected subject:version")));
@@ -339,8 +343,8 @@ impl Diff {
     }
 }
 
-/// The contract changes from A to B, when either side is a registered version with metadata or
-/// rules (files have none: nothing to say then).
+/// The contract changes from A to B, when either side has metadata or rules (nothing to say
+/// otherwise).
 fn contract_changes(a: &Side, b: &Side) -> Option<Vec<schemata_core::contract::ContractChange>> {
     (!a.contract.is_empty() || !b.contract.is_empty()).then(|| a.contract.changes(&b.contract))
 }

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 mod check;
 #[cfg(feature = "kafka")]
 mod console;
+mod contract_file;
 mod diff;
 mod ops;
 mod proto_path;

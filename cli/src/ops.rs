@@ -49,12 +49,14 @@ pub struct RegisterArgs {
     #[arg(long = "proto-path", value_name = "DIR")]
     pub proto_paths: Vec<PathBuf>,
     /// The data contract's metadata to register with the schema, as JSON or `@FILE`, e.g.
-    /// `{"properties":{"owner":"payments"}}` (default: the latest version's is inherited).
+    /// `{"properties":{"owner":"payments"}}` (default: the file's `<stem>.contract.json` beside
+    /// it, else the latest version's is inherited).
     #[arg(long, value_name = "JSON|@FILE")]
     pub metadata: Option<String>,
     /// The data contract's rule set to register with the schema, as JSON or `@FILE`, e.g.
     /// `{"domainRules":[{"name":"positive","kind":"CONDITION","type":"CEL","expr":"..."}]}`
-    /// (default: the latest version's is inherited).
+    /// (default: the file's `<stem>.contract.json` beside it, else the latest version's is
+    /// inherited).
     #[arg(long = "rule-set", value_name = "JSON|@FILE")]
     pub rule_set: Option<String>,
     #[arg(long, value_enum, default_value_t)]
@@ -150,6 +152,18 @@ pub(super) async fn register(
     registry: &RegistryArgs,
 ) -> Result<Outcome, CliError> {
     let schema_type = schema_type_of(&args.file, args.schema_type.as_deref())?;
+    // The contract is read first: a malformed one is refused before any request.
+    let mut metadata: Option<schemata::Metadata> = contract_part("--metadata", args.metadata)?;
+    let mut rule_set: Option<schemata::RuleSet> = contract_part("--rule-set", args.rule_set)?;
+    // The contract file beside the schema gives what the flags do not.
+    let beside = crate::contract_file::path_for(&args.file);
+    if beside.is_file() {
+        let shown = beside.display().to_string();
+        let text = std::fs::read_to_string(&beside).map_err(|e| CliError::io(&shown, e))?;
+        let contract = crate::contract_file::parse(&text, &shown)?;
+        metadata = metadata.or(contract.metadata);
+        rule_set = rule_set.or(contract.rule_set);
+    }
     let references =
         args.references.iter().map(|r| parse_reference(r)).collect::<Result<Vec<_>, _>>()?;
     let path = args.file.display().to_string();
@@ -177,8 +191,9 @@ pub(super) async fn register(
             other => registry_error(other),
         })?
     };
-    let metadata: Option<schemata::Metadata> = contract_part("--metadata", args.metadata)?;
-    let rule_set: Option<schemata::RuleSet> = contract_part("--rule-set", args.rule_set)?;
+    if beside.is_file() {
+        say(&format!("data contract from {}", beside.display()))?;
+    }
     let options = schemata::RegisterOptions {
         normalize: args.normalize,
         metadata: metadata.clone(),

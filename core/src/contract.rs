@@ -400,9 +400,9 @@ impl Contract {
 /// One difference between the contracts of two versions, as `schemata diff` lists it: a kind
 /// (`PROPERTY_ADDED`, `TAG_REMOVED`, `RULE_CHANGED`, ...), where (a pointer into the contract's
 /// JSON: `/metadata/properties/owner`, `/ruleSet/domainRules/checkAmount`) and a sentence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractChange {
-    pub kind: &'static str,
+    pub kind: String,
     pub path: String,
     pub message: String,
 }
@@ -437,7 +437,7 @@ impl Contract {
     pub fn changes(&self, new: &Contract) -> Vec<ContractChange> {
         let mut out = Vec::new();
         let mut push = |kind: &'static str, path: String, message: String| {
-            out.push(ContractChange { kind, path, message });
+            out.push(ContractChange { kind: kind.to_owned(), path, message });
         };
         let empty = Metadata::default();
         let (old_m, new_m) =

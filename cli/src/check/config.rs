@@ -1,7 +1,7 @@
 //! `schemata.toml`: which files `check` looks at, which subject each file belongs to, and the
-//! level, JSON policy and ignored rules of each subject. Every key is optional; without a file
-//! the `schemas/` layout alone decides (`schemas/<subject>/vN.avsc` or `schemas/<subject>.avsc`,
-//! BACKWARD, STRICT).
+//! level, JSON policy, compatibility group and ignored rules of each subject. Every key is
+//! optional; without a file the `schemas/` layout alone decides (`schemas/<subject>/vN.avsc` or
+//! `schemas/<subject>.avsc`, BACKWARD, STRICT).
 //!
 //! The file is a user-facing contract, like the REST DTOs, so its shape is a serde struct that
 //! refuses unknown keys: a misspelt `levle` must fail loudly rather than silently check at the
@@ -26,6 +26,7 @@ struct RawConfig {
     ignore: Vec<String>,
     level: Option<String>,
     json_policy: Option<String>,
+    compatibility_group: Option<String>,
     #[serde(default)]
     subjects: BTreeMap<String, RawSubject>,
     #[serde(default)]
@@ -37,6 +38,7 @@ struct RawConfig {
 struct RawSubject {
     level: Option<String>,
     json_policy: Option<String>,
+    compatibility_group: Option<String>,
     #[serde(default)]
     ignore_rules: Vec<String>,
     #[serde(default)]
@@ -54,6 +56,10 @@ struct RawFile {
 pub(crate) struct SubjectSettings {
     pub(crate) level: CompatibilityLevel,
     pub(crate) json_policy: JsonPolicy,
+    /// The metadata property whose value splits the history into groups checked only within
+    /// themselves (the registry's `compatibilityGroup`: major versions), read from the data
+    /// contract files.
+    pub(crate) compatibility_group: Option<String>,
     /// Rule ids whose findings are dropped for this subject.
     pub(crate) ignore_rules: Vec<String>,
     /// The subject is not checked at all.
@@ -100,6 +106,7 @@ impl Config {
         let defaults = SubjectSettings {
             level: level(raw.level.as_deref(), CompatibilityLevel::Backward, "level")?,
             json_policy: policy(raw.json_policy.as_deref(), JsonPolicy::Strict, "json_policy")?,
+            compatibility_group: raw.compatibility_group,
             ignore_rules: Vec::new(),
             skip: false,
         };
@@ -116,6 +123,9 @@ impl Config {
                     defaults.json_policy,
                     &format!("subjects.{name}.json_policy"),
                 )?,
+                compatibility_group: subject
+                    .compatibility_group
+                    .or_else(|| defaults.compatibility_group.clone()),
                 ignore_rules: rule_ids(subject.ignore_rules, &name)?,
                 skip: subject.skip,
             };
@@ -307,8 +317,10 @@ mod tests {
             paths = ["schemas"]
             ignore = ["schemas/scratch"]
             level = "full"
+            compatibility_group = "major"
             [subjects.orders-value]
             level = "BACKWARD_TRANSITIVE"
+            compatibility_group = "application.major.version"
             json_policy = "lenient"
             ignore_rules = ["DEFAULT_CHANGED"]
             [subjects.legacy-value]
@@ -324,6 +336,8 @@ mod tests {
         assert_eq!(orders.json_policy, JsonPolicy::Lenient);
         assert_eq!(orders.ignore_rules, ["DEFAULT_CHANGED"]);
         assert_eq!(config.subject("other").level, CompatibilityLevel::Full);
+        assert_eq!(orders.compatibility_group.as_deref(), Some("application.major.version"));
+        assert_eq!(config.subject("legacy-value").compatibility_group.as_deref(), Some("major"));
         assert!(config.subject("legacy-value").skip);
         assert_eq!(
             config.file_subject(Path::new("/repo/legacy/order.avsc")),

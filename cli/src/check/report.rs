@@ -1,10 +1,14 @@
 //! What `check` found, and its four renderings: `text` for people, `json` for scripts, `github`
 //! for workflow annotations on the changed lines, `junit` for CI test reports. Rendering is a
 //! pure function to a `String` so the formats are unit-tested without a process.
+//!
+//! Data contract changes (metadata, rules) are reported beside the incompatibilities but never
+//! fail a check: changing a contract is a decision to review, not a break of the data.
 
 use std::fmt::Write as _;
 
 use schemata_core::compat::Direction;
+use schemata_core::contract::ContractChange;
 use serde_json::json;
 
 use schemata_core::locate::Position;
@@ -29,6 +33,21 @@ pub(crate) struct Checked {
     /// What the file was compared with, e.g. `v2`, `origin/main`, `registry version 3`.
     pub(crate) against: String,
     pub(crate) problems: Vec<Problem>,
+    /// How the data contract changed from the previous version to this one.
+    pub(crate) contract: Vec<ContractNote>,
+}
+
+/// One data contract change, located in the contract file that makes it where possible.
+#[derive(Debug, Clone)]
+pub(crate) struct ContractNote {
+    pub(crate) change: ContractChange,
+    /// The new version's contract file, else the checked schema file (an inherited contract or
+    /// one changed by the registry's config).
+    pub(crate) file: String,
+    /// Where the change's pointer lands in that contract file (not for removals).
+    pub(crate) position: Option<Position>,
+    /// The version it changes from, e.g. `v1`, `origin/main`, `registry version 3`.
+    pub(crate) against: String,
 }
 
 /// One incompatibility, located in the file where the pointer allows.
@@ -127,6 +146,21 @@ fn text(checked: &[Checked]) -> String {
             );
         }
     }
+    for check in checked {
+        for note in &check.contract {
+            let _ = writeln!(
+                out,
+                "{}{}: {}: {}\n    subject {}, data contract against {}, at {} (not a break)",
+                note.file,
+                note_location(note),
+                note.change.kind,
+                note.change.message,
+                check.subject,
+                note.against,
+                note.change.path,
+            );
+        }
+    }
     let found = count(checked);
     let verdict = match found {
         0 => "compatible".to_owned(),
@@ -135,13 +169,25 @@ fn text(checked: &[Checked]) -> String {
     };
     let comparisons = checked.len();
     let plural = if comparisons == 1 { "" } else { "s" };
+    let contract = match checked.iter().map(|c| c.contract.len()).sum::<usize>() {
+        0 => String::new(),
+        1 => ", 1 data contract change".to_owned(),
+        n => format!(", {n} data contract changes"),
+    };
     let _ = writeln!(
         out,
-        "{} subject{}, {comparisons} comparison{plural}: {verdict}",
+        "{} subject{}, {comparisons} comparison{plural}: {verdict}{contract}",
         subjects(checked),
         if subjects(checked) == 1 { "" } else { "s" },
     );
     out
+}
+
+fn note_location(note: &ContractNote) -> String {
+    match note.position {
+        Some(p) => format!(":{}:{}", p.line, p.column),
+        None => String::new(),
+    }
 }
 
 fn json_report(checked: &[Checked]) -> String {
@@ -180,10 +226,28 @@ fn json_report(checked: &[Checked]) -> String {
             })
         })
         .collect();
+    let contract_changes: Vec<_> = checked
+        .iter()
+        .flat_map(|check| {
+            check.contract.iter().map(move |note| {
+                json!({
+                    "file": note.file,
+                    "line": note.position.map(|p| p.line),
+                    "column": note.position.map(|p| p.column),
+                    "pointer": note.change.path,
+                    "kind": note.change.kind,
+                    "message": note.change.message,
+                    "subject": check.subject,
+                    "against": note.against,
+                })
+            })
+        })
+        .collect();
     let report = json!({
         "compatible": findings.is_empty(),
         "checks": checks,
         "findings": findings,
+        "contract_changes": contract_changes,
     });
     let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
     out.push('\n');
@@ -219,6 +283,18 @@ fn github(checked: &[Checked]) -> String {
                 pointer(problem),
             );
             let _ = writeln!(out, "::error {properties}::{}", escape_data(&message));
+        }
+        for note in &check.contract {
+            let mut properties = format!("file={}", escape_property(&note.file));
+            if let Some(p) = note.position {
+                let _ = write!(properties, ",line={},col={}", p.line, p.column);
+            }
+            let _ = write!(properties, ",title={}", escape_property(&note.change.kind));
+            let message = format!(
+                "{} (subject {}, data contract against {}, at {})",
+                note.change.message, check.subject, note.against, note.change.path,
+            );
+            let _ = writeln!(out, "::notice {properties}::{}", escape_data(&message));
         }
     }
     out
@@ -259,11 +335,31 @@ fn junit(checked: &[Checked]) -> String {
         let name = format!("{} against {} ({})", check.file, check.against, check.level);
         let open =
             format!("    <testcase classname=\"{}\" name=\"{}\"", xml(&check.subject), xml(&name));
-        if check.is_compatible() {
+        if check.is_compatible() && check.contract.is_empty() {
             let _ = writeln!(out, "{open}/>");
             continue;
         }
         let _ = writeln!(out, "{open}>");
+        if !check.contract.is_empty() {
+            let mut notes = String::new();
+            for note in &check.contract {
+                let _ = writeln!(
+                    notes,
+                    "{}{}: {}: {} (data contract against {}, at {})",
+                    note.file,
+                    note_location(note),
+                    note.change.kind,
+                    note.change.message,
+                    note.against,
+                    note.change.path,
+                );
+            }
+            let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&notes));
+        }
+        if check.is_compatible() {
+            let _ = writeln!(out, "    </testcase>");
+            continue;
+        }
         let mut rules: Vec<&str> = Vec::new();
         for problem in &check.problems {
             if !rules.contains(&problem.rule.as_str()) {
@@ -306,7 +402,9 @@ mod tests {
     use expect_test::expect;
     use schemata_core::compat::Direction;
 
-    use super::{Checked, Format, Position, Problem, render};
+    use schemata_core::contract::ContractChange;
+
+    use super::{Checked, ContractNote, Format, Position, Problem, render};
 
     fn sample() -> Vec<Checked> {
         vec![
@@ -337,6 +435,7 @@ mod tests {
                         against: "v1".into(),
                     },
                 ],
+                contract: vec![],
             },
             Checked {
                 file: "schemas/c.json".into(),
@@ -344,6 +443,16 @@ mod tests {
                 level: "BACKWARD".into(),
                 against: "origin/main".into(),
                 problems: vec![],
+                contract: vec![ContractNote {
+                    change: ContractChange {
+                        kind: "PROPERTY_CHANGED".into(),
+                        path: "/metadata/properties/owner".into(),
+                        message: "property owner changed from \"a\" to \"b,c\"".into(),
+                    },
+                    file: "schemas/c.contract.json".into(),
+                    position: Some(Position { line: 2, column: 30 }),
+                    against: "origin/main".into(),
+                }],
             },
         ]
     }
@@ -356,7 +465,9 @@ mod tests {
                 subject a<b>-value, FULL against v1 (new schema reads old data), at /fields/1
             schemas/a,b/v2.avsc: MISSING_ENUM_SYMBOLS: x & y
                 subject a<b>-value, FULL against v1 (old schema reads new data), at / in schemas/a,b/v1.avsc:3:1
-            2 subjects, 2 comparisons: 2 incompatibilities
+            schemas/c.contract.json:2:30: PROPERTY_CHANGED: property owner changed from "a" to "b,c"
+                subject c, data contract against origin/main, at /metadata/properties/owner (not a break)
+            2 subjects, 2 comparisons: 2 incompatibilities, 1 data contract change
         "#]]
         .assert_eq(&render(Format::Text, &sample()));
         expect![[r#"
@@ -370,6 +481,7 @@ mod tests {
         expect![[r#"
             ::error file=schemas/a%2Cb/v2.avsc,line=7,col=5,title=READER_FIELD_MISSING_DEFAULT_VALUE::field 'n' has no default: 100%25 "new"%0Aline (subject a<b>-value, FULL against v1, new schema reads old data, at /fields/1)
             ::error file=schemas/a%2Cb/v2.avsc,title=MISSING_ENUM_SYMBOLS::x & y (subject a<b>-value, FULL against v1, old schema reads new data, at / in schemas/a,b/v1.avsc:3:1)
+            ::notice file=schemas/c.contract.json,line=2,col=30,title=PROPERTY_CHANGED::property owner changed from "a" to "b,c" (subject c, data contract against origin/main, at /metadata/properties/owner)
         "#]]
         .assert_eq(&render(Format::Github, &sample()));
     }
@@ -386,7 +498,10 @@ mod tests {
             schemas/a,b/v2.avsc: MISSING_ENUM_SYMBOLS: x &amp; y (against v1, old schema reads new data, at / in schemas/a,b/v1.avsc:3:1)
             </failure>
                 </testcase>
-                <testcase classname="c" name="schemas/c.json against origin/main (BACKWARD)"/>
+                <testcase classname="c" name="schemas/c.json against origin/main (BACKWARD)">
+                  <system-out>schemas/c.contract.json:2:30: PROPERTY_CHANGED: property owner changed from &quot;a&quot; to &quot;b,c&quot; (data contract against origin/main, at /metadata/properties/owner)
+            </system-out>
+                </testcase>
               </testsuite>
             </testsuites>
         "#]]
@@ -410,5 +525,8 @@ mod tests {
         assert_eq!(value["findings"][0]["line"], 7);
         assert_eq!(value["findings"][1]["line"], serde_json::Value::Null);
         assert_eq!(value["findings"][1]["direction"], "FORWARD");
+        assert_eq!(value["contract_changes"][0]["kind"], "PROPERTY_CHANGED");
+        assert_eq!(value["contract_changes"][0]["line"], 2);
+        assert_eq!(value["contract_changes"][0]["subject"], "c");
     }
 }

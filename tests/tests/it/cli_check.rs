@@ -482,6 +482,9 @@ async fn bad_input_is_a_sentence_on_stderr_and_exit_code_2() {
         ("invalid-baseline", &[("schemas/a.avsc", USER_V1.as_bytes()), ("released/a.avsc", b"{}")], &["check", "--against-dir", "released"]),
         ("git-and-dir", &[("schemas/a.avsc", USER_V1.as_bytes())], &["check", "--against-git", "HEAD", "--against-dir", "x"]),
         ("unknown-format", &[("schemas/a.avsc", USER_V1.as_bytes())], &["check", "--format", "xml"]),
+        ("contract-not-json", &[("schemas/a/v1.avsc", USER_V1.as_bytes()), ("schemas/a/v1.contract.json", b"{\"metadata\": ")], &["check"]),
+        ("contract-unknown-key", &[("schemas/a.avsc", USER_V1.as_bytes()), ("schemas/a.contract.json", b"{\"ruleset\": {}}")], &["check"]),
+        ("contract-bad-rule", &[("schemas/a.avsc", USER_V1.as_bytes()), ("schemas/a.contract.json", br#"{"ruleSet": {"domainRules": [{"name": "1st", "type": "CEL"}]}}"#)], &["check"]),
     ];
     for (name, files, args) in cases {
         let project = Project::new();
@@ -512,4 +515,91 @@ async fn bad_git_refs_and_unreachable_registries_exit_2() {
     let url = closed_url();
     let output = project.run(&["check", "--registry", &url]).await;
     snapshot("bad-registry-unreachable.text", &output, &[(&url, "$REGISTRY")]);
+}
+
+/// Data contract files beside the schema files: each version's changes are listed (never
+/// failing the check), a version without one inherits the previous version's, and a
+/// compatibility group keeps a new major version from being checked against the old one, in the
+/// folder's history, against git, and against a registry whose config names the group.
+#[tokio::test]
+async fn contract_files_show_changes_and_split_compatibility_groups() {
+    const V1_CONTRACT: &str =
+        r#"{"metadata": {"properties": {"owner": "accounts", "major": "1"}}}"#;
+    const V3_CONTRACT: &str = r#"{
+  "metadata": {"properties": {"owner": "identity", "major": "2"}},
+  "ruleSet": {"domainRules": [
+    {"name": "validEmail", "kind": "CONDITION", "type": "CEL", "expr": "message.email != ''"}
+  ]}
+}
+"#;
+    let project = Project::new();
+    project.git(&["init", "-q"]).await;
+    project.write("schemas/users-value/v1.avsc", USER_V1);
+    project.write("schemas/users-value/v1.contract.json", V1_CONTRACT);
+    // v2 has no contract file: it inherits v1's, so nothing changes.
+    project.write("schemas/users-value/v2.avsc", USER_V2_COMPATIBLE);
+    // v3 breaks v2, as a new major version.
+    project.write("schemas/users-value/v3.avsc", USER_V2_BREAKING);
+    project.write("schemas/users-value/v3.contract.json", V3_CONTRACT);
+    // Without a group every version is checked against the ones before: v3 breaks.
+    let output = project.run(&["check"]).await;
+    assert_eq!(output.code, Some(1), "{output:?}");
+    snapshot("contract-no-group.text", &output, &[]);
+    project.write("schemata.toml", "compatibility_group = \"major\"\n");
+    for format in FORMATS {
+        let output = project.run(&["check", "--format", format]).await;
+        assert_eq!(output.code, Some(0), "{format}: {output:?}");
+        snapshot(&format!("contract-group.{format}"), &output, &[]);
+    }
+
+    // Against git: a change of the contract alone is listed, and passes.
+    project.commit_all("three versions").await;
+    project.write(
+        "schemas/users-value/v3.contract.json",
+        V3_CONTRACT.replace("identity", "identity-team").replace("validEmail", "emailSet"),
+    );
+    let output = project.run(&["check", "--against-git", "HEAD"]).await;
+    assert_eq!(output.code, Some(0), "{output:?}");
+    snapshot("contract-git.text", &output, &[]);
+
+    // Online: v1 registered with major 1; the registry's config names the group.
+    let registry = TestRegistry::start().await;
+    let url = registry.http.url("");
+    let body =
+        json!({"schema": USER_V1, "metadata": {"properties": {"owner": "accounts", "major": "1"}}});
+    let reply = registry.http.post("/subjects/accounts-value/versions", body).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply =
+        registry.http.put("/config/accounts-value", json!({"compatibilityGroup": "major"})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let online = Project::new();
+    online.write("schemas/accounts-value.avsc", USER_V2_BREAKING);
+    // No contract file: the new version would inherit major 1, and is checked against v1.
+    let output = online.run(&["check", "--registry", &url]).await;
+    assert_eq!(output.code, Some(1), "{output:?}");
+    snapshot("contract-registry-inherited.text", &output, &[(&url, "$REGISTRY")]);
+    // Major 2: nothing to check against, and the contract changes are listed.
+    online.write("schemas/accounts-value.contract.json", V3_CONTRACT);
+    let output = online.run(&["check", "--registry", &url, "--format", "json"]).await;
+    assert_eq!(output.code, Some(0), "{output:?}");
+    snapshot("contract-registry-major.json", &output, &[(&url, "$REGISTRY")]);
+
+    // `register` sends the contract file beside the schema, so the registry accepts the new
+    // major version and stores its contract.
+    let output = online
+        .run(&[
+            "register",
+            "schemas/accounts-value.avsc",
+            "--subject",
+            "accounts-value",
+            "--registry",
+            &url,
+        ])
+        .await;
+    assert_eq!(output.code, Some(0), "{output:?}");
+    let reply = registry.http.get("/subjects/accounts-value/versions/latest").await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["version"], 2, "{}", reply.text);
+    assert_eq!(reply.body["metadata"]["properties"]["major"], "2", "{}", reply.text);
+    assert_eq!(reply.body["ruleSet"]["domainRules"][0]["name"], "validEmail", "{}", reply.text);
 }

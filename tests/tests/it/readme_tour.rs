@@ -230,23 +230,37 @@ async fn the_readme_tour_runs_as_written() {
     drop(broker);
 }
 
-/// The output the README prints for `schemata check` in `tests/test_data/cli/breaking/`.
+/// The outputs the README prints for `schemata check`: in `tests/test_data/cli/breaking/`, and
+/// over the tour's data contract files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_check_output_is_what_check_prints() {
     let readme = readme();
     let shown = blocks(&readme, "A five-minute tour", "text");
-    let expected = shown
-        .iter()
-        .find(|block| block.contains("READER_FIELD_MISSING_DEFAULT_VALUE: reader field 'currency'"))
-        .expect("the README shows the breaking check's output");
-    let output =
-        schemata(["check"]).cwd(&repo_root().join("tests/test_data/cli/breaking")).run().await;
-    output.expect_code(1);
-    assert!(
-        output.stdout.contains(expected.as_str()),
-        "README:\n{expected}\nprinted:\n{}",
-        output.stdout
-    );
+    let contracts =
+        ["check", "examples/tour/contracts", "--config", "examples/tour/contracts/schemata.toml"];
+    // (a line of the shown block, the folder it runs in, the arguments, the exit code)
+    let cases: [(&str, &str, &[&str], i32); 2] = [
+        (
+            "READER_FIELD_MISSING_DEFAULT_VALUE: reader field 'currency'",
+            "tests/test_data/cli/breaking",
+            &["check"],
+            1,
+        ),
+        ("PROPERTY_CHANGED: property major changed", ".", &contracts, 0),
+    ];
+    for (needle, folder, args, code) in cases {
+        let expected = shown
+            .iter()
+            .find(|block| block.contains(needle))
+            .unwrap_or_else(|| panic!("the README shows an output with {needle:?}"));
+        let output = schemata(args.iter().copied()).cwd(&repo_root().join(folder)).run().await;
+        output.expect_code(code);
+        assert!(
+            output.stdout.contains(expected.as_str()),
+            "README:\n{expected}\nprinted:\n{}",
+            output.stdout
+        );
+    }
 }
 
 /// The README's Python snippet, run with the reference client against a registry.
