@@ -117,6 +117,11 @@ pub struct CompatibilityCheckResponse {
     pub is_compatible: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<String>>,
+    /// schemata's own, only when asked with `contractChanges=true`: how the data contract would
+    /// change from the newest compared version. Never in `messages`, which Confluent's clients
+    /// read as incompatibilities, and never unasked, as Jackson refuses unknown fields there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_changes: Option<Vec<crate::contract::ContractChange>>,
 }
 
 /// `PUT /config` and `PUT /config/{s}` request, echoed as the answer.
@@ -318,6 +323,7 @@ mod tests {
                 serde_json::to_string(&CompatibilityCheckResponse {
                     is_compatible: true,
                     messages: None,
+                    contract_changes: None,
                 })
                 .unwrap(),
                 r#"{"is_compatible":true}"#,

@@ -27,6 +27,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::error::ApiError;
 use crate::routes::{App, Params};
+use crate::state::{Ctx, Sid};
 
 /// Rows per page of the subject list and of search results.
 const PAGE_LEN: usize = 50;
@@ -154,6 +155,21 @@ fn enc(raw: &str) -> String {
 /// The UI path of a subject's page.
 fn subject_url(subject: &str) -> String {
     format!("/ui/subjects/{}", enc(subject))
+}
+
+/// The page of schema `id`; an id of a context other than the default is named with
+/// `?subject=:.ctx:`, as `GET /schemas/ids/{id}` names it.
+fn id_url(id: Sid) -> String {
+    format!("/ui/ids/{}{}", id.id, ctx_query(id.ctx, '?'))
+}
+
+/// `subject=:.ctx:` after `separator` for a context other than the default, else nothing: what
+/// by-id links add so that the page finds the id in its context.
+fn ctx_query(ctx: Ctx, separator: char) -> String {
+    if ctx == Ctx::DEFAULT {
+        return String::new();
+    }
+    format!("{separator}subject={}", enc(&schemata_core::context::prefix(&ctx.name())))
 }
 
 /// Reads a form post (`application/x-www-form-urlencoded`), bounded by the body limit, after

@@ -1,6 +1,8 @@
 //! `/compatibility/...`: would this schema be accepted? Against one version, or against the
 //! versions the subject's level names. Nothing is written; the parse and the check run on the
-//! check pool against the published snapshot.
+//! check pool against the published snapshot. With `contractChanges=true` (schemata's own
+//! parameter) the answer also lists how the data contract the registration would get differs
+//! from the newest compared version's.
 
 use std::sync::Arc;
 
@@ -9,26 +11,46 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
+use schemata_core::contract::ContractChange;
 use schemata_core::{Contract, Version, VersionSpec};
 
 use super::subjects::{TwoPath, one, subject_version};
 use super::{App, BodyKind, Params, existing_subject, json, read_json};
 use crate::error::ApiError;
-use crate::state::Sid;
+use crate::state::{RegistryState, Sid};
 use crate::{compatibility, request};
 
-fn answer(messages: Vec<String>, verbose: bool) -> Response {
+/// What a check found: the incompatibilities, and the contract changes when asked.
+type Found = (Vec<String>, Option<Vec<ContractChange>>);
+
+fn answer((messages, contract_changes): Found, verbose: bool) -> Response {
     json(&CompatibilityCheckResponse {
         is_compatible: messages.is_empty(),
         messages: verbose.then_some(messages),
+        contract_changes,
     })
+}
+
+/// How the contract of a registration carrying `request`'s metadata and rule set (each, else
+/// the latest version's, between the config's defaults and overrides) differs from `old`'s, the
+/// newest compared version (none: an empty contract).
+fn contract_changes(
+    state: &RegistryState,
+    subject: &str,
+    request: &RegisterSchemaRequest,
+    old: Option<Sid>,
+) -> Vec<ContractChange> {
+    let new =
+        state.contract_for(subject, request.metadata.as_ref(), request.rule_set.as_ref(), None);
+    let old = old.and_then(|id| state.schemas.get(&id)).map(|s| s.contract().clone());
+    old.unwrap_or_default().changes(&new)
 }
 
 /// A schema that does not parse: with `verbose`, Confluent answers 200 with the parse error as
 /// the one message of an incompatible answer; without it, 42201.
-fn invalid(error: ApiError, verbose: bool) -> Result<Vec<String>, ApiError> {
+fn invalid(error: ApiError, verbose: bool) -> Result<Found, ApiError> {
     match error {
-        ApiError::InvalidSchema(message) if verbose => Ok(vec![message]),
+        ApiError::InvalidSchema(message) if verbose => Ok((vec![message], None)),
         other => Err(other),
     }
 }
@@ -40,10 +62,11 @@ pub(crate) async fn against_version(
     body: Body,
 ) -> Result<Response, ApiError> {
     let (subject, spec) = subject_version(path)?;
-    let verbose = Params::parse(query.as_deref()).flag("verbose");
+    let params = Params::parse(query.as_deref());
+    let (verbose, changes) = (params.flag("verbose"), params.flag("contractChanges"));
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
     let shared = Arc::clone(&app.shared);
-    let messages = app
+    let found = app
         .shared
         .check(move || {
             let state = shared.read();
@@ -66,18 +89,30 @@ pub(crate) async fn against_version(
                 Ok(new) => new,
                 Err(error) => return invalid(error, verbose),
             };
+            let contract = changes.then(|| {
+                contract_changes(&state, &subject, &request, against.first().map(|a| a.1))
+            });
             if against.is_empty() {
-                return Ok(Vec::new());
+                return Ok((Vec::new(), contract));
             }
             // Against one named version, transitivity does not matter: the level's directions
             // do.
             let level = state.level(&subject);
             let policy = state.json_policy(&subject);
             let max_steps = shared.limits.max_check_steps;
-            compatibility::messages(&shared.cache, max_steps, &state, level, policy, &new, &against)
+            let messages = compatibility::messages(
+                &shared.cache,
+                max_steps,
+                &state,
+                level,
+                policy,
+                &new,
+                &against,
+            )?;
+            Ok((messages, contract))
         })
         .await?;
-    Ok(answer(messages, verbose))
+    Ok(answer(found, verbose))
 }
 
 pub(crate) async fn against_level(
@@ -87,10 +122,11 @@ pub(crate) async fn against_level(
     body: Body,
 ) -> Result<Response, ApiError> {
     let subject = existing_subject(one(path)?);
-    let verbose = Params::parse(query.as_deref()).flag("verbose");
+    let params = Params::parse(query.as_deref());
+    let (verbose, changes) = (params.flag("verbose"), params.flag("contractChanges"));
     let request: RegisterSchemaRequest = read_json(&app.shared, body, BodyKind::Schema).await?;
     let shared = Arc::clone(&app.shared);
-    let messages = app
+    let found = app
         .shared
         .check(move || {
             let state = shared.read();
@@ -99,13 +135,24 @@ pub(crate) async fn against_level(
                 Err(error) => return invalid(error, verbose),
             };
             let level = state.level(&subject);
+            let latest = state.subjects.get(&subject).and_then(|s| s.latest_live()).map(|l| l.1.id);
+            let changed = changes.then(|| contract_changes(&state, &subject, &request, latest));
             // As Confluent's check: the group is the one of the contract the request carries.
             let contract = Contract { metadata: request.metadata, rule_set: request.rule_set };
             let against = state.compatibility_history(&subject, &contract);
             let policy = state.json_policy(&subject);
             let max_steps = shared.limits.max_check_steps;
-            compatibility::messages(&shared.cache, max_steps, &state, level, policy, &new, &against)
+            let messages = compatibility::messages(
+                &shared.cache,
+                max_steps,
+                &state,
+                level,
+                policy,
+                &new,
+                &against,
+            )?;
+            Ok((messages, changed))
         })
         .await?;
-    Ok(answer(messages, verbose))
+    Ok(answer(found, verbose))
 }

@@ -4,7 +4,10 @@
 //! Schema's and Protobuf's typed changes, Avro's field-level changes) and the compatibility findings in both
 //! directions, each with its rule id, marked breaking or not under a level the user picks (by
 //! default the subject's; for two ids, that of the one subject holding the right-hand id, else
-//! the global level), and linked to the line its pointer lands on.
+//! the global level), and linked to the line its pointer lands on. When the two versions' data
+//! contracts differ, their metadata and rule changes are listed too (core's `Contract::changes`,
+//! as `schemata diff` and `check` list them). Ids are per context: `?subject=` picks the
+//! context of both ids, as `GET /schemas/ids/{id}?subject=` does.
 //!
 //! Parsing and diffing are CPU work of unbounded size until the budget stops them: they run on
 //! the check pool, as the tester's checks do, never on an async worker.
@@ -16,13 +19,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use schemata_core::compat::{Direction, Finding, JsonPolicy};
+use schemata_core::contract::ContractChange;
 use schemata_core::diff::SchemaDiff;
 use schemata_core::{CompatibilityLevel, Schema, SchemaId, VersionSpec};
 use similar::{ChangeTag, TextDiff};
 
 use super::code;
 use super::subjects::LEVELS;
-use super::{PageResult, answer, page, subject_url};
+use super::{PageResult, answer, ctx_query, id_url, page, subject_url};
 use crate::auth::Access;
 use crate::error::ApiError;
 use crate::routes::{App, Params, subject, version_spec};
@@ -49,6 +53,8 @@ struct Compared {
     b: Side,
     is_avro: bool,
     diff: SchemaDiff,
+    /// How the data contract (metadata, rules) changed from A to B.
+    contract: Vec<ContractChange>,
 }
 
 /// Parses the two stored schemas and diffs them, on the check pool. B reads data written with
@@ -69,6 +75,10 @@ async fn compare(
                 })
             };
             let (a_schema, b_schema): (Arc<Schema>, Arc<Schema>) = (parse(ids.0)?, parse(ids.1)?);
+            let contract_of = |id| state.schemas.get(&id).map(|s| s.contract().clone());
+            let contract = contract_of(ids.0)
+                .unwrap_or_default()
+                .changes(&contract_of(ids.1).unwrap_or_default());
             drop(state);
             let side = |label: String, prefix, schema: &Schema| Side {
                 label,
@@ -78,7 +88,7 @@ async fn compare(
             };
             let (a, b) = (side(labels.0, "a", &a_schema), side(labels.1, "b", &b_schema));
             let diff = SchemaDiff::between(&a_schema, &a.text, &b_schema, &b.text, policy);
-            Ok(Compared { a, b, is_avro: a_schema.as_avro().is_some(), diff })
+            Ok(Compared { a, b, is_avro: a_schema.as_avro().is_some(), diff, contract })
         })
         .await
 }
@@ -123,7 +133,7 @@ async fn render_versions(app: &App, raw: String, query: Option<&str>) -> PageRes
                 (level_select(level, subject_level, "the subject's"))
                 button type="submit" { "Judge" }
             }
-            p { a href=(format!("/ui/diff?left={a_id}&right={b_id}")) { "The same two schemas by id (" (a_id) " → " (b_id) ")" } }
+            p { a href=(format!("/ui/diff?left={a_id}&right={b_id}{}", ctx_query(a_id.ctx, '&'))) { "The same two schemas by id (" (a_id) " → " (b_id) ")" } }
             (findings_and_text(&compared, level))
         },
     ))
@@ -141,7 +151,7 @@ pub(super) async fn by_ids(
     match render_ids(&app, &access, &params, &left, &right).await {
         Ok(response) => response,
         Err((status, message)) => {
-            let asked = params.get("level").unwrap_or("");
+            let asked = (params.get("level").unwrap_or(""), params.get("subject"));
             ids_page(status, (&left, &right, asked), None, Some(&message))
         }
     }
@@ -157,25 +167,27 @@ async fn render_ids(
     left: &str,
     right: &str,
 ) -> Result<Response, IdsError> {
+    let within = params.get("subject");
     if left.is_empty() && right.is_empty() {
-        return Ok(ids_page(StatusCode::OK, (left, right, ""), None, None));
+        return Ok(ids_page(StatusCode::OK, (left, right, ("", within)), None, None));
     }
     let bad = |e: ApiError| {
         let (status, _) = e.status_and_code();
         (status, e.to_string())
     };
     let picked = level_param(params).map_err(bad)?;
-    let left_id = Sid::default_ctx(id_param("left", left)?);
-    let right_id = Sid::default_ctx(id_param("right", right)?);
-    let (default_level, policy, holder) = {
+    let (left_number, right_number) = (id_param("left", left)?, id_param("right", right)?);
+    let (left_id, right_id, default_level, policy, holder) = {
         let state = app.shared.read();
         // An id the caller may not read answers exactly as an absent one, so the page never
         // tells whether it exists (the REST API answers 403 to both; here both are 404).
-        for id in [left_id, right_id] {
-            if !readable(&state, access, id) {
-                return Err(bad(ApiError::SchemaNotFound(id.to_string())));
-            }
-        }
+        let find = |number: SchemaId| {
+            state
+                .find_id(number, within)
+                .filter(|id| readable(&state, access, *id))
+                .ok_or_else(|| bad(ApiError::SchemaNotFound(number.to_string())))
+        };
+        let (left_id, right_id) = (find(left_number)?, find(right_number)?);
         let type_of = |id| state.schemas.get(&id).map(|stored| stored.schema_type);
         let (Some(left_type), Some(right_type)) = (type_of(left_id), type_of(right_id)) else {
             return Err(bad(ApiError::SchemaNotFound(left_id.to_string())));
@@ -193,16 +205,17 @@ async fn render_ids(
         }
         // The level of the one (readable) subject holding the right-hand id, else the global one.
         let holders = holders(&state, access, right_id);
-        match holders.as_slice() {
+        let (level, policy, holder) = match holders.as_slice() {
             [only] => (state.level(only), state.json_policy(only), Some(only.clone())),
             _ => (global_level(&state), global_policy(&state), None),
-        }
+        };
+        (left_id, right_id, level, policy, holder)
     };
     let level = picked.unwrap_or(default_level);
     let labels = (format!("id {left_id}"), format!("id {right_id}"));
     let compared = compare(&app.shared, (left_id, right_id), labels, policy).await.map_err(bad)?;
     let context = IdsContext { ids: (left_id, right_id), level, default_level, holder };
-    Ok(ids_page(StatusCode::OK, (left, right, ""), Some((&compared, &context)), None))
+    Ok(ids_page(StatusCode::OK, (left, right, ("", within)), Some((&compared, &context)), None))
 }
 
 /// What the by-id page says about the level it judges under.
@@ -215,11 +228,11 @@ struct IdsContext {
     holder: Option<String>,
 }
 
-/// The by-id diff page: the form (filled with what was asked: left, right, level), then an
-/// error or the comparison.
+/// The by-id diff page: the form (filled with what was asked: left, right, level, the context's
+/// `subject`), then an error or the comparison.
 fn ids_page(
     status: StatusCode,
-    (left, right, asked_level): (&str, &str, &str),
+    (left, right, (asked_level, within)): (&str, &str, (&str, Option<&str>)),
     compared: Option<(&Compared, &IdsContext)>,
     error: Option<&str>,
 ) -> Response {
@@ -233,12 +246,13 @@ fn ids_page(
         html! {
             h1 {
                 @if let Some(IdsContext { ids: (l, r), .. }) = context {
-                    "Diff of schema " a href=(format!("/ui/ids/{l}")) { "id " (l) }
-                    " → " a href=(format!("/ui/ids/{r}")) { "id " (r) }
+                    "Diff of schema " a href=(id_url(*l)) { "id " (l) }
+                    " → " a href=(id_url(*r)) { "id " (r) }
                 } @else { "Diff two schemas by id" }
             }
             @if let Some(message) = error { p.error role="alert" #diff-error { (message) } }
             form.inline action="/ui/diff" method="get" {
+                @if let Some(within) = within { input type="hidden" name="subject" value=(within); }
                 label for="diff-left" { "Old (left) id" input #diff-left type="number" name="left" min="1" value=(left) required; }
                 label for="diff-right" { "New (right) id" input #diff-right type="number" name="right" min="1" value=(right) required; }
                 @if let Some(context) = context {
@@ -351,7 +365,7 @@ fn level_select(level: CompatibilityLevel, default: CompatibilityLevel, origin: 
 
 /// The change lists, the findings each way under `level`, and the text side by side.
 fn findings_and_text(compared: &Compared, level: CompatibilityLevel) -> Markup {
-    let Compared { a, b, is_avro, diff } = compared;
+    let Compared { a, b, is_avro, diff, .. } = compared;
     let backward_required = level.directions().contains(&Direction::Backward);
     html! {
         @if let Some(changes) = &diff.json_changes {
@@ -382,6 +396,12 @@ fn findings_and_text(compared: &Compared, level: CompatibilityLevel) -> Markup {
                     }
                 } }
             }
+        }
+        @if !compared.contract.is_empty() {
+            h2 { "Data contract" }
+            ul.findings #contract-changes { @for change in &compared.contract {
+                li { code.rule { (change.kind) } ": " (change.message) " " code { (change.path) } }
+            } }
         }
         @if *is_avro {
             h2 { "Field-level changes" }

@@ -14,7 +14,7 @@ use schemata_core::{Guid, Schema, SchemaType};
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use super::{enc, page, subject_url};
+use super::{enc, id_url, page, subject_url};
 use crate::auth::Access;
 use crate::routes::{App, Params};
 use crate::shared::Shared;
@@ -322,7 +322,7 @@ pub(super) async fn handler(
                         thead { tr { th scope="col" { "Schema id" } th scope="col" { "Where" } th scope="col" { "Used by (live versions)" } } }
                         tbody { @for (id, pointers) in &hits {
                             tr {
-                                td { a href=(format!("/ui/ids/{id}")) { (id) } }
+                                td { a href=(id_url(*id)) { (id) } }
                                 td { @for p in pointers { code { (p) } " " } }
                                 td { @for (subject, version) in uses.get(id).map(Vec::as_slice).unwrap_or_default() {
                                     a href=(format!("{}?version={version}", subject_url(subject))) { (subject) " v" (version) } " "

@@ -8,11 +8,11 @@ use schemata_core::{SchemaId, SchemaType, Version, VersionSpec};
 
 use super::code::{self, Marks};
 use super::diff::readable;
-use super::{PAGE_LEN, PageResult, answer, enc, inherited, page, reference, subject_url};
+use super::{PAGE_LEN, PageResult, answer, enc, id_url, inherited, page, reference, subject_url};
 use crate::auth::{Access, Operation};
 use crate::error::ApiError;
 use crate::routes::{App, Params, subject};
-use crate::state::Mode;
+use crate::state::{Mode, Sid};
 
 /// One row of the list.
 #[derive(Debug)]
@@ -20,7 +20,7 @@ struct Row {
     name: String,
     schema_type: SchemaType,
     latest: Version,
-    id: u32,
+    id: Sid,
     versions: usize,
     deleted: bool,
 }
@@ -64,7 +64,7 @@ pub(super) async fn list(
                 name: name.clone(),
                 schema_type: stored.schema_type,
                 latest,
-                id: row.id.id.0,
+                id: row.id,
                 versions,
                 deleted: !s.has_live(),
             });
@@ -132,7 +132,7 @@ pub(super) async fn list(
                                 td { a class=[row.deleted.then_some("deleted")] href=(subject_url(&row.name)) { (row.name) } @if row.deleted { " " span.tag { "soft-deleted" } } }
                                 td { (row.schema_type.as_str()) }
                                 td { (row.latest) }
-                                td { a href=(format!("/ui/ids/{}", row.id)) { (row.id) } }
+                                td { a href=(id_url(row.id)) { (row.id) } }
                                 td { (row.versions) }
                                 td { (inherited(level, *own_level)) }
                                 td { (inherited(mode.as_str(), *own_mode)) }
@@ -191,17 +191,14 @@ fn show_page(app: &App, access: &Access, raw: String, query: Option<&str>) -> Pa
     let schema_type = stored.schema_type;
     let references = stored.references.clone();
     // Only the referrers the caller may read (authorization on) are listed.
-    let referrers: Vec<u32> = state
+    let referrers: Vec<Sid> = state
         .referrers(&name, version, true)
         .into_iter()
-        .filter(|id| {
-            let sid =
-                SchemaId::new(i64::from(*id)).map(|id| crate::state::Sid::new(row.id.ctx, id));
-            sid.is_some_and(|id| readable(&state, access, id))
-        })
+        .filter_map(|id| SchemaId::new(i64::from(id)).map(|id| Sid::new(row.id.ctx, id)))
+        .filter(|id| readable(&state, access, *id))
         .collect();
-    let versions: Vec<(Version, u32, bool)> =
-        s.versions.iter().map(|(v, r)| (*v, r.id.id.0, r.deleted)).collect();
+    let versions: Vec<(Version, Sid, bool)> =
+        s.versions.iter().map(|(v, r)| (*v, r.id, r.deleted)).collect();
     let level = state.level(&name);
     let own_level = s.config.as_ref().and_then(|c| c.compatibility_level.clone()).is_some();
     let policy = state.json_policy(&name);
@@ -235,7 +232,7 @@ fn show_page(app: &App, access: &Access, raw: String, query: Option<&str>) -> Pa
                     @for (v, id, deleted) in versions.iter().rev() {
                         tr {
                             td { a href=(format!("{url}?version={v}")) aria-current=[(*v == version).then_some("page")] { "v" (v) } }
-                            td { a href=(format!("/ui/ids/{id}")) { (id) } }
+                            td { a href=(id_url(*id)) { (id) } }
                             td { @if *deleted { span.tag { "soft-deleted" } } @else { "live" } }
                         }
                     }
@@ -264,7 +261,7 @@ fn show_page(app: &App, access: &Access, raw: String, query: Option<&str>) -> Pa
             h2 { "Referenced by" }
             @if referrers.is_empty() { p { "None." } } @else {
                 ul #referenced-by { @for id in &referrers {
-                    li { a href=(format!("/ui/ids/{id}")) { "schema id " (id) } }
+                    li { a href=(id_url(*id)) { "schema id " (id) } }
                 } }
             }
             @if may_config {

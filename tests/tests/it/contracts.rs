@@ -186,6 +186,15 @@ async fn compatibility_groups_check_only_within_a_major_version() {
         ("POST /compatibility/subjects/g/versions", compat(OTHER, major("1")), 200, json!({"is_compatible": false})),
         // ... and accepted as major 2, which starts a group of its own.
         ("POST /compatibility/subjects/g/versions", compat(OTHER, major("2")), 200, json!({"is_compatible": true})),
+        // Asked with contractChanges, the answer also says how the contract would change from
+        // the latest version (or the one named); never in `messages`.
+        ("POST /compatibility/subjects/g/versions?contractChanges=true&verbose=true", compat(OTHER, major("2")), 200,
+            json!({"is_compatible": true, "messages": [], "contract_changes": [{"kind": "PROPERTY_CHANGED", "path": "/metadata/properties/major", "message": "property major changed from \"1\" to \"2\""}]})),
+        ("POST /compatibility/subjects/g/versions/1?contractChanges=true", register(V1, Value::Null, json!({"domainRules": [cel("a", "true")]})), 200,
+            json!({"is_compatible": true, "contract_changes": [{"kind": "RULE_ADDED", "path": "/ruleSet/domainRules/a", "message": "domain rule a (CONDITION WRITE CEL) added"}]})),
+        ("POST /compatibility/subjects/g/versions?contractChanges=true", compat(V1, major("1")), 200, json!({"is_compatible": true, "contract_changes": []})),
+        ("POST /compatibility/subjects/new/versions?contractChanges=true", compat(V1, major("1")), 200,
+            json!({"is_compatible": true, "contract_changes": [{"kind": "PROPERTY_ADDED", "path": "/metadata/properties/major", "message": "property major = \"1\" added"}]})),
         ("POST /subjects/g/versions", register(OTHER, major("2"), Value::Null), 200, json!({"id": 2, "version": 2})),
         // Without metadata of its own, V1 inherits major 2 from the latest version, so it is
         // checked against OTHER (and breaks it).

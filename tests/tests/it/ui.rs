@@ -1675,3 +1675,50 @@ async fn diff_any_two_schemas_by_id() {
     let versions = registry.get("/ui/subjects/orders-value/diff?a=1&b=2").await.text;
     assert!(versions.contains(r#"<a href="/ui/diff?left=1&amp;right=2">"#), "{versions}");
 }
+
+/// Ids are per context: the by-id page and the diff by ids find an id in the context
+/// `?subject=` names, every by-id link from a qualified subject carries it, and a diff of two
+/// versions whose data contracts differ lists the metadata and rule changes.
+#[tokio::test]
+async fn by_id_pages_follow_contexts_and_diffs_list_contract_changes() {
+    let registry = TestRegistry::start().await;
+    registry.register_ok("orders-value", V1).await;
+    registry.register_ok(":.team:orders-value", V2).await;
+    // The same text with a data contract: a second version, id 2 of the .team context.
+    let with_contract = serde_json::json!({
+        "schema": V2,
+        "metadata": {"properties": {"owner": "team"}},
+        "ruleSet": {"domainRules": [{"name": "idSet", "kind": "CONDITION", "type": "CEL", "expr": "message.id > 0"}]},
+    });
+    let reply = registry.post("/subjects/:.team:orders-value/versions", with_contract).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["id"], 2, "{}", reply.text);
+
+    let in_team = "subject=%3A.team%3A";
+    // (path, status, what the page must contain, what it must not)
+    #[rustfmt::skip]
+    let cases: &[(&str, u16, &[&str], &[&str])] = &[
+        ("/ui/ids/1", 200, &["<h1>Schema id 1</h1>", "/ui/subjects/orders-value\""], &["customer_id", "Context"]),
+        ("/ui/ids/1?subject=:.team:", 200, &["<h1>Schema id 1 in context .team</h1>", "customer_id", "/ui/subjects/%3A.team%3Aorders-value", "<input type=\"hidden\" name=\"subject\" value=\":.team:\">", "/schemas/ids/1/schema?subject=%3A.team%3A"], &[]),
+        ("/ui/ids/2?subject=:.team:orders-value", 200, &["in context .team", "/ui/diff?left=1&amp;right=2&amp;subject=%3A.team%3A"], &[]),
+        ("/ui/ids/2", 404, &[], &[]),
+        ("/ui/diff?left=1&right=2&subject=:.team:", 200, &["href=\"/ui/ids/1?subject=%3A.team%3A\"", "id=\"contract-changes\"", "PROPERTY_ADDED</code>: property owner = &quot;team&quot; added", "RULE_ADDED</code>: domain rule idSet"], &[]),
+        ("/ui/diff?left=1&right=2", 404, &["Schema 2 not found"], &[]),
+        ("/ui/subjects/:.team:orders-value/diff?a=1&b=2", 200, &["id=\"contract-changes\"", "/ui/diff?left=1&amp;right=2&amp;subject=%3A.team%3A"], &[]),
+        ("/ui/subjects/orders-value", 200, &["href=\"/ui/ids/1\""], &["contract-changes"]),
+        ("/ui/subjects/:.team:orders-value?version=1", 200, &["href=\"/ui/ids/1?subject=%3A.team%3A\"", "href=\"/ui/ids/2?subject=%3A.team%3A\""], &[]),
+    ];
+    for (path, status, present, absent) in cases {
+        let page = registry.get(path).await;
+        assert_eq!(page.status, *status, "{path}: {}", page.text);
+        for wanted in *present {
+            assert!(page.text.contains(wanted), "{path}: no {wanted:?} in\n{}", page.text);
+        }
+        for unwanted in *absent {
+            assert!(!page.text.contains(unwanted), "{path}: {unwanted:?} in\n{}", page.text);
+        }
+    }
+    // The id list in the subject list links the context's id too.
+    let list = registry.get("/ui?q=team").await;
+    assert!(list.text.contains(&format!("/ui/ids/2?{in_team}")), "{}", list.text);
+}
