@@ -150,11 +150,8 @@ fn text(checked: &[Checked]) -> String {
         for note in &check.contract {
             let _ = writeln!(
                 out,
-                "{}{}: {}: {}\n    subject {}, data contract against {}, at {} (not a break)",
-                note.file,
-                note_location(note),
-                note.change.kind,
-                note.change.message,
+                "{}\n    subject {}, data contract against {}, at {} (not a break)",
+                note_line(note),
                 check.subject,
                 note.against,
                 note.change.path,
@@ -183,11 +180,13 @@ fn text(checked: &[Checked]) -> String {
     out
 }
 
-fn note_location(note: &ContractNote) -> String {
-    match note.position {
+/// `file:line:column: KIND: sentence` of a contract change.
+fn note_line(note: &ContractNote) -> String {
+    let location = match note.position {
         Some(p) => format!(":{}:{}", p.line, p.column),
         None => String::new(),
-    }
+    };
+    format!("{}{location}: {}: {}", note.file, note.change.kind, note.change.message)
 }
 
 fn json_report(checked: &[Checked]) -> String {
@@ -345,11 +344,8 @@ fn junit(checked: &[Checked]) -> String {
             for note in &check.contract {
                 let _ = writeln!(
                     notes,
-                    "{}{}: {}: {} (data contract against {}, at {})",
-                    note.file,
-                    note_location(note),
-                    note.change.kind,
-                    note.change.message,
+                    "{} (data contract against {}, at {})",
+                    note_line(note),
                     note.against,
                     note.change.path,
                 );

@@ -12,11 +12,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use schemata_core::api::{CompatibilityCheckResponse, RegisterSchemaRequest};
 use schemata_core::contract::ContractChange;
-use schemata_core::{Contract, Version, VersionSpec};
+use schemata_core::{Contract, Schema, Version, VersionSpec};
 
 use super::subjects::{TwoPath, one, subject_version};
 use super::{App, BodyKind, Params, existing_subject, json, read_json};
 use crate::error::ApiError;
+use crate::shared::Shared;
 use crate::state::{RegistryState, Sid};
 use crate::{compatibility, request};
 
@@ -44,6 +45,19 @@ fn contract_changes(
         state.contract_for(subject, request.metadata.as_ref(), request.rule_set.as_ref(), None);
     let old = old.and_then(|id| state.schemas.get(&id)).map(|s| s.contract().clone());
     old.unwrap_or_default().changes(&new)
+}
+
+/// The incompatibilities of `new` with `against` at the subject's level and JSON policy.
+fn messages(
+    shared: &Shared,
+    state: &RegistryState,
+    subject: &str,
+    new: &Schema,
+    against: &[(Version, Sid)],
+) -> Result<Vec<String>, ApiError> {
+    let (level, policy) = (state.level(subject), state.json_policy(subject));
+    let max_steps = shared.limits.max_check_steps;
+    compatibility::messages(&shared.cache, max_steps, state, level, policy, new, against)
 }
 
 /// A schema that does not parse: with `verbose`, Confluent answers 200 with the parse error as
@@ -97,19 +111,7 @@ pub(crate) async fn against_version(
             }
             // Against one named version, transitivity does not matter: the level's directions
             // do.
-            let level = state.level(&subject);
-            let policy = state.json_policy(&subject);
-            let max_steps = shared.limits.max_check_steps;
-            let messages = compatibility::messages(
-                &shared.cache,
-                max_steps,
-                &state,
-                level,
-                policy,
-                &new,
-                &against,
-            )?;
-            Ok((messages, contract))
+            Ok((messages(&shared, &state, &subject, &new, &against)?, contract))
         })
         .await?;
     Ok(answer(found, verbose))
@@ -134,24 +136,12 @@ pub(crate) async fn against_level(
                 Ok(new) => new,
                 Err(error) => return invalid(error, verbose),
             };
-            let level = state.level(&subject);
             let latest = state.subjects.get(&subject).and_then(|s| s.latest_live()).map(|l| l.1.id);
             let changed = changes.then(|| contract_changes(&state, &subject, &request, latest));
             // As Confluent's check: the group is the one of the contract the request carries.
             let contract = Contract { metadata: request.metadata, rule_set: request.rule_set };
             let against = state.compatibility_history(&subject, &contract);
-            let policy = state.json_policy(&subject);
-            let max_steps = shared.limits.max_check_steps;
-            let messages = compatibility::messages(
-                &shared.cache,
-                max_steps,
-                &state,
-                level,
-                policy,
-                &new,
-                &against,
-            )?;
-            Ok((messages, changed))
+            Ok((messages(&shared, &state, &subject, &new, &against)?, changed))
         })
         .await?;
     Ok(answer(found, verbose))
