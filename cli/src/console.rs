@@ -305,12 +305,17 @@ pub(super) async fn consume(
             .find(|h| h.key == schemata::VALUE_SCHEMA_ID_HEADER)
             .and_then(|h| h.value.as_deref());
         let value = match &record.value {
-            Some(bytes) => decoder.decode_with_header(header, bytes).await.map_err(|e| {
-                CliError::Other(format!(
-                    "{}/{}@{}: cannot decode the value: {e}",
-                    record.topic, record.partition, record.offset
-                ))
-            })?,
+            // The writer schema is fetched with `?subject=<topic>-value` (in the client's
+            // context), as Confluent's deserializers fetch it: the subject picks the id's
+            // context in a registry with contexts.
+            Some(bytes) => {
+                decoder.decode_record(&record.topic, false, header, bytes).await.map_err(|e| {
+                    CliError::Other(format!(
+                        "{}/{}@{}: cannot decode the value: {e}",
+                        record.topic, record.partition, record.offset
+                    ))
+                })?
+            }
             None => serde_json::Value::Null,
         };
         let mut line = String::new();

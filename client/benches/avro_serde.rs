@@ -100,10 +100,10 @@ fn compare<T, R>(
 
     let mut group = c.benchmark_group(format!("decode/{label}"));
     group.bench_function("schemata", |b| {
-        b.iter(|| deserializer.deserialize_cached(black_box(&framed)).unwrap().unwrap())
+        b.iter(|| deserializer.deserialize_cached(&topic, black_box(&framed)).unwrap().unwrap())
     });
     group.bench_function("schemata_evolved_reader", |b| {
-        b.iter(|| evolved.deserialize_cached(black_box(&framed)).unwrap().unwrap())
+        b.iter(|| evolved.deserialize_cached(&topic, black_box(&framed)).unwrap().unwrap())
     });
     group.bench_function("serde_avro_fast", |b| {
         b.iter(|| {

@@ -61,10 +61,10 @@ fn compare<T>(
 
     let mut group = c.benchmark_group(format!("decode/{label}"));
     group.bench_function("schemata", |b| {
-        b.iter(|| deserializer.deserialize_cached(black_box(&framed)).unwrap().unwrap())
+        b.iter(|| deserializer.deserialize_cached(&topic, black_box(&framed)).unwrap().unwrap())
     });
     group.bench_function("schemata_without_registry", |b| {
-        b.iter(|| unchecked.deserialize_cached(black_box(&framed)).unwrap().unwrap())
+        b.iter(|| unchecked.deserialize_cached(&topic, black_box(&framed)).unwrap().unwrap())
     });
     group.bench_function("prost", |b| b.iter(|| T::decode(black_box(&plain[..])).unwrap()));
     group.finish();

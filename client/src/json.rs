@@ -3,6 +3,7 @@
 //! against it before writing, so a producer cannot publish what its own schema forbids.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use schemata_core::json_schema::JsonSchema;
 use schemata_core::wire::SchemaRef;
@@ -10,9 +11,11 @@ use schemata_core::{Guid, Schema as ParsedSchema, SchemaType};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Schema;
 use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
-use crate::serdes::{IdLookup, Prefix, SerializerConfig, id_now, id_of, split};
+use crate::serdes::{
+    IdLookup, Naming, Prefix, SerializerConfig, Split, WriterKey, Writers, fetch_writer, split,
+};
+use crate::{Schema, SubjectNameStrategy};
 
 /// Most validation errors reported for one document.
 pub(crate) const MAX_REPORTED_ERRORS: usize = 16;
@@ -137,6 +140,7 @@ pub(crate) fn validate(schema: &JsonSchema, document: &serde_json::Value) -> Res
 ///
 /// let registry = RegistryClient::new("http://localhost:8081")?;
 /// let deserializer = JsonDeserializer::<Click>::with_registry(registry);
+/// // Fetches the writer schema with `?subject=clicks-value`.
 /// let click = deserializer.deserialize("clicks", &bytes).await?;
 /// # Ok(()) }
 /// ```
@@ -144,11 +148,14 @@ pub(crate) fn validate(schema: &JsonSchema, document: &serde_json::Value) -> Res
 /// Two modes, as in Confluent's JSONDeserializer when it has a registry and when it has none:
 ///
 /// - [`JsonDeserializer::with_registry`], what consumers should use: the writer schema is
-///   fetched by the record's id through the client's bounded id cache, an unknown id is the
+///   fetched by the record's id, with the subject the subject name strategy names (TopicName,
+///   `<topic>-value`, by default; see [`JsonDeserializer::subject_name_strategy`],
+///   [`JsonDeserializer::subject`] and [`JsonDeserializer::key`]), which picks the id's context
+///   in a registry with contexts, as Confluent's deserializers pass it. An unknown id is the
 ///   registry's error (40403), a schema that is not JSON Schema is [`Error::SchemaType`], and
 ///   the document is validated against the writer schema (on by default, see
 ///   [`JsonDeserializer::validate`]). The validator is compiled when the schema is parsed, so
-///   once per id for as long as the id stays in the client's cache.
+///   once per writer.
 /// - [`JsonDeserializer::new`], without a registry: only the frame's shape is checked. A record
 ///   with an unknown id, or with the id of an Avro schema, decodes whenever its payload parses
 ///   as `T`.
@@ -156,12 +163,21 @@ pub(crate) fn validate(schema: &JsonSchema, document: &serde_json::Value) -> Res
 pub struct JsonDeserializer<T> {
     client: Option<RegistryClient>,
     validate: bool,
+    naming: Naming,
+    /// Writer schemas by writer (subject and id, or GUID).
+    writers: Writers<Arc<RegisteredSchema>>,
     _type: PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned> Default for JsonDeserializer<T> {
     fn default() -> Self {
-        JsonDeserializer { client: None, validate: true, _type: PhantomData }
+        JsonDeserializer {
+            client: None,
+            validate: true,
+            naming: Naming::default(),
+            writers: Writers::default(),
+            _type: PhantomData,
+        }
     }
 }
 
@@ -201,10 +217,10 @@ impl<T: DeserializeOwned> JsonDeserializer<T> {
         JsonDeserializer::default()
     }
 
-    /// A deserializer that fetches each record's writer schema by id and validates the document
-    /// against it.
+    /// A deserializer of values that fetches each record's writer schema by id and validates
+    /// the document against it.
     pub fn with_registry(client: RegistryClient) -> JsonDeserializer<T> {
-        JsonDeserializer { client: Some(client), validate: true, _type: PhantomData }
+        JsonDeserializer { client: Some(client), ..JsonDeserializer::default() }
     }
 
     /// Whether documents are validated against their writer schema (default: on). Turning it
@@ -215,41 +231,64 @@ impl<T: DeserializeOwned> JsonDeserializer<T> {
         self
     }
 
-    /// Decodes a framed document (schema id or GUID). The topic is not needed to find the
-    /// schema (the frame names it); it is taken for symmetry with the serializer and
-    /// [`crate::AvroDeserializer`].
-    pub async fn deserialize(&self, _topic: &str, bytes: &[u8]) -> Result<T> {
-        self.decode(None, bytes).await.map_err(Error::from)
+    /// Reads record keys: the subject named is `<topic>-key`. (A [`crate::kafka::Consumer`]
+    /// tells keys from values itself.)
+    pub fn key(mut self) -> JsonDeserializer<T> {
+        self.naming.is_key = true;
+        self
+    }
+
+    /// How the subject passed when fetching a writer schema is named (default: TopicName; the
+    /// record-name strategies pass none, as in Confluent's deserializers).
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> JsonDeserializer<T> {
+        self.naming.strategy = strategy;
+        self
+    }
+
+    /// Passes `subject` whatever the topic (`:.team:clicks-value`, say).
+    pub fn subject(mut self, subject: impl Into<String>) -> JsonDeserializer<T> {
+        self.naming.fixed = Some(subject.into());
+        self
+    }
+
+    /// Decodes a framed document (schema id or GUID) of `topic`.
+    pub async fn deserialize(&self, topic: &str, bytes: &[u8]) -> Result<T> {
+        self.decode(topic, self.naming.is_key, None, bytes).await.map_err(Error::from)
     }
 
     /// Decodes a document whose writer schema may be named in its [`crate::schema_id_header`]
     /// (whose value is `header`), the document then unframed.
     pub async fn deserialize_with_header(
         &self,
-        _topic: &str,
+        topic: &str,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Result<T> {
-        self.decode(header, bytes).await.map_err(Error::from)
+        self.decode(topic, self.naming.is_key, header, bytes).await.map_err(Error::from)
     }
 
     /// As [`JsonDeserializer::deserialize`] without awaiting: `None` until the writer schema of
-    /// this record's id has been fetched by an async call (never `None` without a registry).
-    pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
-        self.decode_cached(None, bytes).map(|result| result.map_err(Error::from))
+    /// this record's id, for this topic's subject, has been fetched by an async call (never
+    /// `None` without a registry).
+    pub fn deserialize_cached(&self, topic: &str, bytes: &[u8]) -> Option<Result<T>> {
+        self.deserialize_cached_with_header(topic, None, bytes)
     }
 
     /// As [`JsonDeserializer::deserialize_with_header`] without awaiting.
     pub fn deserialize_cached_with_header(
         &self,
+        topic: &str,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Option<Result<T>> {
-        self.decode_cached(header, bytes).map(|result| result.map_err(Error::from))
+        let decoded = self.decode_cached(topic, self.naming.is_key, header, bytes)?;
+        Some(decoded.map_err(Error::from))
     }
 
     pub(crate) fn decode_cached(
         &self,
+        topic: &str,
+        is_key: bool,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Option<Result<T, Failure>> {
@@ -259,23 +298,42 @@ impl<T: DeserializeOwned> JsonDeserializer<T> {
         };
         match &self.client {
             None => Some(from_slice(&split.schema, split.payload)),
-            Some(client) => {
-                let writer = client.cached_schema_by_id(id_now(client, split.schema)?)?;
-                Some(self.decode_with(&writer, split.payload))
-            }
+            Some(_) => self.decode_known(topic, is_key, &split),
         }
     }
 
-    pub(crate) async fn decode(&self, header: Option<&[u8]>, bytes: &[u8]) -> Result<T, Failure> {
+    fn decode_known(
+        &self,
+        topic: &str,
+        is_key: bool,
+        split: &Split<'_>,
+    ) -> Option<Result<T, Failure>> {
+        let naming = &self.naming;
+        self.writers.with(
+            |key, _| key.is_for(naming, &split.schema, topic, is_key),
+            |writer| self.decode_with(writer, split.payload),
+        )
+    }
+
+    pub(crate) async fn decode(
+        &self,
+        topic: &str,
+        is_key: bool,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<T, Failure> {
         let split = split(header, bytes)?;
-        match &self.client {
-            None => from_slice(&split.schema, split.payload),
-            Some(client) => {
-                let id = id_of(client, split.schema).await?;
-                let writer = client.schema_by_id(id).await?;
-                self.decode_with(&writer, split.payload)
-            }
+        let Some(client) = &self.client else {
+            return from_slice(&split.schema, split.payload);
+        };
+        if let Some(done) = self.decode_known(topic, is_key, &split) {
+            return done;
         }
+        let subject = self.naming.subject(topic, is_key);
+        let writer = fetch_writer(client, split.schema, subject.as_deref()).await?;
+        let key = WriterKey::new(split.schema, subject);
+        self.writers.insert(key.clone(), Arc::clone(&writer), |known, _| *known == key);
+        self.decode_with(&writer, split.payload)
     }
 
     fn decode_with(&self, writer: &RegisteredSchema, payload: &[u8]) -> Result<T, Failure> {
@@ -378,9 +436,9 @@ mod tests {
     fn registry_less_mode_checks_only_the_frame() {
         let de = JsonDeserializer::<Shape>::new();
         // Id 0x7fff is known to no one: without a registry nobody asks.
-        let decoded = de.deserialize_cached(b"\x00\x00\x00\x7f\xff{\"a\":-1}").unwrap();
+        let decoded = de.deserialize_cached("t", b"\x00\x00\x00\x7f\xff{\"a\":-1}").unwrap();
         assert_eq!(decoded.unwrap(), Shape { a: -1 });
-        let error = de.deserialize_cached(b"\x01\x00\x00\x00\x01{}").unwrap().unwrap_err();
+        let error = de.deserialize_cached("t", b"\x01\x00\x00\x00\x01{}").unwrap().unwrap_err();
         assert!(matches!(error, Error::Wire(_)), "{error:?}");
     }
 
@@ -388,9 +446,9 @@ mod tests {
     fn registry_mode_waits_for_the_fetch() {
         let client = RegistryClient::new("http://127.0.0.1:9").unwrap();
         let de = JsonDeserializer::<Shape>::with_registry(client);
-        assert!(de.deserialize_cached(b"\x00\x00\x00\x00\x01{\"a\":1}").is_none());
+        assert!(de.deserialize_cached("t", b"\x00\x00\x00\x00\x01{\"a\":1}").is_none());
         // A frame that is not one fails without the registry.
-        let error = de.deserialize_cached(b"\x00\x00").unwrap().unwrap_err();
+        let error = de.deserialize_cached("t", b"\x00\x00").unwrap().unwrap_err();
         assert!(matches!(error, Error::Wire(_)), "{error:?}");
     }
 }

@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::marker::PhantomData;
-use std::sync::{OnceLock, PoisonError, RwLock};
 
 use prost::Message as _;
 use prost_reflect::{FileDescriptor, MessageDescriptor, ReflectMessage};
@@ -23,7 +22,8 @@ use schemata_core::{Schema as ParsedSchema, SchemaId};
 use crate::SubjectNameStrategy;
 use crate::registry::{Error, LookupOptions, RegisterOptions, RegistryClient, Result};
 use crate::serdes::{
-    IdLookup, Prefix, SchemaIdFraming, SerializerConfig, Split, id_now, id_of, split,
+    IdLookup, Naming, Prefix, SchemaIdFraming, SerializerConfig, Split, WriterKey, Writers,
+    fetch_writer, split,
 };
 
 /// Writes prost messages of type `T` framed with their schema id and message indexes.
@@ -240,21 +240,21 @@ fn collect_dependencies(
 
 /// Reads framed Protobuf records into `T`. Without a registry only the frame is checked; with
 /// one ([`ProtobufDeserializer::with_registry`]) the writer schema must be PROTOBUF and the
-/// record's message indexes must name a message of `T`'s full name in it.
+/// record's message indexes must name a message of `T`'s full name in it. The writer schema is
+/// fetched with the subject the subject name strategy names for the topic (TopicName by
+/// default; see [`ProtobufDeserializer::subject_name_strategy`], [`ProtobufDeserializer::
+/// subject`] and [`ProtobufDeserializer::key`]), which picks the id's context in a registry
+/// with contexts, as Confluent's deserializers pass it.
 #[derive(Debug)]
 pub struct ProtobufDeserializer<T> {
     client: Option<RegistryClient>,
-    /// The first (writer id, message-index bytes as written) pair checked to name `T`, read
-    /// without a lock: most topics carry one writer schema and one message.
-    first: OnceLock<Checked>,
-    /// Every pair already checked to name `T`: a hit needs no registry. The index bytes rather
-    /// than the parsed indexes, so a record is matched without allocating.
-    checked: RwLock<Vec<Checked>>,
+    naming: Naming,
+    /// The message-index bytes as written, by writer (subject and id, or GUID), checked to name
+    /// `T`: a hit needs no registry. The bytes rather than the parsed indexes, so a record is
+    /// matched without allocating.
+    checked: Writers<Box<[u8]>>,
     _type: PhantomData<fn() -> T>,
 }
-
-/// A writer id and the message-index bytes that were checked with it.
-type Checked = (SchemaId, Box<[u8]>);
 
 impl<T: ReflectMessage + Default> Default for ProtobufDeserializer<T> {
     fn default() -> Self {
@@ -267,23 +267,41 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
     pub fn new() -> ProtobufDeserializer<T> {
         ProtobufDeserializer {
             client: None,
-            first: OnceLock::new(),
-            checked: RwLock::default(),
+            naming: Naming::default(),
+            checked: Writers::default(),
             _type: PhantomData,
         }
     }
 
-    /// A deserializer that fetches each record's writer schema by id.
+    /// A deserializer of values that fetches each record's writer schema by id.
     pub fn with_registry(client: RegistryClient) -> ProtobufDeserializer<T> {
-        ProtobufDeserializer {
-            client: Some(client),
-            first: OnceLock::new(),
-            checked: RwLock::default(),
-            _type: PhantomData,
-        }
+        ProtobufDeserializer { client: Some(client), ..ProtobufDeserializer::new() }
     }
 
-    /// Decodes a framed message (schema id or GUID).
+    /// Reads record keys: the subject named is `<topic>-key`. (A [`crate::kafka::Consumer`]
+    /// tells keys from values itself.)
+    pub fn key(mut self) -> ProtobufDeserializer<T> {
+        self.naming.is_key = true;
+        self
+    }
+
+    /// How the subject passed when fetching a writer schema is named (default: TopicName; the
+    /// record-name strategies pass none, as in Confluent's deserializers).
+    pub fn subject_name_strategy(
+        mut self,
+        strategy: SubjectNameStrategy,
+    ) -> ProtobufDeserializer<T> {
+        self.naming.strategy = strategy;
+        self
+    }
+
+    /// Passes `subject` whatever the topic (`:.team:orders-value`, say).
+    pub fn subject(mut self, subject: impl Into<String>) -> ProtobufDeserializer<T> {
+        self.naming.fixed = Some(subject.into());
+        self
+    }
+
+    /// Decodes a framed message (schema id or GUID) of `topic`.
     pub async fn deserialize(&self, topic: &str, bytes: &[u8]) -> Result<T> {
         self.deserialize_with_header(topic, None, bytes).await
     }
@@ -292,19 +310,32 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
     /// [`crate::schema_id_header`], whose value is `header`, the message then unframed.
     pub async fn deserialize_with_header(
         &self,
-        _topic: &str,
+        topic: &str,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Result<T> {
-        if let Some(done) = self.deserialize_cached_with_header(header, bytes) {
+        self.deserialize_part(topic, self.naming.is_key, header, bytes).await
+    }
+
+    /// As [`ProtobufDeserializer::deserialize_with_header`], for a key when `is_key` whatever
+    /// [`ProtobufDeserializer::key`] said.
+    pub(crate) async fn deserialize_part(
+        &self,
+        topic: &str,
+        is_key: bool,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<T> {
+        if let Some(done) = self.deserialize_cached_part(topic, is_key, header, bytes) {
             return done;
         }
         let split = split(header, bytes)?;
         let (raw, message) = index_bytes(&split)?;
         if let Some(client) = &self.client {
             let indexes = if raw.is_empty() { vec![0] } else { wire::read_message_indexes(raw)?.0 };
-            let id = id_of(client, split.schema).await?;
-            let registered = client.schema_by_id(id).await?;
+            let subject = self.naming.subject(topic, is_key);
+            let registered = fetch_writer(client, split.schema, subject.as_deref()).await?;
+            let id = registered.id;
             let schema = registered.schema.as_protobuf().ok_or_else(|| Error::SchemaType {
                 id,
                 expected: "PROTOBUF",
@@ -323,24 +354,34 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
                     reasons: vec![format!("the record holds a {}", named.full_name())],
                 });
             }
-            let _ = self.first.set((id, raw.into()));
-            let mut checked = self.checked.write().unwrap_or_else(PoisonError::into_inner);
-            if !checked.iter().any(|(i, x)| *i == id && **x == *raw) {
-                checked.push((id, raw.into()));
-            }
+            let key = WriterKey::new(split.schema, subject);
+            self.checked.insert(key.clone(), raw.into(), |k, x| *k == key && **x == *raw);
         }
         T::decode(message).map_err(|e| Error::Protobuf(e.to_string()))
     }
 
     /// As [`ProtobufDeserializer::deserialize`] without awaiting: `None` when the registry must
-    /// be asked first (a writer id and message not checked yet).
-    pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
-        self.deserialize_cached_with_header(None, bytes)
+    /// be asked first (a writer and message not checked yet for this topic's subject).
+    pub fn deserialize_cached(&self, topic: &str, bytes: &[u8]) -> Option<Result<T>> {
+        self.deserialize_cached_with_header(topic, None, bytes)
     }
 
     /// As [`ProtobufDeserializer::deserialize_with_header`] without awaiting.
     pub fn deserialize_cached_with_header(
         &self,
+        topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T>> {
+        self.deserialize_cached_part(topic, self.naming.is_key, header, bytes)
+    }
+
+    /// As [`ProtobufDeserializer::deserialize_part`] without awaiting.
+    #[inline]
+    pub(crate) fn deserialize_cached_part(
+        &self,
+        topic: &str,
+        is_key: bool,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Option<Result<T>> {
@@ -352,24 +393,14 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
             Ok(read) => read,
             Err(error) => return Some(Err(error)),
         };
-        if let Some(client) = &self.client {
-            let id = id_now(client, split.schema)?;
-            if !self.is_checked(id, raw) {
-                return None;
-            }
+        if self.client.is_some() {
+            let naming = &self.naming;
+            self.checked.with(
+                |key, x| key.is_for(naming, &split.schema, topic, is_key) && **x == *raw,
+                |_| (),
+            )?;
         }
         Some(T::decode(message).map_err(|e| Error::Protobuf(e.to_string())))
-    }
-
-    fn is_checked(&self, id: SchemaId, raw: &[u8]) -> bool {
-        if let Some((i, x)) = self.first.get()
-            && *i == id
-            && **x == *raw
-        {
-            return true;
-        }
-        let checked = self.checked.read().unwrap_or_else(PoisonError::into_inner);
-        checked.iter().any(|(i, x)| *i == id && **x == *raw)
     }
 }
 
@@ -713,10 +744,10 @@ mod tests {
         // Without a registry a record of the second message decodes; a broken array is an error.
         let deserializer = ProtobufDeserializer::<i64>::new();
         assert_eq!(
-            deserializer.deserialize_cached(&[0, 0, 0, 0, 1, 2, 2, 8, 7]).unwrap().unwrap(),
+            deserializer.deserialize_cached("t", &[0, 0, 0, 0, 1, 2, 2, 8, 7]).unwrap().unwrap(),
             7
         );
-        assert!(deserializer.deserialize_cached(&[0, 0, 0, 0, 1, 1, 2]).unwrap().is_err());
+        assert!(deserializer.deserialize_cached("t", &[0, 0, 0, 0, 1, 1, 2]).unwrap().is_err());
     }
 
     proptest! {
@@ -734,7 +765,7 @@ mod tests {
             let deserializer = ProtobufDeserializer::<String>::new();
             let mut framed = vec![0, 0, 0, 0, 1];
             framed.extend_from_slice(&bytes);
-            let _ = deserializer.deserialize_cached(&framed);
+            let _ = deserializer.deserialize_cached("t", &framed);
         }
     }
 }

@@ -467,8 +467,9 @@ impl RegistryClientBuilder {
                 auth: self.auth,
                 retry: self.retry,
                 by_id: FlightCache::new(capacity, None),
+                by_subject_id: FlightCache::new(capacity, None),
                 ids: FlightCache::new(capacity, None),
-                id_of_guid: FlightCache::new(capacity, None),
+                ids_of_guid: FlightCache::new(capacity, None),
                 guid_of_id: FlightCache::new(capacity, None),
                 latest: FlightCache::new(capacity, Some(Duration::from_millis(self.latest_ttl_ms))),
             }),
@@ -544,9 +545,12 @@ struct Inner {
     auth: Auth,
     retry: Retry,
     by_id: FlightCache<SchemaId, Arc<RegisteredSchema>>,
+    /// Schemas fetched by id for a subject (`?subject=`): the subject picks the id's context,
+    /// so the same id may name different schemas under different subjects.
+    by_subject_id: FlightCache<(String, SchemaId), Arc<RegisteredSchema>>,
     ids: FlightCache<IdKey, SchemaId>,
-    /// GUID → id and back: both immutable once the registry has answered.
-    id_of_guid: FlightCache<Guid, SchemaId>,
+    /// GUID → its ids per context, and id → GUID: immutable once the registry has answered.
+    ids_of_guid: FlightCache<Guid, Arc<[ContextId]>>,
     guid_of_id: FlightCache<SchemaId, Guid>,
     latest: FlightCache<String, Arc<SubjectSchema>>,
 }
@@ -605,6 +609,8 @@ impl RegistryClient {
     // ---- schemas by id ----
 
     /// The schema with `id`, parsed with its references. Cached forever: ids are immutable.
+    /// The id is read in this client's context; see [`RegistryClient::schema_by_id_for`] for
+    /// the form that names a subject, as deserializers fetch writer schemas.
     pub async fn schema_by_id(&self, id: SchemaId) -> Result<Arc<RegisteredSchema>> {
         self.inner
             .by_id
@@ -618,39 +624,85 @@ impl RegistryClient {
             .await
     }
 
-    /// The schema with `id` if the id cache holds it, without asking the registry: for decode
-    /// paths that must not await.
-    pub(crate) fn cached_schema_by_id(&self, id: SchemaId) -> Option<Arc<RegisteredSchema>> {
-        self.inner.by_id.peek(&id)
+    /// The schema with `id` as the registry finds it for `subject` (`GET
+    /// /schemas/ids/{id}?subject=`, as Confluent's deserializers ask): the subject picks the
+    /// id's context, since each context is its own id space. A qualified subject
+    /// (`:.team:orders-value`) finds its own context's id; an unqualified one the id it holds,
+    /// in whichever context, else the default context's. `None` is [`RegistryClient::
+    /// schema_by_id`]. Cached forever per (subject, id); references are fetched in the
+    /// subject's context.
+    pub async fn schema_by_id_for(
+        &self,
+        id: SchemaId,
+        subject: Option<&str>,
+    ) -> Result<Arc<RegisteredSchema>> {
+        let Some(subject) = subject else { return self.schema_by_id(id).await };
+        let key = (subject.to_owned(), id);
+        self.inner
+            .by_subject_id
+            .get_or_fetch(&key, || async {
+                let query = [("subject", subject.to_owned())];
+                let body: SchemaById = self
+                    .call(Method::GET, &["schemas", "ids", &id.to_string()], &query, None::<&()>)
+                    .await?;
+                let schema_type = parse_type(body.schema_type.as_deref())?;
+                let references: Vec<SchemaReference> = core_references(&body.references)
+                    .into_iter()
+                    .map(|mut r| {
+                        r.subject = qualify_reference(subject, &r.subject);
+                        r
+                    })
+                    .collect();
+                let schema = self.parse_schema(schema_type, &body.schema, &references).await?;
+                Ok(Arc::new(RegisteredSchema { id, schema }))
+            })
+            .await
     }
 
     /// The id of the schema with `guid` (Confluent 8's schema GUID, which GUID-framed records
-    /// carry), through `GET /schemas/guids/{guid}/ids`: the default context's id, else the
-    /// first answered. Cached forever, as ids are.
+    /// carry), through `GET /schemas/guids/{guid}/ids`: this client's context's id, else the
+    /// default context's, else the first answered. Cached forever, as ids are.
     pub async fn id_by_guid(&self, guid: Guid) -> Result<SchemaId> {
-        self.inner
-            .id_of_guid
+        Ok(self.id_by_guid_for(guid, None).await?.1)
+    }
+
+    /// As [`RegistryClient::id_by_guid`], preferring the context of `subject` when it is
+    /// qualified (`:.team:orders-value`), and answering that context with the id: a schema has
+    /// one GUID but an id per context it is registered in.
+    pub async fn id_by_guid_for(
+        &self,
+        guid: Guid,
+        subject: Option<&str>,
+    ) -> Result<(String, SchemaId)> {
+        let ids = self
+            .inner
+            .ids_of_guid
             .get_or_fetch(&guid, || async {
                 let text = guid.to_string();
                 let ids: Vec<api::ContextId> = self
                     .call(Method::GET, &["schemas", "guids", &text, "ids"], &[], None::<&()>)
                     .await?;
-                // This client's context first (the default one unless built with `context`).
-                let own = ids.iter().find(|c| c.context == self.inner.context);
-                let chosen = own.or_else(|| ids.iter().find(|c| c.context == ".")).or(ids.first());
-                let chosen = chosen.ok_or_else(|| {
-                    Error::Json(format!("registry answered no schema id for GUID {text}"))
-                })?;
-                let id = schema_id(chosen.id)?;
-                self.inner.guid_of_id.insert(id, guid);
-                Ok(id)
+                let ids = ids
+                    .into_iter()
+                    .map(|c| Ok(ContextId { context: c.context, id: schema_id(c.id)? }))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok::<_, Error>(Arc::from(ids))
             })
-            .await
+            .await?;
+        let wanted = self.context_of(subject);
+        choose_context_id(&ids, wanted)
+            .ok_or_else(|| Error::Json(format!("registry answered no schema id for GUID {guid}")))
     }
 
-    /// The id of `guid` if this client has resolved it before, without asking.
-    pub(crate) fn cached_id_by_guid(&self, guid: &Guid) -> Option<SchemaId> {
-        self.inner.id_of_guid.peek(guid)
+    /// The context a subject names: its own when qualified (`:.team:x`, `:.:x`), else this
+    /// client's.
+    pub(crate) fn context_of<'s>(&'s self, subject: Option<&'s str>) -> &'s str {
+        match subject {
+            Some(subject) if subject.starts_with(":.") => {
+                schemata_core::context::context_of(subject)
+            }
+            _ => &self.inner.context,
+        }
     }
 
     /// The GUID the registry gives schema `id` (in `GET /schemas/ids/{id}`), for serializers that
@@ -669,9 +721,7 @@ impl RegistryClient {
                          schema GUIDs)"
                     ))
                 })?;
-                let guid: Guid = guid.parse().map_err(|e| Error::Json(format!("{e}")))?;
-                self.inner.id_of_guid.insert(guid, id);
-                Ok(guid)
+                guid.parse().map_err(|e| Error::Json(format!("{e}")))
             })
             .await
     }
@@ -1253,6 +1303,38 @@ impl RegistryClient {
     /// Entries in the id → schema cache (for tests and metrics).
     pub fn cached_schemas(&self) -> usize {
         self.inner.by_id.len()
+    }
+}
+
+/// One id of a GUID and the context it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ContextId {
+    context: String,
+    id: SchemaId,
+}
+
+/// The id of a GUID in context `wanted`, else in the default context, else the first listed.
+fn choose_context_id(ids: &[ContextId], wanted: &str) -> Option<(String, SchemaId)> {
+    let default = schemata_core::context::DEFAULT_CONTEXT;
+    let chosen = ids
+        .iter()
+        .find(|c| c.context == wanted)
+        .or_else(|| ids.iter().find(|c| c.context == default))
+        .or(ids.first())?;
+    Some((chosen.context.clone(), chosen.id))
+}
+
+/// A reference of the schema fetched for `subject`, as the subject's context reads it: an
+/// unqualified reference of a schema fetched for a qualified subject (`:.team:x`, `:.:x`) lives
+/// in that subject's context (Confluent's `qualifySubjectWithParent`), so it is qualified with
+/// it; references of schemas fetched for an unqualified subject, and qualified references, are
+/// kept, so a client built with a context reads them in its own.
+fn qualify_reference(subject: &str, reference: &str) -> String {
+    if subject.starts_with(":.") && !reference.starts_with(":.") {
+        let context = schemata_core::context::context_of(subject);
+        format!(":{context}:{reference}")
+    } else {
+        reference.to_owned()
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use schemata_core::wire::{self, SchemaRef};
 use schemata_core::{Guid, Schema as ParsedSchema, SchemaId, SchemaType};
@@ -18,8 +18,10 @@ use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
 use crate::{Schema, SubjectNameStrategy};
 
 mod lookup;
+mod writers;
 
 pub(crate) use self::lookup::{IdLookup, Source};
+pub(crate) use self::writers::{Naming, WriterKey, Writers, fetch_writer};
 
 /// How a serializer finds the schema id it frames records with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,15 +151,6 @@ pub(crate) fn split<'a>(header: Option<&'a [u8]>, bytes: &'a [u8]) -> Result<Spl
             let frame = wire::decode(bytes)?;
             Ok(Split { schema: frame.schema, header_rest: None, payload: frame.payload })
         }
-    }
-}
-
-/// The writer id of `schema` without awaiting: an id as it is, a GUID once `client` resolved
-/// it; `None` when the registry must be asked.
-pub(crate) fn id_now(client: &RegistryClient, schema: SchemaRef) -> Option<SchemaId> {
-    match schema {
-        SchemaRef::Id(id) => Some(id),
-        SchemaRef::Guid(guid) => client.cached_id_by_guid(&Guid(guid)),
     }
 }
 
@@ -368,8 +361,15 @@ fn write_avro<T: Serialize>(
 }
 
 /// Reads Avro records framed with a schema id into `T`, resolving the writer's schema (fetched
-/// by id) to `T`'s schema with a plan computed once per writer id: records written with an
-/// older or newer compatible schema read as `T` (missing fields take their defaults).
+/// by id) to `T`'s schema with a plan computed once per writer: records written with an older
+/// or newer compatible schema read as `T` (missing fields take their defaults).
+///
+/// The writer schema is fetched as Confluent's deserializers fetch it, with the subject the
+/// subject name strategy names for the topic (`GET /schemas/ids/{id}?subject=orders-value`;
+/// TopicName by default, see [`AvroDeserializer::subject_name_strategy`]) or a fixed
+/// [`AvroDeserializer::subject`]: in a registry with contexts the subject picks the id's
+/// context, as the same id may name different schemas in two. It reads values unless made a
+/// key deserializer with [`AvroDeserializer::key`].
 ///
 /// ```no_run
 /// # async fn demo(bytes: Vec<u8>) -> Result<(), schemata::Error> {
@@ -381,39 +381,60 @@ fn write_avro<T: Serialize>(
 ///
 /// let registry = RegistryClient::new("http://localhost:8081")?;
 /// let deserializer = AvroDeserializer::<OrderPlaced>::new(registry)?;
+/// // Fetches the writer schema with `?subject=orders-value`.
 /// let order = deserializer.deserialize("orders", &bytes).await?;
 /// // Later records with the same writer id decode without awaiting:
-/// let again = deserializer.deserialize_cached(&bytes).expect("writer schema fetched")?;
+/// let again = deserializer.deserialize_cached("orders", &bytes).expect("writer schema fetched")?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct AvroDeserializer<T> {
     client: RegistryClient,
+    naming: Naming,
     reader: Compiled,
-    /// Plans by writer id, scanned: a consumer sees a handful of writer ids, and a scan beats
-    /// hashing at that size.
-    plans: RwLock<Vec<(SchemaId, Arc<Plan>)>>,
-    /// The first plan made, read without a lock: most topics carry one writer schema.
-    first: OnceLock<(SchemaId, Arc<Plan>)>,
+    /// Plans by writer (subject and id, or GUID).
+    plans: Writers<Arc<Plan>>,
     _type: PhantomData<fn() -> T>,
 }
 
 impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
-    /// A deserializer into `T` that fetches writer schemas by id through `client`.
+    /// A deserializer of values into `T` that fetches writer schemas through `client`, naming
+    /// the subject with the TopicName strategy.
     pub fn new(client: RegistryClient) -> Result<AvroDeserializer<T>> {
         let reader = Compiled::from_json(T::avro_schema())
             .map_err(|message| Error::Avro { path: String::new(), message })?;
         Ok(AvroDeserializer {
             client,
+            naming: Naming::default(),
             reader,
-            plans: RwLock::default(),
-            first: OnceLock::new(),
+            plans: Writers::default(),
             _type: PhantomData,
         })
     }
 
-    /// Decodes a framed record (schema id or GUID). The topic is not needed to find the schema
-    /// (the frame names it); it is taken for symmetry with the serializer and for error context.
+    /// Reads record keys: the subject named is `<topic>-key`. (A [`crate::kafka::Consumer`]
+    /// tells keys from values itself.)
+    pub fn key(mut self) -> AvroDeserializer<T> {
+        self.naming.is_key = true;
+        self
+    }
+
+    /// How the subject passed when fetching a writer schema is named (default: TopicName). The
+    /// record-name strategies need the writer's name, which only the schema holds, so with them
+    /// no subject is passed, as in Confluent's deserializers.
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> AvroDeserializer<T> {
+        self.naming.strategy = strategy;
+        self
+    }
+
+    /// Passes `subject` whatever the topic (a custom strategy's, or a qualified subject such as
+    /// `:.team:orders-value` to read that context's ids).
+    pub fn subject(mut self, subject: impl Into<String>) -> AvroDeserializer<T> {
+        self.naming.fixed = Some(subject.into());
+        self
+    }
+
+    /// Decodes a framed record (schema id or GUID) of `topic`.
     pub async fn deserialize(&self, topic: &str, bytes: &[u8]) -> Result<T> {
         self.deserialize_with_header(topic, None, bytes).await
     }
@@ -423,78 +444,94 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
     /// the record is then the unframed payload), else `None`.
     pub async fn deserialize_with_header(
         &self,
-        _topic: &str,
+        topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<T> {
+        self.deserialize_part(topic, self.naming.is_key, header, bytes).await
+    }
+
+    /// As [`AvroDeserializer::deserialize_with_header`], for a key when `is_key` whatever
+    /// [`AvroDeserializer::key`] said.
+    pub(crate) async fn deserialize_part(
+        &self,
+        topic: &str,
+        is_key: bool,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Result<T> {
         let split = split(header, bytes)?;
-        if let Some(id) = id_now(&self.client, split.schema)
-            && let Some(done) = self.decode_cached(id, split.payload)
-        {
+        if let Some(done) = self.decode_cached(topic, is_key, &split) {
             return done;
         }
-        let id = id_of(&self.client, split.schema).await?;
-        let plan = self.plan(id).await?;
+        let subject = self.naming.subject(topic, is_key);
+        let registered = fetch_writer(&self.client, split.schema, subject.as_deref()).await?;
+        let writer = Arc::new(compile_registered(&registered)?);
+        let plan = Plan::new(writer, &self.reader).map_err(|reasons| Error::Incompatible {
+            writer: registered.id,
+            reader: T::full_name().to_owned(),
+            reasons,
+        })?;
+        let plan = Arc::new(plan);
+        let key = WriterKey::new(split.schema, subject);
+        self.plans.insert(key.clone(), Arc::clone(&plan), |known, _| *known == key);
         avro::decode(&plan, split.payload)
     }
 
     /// As [`AvroDeserializer::deserialize`] without awaiting: `None` until the writer schema of
-    /// this record's id (or GUID) has been fetched by an async call.
-    pub fn deserialize_cached(&self, bytes: &[u8]) -> Option<Result<T>> {
-        self.deserialize_cached_with_header(None, bytes)
+    /// this record's id (or GUID), for this topic's subject, has been fetched by an async call.
+    pub fn deserialize_cached(&self, topic: &str, bytes: &[u8]) -> Option<Result<T>> {
+        self.deserialize_cached_with_header(topic, None, bytes)
     }
 
     /// As [`AvroDeserializer::deserialize_with_header`] without awaiting.
     pub fn deserialize_cached_with_header(
         &self,
+        topic: &str,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Option<Result<T>> {
-        let split = match split(header, bytes) {
-            Ok(split) => split,
-            Err(e) => return Some(Err(e)),
-        };
-        self.decode_cached(id_now(&self.client, split.schema)?, split.payload)
+        self.deserialize_cached_part(topic, self.naming.is_key, header, bytes)
     }
 
-    fn decode_cached(&self, id: SchemaId, payload: &[u8]) -> Option<Result<T>> {
-        if let Some((first, plan)) = self.first.get()
-            && *first == id
-        {
-            return Some(avro::decode(plan, payload));
+    /// As [`AvroDeserializer::deserialize_part`] without awaiting.
+    #[inline]
+    pub(crate) fn deserialize_cached_part(
+        &self,
+        topic: &str,
+        is_key: bool,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Option<Result<T>> {
+        match split(header, bytes) {
+            Ok(split) => self.decode_cached(topic, is_key, &split),
+            Err(e) => Some(Err(e)),
         }
-        let plans = self.plans.read().unwrap_or_else(PoisonError::into_inner);
-        let (_, plan) = plans.iter().find(|(known, _)| *known == id)?;
-        Some(avro::decode(plan, payload))
     }
 
-    async fn plan(&self, id: SchemaId) -> Result<Arc<Plan>> {
-        let registered = self.client.schema_by_id(id).await?;
-        let writer = Arc::new(compile_registered(&registered)?);
-        let plan = Plan::new(writer, &self.reader).map_err(|reasons| Error::Incompatible {
-            writer: id,
-            reader: T::full_name().to_owned(),
-            reasons,
-        })?;
-        let plan = Arc::new(plan);
-        let _ = self.first.set((id, Arc::clone(&plan)));
-        let mut plans = self.plans.write().unwrap_or_else(PoisonError::into_inner);
-        if !plans.iter().any(|(known, _)| *known == id) {
-            plans.push((id, Arc::clone(&plan)));
-        }
-        Ok(plan)
+    #[inline]
+    fn decode_cached(&self, topic: &str, is_key: bool, split: &Split<'_>) -> Option<Result<T>> {
+        let naming = &self.naming;
+        self.plans.with(
+            |key, _| key.is_for(naming, &split.schema, topic, is_key),
+            |plan| avro::decode(plan, split.payload),
+        )
     }
 }
 
 /// Decodes any framed Avro, JSON or Protobuf record into JSON, with the writer's schema: for
-/// tools and for consumers of types they do not know.
+/// tools and for consumers of types they do not know. Given the record's topic
+/// ([`DynamicDeserializer::decode_record`]) it passes the subject its strategy names when
+/// fetching the writer schema, as the typed deserializers do.
 #[derive(Debug)]
 pub struct DynamicDeserializer {
     client: RegistryClient,
-    schemas: RwLock<HashMap<SchemaId, Writer>>,
+    naming: Naming,
+    /// What each writer decodes with, and its id (for messages).
+    schemas: RwLock<HashMap<WriterKey, (SchemaId, Writer)>>,
 }
 
-/// What a writer id decodes with.
+/// What a writer decodes with.
 #[derive(Debug, Clone)]
 enum Writer {
     Avro(Arc<Compiled>),
@@ -506,11 +543,25 @@ enum Writer {
 impl DynamicDeserializer {
     /// A deserializer that fetches writer schemas by id through `client`.
     pub fn new(client: RegistryClient) -> DynamicDeserializer {
-        DynamicDeserializer { client, schemas: RwLock::default() }
+        DynamicDeserializer { client, naming: Naming::default(), schemas: RwLock::default() }
+    }
+
+    /// How [`DynamicDeserializer::decode_record`] names the subject it passes (default:
+    /// TopicName; the record-name strategies pass none).
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> DynamicDeserializer {
+        self.naming.strategy = strategy;
+        self
+    }
+
+    /// Passes `subject` whatever the topic (`:.team:orders-value`, say).
+    pub fn subject(mut self, subject: impl Into<String>) -> DynamicDeserializer {
+        self.naming.fixed = Some(subject.into());
+        self
     }
 
     /// The record as JSON: Avro in its natural JSON shape (see the crate's codec), JSON
-    /// documents as written.
+    /// documents as written. Without a topic no subject is passed (the fixed one excepted):
+    /// the id is read in the client's context.
     pub async fn decode(&self, bytes: &[u8]) -> Result<serde_json::Value> {
         self.decode_with_header(None, bytes).await
     }
@@ -522,24 +573,55 @@ impl DynamicDeserializer {
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Result<serde_json::Value> {
+        self.decode_for(self.naming.fixed.clone(), header, bytes).await
+    }
+
+    /// As [`DynamicDeserializer::decode_with_header`] for a key (`is_key`) or value of `topic`:
+    /// the writer schema is fetched with the subject the strategy names (`<topic>-value`).
+    pub async fn decode_record(
+        &self,
+        topic: &str,
+        is_key: bool,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<serde_json::Value> {
+        self.decode_for(self.naming.subject(topic, is_key), header, bytes).await
+    }
+
+    async fn decode_for(
+        &self,
+        subject: Option<String>,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+    ) -> Result<serde_json::Value> {
         let split = split(header, bytes)?;
-        let (id, payload) = (id_of(&self.client, split.schema).await?, split.payload);
-        let schema = match read(&self.schemas, &id) {
-            Some(schema) => schema,
+        let key = WriterKey::new(split.schema, subject);
+        let (id, schema) = match read(&self.schemas, &key) {
+            Some(found) => found,
             None => {
-                let registered = self.client.schema_by_id(id).await?;
+                let subject = match &key {
+                    WriterKey::Id { subject, .. } => subject.as_deref(),
+                    WriterKey::Guid(_) => None,
+                };
+                let registered = fetch_writer(&self.client, split.schema, subject).await?;
                 let schema = match registered.schema.as_protobuf() {
                     Some(protobuf) => Writer::Protobuf(Arc::new(protobuf.clone())),
                     None if registered.schema.schema_type() == SchemaType::Json => Writer::Json,
                     None => Writer::Avro(Arc::new(compile_registered(&registered)?)),
                 };
-                write(&self.schemas, id, schema.clone());
-                schema
+                let mut schemas = self.schemas.write().unwrap_or_else(PoisonError::into_inner);
+                if schemas.len() >= MAX_DYNAMIC_WRITERS {
+                    schemas.clear();
+                }
+                schemas.insert(key, (registered.id, schema.clone()));
+                (registered.id, schema)
             }
         };
         match schema {
-            Writer::Avro(schema) => avro::decode_json(&schema, payload),
-            Writer::Json => serde_json::from_slice(payload).map_err(|e| Error::Json(e.to_string())),
+            Writer::Avro(schema) => avro::decode_json(&schema, split.payload),
+            Writer::Json => {
+                serde_json::from_slice(split.payload).map_err(|e| Error::Json(e.to_string()))
+            }
             Writer::Protobuf(schema) => {
                 let (indexes, message) = crate::protobuf::indexes(&split)?;
                 crate::protobuf::decode_json(id, &schema, &indexes, message)
@@ -547,6 +629,10 @@ impl DynamicDeserializer {
         }
     }
 }
+
+/// Writers a [`DynamicDeserializer`] keeps: past it the map starts over (the client's caches
+/// still hold the schemas), a bound for tools reading many topics.
+const MAX_DYNAMIC_WRITERS: usize = 10_000;
 
 /// Encodes JSON values into framed records with a registered schema named by id, Avro, JSON
 /// Schema or Protobuf: for tools that produce from text (the CLI's `produce`) and for producers of

@@ -55,16 +55,20 @@ pub trait Encoder<T: ?Sized>: Send + Sync {
     }
 }
 
-/// Turns the bytes of a Kafka key or value into a `T`.
+/// Turns the bytes of a Kafka key or value into a `T`. The consumer says which (`is_key`) and
+/// of which topic, so decoders that fetch writer schemas name the subject as Confluent's do
+/// (`<topic>-key` or `<topic>-value` with the TopicName strategy).
 pub trait Decoder<T>: Send + Sync {
-    /// Decodes without awaiting, or `None` when the decoder needs the registry first (then
-    /// [`Decoder::decode`] is called).
-    fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>>;
+    /// Decodes the key (`is_key`) or value `bytes` of a record of `topic` without awaiting, or
+    /// `None` when the decoder needs the registry first (then [`Decoder::decode`] is called).
+    fn decode_now(&self, topic: &str, is_key: bool, bytes: &[u8])
+    -> Option<Result<T, DecodeError>>;
 
     /// Decodes, asking the registry if needed.
     fn decode<'a>(
         &'a self,
         topic: &'a str,
+        is_key: bool,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>>;
 
@@ -73,22 +77,25 @@ pub trait Decoder<T>: Send + Sync {
     /// not read framed records ignore it.
     fn decode_now_with_header(
         &self,
+        topic: &str,
+        is_key: bool,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Option<Result<T, DecodeError>> {
         let _ = header;
-        self.decode_now(bytes)
+        self.decode_now(topic, is_key, bytes)
     }
 
     /// As [`Decoder::decode`] with the record's schema-id header.
     fn decode_with_header<'a>(
         &'a self,
         topic: &'a str,
+        is_key: bool,
         header: Option<&'a [u8]>,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
         let _ = header;
-        self.decode(topic, bytes)
+        self.decode(topic, is_key, bytes)
     }
 }
 
@@ -202,35 +209,44 @@ impl<T: Schema + Serialize + Sync> Encoder<T> for AvroSerializer<T> {
 }
 
 impl<T: Schema + DeserializeOwned + Send> Decoder<T> for AvroDeserializer<T> {
-    fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
-        self.decode_now_with_header(None, bytes)
+    fn decode_now(
+        &self,
+        topic: &str,
+        is_key: bool,
+        bytes: &[u8],
+    ) -> Option<Result<T, DecodeError>> {
+        self.decode_now_with_header(topic, is_key, None, bytes)
     }
 
     fn decode<'a>(
         &'a self,
         topic: &'a str,
+        is_key: bool,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
-        self.decode_with_header(topic, None, bytes)
+        self.decode_with_header(topic, is_key, None, bytes)
     }
 
     fn decode_now_with_header(
         &self,
+        topic: &str,
+        is_key: bool,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Option<Result<T, DecodeError>> {
-        self.deserialize_cached_with_header(header, bytes)
+        self.deserialize_cached_part(topic, is_key, header, bytes)
             .map(|result| result.map_err(DecodeError::from))
     }
 
     fn decode_with_header<'a>(
         &'a self,
         topic: &'a str,
+        is_key: bool,
         header: Option<&'a [u8]>,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
         Box::pin(async move {
-            self.deserialize_with_header(topic, header, bytes).await.map_err(DecodeError::from)
+            self.deserialize_part(topic, is_key, header, bytes).await.map_err(DecodeError::from)
         })
     }
 }
@@ -283,34 +299,45 @@ impl From<Failure> for DecodeError {
 /// [`DecodeErrorKind::TypeMismatch`], a document its writer schema refuses a type mismatch, and
 /// all follow the consumer's undecodable-record policy. Without one, ids are not checked.
 impl<T: DeserializeOwned + Send> Decoder<T> for JsonDeserializer<T> {
-    fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
-        self.decode_now_with_header(None, bytes)
+    fn decode_now(
+        &self,
+        topic: &str,
+        is_key: bool,
+        bytes: &[u8],
+    ) -> Option<Result<T, DecodeError>> {
+        self.decode_now_with_header(topic, is_key, None, bytes)
     }
 
     fn decode<'a>(
         &'a self,
         topic: &'a str,
+        is_key: bool,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
-        self.decode_with_header(topic, None, bytes)
+        self.decode_with_header(topic, is_key, None, bytes)
     }
 
     fn decode_now_with_header(
         &self,
+        topic: &str,
+        is_key: bool,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Option<Result<T, DecodeError>> {
-        self.decode_cached(header, bytes).map(|result| result.map_err(DecodeError::from))
+        let decoded = self.decode_cached(topic, is_key, header, bytes)?;
+        Some(decoded.map_err(DecodeError::from))
     }
 
     fn decode_with_header<'a>(
         &'a self,
-        _topic: &'a str,
+        topic: &'a str,
+        is_key: bool,
         header: Option<&'a [u8]>,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
         Box::pin(async move {
-            JsonDeserializer::decode(self, header, bytes).await.map_err(DecodeError::from)
+            let decoded = JsonDeserializer::decode(self, topic, is_key, header, bytes).await;
+            decoded.map_err(DecodeError::from)
         })
     }
 }
@@ -348,35 +375,44 @@ impl<T: prost_reflect::ReflectMessage + Default + Sync> Encoder<T> for ProtobufS
 /// Undecodable bytes are [`DecodeErrorKind::Corrupt`]; with a registry, a record of another
 /// message or schema type is a [`DecodeErrorKind::TypeMismatch`].
 impl<T: prost_reflect::ReflectMessage + Default + Send> Decoder<T> for ProtobufDeserializer<T> {
-    fn decode_now(&self, bytes: &[u8]) -> Option<Result<T, DecodeError>> {
-        self.decode_now_with_header(None, bytes)
+    fn decode_now(
+        &self,
+        topic: &str,
+        is_key: bool,
+        bytes: &[u8],
+    ) -> Option<Result<T, DecodeError>> {
+        self.decode_now_with_header(topic, is_key, None, bytes)
     }
 
     fn decode<'a>(
         &'a self,
         topic: &'a str,
+        is_key: bool,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
-        self.decode_with_header(topic, None, bytes)
+        self.decode_with_header(topic, is_key, None, bytes)
     }
 
     fn decode_now_with_header(
         &self,
+        topic: &str,
+        is_key: bool,
         header: Option<&[u8]>,
         bytes: &[u8],
     ) -> Option<Result<T, DecodeError>> {
-        self.deserialize_cached_with_header(header, bytes)
+        self.deserialize_cached_part(topic, is_key, header, bytes)
             .map(|result| result.map_err(DecodeError::from))
     }
 
     fn decode_with_header<'a>(
         &'a self,
         topic: &'a str,
+        is_key: bool,
         header: Option<&'a [u8]>,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<T, DecodeError>> {
         Box::pin(async move {
-            self.deserialize_with_header(topic, header, bytes).await.map_err(DecodeError::from)
+            self.deserialize_part(topic, is_key, header, bytes).await.map_err(DecodeError::from)
         })
     }
 }
@@ -411,13 +447,19 @@ impl Encoder<Vec<u8>> for Bytes {
 }
 
 impl Decoder<Vec<u8>> for Bytes {
-    fn decode_now(&self, bytes: &[u8]) -> Option<Result<Vec<u8>, DecodeError>> {
+    fn decode_now(
+        &self,
+        _topic: &str,
+        _is_key: bool,
+        bytes: &[u8],
+    ) -> Option<Result<Vec<u8>, DecodeError>> {
         Some(Ok(bytes.to_vec()))
     }
 
     fn decode<'a>(
         &'a self,
         _topic: &'a str,
+        _is_key: bool,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<Vec<u8>, DecodeError>> {
         Box::pin(std::future::ready(Ok(bytes.to_vec())))
@@ -459,13 +501,19 @@ impl Encoder<String> for Utf8 {
 }
 
 impl Decoder<String> for Utf8 {
-    fn decode_now(&self, bytes: &[u8]) -> Option<Result<String, DecodeError>> {
+    fn decode_now(
+        &self,
+        _topic: &str,
+        _is_key: bool,
+        bytes: &[u8],
+    ) -> Option<Result<String, DecodeError>> {
         Some(utf8(bytes))
     }
 
     fn decode<'a>(
         &'a self,
         _topic: &'a str,
+        _is_key: bool,
         bytes: &'a [u8],
     ) -> BoxFuture<'a, Result<String, DecodeError>> {
         Box::pin(std::future::ready(utf8(bytes)))
@@ -526,7 +574,10 @@ mod tests {
     }
 
     fn json_kind(bytes: &[u8]) -> Option<DecodeErrorKind> {
-        JsonDeserializer::<Shape>::new().decode_now(bytes).and_then(|r| r.err()).map(|e| e.kind)
+        JsonDeserializer::<Shape>::new()
+            .decode_now("t", false, bytes)
+            .and_then(|r| r.err())
+            .map(|e| e.kind)
     }
 
     #[test]
@@ -539,7 +590,7 @@ mod tests {
         assert_eq!(json_kind(b"\x00\x00\x00\x00\x01{\"a\""), Some(DecodeErrorKind::Corrupt));
         assert_eq!(json_kind(b"\x07\x00\x00\x00\x01{}"), Some(DecodeErrorKind::WireFormat));
         assert_eq!(json_kind(b"\x00\x00"), Some(DecodeErrorKind::WireFormat));
-        let bad = Utf8.decode_now(&[0xff, 0xfe]).and_then(|r| r.err()).map(|e| e.kind);
+        let bad = Utf8.decode_now("t", true, &[0xff, 0xfe]).and_then(|r| r.err()).map(|e| e.kind);
         assert_eq!(bad, Some(DecodeErrorKind::Corrupt));
     }
 }

@@ -367,22 +367,23 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
     /// Decodes without awaiting when every part can be; `None` sends the message down the
     /// async path (registry lookups, errors and the policy).
     fn decode_now<M: Message>(&self, message: &M) -> Option<Record<K, V>> {
+        let topic = message.topic();
         let key = match message.key() {
             Some(bytes) => {
                 let header = schema_header(message, true);
-                Some(self.key.decode_now_with_header(header, bytes)?.ok()?)
+                Some(self.key.decode_now_with_header(topic, true, header, bytes)?.ok()?)
             }
             None => None,
         };
         let value = match message.payload() {
             Some(bytes) => {
                 let header = schema_header(message, false);
-                Some(self.value.decode_now_with_header(header, bytes)?.ok()?)
+                Some(self.value.decode_now_with_header(topic, false, header, bytes)?.ok()?)
             }
             None => None,
         };
         Some(Record {
-            topic: message.topic().to_owned(),
+            topic: topic.to_owned(),
             partition: message.partition(),
             offset: message.offset(),
             timestamp_ms: message.timestamp().to_millis(),
@@ -397,7 +398,7 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
         let key = match message.key() {
             Some(bytes) => match self
                 .key
-                .decode_with_header(&topic, schema_header(&message, true), bytes)
+                .decode_with_header(&topic, true, schema_header(&message, true), bytes)
                 .await
             {
                 Ok(key) => Some(key),
@@ -408,7 +409,7 @@ impl<K: Send + 'static, V: Send + 'static> Consumer<K, V> {
         let value = match message.payload() {
             Some(bytes) => match self
                 .value
-                .decode_with_header(&topic, schema_header(&message, false), bytes)
+                .decode_with_header(&topic, false, schema_header(&message, false), bytes)
                 .await
             {
                 Ok(value) => Some(value),

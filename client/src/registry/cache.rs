@@ -44,6 +44,7 @@ impl<K: Eq + Hash + Clone, V: Clone> FlightCache<K, V> {
     }
 
     /// The value if cached and fresh, without fetching.
+    #[cfg(test)]
     pub(crate) fn peek(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let (at, value) = entries.get(key)?.cell.get()?;

@@ -146,9 +146,12 @@ async fn guid_framing_and_header_ids_interoperate_with_confluent_python() {
     // A fresh client (cold caches) resolves the GUID through the registry, both framings.
     let fresh = RegistryClient::new(registry.http.base.clone()).unwrap();
     let deserializer = AvroDeserializer::<Payment>::new(fresh.clone()).unwrap();
-    assert!(deserializer.deserialize_cached(&ours).is_none(), "the GUID is not resolved yet");
+    assert!(
+        deserializer.deserialize_cached("guids", &ours).is_none(),
+        "the GUID is not resolved yet"
+    );
     assert_eq!(deserializer.deserialize("guids", &ours).await.unwrap(), payment);
-    assert_eq!(deserializer.deserialize_cached(&ours).unwrap().unwrap(), payment);
+    assert_eq!(deserializer.deserialize_cached("guids", &ours).unwrap().unwrap(), payment);
     let from_header =
         deserializer.deserialize_with_header("guids", Some(&header), &payload).await.unwrap();
     assert_eq!(from_header, payment);

@@ -77,7 +77,7 @@ async fn derived_types_round_trip_with_registry_ids() {
     assert_eq!(bytes[0], 0, "magic byte");
     assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), latest.id.0);
     assert_eq!(deserializer.deserialize("orders", &bytes).await.unwrap(), order());
-    assert_eq!(deserializer.deserialize_cached(&bytes).unwrap().unwrap(), order());
+    assert_eq!(deserializer.deserialize_cached("orders", &bytes).unwrap().unwrap(), order());
 
     let mut reused = Vec::with_capacity(64);
     serializer.serialize_into("orders", false, &order(), &mut reused).await.unwrap();
@@ -285,5 +285,5 @@ async fn json_deserializer_checks_the_writer_schema_id() {
     let decoded = checking.deserialize("readings", &framed(id, valid)).await.unwrap();
     assert_eq!(decoded, Reading { sensor: "s1".into(), value: 2.0 });
     // The writer schema is now cached: the non-awaiting path decodes without the registry.
-    assert!(checking.deserialize_cached(&framed(id, valid)).unwrap().is_ok());
+    assert!(checking.deserialize_cached("readings", &framed(id, valid)).unwrap().is_ok());
 }
