@@ -41,8 +41,12 @@ where
     for _ in 0..iterations {
         let framed = black_box(&framed[..]);
         match (mode, who) {
-            ("decode", "schemata") => drop(black_box(same.deserialize_cached("profile", framed))),
-            ("decode", "evolved") => drop(black_box(evolved.deserialize_cached("profile", framed))),
+            ("decode", "schemata") => {
+                drop(black_box(same.deserialize_cached(black_box("profile"), framed)))
+            }
+            ("decode", "evolved") => {
+                drop(black_box(evolved.deserialize_cached(black_box("profile"), framed)))
+            }
             ("decode", "fast") => drop(black_box(
                 serde_avro_fast::from_datum_slice::<T>(&framed[5..], &fast_schema).unwrap(),
             )),

@@ -37,12 +37,12 @@ where
     let mut out = Vec::with_capacity(4096);
     for _ in 0..iterations {
         match (mode, who) {
-            ("decode", "schemata") => {
-                drop(black_box(checked.deserialize_cached("profile", black_box(&framed))))
-            }
-            ("decode", "unchecked") => {
-                drop(black_box(unchecked.deserialize_cached("profile", black_box(&framed))))
-            }
+            ("decode", "schemata") => drop(black_box(
+                checked.deserialize_cached(black_box("profile"), black_box(&framed)),
+            )),
+            ("decode", "unchecked") => drop(black_box(
+                unchecked.deserialize_cached(black_box("profile"), black_box(&framed)),
+            )),
             ("decode", "prost") => drop(black_box(T::decode(black_box(&plain[..])))),
             ("encode", "schemata") => {
                 out.clear();

@@ -1566,6 +1566,41 @@ fn id_key(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_guid_answers_the_wanted_contexts_id() {
+        let ids = |pairs: &[(&str, u32)]| -> Vec<ContextId> {
+            let id = |&(context, id): &(&str, u32)| ContextId {
+                context: context.into(),
+                id: SchemaId(id),
+            };
+            pairs.iter().map(id).collect()
+        };
+        let check = |listed: &[(&str, u32)], wanted: &str, expected: Option<(&str, u32)>| {
+            let chosen = choose_context_id(&ids(listed), wanted);
+            let expected = expected.map(|(context, id)| (context.to_owned(), SchemaId(id)));
+            assert_eq!(chosen, expected, "{listed:?} {wanted}");
+        };
+        check(&[(".", 4), (".team", 5)], ".team", Some((".team", 5)));
+        check(&[(".", 4), (".team", 5)], ".", Some((".", 4)));
+        check(&[(".", 4), (".team", 5)], ".other", Some((".", 4)));
+        check(&[(".a", 2), (".team", 5)], ".other", Some((".a", 2)));
+        check(&[(".team", 5)], ".", Some((".team", 5)));
+        check(&[], ".", None);
+    }
+
+    #[test]
+    fn references_are_read_in_the_fetching_subjects_context() {
+        let check = |subject: &str, reference: &str, expected: &str| {
+            assert_eq!(qualify_reference(subject, reference), expected, "{subject} {reference}");
+        };
+        check(":.team:orders-value", "common", ":.team:common");
+        check(":.team:orders-value", ":.other:common", ":.other:common");
+        check(":.team:", "common", ":.team:common");
+        check(":.:orders-value", "common", ":.:common");
+        check("orders-value", "common", "common");
+        check("orders-value", ":.team:common", ":.team:common");
+    }
+
     fn check_backoff(base: u64, max: u64, attempt: u32, low: u64, high: u64) {
         let retry = Retry { max_retries: 10, base_backoff_ms: base, max_backoff_ms: max };
         let got = backoff(retry, attempt).as_millis() as u64;

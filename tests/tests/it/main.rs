@@ -18,6 +18,7 @@ mod client_support;
 mod client_tls;
 mod contexts;
 mod contracts;
+mod deserializer_contexts;
 mod harness;
 mod json_interop;
 mod kafka;
