@@ -4,9 +4,9 @@
 //! when it fetches the writer schema (`GET /schemas/ids/{id}?subject=`, as Confluent's clients
 //! do): TopicName from the topic and key/value, a fixed `:.team:` subject, a client in `.team`,
 //! or none for the record-name strategies. The caches keep one writer per (subject, id), GUID
-//! frames resolve in the subject's context, confluent-kafka's Python serializer writing to a
-//! `:.team:` subject is read back, and the Kafka consumer and `schemata consume` name the key's
-//! and the value's subjects.
+//! frames resolve in the subject's context, confluent-kafka's Python Avro and JSON serializers
+//! writing to `:.team:` subjects are read back, and the Kafka consumer and `schemata consume`
+//! name the key's and the value's subjects.
 
 use prost_reflect::{DescriptorPool, MessageDescriptor, ReflectMessage};
 use schemata::kafka::{Bytes, Decoder, UndecodablePolicy};
@@ -386,11 +386,7 @@ async fn confluent_python_writes_to_a_team_subject_we_read() {
     .unwrap();
     assert_eq!(output.code, Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
     let report: Value = serde_json::from_str(output.stdout.trim()).unwrap();
-    let hex = report["framed"].as_str().unwrap();
-    let framed: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
+    let framed = unhex(report["framed"].as_str().unwrap());
     assert_eq!(framed[..5], [0, 0, 0, 0, 1], "the team's id 1");
 
     let ada = Member { name: "ada".into(), n: 7 };
@@ -407,6 +403,43 @@ async fn confluent_python_writes_to_a_team_subject_we_read() {
     assert!(matches!(error, Error::Incompatible { .. }), "{error:?}");
     let dynamic = DynamicDeserializer::new(client).subject(":.team:members-value");
     assert_eq!(dynamic.decode(&framed).await.unwrap(), json!({"name": "ada", "n": 7}));
+}
+
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+}
+
+/// confluent-kafka's JSONSerializer writes to `:.team:clicks-value` with a custom strategy, id 1
+/// of `.team`, where the default context's `clicks-value` id 1 requires another field
+/// (`tests/python/json_contexts_interop.py`): our JSON deserializer reads the id frame when it
+/// names the team's subject and refuses it against the default context's schema otherwise; the
+/// GUID in the `__value_schema_id` header reads in `.team` either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_python_json_in_a_team_subject_we_read() {
+    let r = TestRegistry::start().await;
+    let base = r.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        let limit = std::time::Duration::from_secs(120);
+        crate::python::run("json_contexts_interop.py", &[&base, "clicks"], limit)
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.code, Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
+    let report: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    let framed = unhex(report["framed"].as_str().unwrap());
+    assert_eq!(framed[..5], [0, 0, 0, 0, 1], "the team's id 1");
+    let bound = [Bound::Fixed(":.team:clicks-value"), Bound::TeamClient, Bound::Topic];
+    for (bound, expected) in bound.into_iter().zip(["team", "team", "invalid"]) {
+        assert_eq!(json(&r, bound, "clicks", &framed).await, expected, "{bound:?}");
+    }
+    assert_eq!(report["header_name"], schemata::VALUE_SCHEMA_ID_HEADER);
+    let header = unhex(report["header"].as_str().unwrap());
+    let payload = unhex(report["payload"].as_str().unwrap());
+    assert_eq!(header[0], 1, "a GUID frame");
+    let client = RegistryClient::new(r.base.clone()).unwrap();
+    let de = JsonDeserializer::<Click>::with_registry(client);
+    let read = de.deserialize_with_header("clicks", Some(&header), &payload).await.unwrap();
+    assert_eq!(click_field(&read), "team");
 }
 
 /// The typed consumer names `<topic>-key` for keys and `<topic>-value` for values, and
