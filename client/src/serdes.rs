@@ -1,8 +1,10 @@
 //! Serializers and deserializers in the Confluent wire format (magic byte, 4-byte schema id,
 //! payload; or Confluent 8's 0x01 and 16-byte schema GUID, or the id or GUID in a record header
 //! with the payload unframed): subject naming strategies, auto-registration, use-latest-version,
-//! a fixed id, normalization and the framing for producers; resolution plans cached per writer
-//! id for consumers; and a dynamic decoder from any framed record to `serde_json::Value`.
+//! a fixed id, normalization and the framing for producers; for consumers, writer schemas
+//! fetched with the subject the strategy names (as Confluent's deserializers fetch them) and
+//! resolution plans cached per (subject, writer id) or GUID; and a dynamic decoder from any
+//! framed record to `serde_json::Value`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
