@@ -2,6 +2,7 @@
 //! The serializer registers the type's JSON Schema and, by default, validates every document
 //! against it before writing, so a producer cannot publish what its own schema forbids.
 
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -243,6 +244,20 @@ impl<T: DeserializeOwned> JsonDeserializer<T> {
     pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> JsonDeserializer<T> {
         self.naming.strategy = strategy;
         self
+    }
+
+    /// Data contracts: the migration rules a reader of the major version `reader` selects (its
+    /// metadata properties, as `use.latest.with.metadata` picks it) must run on this record of
+    /// `topic`, from the version that wrote it, for the subject this deserializer names
+    /// ([`RegistryClient::record_migrations`]). Listed, not run.
+    pub async fn migrations(
+        &self,
+        topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+        reader: &BTreeMap<String, String>,
+    ) -> Result<Vec<(crate::Version, crate::Rule)>> {
+        self.naming.migrations(self.client.as_ref(), topic, header, bytes, reader).await
     }
 
     /// Passes `subject` whatever the topic (`:.team:clicks-value`, say).

@@ -295,6 +295,20 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
         self
     }
 
+    /// Data contracts: the migration rules a reader of the major version `reader` selects (its
+    /// metadata properties, as `use.latest.with.metadata` picks it) must run on this record of
+    /// `topic`, from the version that wrote it, for the subject this deserializer names
+    /// ([`RegistryClient::record_migrations`]). Listed, not run.
+    pub async fn migrations(
+        &self,
+        topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+        reader: &BTreeMap<String, String>,
+    ) -> Result<Vec<(crate::Version, crate::Rule)>> {
+        self.naming.migrations(self.client.as_ref(), topic, header, bytes, reader).await
+    }
+
     /// Passes `subject` whatever the topic (`:.team:orders-value`, say).
     pub fn subject(mut self, subject: impl Into<String>) -> ProtobufDeserializer<T> {
         self.naming.fixed = Some(subject.into());

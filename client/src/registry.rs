@@ -784,9 +784,21 @@ impl RegistryClient {
 
     /// The (subject, version) pairs under which schema `id` is registered.
     pub async fn versions_of_id(&self, id: SchemaId) -> Result<Vec<SubjectVersion>> {
-        let pairs: Vec<api::SubjectVersion> = self
-            .call(Method::GET, &["schemas", "ids", &id.to_string(), "versions"], &[], None::<&()>)
-            .await?;
+        self.versions_of_id_for(id, None).await
+    }
+
+    /// As [`RegistryClient::versions_of_id`] for the id as `subject` names it (`?subject=`, which
+    /// picks the id's context, as for [`RegistryClient::schema_by_id_for`]).
+    pub async fn versions_of_id_for(
+        &self,
+        id: SchemaId,
+        subject: Option<&str>,
+    ) -> Result<Vec<SubjectVersion>> {
+        let query: Vec<(&str, String)> =
+            subject.map(|s| ("subject", s.to_owned())).into_iter().collect();
+        let path = ["schemas", "ids", &id.to_string(), "versions"];
+        let pairs: Vec<api::SubjectVersion> =
+            self.call(Method::GET, &path, &query, None::<&()>).await?;
         pairs
             .into_iter()
             .map(|pair| {

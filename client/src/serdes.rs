@@ -156,14 +156,6 @@ pub(crate) fn split<'a>(header: Option<&'a [u8]>, bytes: &'a [u8]) -> Result<Spl
     }
 }
 
-/// The writer id of `schema`, asking the registry for a GUID's id the first time.
-pub(crate) async fn id_of(client: &RegistryClient, schema: SchemaRef) -> Result<SchemaId> {
-    match schema {
-        SchemaRef::Id(id) => Ok(id),
-        SchemaRef::Guid(guid) => client.id_by_guid(Guid(guid)).await,
-    }
-}
-
 impl RegistryClient {
     /// Data contracts: the migration rules a reader of the major version selected by `reader`
     /// (metadata properties, as Confluent's `use.latest.with.metadata` picks it) must run on a
@@ -179,9 +171,13 @@ impl RegistryClient {
         bytes: &[u8],
         reader: &BTreeMap<String, String>,
     ) -> Result<Vec<(crate::Version, crate::Rule)>> {
-        let id = id_of(self, split(header, bytes)?.schema).await?;
+        // The writer's id as the subject names it: in the subject's context.
+        let id = match split(header, bytes)?.schema {
+            SchemaRef::Id(id) => id,
+            SchemaRef::Guid(guid) => self.id_by_guid_for(Guid(guid), Some(subject)).await?.1,
+        };
         let writer = self
-            .versions_of_id(id)
+            .versions_of_id_for(id, Some(subject))
             .await?
             .into_iter()
             .filter(|found| found.subject == subject)
@@ -434,6 +430,20 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
     pub fn subject(mut self, subject: impl Into<String>) -> AvroDeserializer<T> {
         self.naming.fixed = Some(subject.into());
         self
+    }
+
+    /// Data contracts: the migration rules a reader of the major version `reader` selects (its
+    /// metadata properties, as `use.latest.with.metadata` picks it) must run on this record of
+    /// `topic`, from the version that wrote it, for the subject this deserializer names
+    /// ([`RegistryClient::record_migrations`]). Listed, not run.
+    pub async fn migrations(
+        &self,
+        topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+        reader: &BTreeMap<String, String>,
+    ) -> Result<Vec<(crate::Version, crate::Rule)>> {
+        self.naming.migrations(Some(&self.client), topic, header, bytes, reader).await
     }
 
     /// Decodes a framed record (schema id or GUID) of `topic`.

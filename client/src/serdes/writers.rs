@@ -4,13 +4,14 @@
 //! id's context and the same id may name different schemas in two contexts; and the per-writer
 //! cache keyed by (subject, id) or by GUID whose first entry is read without a lock.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use schemata_core::wire::SchemaRef;
 use schemata_core::{Guid, SchemaId};
 
 use crate::SubjectNameStrategy;
-use crate::registry::{RegisteredSchema, RegistryClient, Result};
+use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
 
 /// Writers a deserializer keeps besides its first, a bound on a consumer of many topics and
 /// writer ids; past it the oldest is dropped (the client's own caches still answer it).
@@ -39,6 +40,30 @@ impl Naming {
             SubjectNameStrategy::TopicName => Some(self.strategy.subject(topic, "", is_key)),
             SubjectNameStrategy::RecordName | SubjectNameStrategy::TopicRecordName => None,
         }
+    }
+
+    /// Data contracts: [`RegistryClient::record_migrations`] for the subject named for `topic`
+    /// (this deserializer's key or value side), through `client` (`None`: a deserializer built
+    /// without a registry, which has no contract to read).
+    pub(crate) async fn migrations(
+        &self,
+        client: Option<&RegistryClient>,
+        topic: &str,
+        header: Option<&[u8]>,
+        bytes: &[u8],
+        reader: &BTreeMap<String, String>,
+    ) -> Result<Vec<(crate::Version, crate::Rule)>> {
+        let client = client.ok_or_else(|| {
+            Error::Config("a deserializer built without a registry has no migration rules".into())
+        })?;
+        let subject = self.subject(topic, self.is_key).ok_or_else(|| {
+            Error::Config(
+                "the record-name strategies name no subject to read migration rules from: give \
+                 the deserializer its subject"
+                    .into(),
+            )
+        })?;
+        client.record_migrations(&subject, header, bytes, reader).await
     }
 
     /// Whether `subject`, named by [`Naming::subject`] for some record, is what it names for a

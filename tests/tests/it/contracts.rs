@@ -488,7 +488,10 @@ struct Both {
 async fn the_rust_client_reads_contracts_and_writes_with_latest_with_metadata() {
     use std::collections::BTreeMap;
 
-    use schemata::{AvroSerializer, ReadOptions, RegistryClient, SerializerConfig, VersionSpec};
+    use schemata::{
+        AvroDeserializer, AvroSerializer, ReadOptions, RegistryClient, SerializerConfig,
+        VersionSpec,
+    };
 
     let r = TestRegistry::start().await;
     let rules = json!({"domainRules": [cel("positive", "message.a > 0")]});
@@ -568,6 +571,20 @@ async fn the_rust_client_reads_contracts_and_writes_with_latest_with_metadata() 
         elsewhere.unwrap_err().to_string(),
         "schema 1 is not a version of subject 'other-value'"
     );
+
+    // A deserializer lists them for the subject it names: `<topic>-value` by default, a fixed
+    // subject, or none with a record-name strategy (an error that says what to do).
+    let reader = AvroDeserializer::<Both>::new(client.clone()).unwrap();
+    let listed = reader.migrations("rs", None, &records[0], &major("2")).await.map(names);
+    assert_eq!(listed.unwrap(), ["3:up"]);
+    let fixed = AvroDeserializer::<Both>::new(client.clone()).unwrap().subject("rs-value");
+    let listed = fixed.migrations("elsewhere", None, &records[1], &major("1")).await.map(names);
+    assert_eq!(listed.unwrap(), ["3:down"]);
+    let by_record = AvroDeserializer::<Both>::new(client.clone())
+        .unwrap()
+        .subject_name_strategy(schemata::SubjectNameStrategy::RecordName);
+    let refused = by_record.migrations("rs", None, &records[0], &major("2")).await;
+    assert!(refused.unwrap_err().to_string().contains("give the deserializer its subject"));
 }
 
 /// `validateFields`: reserved field names (`confluent:reserved`) may not be dropped from the
@@ -677,4 +694,28 @@ async fn derived_metadata_and_tags_drive_confluent_field_rules() {
     assert_eq!(v1.body["metadata"]["properties"]["owner"], "cards", "{}", v1.text);
     let schema: Value = serde_json::from_str(v1.body["schema"].as_str().unwrap()).unwrap();
     assert_eq!(schema["properties"]["number"]["confluent:tags"], json!(["PII"]));
+}
+
+/// Migration rules of a record in a context: the record's id is looked up in the subject's
+/// context (`?subject=`), where it names another schema than the default context's same id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_migrations_find_the_id_in_the_subjects_context() {
+    use std::collections::BTreeMap;
+
+    let r = TestRegistry::start().await;
+    let migrations = json!({"migrationRules": [{"name": "up", "mode": "UPGRADE", "type": "JSONATA", "expr": "$"}]});
+    #[rustfmt::skip]
+    check(&r, &[
+        // Id 1 of the default context is another schema of another subject.
+        ("POST /subjects/plain-value/versions", register(OTHER, Value::Null, Value::Null), 200, json!({"id": 1, "version": 1})),
+        ("PUT /config/:.team:m-value", json!({"compatibilityGroup": "major"}), 200, json!({"compatibilityGroup": "major"})),
+        ("POST /subjects/:.team:m-value/versions", register(V1, props(&[("major", "1")]), Value::Null), 200, json!({"id": 1, "version": 1})),
+        ("POST /subjects/:.team:m-value/versions", register(OTHER, props(&[("major", "2")]), migrations), 200, json!({"id": 2, "version": 2})),
+    ]).await;
+    let client = schemata::RegistryClient::new(r.base.clone()).unwrap();
+    let major2 = BTreeMap::from([("major".to_owned(), "2".to_owned())]);
+    let record = [0u8, 0, 0, 0, 1, 10];
+    let found = client.record_migrations(":.team:m-value", None, &record, &major2).await.unwrap();
+    let found: Vec<_> = found.into_iter().map(|(v, rule)| (v.0, rule.name)).collect();
+    assert_eq!(found, [(2, Some("up".to_owned()))]);
 }
