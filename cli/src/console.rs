@@ -50,7 +50,8 @@ pub struct ProduceArgs {
     #[arg(long)]
     pub subject: Option<String>,
     /// Schema file to write with (registered under the subject first, as Confluent's console
-    /// producer does); without it, the subject's latest version.
+    /// producer does, with the data contract of its `<stem>.contract.json` when there is one);
+    /// without it, the subject's latest version.
     #[arg(long)]
     pub schema: Option<PathBuf>,
     /// AVRO, JSON or PROTOBUF for --schema (default: JSON for a `.json` file, PROTOBUF for a
@@ -113,6 +114,10 @@ async fn writer_id(args: &ProduceArgs, client: &RegistryClient) -> Result<Schema
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| CliError::io(path.display(), e))?;
+            // The file's data contract beside it, read before any request.
+            let contract = crate::contract_file::read(path, |p| p.display().to_string())?
+                .map(|c| c.contract)
+                .unwrap_or_default();
             let schema_type = match args.schema_type.as_deref() {
                 Some(name) => SchemaType::parse(name).ok_or_else(|| {
                     CliError::Usage(format!("--schema-type {name}: AVRO, JSON or PROTOBUF"))
@@ -140,7 +145,12 @@ async fn writer_id(args: &ProduceArgs, client: &RegistryClient) -> Result<Schema
                     other => CliError::from(other),
                 })?
             };
-            client.register(&subject, &schema, schemata::RegisterOptions::default()).await?
+            let options = schemata::RegisterOptions {
+                metadata: contract.metadata,
+                rule_set: contract.rule_set,
+                ..schemata::RegisterOptions::default()
+            };
+            client.register(&subject, &schema, options).await?
         }
         None => client.latest(&subject).await?.id,
     };

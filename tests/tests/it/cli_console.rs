@@ -43,6 +43,9 @@ async fn produce_and_consume_json_lines_through_the_broker() {
     let dir = tempfile::tempdir().unwrap();
     let schema = dir.path().join("reading.avsc");
     std::fs::write(&schema, READING_AVSC).unwrap();
+    // Its data contract, registered with it.
+    let contract = r#"{"metadata": {"properties": {"owner": "sensors"}}}"#;
+    std::fs::write(dir.path().join("reading.contract.json"), contract).unwrap();
     let (registry, bootstrap) = (env.registry_url().to_owned(), env.broker.bootstrap.clone());
     let input: String = LINES.iter().map(|(line, _)| format!("{line}\n")).collect();
 
@@ -57,6 +60,12 @@ async fn produce_and_consume_json_lines_through_the_broker() {
         "\t",
     ]));
     produce.stdin(input).run().await.expect_code(0);
+    let subject = format!("{topic}-value");
+    let get = ["--registry", &registry, "get", "--subject", &subject, "--format", "json"];
+    let registered = schemata(get).run().await;
+    registered.expect_code(0);
+    let registered: serde_json::Value = serde_json::from_str(&registered.stdout).unwrap();
+    assert_eq!(registered["metadata"]["properties"]["owner"], "sensors", "{registered}");
 
     // The typed consumer reads what the console wrote.
     let typed = env.consumer(&unique("g"), UndecodablePolicy::Fail, Utf8, env.avro_de::<Reading>());
@@ -105,9 +114,13 @@ async fn console_bad_input_is_a_sentence_and_exit_2() {
     std::fs::write(&bad, r#"{"type":"recordx"}"#).unwrap();
     let good = dir.path().join("good.avsc");
     std::fs::write(&good, READING_AVSC).unwrap();
+    let contracted = dir.path().join("contracted.avsc");
+    std::fs::write(&contracted, READING_AVSC).unwrap();
+    std::fs::write(dir.path().join("contracted.contract.json"), "{\"ruleset\": {}}").unwrap();
     let (bad, good) = (bad.to_str().unwrap(), good.to_str().unwrap());
+    let contracted = contracted.to_str().unwrap();
     let closed = ["--registry", "http://127.0.0.1:1", "--bootstrap-servers", "127.0.0.1:1"];
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["consume", "--topic", "t"], "--bootstrap-servers"),
         (
             &["consume", "--topic", "t", "--timeout-ms", "3000", "--max-messages", "1"],
@@ -115,6 +128,7 @@ async fn console_bad_input_is_a_sentence_and_exit_2() {
         ),
         (&["produce", "--topic", "t", "--schema", bad], "bad.avsc: invalid AVRO schema at '/type'"),
         (&["produce", "--topic", "t", "--schema", good], "error: cannot reach the registry: "),
+        (&["produce", "--topic", "t", "--schema", contracted], "unknown field `ruleset`"),
         (
             &["produce", "--topic", "t", "--schema", good, "--schema-type", "XML"],
             "AVRO, JSON or PROTOBUF",
