@@ -2,7 +2,6 @@
 //! The serializer registers the type's JSON Schema and, by default, validates every document
 //! against it before writing, so a producer cannot publish what its own schema forbids.
 
-use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -12,11 +11,12 @@ use schemata_core::{Guid, Schema as ParsedSchema, SchemaType};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::Schema;
 use crate::registry::{Error, RegisteredSchema, RegistryClient, Result};
 use crate::serdes::{
-    IdLookup, Naming, Prefix, SerializerConfig, Split, WriterKey, Writers, fetch_writer, split,
+    IdLookup, Naming, Prefix, SerializerConfig, Split, WriterKey, Writers, fetch_writer,
+    naming_methods, split,
 };
-use crate::{Schema, SubjectNameStrategy};
 
 /// Most validation errors reported for one document.
 pub(crate) const MAX_REPORTED_ERRORS: usize = 16;
@@ -232,38 +232,11 @@ impl<T: DeserializeOwned> JsonDeserializer<T> {
         self
     }
 
-    /// Reads record keys: the subject named is `<topic>-key`. (A [`crate::kafka::Consumer`]
-    /// tells keys from values itself.)
-    pub fn key(mut self) -> JsonDeserializer<T> {
-        self.naming.is_key = true;
-        self
-    }
+    naming_methods!();
 
-    /// How the subject passed when fetching a writer schema is named (default: TopicName; the
-    /// record-name strategies pass none, as in Confluent's deserializers).
-    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> JsonDeserializer<T> {
-        self.naming.strategy = strategy;
-        self
-    }
-
-    /// Data contracts: the migration rules a reader of the major version `reader` selects (its
-    /// metadata properties, as `use.latest.with.metadata` picks it) must run on this record of
-    /// `topic`, from the version that wrote it, for the subject this deserializer names
-    /// ([`RegistryClient::record_migrations`]). Listed, not run.
-    pub async fn migrations(
-        &self,
-        topic: &str,
-        header: Option<&[u8]>,
-        bytes: &[u8],
-        reader: &BTreeMap<String, String>,
-    ) -> Result<Vec<(crate::Version, crate::Rule)>> {
-        self.naming.migrations(self.client.as_ref(), topic, header, bytes, reader).await
-    }
-
-    /// Passes `subject` whatever the topic (`:.team:clicks-value`, say).
-    pub fn subject(mut self, subject: impl Into<String>) -> JsonDeserializer<T> {
-        self.naming.fixed = Some(subject.into());
-        self
+    /// The client writer schemas come from, for [`Naming::migrations`].
+    fn registry(&self) -> Option<&RegistryClient> {
+        self.client.as_ref()
     }
 
     /// Decodes a framed document (schema id or GUID) of `topic`.

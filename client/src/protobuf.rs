@@ -23,7 +23,7 @@ use crate::SubjectNameStrategy;
 use crate::registry::{Error, LookupOptions, RegisterOptions, RegistryClient, Result};
 use crate::serdes::{
     IdLookup, Naming, Prefix, SchemaIdFraming, SerializerConfig, Split, WriterKey, Writers,
-    fetch_writer, split,
+    fetch_writer, naming_methods, split,
 };
 
 /// Writes prost messages of type `T` framed with their schema id and message indexes.
@@ -278,41 +278,11 @@ impl<T: ReflectMessage + Default> ProtobufDeserializer<T> {
         ProtobufDeserializer { client: Some(client), ..ProtobufDeserializer::new() }
     }
 
-    /// Reads record keys: the subject named is `<topic>-key`. (A [`crate::kafka::Consumer`]
-    /// tells keys from values itself.)
-    pub fn key(mut self) -> ProtobufDeserializer<T> {
-        self.naming.is_key = true;
-        self
-    }
+    naming_methods!();
 
-    /// How the subject passed when fetching a writer schema is named (default: TopicName; the
-    /// record-name strategies pass none, as in Confluent's deserializers).
-    pub fn subject_name_strategy(
-        mut self,
-        strategy: SubjectNameStrategy,
-    ) -> ProtobufDeserializer<T> {
-        self.naming.strategy = strategy;
-        self
-    }
-
-    /// Data contracts: the migration rules a reader of the major version `reader` selects (its
-    /// metadata properties, as `use.latest.with.metadata` picks it) must run on this record of
-    /// `topic`, from the version that wrote it, for the subject this deserializer names
-    /// ([`RegistryClient::record_migrations`]). Listed, not run.
-    pub async fn migrations(
-        &self,
-        topic: &str,
-        header: Option<&[u8]>,
-        bytes: &[u8],
-        reader: &BTreeMap<String, String>,
-    ) -> Result<Vec<(crate::Version, crate::Rule)>> {
-        self.naming.migrations(self.client.as_ref(), topic, header, bytes, reader).await
-    }
-
-    /// Passes `subject` whatever the topic (`:.team:orders-value`, say).
-    pub fn subject(mut self, subject: impl Into<String>) -> ProtobufDeserializer<T> {
-        self.naming.fixed = Some(subject.into());
-        self
+    /// The client writer schemas come from, for [`Naming::migrations`].
+    fn registry(&self) -> Option<&RegistryClient> {
+        self.client.as_ref()
     }
 
     /// Decodes a framed message (schema id or GUID) of `topic`.

@@ -23,7 +23,7 @@ mod lookup;
 mod writers;
 
 pub(crate) use self::lookup::{IdLookup, Source};
-pub(crate) use self::writers::{Naming, WriterKey, Writers, fetch_writer};
+pub(crate) use self::writers::{Naming, WriterKey, Writers, fetch_writer, naming_methods};
 
 /// How a serializer finds the schema id it frames records with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -410,40 +410,11 @@ impl<T: Schema + DeserializeOwned> AvroDeserializer<T> {
         })
     }
 
-    /// Reads record keys: the subject named is `<topic>-key`. (A [`crate::kafka::Consumer`]
-    /// tells keys from values itself.)
-    pub fn key(mut self) -> AvroDeserializer<T> {
-        self.naming.is_key = true;
-        self
-    }
+    naming_methods!();
 
-    /// How the subject passed when fetching a writer schema is named (default: TopicName). The
-    /// record-name strategies need the writer's name, which only the schema holds, so with them
-    /// no subject is passed, as in Confluent's deserializers.
-    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> AvroDeserializer<T> {
-        self.naming.strategy = strategy;
-        self
-    }
-
-    /// Passes `subject` whatever the topic (a custom strategy's, or a qualified subject such as
-    /// `:.team:orders-value` to read that context's ids).
-    pub fn subject(mut self, subject: impl Into<String>) -> AvroDeserializer<T> {
-        self.naming.fixed = Some(subject.into());
-        self
-    }
-
-    /// Data contracts: the migration rules a reader of the major version `reader` selects (its
-    /// metadata properties, as `use.latest.with.metadata` picks it) must run on this record of
-    /// `topic`, from the version that wrote it, for the subject this deserializer names
-    /// ([`RegistryClient::record_migrations`]). Listed, not run.
-    pub async fn migrations(
-        &self,
-        topic: &str,
-        header: Option<&[u8]>,
-        bytes: &[u8],
-        reader: &BTreeMap<String, String>,
-    ) -> Result<Vec<(crate::Version, crate::Rule)>> {
-        self.naming.migrations(Some(&self.client), topic, header, bytes, reader).await
+    /// The client writer schemas come from, for [`Naming::migrations`].
+    fn registry(&self) -> Option<&RegistryClient> {
+        Some(&self.client)
     }
 
     /// Decodes a framed record (schema id or GUID) of `topic`.

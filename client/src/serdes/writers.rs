@@ -82,6 +82,53 @@ impl Naming {
     }
 }
 
+/// The methods every typed deserializer (Avro, JSON, Protobuf) has for the subject it names, and
+/// the listing of a record's migration rules for that subject: written once, since the three
+/// share them by name rather than by a trait users would have to import. The deserializer has a
+/// `naming: Naming` field and a `registry(&self) -> Option<&RegistryClient>` method.
+macro_rules! naming_methods {
+    () => {
+        /// Reads record keys: the subject named is `<topic>-key`. (A [`crate::kafka::Consumer`]
+        /// tells keys from values itself.)
+        pub fn key(mut self) -> Self {
+            self.naming.is_key = true;
+            self
+        }
+
+        /// How the subject passed when fetching a writer schema is named (default: TopicName).
+        /// The record-name strategies need the writer's name, which only the schema holds, so
+        /// with them no subject is passed, as in Confluent's deserializers.
+        pub fn subject_name_strategy(mut self, strategy: $crate::SubjectNameStrategy) -> Self {
+            self.naming.strategy = strategy;
+            self
+        }
+
+        /// Passes `subject` whatever the topic (a custom strategy's, or a qualified subject such
+        /// as `:.team:orders-value` to read that context's ids).
+        pub fn subject(mut self, subject: impl Into<String>) -> Self {
+            self.naming.fixed = Some(subject.into());
+            self
+        }
+
+        /// Data contracts: the migration rules a reader of the major version `reader` selects
+        /// (its metadata properties, as `use.latest.with.metadata` picks it) must run on this
+        /// record of `topic`, from the version that wrote it, for the subject this deserializer
+        /// names ([`RegistryClient::record_migrations`](crate::RegistryClient::record_migrations)).
+        /// Listed, not run.
+        pub async fn migrations(
+            &self,
+            topic: &str,
+            header: Option<&[u8]>,
+            bytes: &[u8],
+            reader: &std::collections::BTreeMap<String, String>,
+        ) -> $crate::registry::Result<Vec<($crate::Version, $crate::Rule)>> {
+            self.naming.migrations(self.registry(), topic, header, bytes, reader).await
+        }
+    };
+}
+
+pub(crate) use naming_methods;
+
 /// What a cached writer schema was found by: an id with the subject passed when fetching it (the
 /// subject picks the id's context), or a GUID, which names one schema in every context.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

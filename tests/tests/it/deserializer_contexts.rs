@@ -163,65 +163,36 @@ fn client_for(r: &TestRegistry, bound: Bound) -> RegistryClient {
     .unwrap()
 }
 
-async fn avro(r: &TestRegistry, bound: Bound, topic: &str, bytes: &[u8]) -> String {
-    let de = AvroDeserializer::<Order>::new(client_for(r, bound)).unwrap();
-    let decoded = match bound {
-        Bound::Topic | Bound::TeamClient => de.deserialize(topic, bytes).await,
-        Bound::Key => de.key().deserialize(topic, bytes).await,
-        Bound::Fixed(subject) => de.subject(subject).deserialize(topic, bytes).await,
-        Bound::RecordName => {
-            let de = de.subject_name_strategy(SubjectNameStrategy::RecordName);
-            de.deserialize(topic, bytes).await
-        }
-        Bound::Decoder { is_key } => {
-            return match Decoder::decode(&de, topic, is_key, bytes).await {
-                Ok(decoded) => (order_field)(&decoded).to_owned(),
-                Err(error) => error.kind.as_str().to_owned(),
+/// `$name(registry, bound, topic, bytes)`: what a fresh deserializer (made by `$make` from the
+/// client `bound` calls for) bound as `bound` says reads from `bytes`, as `$said` names it. A
+/// macro because the three deserializers share their builder methods by name, not by trait.
+macro_rules! decoded_by {
+    ($name:ident, $make:expr, $said:expr) => {
+        async fn $name(r: &TestRegistry, bound: Bound, topic: &str, bytes: &[u8]) -> String {
+            let de = ($make)(client_for(r, bound));
+            let decoded = match bound {
+                Bound::Topic | Bound::TeamClient => de.deserialize(topic, bytes).await,
+                Bound::Key => de.key().deserialize(topic, bytes).await,
+                Bound::Fixed(subject) => de.subject(subject).deserialize(topic, bytes).await,
+                Bound::RecordName => {
+                    let de = de.subject_name_strategy(SubjectNameStrategy::RecordName);
+                    de.deserialize(topic, bytes).await
+                }
+                Bound::Decoder { is_key } => {
+                    return match Decoder::decode(&de, topic, is_key, bytes).await {
+                        Ok(decoded) => ($said)(&decoded).to_owned(),
+                        Err(error) => error.kind.as_str().to_owned(),
+                    };
+                }
             };
+            outcome(decoded, $said)
         }
     };
-    outcome(decoded, order_field)
 }
 
-async fn json(r: &TestRegistry, bound: Bound, topic: &str, bytes: &[u8]) -> String {
-    let de = JsonDeserializer::<Click>::with_registry(client_for(r, bound));
-    let decoded = match bound {
-        Bound::Topic | Bound::TeamClient => de.deserialize(topic, bytes).await,
-        Bound::Key => de.key().deserialize(topic, bytes).await,
-        Bound::Fixed(subject) => de.subject(subject).deserialize(topic, bytes).await,
-        Bound::RecordName => {
-            let de = de.subject_name_strategy(SubjectNameStrategy::RecordName);
-            de.deserialize(topic, bytes).await
-        }
-        Bound::Decoder { is_key } => {
-            return match Decoder::decode(&de, topic, is_key, bytes).await {
-                Ok(decoded) => (click_field)(&decoded).to_owned(),
-                Err(error) => error.kind.as_str().to_owned(),
-            };
-        }
-    };
-    outcome(decoded, click_field)
-}
-
-async fn protobuf(r: &TestRegistry, bound: Bound, topic: &str, bytes: &[u8]) -> String {
-    let de = ProtobufDeserializer::<Event>::with_registry(client_for(r, bound));
-    let decoded = match bound {
-        Bound::Topic | Bound::TeamClient => de.deserialize(topic, bytes).await,
-        Bound::Key => de.key().deserialize(topic, bytes).await,
-        Bound::Fixed(subject) => de.subject(subject).deserialize(topic, bytes).await,
-        Bound::RecordName => {
-            let de = de.subject_name_strategy(SubjectNameStrategy::RecordName);
-            de.deserialize(topic, bytes).await
-        }
-        Bound::Decoder { is_key } => {
-            return match Decoder::decode(&de, topic, is_key, bytes).await {
-                Ok(decoded) => event_field(&decoded).to_owned(),
-                Err(error) => error.kind.as_str().to_owned(),
-            };
-        }
-    };
-    outcome(decoded, event_field)
-}
+decoded_by!(avro, |c| AvroDeserializer::<Order>::new(c).unwrap(), order_field);
+decoded_by!(json, JsonDeserializer::<Click>::with_registry, click_field);
+decoded_by!(protobuf, ProtobufDeserializer::<Event>::with_registry, event_field);
 
 /// Each case a fresh deserializer (cold caches) reading the same bytes: what it decodes to says
 /// which context's schema it fetched, so a request without the right `?subject=` shows.
