@@ -158,13 +158,16 @@ impl Edge {
         if request.method() != Method::GET {
             return self.local(request).await;
         }
+        // Where the state was before the first try: if it moves on while that try runs (the
+        // record arriving just after the read took its snapshot), the retry below must still
+        // happen, so this is read first, not after the 404.
+        let before = self.cluster.published_position();
         let (parts, body) = request.into_parts();
         let first = self.local(Request::from_parts(parts.clone(), body)).await;
         if first.status() != StatusCode::NOT_FOUND {
             return first;
         }
         // Not found here: perhaps written through another instance a moment ago.
-        let before = self.cluster.published_position();
         if !self.cluster.sync_to_end(self.wait()).await
             || self.cluster.published_position() == before
         {
