@@ -508,18 +508,8 @@ async fn export_and_import_carry_contexts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confluent_python_serializers_use_a_context() {
     let r = TestRegistry::start().await;
-    let base = r.base.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        crate::python::run(
-            "contexts_interop.py",
-            &[&base, "members"],
-            std::time::Duration::from_secs(120),
-        )
-    })
-    .await
-    .unwrap();
-    assert_eq!(output.code, Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
-    let report: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    let args = vec![r.base.clone(), "members".to_owned()];
+    let report = crate::python::report("contexts_interop.py", args).await;
     assert_eq!(report["decoded"], json!({"name": "ada", "n": 7}));
     // Magic byte 0, id 1: the team's first id, framed as Confluent frames it.
     let framed = report["framed"].as_str().unwrap();

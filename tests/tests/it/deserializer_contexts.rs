@@ -16,7 +16,7 @@ use schemata::{
     SubjectNameStrategy,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::LazyLock;
 
 use crate::harness::TestRegistry;
@@ -348,15 +348,8 @@ async fn confluent_python_writes_to_a_team_subject_we_read() {
         n: i32,
     }
     let r = TestRegistry::start().await;
-    let base = r.base.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        let limit = std::time::Duration::from_secs(120);
-        crate::python::run("contexts_interop.py", &[&base, "members"], limit)
-    })
-    .await
-    .unwrap();
-    assert_eq!(output.code, Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
-    let report: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    let args = vec![r.base.clone(), "members".to_owned()];
+    let report = crate::python::report("contexts_interop.py", args).await;
     let framed = unhex(report["framed"].as_str().unwrap());
     assert_eq!(framed[..5], [0, 0, 0, 0, 1], "the team's id 1");
 
@@ -388,15 +381,8 @@ fn unhex(hex: &str) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confluent_python_json_in_a_team_subject_we_read() {
     let r = TestRegistry::start().await;
-    let base = r.base.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        let limit = std::time::Duration::from_secs(120);
-        crate::python::run("json_contexts_interop.py", &[&base, "clicks"], limit)
-    })
-    .await
-    .unwrap();
-    assert_eq!(output.code, Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
-    let report: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    let args = vec![r.base.clone(), "clicks".to_owned()];
+    let report = crate::python::report("json_contexts_interop.py", args).await;
     let framed = unhex(report["framed"].as_str().unwrap());
     assert_eq!(framed[..5], [0, 0, 0, 0, 1], "the team's id 1");
     let bound = [Bound::Fixed(":.team:clicks-value"), Bound::TeamClient, Bound::Topic];

@@ -29,6 +29,20 @@ pub(crate) struct Output {
     pub(crate) stderr: String,
 }
 
+/// Runs `tests/python/<script>` with `args` off the async workers, within two minutes, asserts
+/// it succeeded and answers the JSON report it printed on stdout.
+pub(crate) async fn report(script: &'static str, args: Vec<String>) -> serde_json::Value {
+    let output = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(script, &args, Duration::from_secs(120))
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.code, Some(0), "stdout:\n{}\nstderr:\n{}", output.stdout, output.stderr);
+    serde_json::from_str(output.stdout.trim())
+        .unwrap_or_else(|e| panic!("{script}: not a JSON report ({e}): {}", output.stdout))
+}
+
 /// Runs `tests/python/<script>` with `args`, killing it after `limit`.
 pub(crate) fn run(script: &str, args: &[&str], limit: Duration) -> Output {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python").join(script);
